@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = sorted((ROOT / "specs").glob("*.yaml"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With WLID_REQUIRE_KUBECTL=1 (set by .ci/run), a kubectl test that skips is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        report.skipped
+        and item.get_closest_marker("kubectl")
+        and os.environ.get("WLID_REQUIRE_KUBECTL") == "1"
+    ):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid}: skipped, but kubectl tests are mandatory here (WLID_REQUIRE_KUBECTL=1)"
+        )

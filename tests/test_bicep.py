@@ -1,0 +1,910 @@
+"""The Bicep emitter: syntax (tree-sitter-bicep), the same deployment as the ARM template, escaping."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wlid_render.emit import arm_expr
+from wlid_render.emit.arm import emit_arm
+from wlid_render.emit.artifact import Artifact
+from wlid_render.emit.bicep import Symbols, default_templates, emit_bicep
+from wlid_render.emit.bicep_escape import (
+    BicepText,
+    UnescapedValueError,
+    bicep_ident,
+    bicep_json,
+    bicep_key,
+    bicep_string,
+    bicep_value,
+)
+from wlid_render.errors import SpecError
+from wlid_render.load import load_file, load_text
+from wlid_render.plan.build import build_plan
+from wlid_render.plan.model import Plan
+from wlid_render.spec_errors import parse_spec
+
+tree_sitter = pytest.importorskip("tree_sitter")
+tree_sitter_bicep = pytest.importorskip("tree_sitter_bicep")
+
+ROOT = Path(__file__).resolve().parents[1]
+PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bicep.language()))
+Node = Any  # tree_sitter.Node
+
+RICH_SPEC = """\
+apiVersion: wlid/v1
+kind: WorkloadIdentitySpec
+metadata:
+  name: rich
+azure:
+  subscriptionId: 22222222-2222-2222-2222-222222222222
+  resourceGroup: rg-app
+  location: westeurope
+cluster:
+  name: aks-app
+  resourceGroup: rg-aks
+  enableWorkloadIdentity: true
+identities:
+  - name: api-reader
+    roles:
+      - role: Key Vault Secrets User
+        keyVault: kv-app
+        description: "it's ${not} interpolated \\\\ and [bracketed]"
+      - role: Storage Blob Data Reader
+        storageAccount: {name: stshared, resourceGroup: rg-data}
+      - role: Reader
+        subscription: true
+      - role: Storage Blob Data Contributor
+        resourceId: /subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-blob/providers/\
+Microsoft.Storage/storageAccounts/stblob/blobServices/default/containers/uploads
+      - role: Reader
+        keyVault: kv-app
+  - name: worker_batch
+    roles:
+      - role: Reader
+        resourceGroup: rg-data
+serviceAccounts:
+  - {name: api, namespace: app, identity: api-reader}
+  - {name: api-canary, namespace: app, identity: api-reader}
+  - {name: api, namespace: jobs, identity: api-reader, federatedCredentialName: jobs-api}
+  - {name: worker, namespace: jobs, identity: worker_batch}
+environments:
+  dev:
+    cluster:
+      oidcIssuerUrl: https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/abc/
+  prod:
+    azure:
+      location: northeurope
+    cluster:
+      enableWorkloadIdentity: false
+"""
+
+
+def lab_plan() -> Plan:
+    return build_plan(parse_spec(load_file(str(ROOT / "specs" / "lab.yaml"))))
+
+
+def plan_from(text: str) -> Plan:
+    return build_plan(parse_spec(load_text(text, "spec.yaml")))
+
+
+def lab_without_cluster_update() -> Plan:
+    text = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+    assert "enableWorkloadIdentity: true" in text
+    return plan_from(text.replace("enableWorkloadIdentity: true", "enableWorkloadIdentity: false"))
+
+
+PLANS = {
+    "lab": lab_plan,
+    "rich": lambda: plan_from(RICH_SPEC),
+    "lab-no-cluster-update": lab_without_cluster_update,
+}
+
+
+@pytest.fixture(params=sorted(PLANS))
+def plan(request: pytest.FixtureRequest) -> Plan:
+    return PLANS[request.param]()
+
+
+# -- tree-sitter helpers ---------------------------------------------------------------------------
+def parse(text: str) -> Node:
+    return PARSER.parse(text.encode("utf-8")).root_node
+
+
+def first_syntax_problem(text: str) -> str | None:
+    """`line N: ERROR ...` for the first ERROR or MISSING node in document order, else None."""
+    stack = [parse(text)]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            kind = f"MISSING {node.type}" if node.is_missing else "ERROR"
+            snippet = node.text.decode("utf-8", "replace")[:40]
+            return f"line {node.start_point[0] + 1}: {kind} at {snippet!r}"
+        stack.extend(reversed(node.children))
+    return None
+
+
+def bicepparam_as_bicep(text: str) -> str:
+    """tree-sitter-bicep has no `.bicepparam` grammar: `param x = v` (no type) is read as `var x = v`.
+
+    The `using` statement is part of the grammar; values are ordinary Bicep expressions.
+    """
+    return re.sub(r"(?m)^param(\s+\w+\s*=)", r"var\1", text)
+
+
+def syntax_text(artifact: Artifact) -> str:
+    return bicepparam_as_bicep(artifact.text) if artifact.path.endswith(".bicepparam") else artifact.text
+
+
+# A Bicep escape, or white space that tree-sitter-bicep skips as an extra at the start of a segment.
+_ESCAPE = re.compile(r"\\(?:(?P<simple>['\\nrt$])|u\{(?P<hex>[0-9A-Fa-f]{1,6})\})|(?P<space>[^\S\n\r])")
+_SIMPLE = {"'": "'", "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "$": "$"}
+
+
+def decode_escapes(raw: str) -> str:
+    """Decode text made only of Bicep escapes (and skipped white space); `\\a`, `\\x41`... fail."""
+    out, pos = [], 0
+    for match in _ESCAPE.finditer(raw):
+        assert match.start() == pos, f"not a Bicep escape: {raw[pos:]!r}"
+        if match["space"]:
+            out.append(match["space"])
+        elif match["simple"]:
+            out.append(_SIMPLE[match["simple"]])
+        else:
+            code = int(match["hex"], 16)
+            assert code <= 0x10FFFF, raw
+            out.append(chr(code))
+        pos = match.end()
+    assert pos == len(raw), f"not a Bicep escape: {raw[pos:]!r}"
+    return "".join(out)
+
+
+def decode_string(node: Node) -> str:
+    """The value of a single-quoted Bicep string node. Stricter than the grammar: Bicep escapes only."""
+    assert node.type == "string", node.type
+    source = node.text
+    assert source[:1] == b"'" and source[:3] != b"'''", source
+    children = node.children
+    assert children[0].type == "'" and children[-1].type == "'", source
+    out: list[str] = []
+    pos = node.start_byte + 1
+    for child in children[1:-1]:
+        gap = source[pos - node.start_byte : child.start_byte - node.start_byte]
+        out.append(decode_escapes(gap.decode("utf-8")))  # escapes the grammar keeps anonymous, e.g. \$
+        text = child.text.decode("utf-8")
+        if child.type == "string_content":
+            assert not set(text) & {"\n", "\r", "\\"}, f"raw line break or backslash in {source!r}"
+            out.append(text)
+        elif child.type == "escape_sequence":
+            out.append(decode_escapes(text))
+        else:
+            raise AssertionError(f"{child.type} in string {source!r}")
+        pos = child.end_byte
+    out.append(decode_escapes(source[pos - node.start_byte : -1].decode("utf-8")))
+    assert not re.search(r"(?<!\\)(?:\\\\)*\$\{", source.decode("utf-8")), f"interpolation in {source!r}"
+    return "".join(out)
+
+
+def named(node: Node) -> list[Node]:
+    return [c for c in node.children if c.is_named and c.type not in ("comment", "diagnostic_comment")]
+
+
+def properties(obj: Node) -> dict[str, Node]:
+    """Key -> value node of a Bicep object."""
+    if obj.type == "if_statement":
+        obj = named(obj)[-1]
+    assert obj.type == "object", obj.type
+    out = {}
+    for prop in named(obj):
+        key, value = named(prop)[0], named(prop)[-1]
+        name = decode_string(key) if key.type == "string" else key.text.decode()
+        out[name] = value
+    return out
+
+
+@dataclasses.dataclass
+class Decl:
+    kind: str  # resource, module, param, output, var
+    symbol: str
+    type_or_path: str
+    existing: bool
+    body: Node
+    decorators: list[Node]
+
+
+def declarations(text: str) -> list[Decl]:
+    out: list[Decl] = []
+    pending: list[Node] = []
+    for node in named(parse(text)):
+        if node.type == "decorators":
+            pending = named(node)
+            continue
+        parts = named(node)
+        if node.type in ("resource_declaration", "module_declaration"):
+            existing = any(c.type == "existing" for c in node.children)
+            kind = node.type.split("_")[0]
+            out.append(
+                Decl(kind, parts[0].text.decode(), decode_string(parts[1]), existing, parts[-1], pending)
+            )
+        elif node.type in ("parameter_declaration", "output_declaration"):
+            kind = "param" if node.type == "parameter_declaration" else "output"
+            out.append(Decl(kind, parts[0].text.decode(), parts[1].text.decode(), False, parts[-1], pending))
+        elif node.type == "variable_declaration":
+            out.append(Decl("var", parts[0].text.decode(), "", False, parts[-1], pending))
+        pending = []
+    return out
+
+
+def scalar(node: Node) -> str | bool | int:
+    if node.type == "string":
+        return decode_string(node)
+    if node.type == "boolean":
+        return node.text == b"true"
+    if node.type == "number":
+        return int(node.text)
+    raise AssertionError(f"not a literal: {node.type} {node.text!r}")
+
+
+def call_parts(node: Node) -> tuple[str, list[Node]]:
+    assert node.type == "call_expression", node.type
+    function, arguments = named(node)
+    return function.text.decode(), named(arguments)
+
+
+# -- ARM helpers -----------------------------------------------------------------------------------
+ARM_LITERAL = re.compile(r"'((?:[^']|'')*)'")
+DEPLOYMENT = "Microsoft.Resources/deployments"
+FIC = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+ROLE = "Microsoft.Authorization/roleAssignments"
+
+
+def arm_literals(expression: str) -> list[str]:
+    return [m.replace("''", "'") for m in ARM_LITERAL.findall(expression)]
+
+
+def arm_plain(value: str) -> str:
+    """The value ARM takes from a JSON string written with `arm_expr.plain`."""
+    return value[1:] if value.startswith("[[") else value
+
+
+def arm_resources(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for resource in resources:
+        out.append(resource)
+        if resource["type"] == DEPLOYMENT:
+            out.extend(arm_resources(resource["properties"]["template"]["resources"]))
+    return out
+
+
+def arm_param_ref(value: str) -> tuple[str, str]:
+    match = re.fullmatch(r"\[parameters\('(\w+)'\)\]", value)
+    return ("param", match[1]) if match else ("literal", value)
+
+
+def arm_scope(deployment: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(scope function, arguments) as Bicep would write the deployment's scope."""
+    given = {k: deployment[k] for k in ("subscriptionId", "resourceGroup") if k in deployment}
+    if given.get("subscriptionId") == "[subscription().subscriptionId]":
+        del given["subscriptionId"]  # the deployment's own subscription, as Bicep's `subscription()`
+    args = tuple(arm_param_ref(v) for v in given.values())
+    if "subscriptionDeploymentTemplate" in deployment["properties"]["template"]["$schema"]:
+        return ("subscription", args)
+    return ("resourceGroup", args)
+
+
+def arm_guid_scope(name: str) -> tuple[str, ...]:
+    body = name[len("[guid(") :]
+    if body.startswith("resourceGroup().id"):
+        return ("resourceGroup",)
+    if body.startswith("subscription().id"):
+        return ("subscription",)
+    inner = re.match(r"resourceId\(((?:'(?:[^']|'')*'(?:, )?)+)\)", body)
+    assert inner, name
+    resource_type, *names = arm_literals(inner[1])
+    return ("resource", resource_type, "/".join(names))
+
+
+# -- emitted sets ----------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Pair:
+    arm: dict[str, Artifact]
+    bicep: dict[str, Artifact]
+
+    @property
+    def template(self) -> dict[str, Any]:
+        return json.loads(self.arm["azure/main.json"].text)
+
+    @property
+    def main(self) -> list[Decl]:
+        return declarations(self.bicep["azure/main.bicep"].text)
+
+    def module_decls(self, path: str) -> list[Decl]:
+        return declarations(self.bicep[f"azure/{path}"].text)
+
+
+def emitted(plan: Plan) -> Pair:
+    return Pair({a.path: a for a in emit_arm(plan)}, {a.path: a for a in emit_bicep(plan)})
+
+
+# -- syntax ----------------------------------------------------------------------------------------
+def test_every_file_parses_without_errors(plan: Plan) -> None:
+    artifacts = emit_bicep(plan)
+    assert {Path(a.path).suffix for a in artifacts} == {".bicep", ".bicepparam"}
+    for artifact in artifacts:
+        assert first_syntax_problem(syntax_text(artifact)) is None, artifact.path
+
+
+@pytest.mark.parametrize(
+    ("snippet", "line"),
+    [
+        ("param a string\nresource x 'A/b@1' = {\n  name: 'a\n}\n", 2),  # unterminated string
+        ("targetScope = 'resourceGroup'\n\nmodule m 'm.bicep' = {\n  name: 'm'\n  params: {\n", 3),
+        ("var a = 'ok'\nvar b = ('x', \n", 2),
+        ("var a = 1\nvar b = {\n  x: 1\n  y: 'a' 'b'\n}\n", 4),
+        ("param location = 'eastus'\n", 1),  # .bicepparam syntax in a .bicep file
+    ],
+)
+def test_the_syntax_check_reports_broken_bicep(snippet: str, line: int) -> None:
+    problem = first_syntax_problem(snippet)
+    assert problem is not None
+    assert problem.startswith(f"line {line}:"), problem
+
+
+def test_bicepparam_check_still_rejects_broken_values() -> None:
+    assert first_syntax_problem(bicepparam_as_bicep("using '../main.bicep'\n\nparam a = 'x'\n")) is None
+    problem = first_syntax_problem(bicepparam_as_bicep("using '../main.bicep'\n\nparam a = 'x\nparam b = \n"))
+    assert problem is not None and problem.startswith("line 5: MISSING"), problem
+
+
+# -- layout ----------------------------------------------------------------------------------------
+def test_paths_and_files(plan: Plan) -> None:
+    artifacts = emit_bicep(plan)
+    paths = [a.path for a in artifacts]
+    assert paths == sorted(paths)
+    expected = {"azure/main.bicep"}
+    expected |= {f"azure/params/{e.name}.bicepparam" for e in plan.environments}
+    expected |= {f"azure/modules/{d.name}.bicep" for i in plan.identities for d in i.role_deployments}
+    if plan.enables_workload_identity:
+        expected.add("azure/modules/cluster-workload-identity.bicep")
+    assert set(paths) == expected
+    for artifact in artifacts:
+        text = artifact.text
+        assert text.endswith("\n") and not text.endswith("\n\n"), artifact.path
+        assert "\r" not in text and "\t" not in text, artifact.path
+        assert not re.search(r"[ \t]+$", text, re.MULTILINE), artifact.path
+        assert "\n\n\n" not in text, artifact.path
+
+
+def test_deterministic(plan: Plan) -> None:
+    first = [(a.path, a.data) for a in emit_bicep(plan)]
+    assert first == [(a.path, a.data) for a in emit_bicep(plan)]
+    assert first == [(a.path, a.data) for a in emit_bicep(plan, ROOT / "templates")]
+
+
+def test_default_templates_are_the_repository_copy() -> None:
+    directory = default_templates()
+    assert (directory / "bicep" / "main.bicep.j2").is_file()
+    assert directory.resolve() == (ROOT / "templates").resolve() or directory.name == "templates"
+
+
+def test_lab_main_bicep_reads_the_issuer_from_the_cluster() -> None:
+    text = {a.path: a.text for a in emit_bicep(lab_plan())}["azure/main.bicep"]
+    assert "targetScope = 'resourceGroup'\n" in text
+    assert (
+        "resource cluster 'Microsoft.ContainerService/managedClusters@2024-09-01' existing = {\n"
+        "  name: clusterName\n"
+        "  scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)\n}"
+    ) in text
+    assert "    issuer: cluster.properties.oidcIssuerProfile.issuerURL\n" in text
+    assert "output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL\n" in text
+    module = "module clusterWorkloadIdentity 'modules/cluster-workload-identity.bicep'"
+    assert f"{module} = if (enableWorkloadIdentity) {{\n  name: 'wlid-lab-cluster'\n" in text
+    assert "oidcIssuerUrl string =" in text and "param oidcIssuerUrl" not in text
+
+
+def test_pinned_issuer_falls_back_to_the_cluster() -> None:
+    text = {a.path: a.text for a in emit_bicep(plan_from(RICH_SPEC))}["azure/main.bicep"]
+    pinned = "empty(oidcIssuerUrl) ? cluster.properties.oidcIssuerProfile.issuerURL : oidcIssuerUrl"
+    assert text.count(f"issuer: {pinned}\n") == 4
+    assert f"output oidcIssuerUrl string = {pinned}\n" in text
+
+
+def test_cluster_module_merges_the_flags_into_the_cluster() -> None:
+    pair = emitted(lab_plan())
+    decls = pair.module_decls("modules/cluster-workload-identity.bicep")
+    params = [d.symbol for d in decls if d.kind == "param"]
+    inner = pair.template["resources"][0]["properties"]["template"]
+    assert params == list(inner["parameters"])
+    (cluster,) = [d for d in decls if d.kind == "resource"]
+    props = properties(cluster.body)
+    assert {k: v.text.decode() for k, v in props.items() if k != "properties"} == {
+        "name": "clusterName",
+        "location": "location",
+        "tags": "tags",
+        "sku": "sku",
+        "identity": "identity",
+    }
+    merged = re.sub(r"\s+", " ", props["properties"].text.decode())
+    assert merged == (
+        "union(properties, { oidcIssuerProfile: { enabled: true } "
+        "securityProfile: { workloadIdentity: { enabled: true } } })"
+    )
+    assert [d.symbol for d in decls if d.kind == "output"] == list(inner["outputs"])
+
+
+def test_cluster_module_call_mirrors_the_arm_parameters() -> None:
+    pair = emitted(lab_plan())
+    (module,) = [d for d in pair.main if d.kind == "module" and d.symbol == "clusterWorkloadIdentity"]
+    assert module.body.type == "if_statement"
+    assert named(module.body)[0].text == b"(enableWorkloadIdentity)"
+    params = {k: v.text.decode() for k, v in properties(properties(module.body)["params"]).items()}
+    assert params == {
+        "clusterName": "clusterName",
+        "location": "cluster.location",
+        "tags": "cluster.?tags ?? {}",
+        "sku": "cluster.sku",
+        "identity": "cluster.?identity ?? { type: 'None' }",
+        "properties": "cluster.properties",
+    }
+    assert list(params) == list(pair.template["resources"][0]["properties"]["parameters"])
+
+
+# -- the same deployment as the ARM template -------------------------------------------------------
+def bicep_files(pair: Pair) -> dict[str, list[Decl]]:
+    return {path: declarations(a.text) for path, a in pair.bicep.items() if path.endswith(".bicep")}
+
+
+def test_same_resource_types_and_api_versions(plan: Plan) -> None:
+    pair = emitted(plan)
+    arm = arm_resources(pair.template["resources"])
+    bicep = [
+        tuple(d.type_or_path.rsplit("@", 1))
+        for decls in bicep_files(pair).values()
+        for d in decls
+        if d.kind == "resource" and not d.existing
+    ]
+    arm_declared = [(r["type"], r["apiVersion"]) for r in arm if r["type"] != DEPLOYMENT]
+    assert Counter(bicep) == Counter(arm_declared)
+    assert set(bicep) == {(t, v) for t, v in arm_declared}
+    # Bicep writes each module as a deployment and picks that resource's API version itself.
+    modules = [d for decls in bicep_files(pair).values() for d in decls if d.kind == "module"]
+    assert len(modules) == sum(r["type"] == DEPLOYMENT for r in arm)
+
+
+def test_same_parameters(plan: Plan) -> None:
+    pair = emitted(plan)
+    arm = pair.template["parameters"]
+    params = [d for d in pair.main if d.kind == "param"]
+    assert [d.symbol for d in params] == list(arm)
+    for decl in params:
+        spec = arm[decl.symbol]
+        assert decl.type_or_path == spec["type"]
+        (description,) = decl.decorators
+        function, args = call_parts(named(description)[0])
+        assert function == "description"
+        assert [decode_string(a) for a in args] == [spec["metadata"]["description"]]
+        has_default = decl.body.type != "primitive_type" and decl.body.type != "type"
+        assert has_default == ("defaultValue" in spec), decl.symbol
+        if has_default:
+            assert scalar(decl.body) == spec["defaultValue"]
+
+
+def test_same_identities_and_outputs(plan: Plan) -> None:
+    pair = emitted(plan)
+    arm = [r for r in pair.template["resources"] if r["type"].endswith("/userAssignedIdentities")]
+    identities = [
+        d for d in pair.main if d.kind == "resource" and d.type_or_path.split("@")[0] == arm[0]["type"]
+    ]
+    assert [decode_string(properties(d.body)["name"]) for d in identities] == [r["name"] for r in arm]
+    for decl in identities:
+        props = properties(decl.body)
+        assert props["location"].text == b"location"
+        assert props["properties"].text == b"{}"
+    outputs = {d.symbol: d for d in pair.main if d.kind == "output"}
+    assert list(outputs) == list(pair.template["outputs"])
+    assert outputs["identities"].type_or_path == "object"
+    assert outputs["oidcIssuerUrl"].type_or_path == "string"
+    values = properties(outputs["identities"].body)
+    assert list(values) == list(pair.template["outputs"]["identities"]["value"])
+    symbols = {decode_string(properties(d.body)["name"]): d.symbol for d in identities}
+    for name, value in values.items():
+        fields = {k: v.text.decode() for k, v in properties(value).items()}
+        assert fields == {
+            k: f"{symbols[name]}.properties.{k}" for k in ("clientId", "principalId", "tenantId")
+        }
+
+
+def bicep_fics(pair: Pair) -> dict[str, dict[str, Any]]:
+    """FIC symbol -> identity name, FIC name, subject, audiences, dependencies."""
+    decls = pair.main
+    identity_names = {
+        d.symbol: decode_string(properties(d.body)["name"])
+        for d in decls
+        if d.kind == "resource"
+        and d.type_or_path.startswith("Microsoft.ManagedIdentity/userAssignedIdentities@")
+    }
+    out = {}
+    for decl in decls:
+        if decl.kind != "resource" or not decl.type_or_path.startswith(FIC + "@"):
+            continue
+        props = properties(decl.body)
+        fic = properties(props["properties"])
+        depends = [n.text.decode() for n in named(props["dependsOn"])] if "dependsOn" in props else []
+        out[decl.symbol] = {
+            "identity": identity_names[props["parent"].text.decode()],
+            "name": decode_string(props["name"]),
+            "subject": decode_string(fic["subject"]),
+            "audiences": [decode_string(n) for n in named(fic["audiences"])],
+            "issuer": fic["issuer"].text.decode(),
+            "depends": depends,
+        }
+    return out
+
+
+def test_same_federated_credentials_and_ordering(plan: Plan) -> None:
+    pair = emitted(plan)
+    arm = [r for r in pair.template["resources"] if r["type"] == FIC]
+    bicep = bicep_fics(pair)
+    symbols = {(f["identity"], f["name"]): s for s, f in bicep.items()}
+    arm_keys = []
+    for resource in arm:
+        _, identity, name = arm_literals(resource["name"])
+        arm_keys.append((identity, name))
+        fic = bicep[symbols[(identity, name)]]
+        assert fic["subject"] == arm_plain(resource["properties"]["subject"])
+        assert fic["audiences"] == resource["properties"]["audiences"] == ["api://AzureADTokenExchange"]
+        waits_for_cluster = any("extensionResourceId" in d for d in resource["dependsOn"])
+        assert ("clusterWorkloadIdentity" in fic["depends"]) == waits_for_cluster
+        previous = [arm_literals(d)[1:] for d in resource["dependsOn"] if FIC in d]
+        expected = [symbols[(p[0], p[1])] for p in previous]
+        assert [d for d in fic["depends"] if d != "clusterWorkloadIdentity"] == expected
+        pinned = "oidcIssuerUrl" in resource["properties"]["issuer"]
+        assert ("oidcIssuerUrl" in fic["issuer"]) == pinned
+    assert sorted(arm_keys) == sorted(symbols)
+    assert len(bicep) == len(arm)
+
+
+def test_federated_credentials_of_one_identity_are_chained() -> None:
+    pair = emitted(plan_from(RICH_SPEC))
+    fics = bicep_fics(pair)
+    by_identity: dict[str, list[str]] = {}
+    for symbol, fic in fics.items():
+        by_identity.setdefault(fic["identity"], []).append(symbol)
+    assert len(by_identity["api-reader"]) == 3
+    for symbols in by_identity.values():
+        for previous, current in itertools.pairwise(symbols):
+            assert fics[current]["depends"][-1] == previous
+        assert all(s not in fics[symbols[0]]["depends"] for s in symbols)
+
+
+def bicep_scope(node: Node) -> tuple[str, tuple[tuple[str, str], ...]]:
+    function, args = call_parts(node)
+    values = tuple(
+        ("literal", decode_string(a)) if a.type == "string" else ("param", a.text.decode()) for a in args
+    )
+    return function, values
+
+
+def test_same_nested_deployments(plan: Plan) -> None:
+    pair = emitted(plan)
+    arm = {r["name"]: r for r in pair.template["resources"] if r["type"] == DEPLOYMENT}
+    modules = {}
+    for decl in pair.main:
+        if decl.kind == "module":
+            props = properties(decl.body)
+            modules[decode_string(props["name"])] = (decl, props)
+    assert sorted(modules) == sorted(arm)
+    for name, (decl, props) in modules.items():
+        assert bicep_scope(props["scope"]) == arm_scope(arm[name]), name
+        assert f"azure/{decl.type_or_path}" in pair.bicep, decl.type_or_path
+        if name.endswith("-cluster"):
+            continue
+        params = {k: v.text.decode() for k, v in properties(props["params"]).items()}
+        identity = [
+            d
+            for d in pair.main
+            if d.kind == "resource" and f"{d.symbol}.properties.principalId" in params.values()
+        ]
+        assert params == {"principalId": f"{identity[0].symbol}.properties.principalId"}
+        principal = arm[name]["properties"]["parameters"]["principalId"]["value"]
+        assert arm_literals(principal)[1] == decode_string(properties(identity[0].body)["name"])
+
+
+def bicep_role_assignments(decls: list[Decl]) -> set[tuple[Any, ...]]:
+    targets = {d.symbol: d for d in decls if d.kind == "resource" and d.existing}
+    out = set()
+    for decl in decls:
+        if decl.kind != "resource" or decl.existing:
+            continue
+        props = properties(decl.body)
+        function, (scope, principal, definition) = call_parts(props["name"])
+        assert function == "guid" and principal.text == b"principalId"
+        scope_text = scope.text.decode()
+        if scope_text in ("resourceGroup().id", "subscription().id"):
+            key: tuple[str, ...] = (scope_text.split("(")[0],)
+            assert "scope" not in props
+        else:
+            symbol = scope_text.removesuffix(".id")
+            assert props["scope"].text.decode() == symbol
+            target = targets[symbol]
+            key = (
+                "resource",
+                target.type_or_path.rsplit("@", 1)[0],
+                decode_string(properties(target.body)["name"]),
+            )
+        function, (kind, role) = call_parts(definition)
+        assert function == "subscriptionResourceId"
+        assert decode_string(kind) == "Microsoft.Authorization/roleDefinitions"
+        inner = properties(props["properties"])
+        assert inner["roleDefinitionId"].text == definition.text
+        assert inner["principalId"].text == b"principalId"
+        assert decode_string(inner["principalType"]) == "ServicePrincipal"
+        description = decode_string(inner["description"]) if "description" in inner else None
+        out.add((key, decode_string(role), description))
+    return out
+
+
+def arm_role_assignments(template: dict[str, Any]) -> set[tuple[Any, ...]]:
+    out = set()
+    for resource in template["resources"]:
+        scope = arm_guid_scope(resource["name"])
+        role = arm_literals(resource["name"].split("subscriptionResourceId(")[1])[1]
+        if scope[0] == "resource":
+            assert resource["scope"] == arm_expr.relative_scope(scope[1], scope[2])
+        description = resource["properties"].get("description")
+        out.add((scope, role, arm_plain(description) if description is not None else None))
+    return out
+
+
+def test_same_role_assignments(plan: Plan) -> None:
+    pair = emitted(plan)
+    arm = {r["name"]: r for r in pair.template["resources"] if r["type"] == DEPLOYMENT}
+    checked = 0
+    for decl in pair.main:
+        if decl.kind != "module" or decl.symbol == "clusterWorkloadIdentity":
+            continue
+        name = decode_string(properties(decl.body)["name"])
+        inner = arm[name]["properties"]["template"]
+        decls = pair.module_decls(decl.type_or_path)
+        (target_scope,) = [
+            n
+            for n in named(parse(pair.bicep[f"azure/{decl.type_or_path}"].text))
+            if n.type == "target_scope_assignment"
+        ]
+        scope = decode_string(named(target_scope)[0])
+        assert scope == (
+            "subscription" if "subscriptionDeploymentTemplate" in inner["$schema"] else "resourceGroup"
+        )
+        assert [d.symbol for d in decls if d.kind == "param"] == list(inner["parameters"]) == ["principalId"]
+        assert bicep_role_assignments(decls) == arm_role_assignments(inner)
+        checked += len(inner["resources"])
+    assert checked == sum(len(d.assignments) for i in plan.identities for d in i.role_deployments)
+
+
+def test_nested_resource_type_is_declared_by_its_slash_joined_name() -> None:
+    pair = emitted(plan_from(RICH_SPEC))
+    existing = [
+        d for decls in bicep_files(pair).values() for d in decls if d.existing and d.symbol != "cluster"
+    ]
+    names = {(d.type_or_path, decode_string(properties(d.body)["name"])) for d in existing}
+    assert (
+        "Microsoft.Storage/storageAccounts/blobServices/containers@2022-09-01",
+        "stblob/default/uploads",
+    ) in names
+    assert ("Microsoft.KeyVault/vaults@2023-07-01", "kv-app") in names
+    # one declaration per target, shared by the two roles on kv-app
+    assert sum(n == "kv-app" for _, n in names) == 1
+
+
+def test_parameter_files_match_arm(plan: Plan) -> None:
+    pair = emitted(plan)
+    arm_params = pair.template["parameters"]
+    for env in plan.environments:
+        text = pair.bicep[f"azure/params/{env.name}.bicepparam"].text
+        root = parse(bicepparam_as_bicep(text))
+        statements = named(root)
+        assert statements[0].type == "using_statement"
+        assert decode_string(named(statements[0])[0]) == "../main.bicep"
+        assert text.startswith("using '../main.bicep'\n")
+        values = {named(s)[0].text.decode(): scalar(named(s)[-1]) for s in statements[1:]}
+        assert len(statements) - 1 == len(values) == len(arm_params)
+        arm_file = json.loads(pair.arm[f"azure/params/{env.name}.parameters.json"].text)["parameters"]
+        expected = {
+            k: arm_plain(v["value"]) if isinstance(v["value"], str) else v["value"]
+            for k, v in arm_file.items()
+        }
+        assert values == expected
+        assert list(values) == list(arm_params)
+
+
+def test_rich_environments_differ() -> None:
+    pair = emitted(plan_from(RICH_SPEC))
+    dev = pair.bicep["azure/params/dev.bicepparam"].text
+    prod = pair.bicep["azure/params/prod.bicepparam"].text
+    assert "param oidcIssuerUrl = 'https://westeurope.oic.prod-aks.azure.com/" in dev
+    assert "param oidcIssuerUrl = ''\n" in prod
+    assert "param enableWorkloadIdentity = false\n" in prod
+    assert "param location = 'northeurope'\n" in prod
+
+
+# -- symbols ---------------------------------------------------------------------------------------
+def test_symbols_are_sanitised_and_unique() -> None:
+    symbols = Symbols(("location", "identity_x"))
+    assert symbols.new("identity", "x") == "identity_x_2"
+    assert symbols.new("identity", "my-id") == "identity_my_id"
+    assert symbols.new("identity", "my_id") == "identity_my_id_2"
+    assert symbols.new("identity", "MY.ID") == "identity_MY_ID_3"  # case-insensitive
+    assert symbols.new("fic", "my-id", "1") == "fic_my_id_1"
+
+
+def test_colliding_names_get_distinct_symbols() -> None:
+    plan = lab_plan()
+    (identity,) = plan.identities
+    twins = tuple(
+        dataclasses.replace(identity, name=name, role_deployments=()) for name in ("my-id", "my_id")
+    )
+    plan = dataclasses.replace(plan, identities=twins)
+    main = {a.path: a for a in emit_bicep(plan)}["azure/main.bicep"]
+    assert first_syntax_problem(main.text) is None
+    decls = [d for d in declarations(main.text) if d.kind == "resource" and not d.existing]
+    symbols = [d.symbol for d in decls]
+    assert symbols == ["identity_my_id", "fic_my_id_1", "identity_my_id_2", "fic_my_id_1_2"]
+    assert len({s.lower() for s in symbols}) == len(symbols)
+
+
+def test_role_deployment_in_another_subscription_needs_a_resource_group() -> None:
+    text = (
+        (ROOT / "specs" / "lab.yaml")
+        .read_text("utf-8")
+        .replace(
+            "keyVault: kv-wlid-lab",
+            "keyVault: {name: kv-wlid-lab, subscriptionId: 44444444-4444-4444-4444-444444444444}",
+        )
+    )
+    with pytest.raises(SpecError, match="a subscriptionId needs a resourceGroup too"):
+        plan_from(text)
+
+
+# -- escaping --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "literal"),
+    [
+        ("it's", r"'it\'s'"),
+        ("C:\\temp", r"'C:\\temp'"),
+        ("ends with \\", r"'ends with \\'"),
+        ("${x}", r"'\${x}'"),
+        ("$x {y} $", "'$x {y} $'"),
+        ("$${", r"'$\${'"),
+        ("\\${", r"'\\\${'"),
+        ("a\nb\r\tc", r"'a\nb\r\tc'"),
+        ("bell\x07 nul\x00 del\x7f", r"'bell\u{07} nul\u{00} del\u{7F}'"),
+        ("line\u2028sep", r"'line\u{2028}sep'"),
+        ("''", r"'\'\''"),
+        ("", "''"),
+        ("é😀", "'é😀'"),
+        # tree-sitter-bicep reads `//` and `/*` opening a string segment as a comment
+        ("//x", r"'\u{2F}/x'"),
+        ("/*x*/", r"'\u{2F}*x*/'"),
+        ("a//b $//c \n//d", r"'a//b $\u{2F}/c \n\u{2F}/d'"),
+        ("///", r"'\u{2F}\u{2F}/'"),
+        ("https://host/", "'https://host/'"),
+    ],
+)
+def test_bicep_string(text: str, literal: str) -> None:
+    out = bicep_string(text)
+    assert out == literal
+    assert isinstance(out, BicepText)
+
+
+def test_bicep_string_rejects_non_text() -> None:
+    with pytest.raises(TypeError):
+        bicep_string(1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="surrogate"):
+        bicep_string("\ud800")
+
+
+@pytest.mark.parametrize("name", ["a", "_x", "identity_my_id_2", "A9"])
+def test_bicep_ident_accepts(name: str) -> None:
+    assert bicep_ident(name) == name and isinstance(bicep_ident(name), BicepText)
+
+
+@pytest.mark.parametrize("name", ["", "9a", "a-b", "a b", "a.b", "é", "a\n", 3])
+def test_bicep_ident_rejects(name: Any) -> None:
+    with pytest.raises(ValueError, match="identifier"):
+        bicep_ident(name)
+
+
+def test_bicep_key() -> None:
+    assert bicep_key("myIdentity") == "myIdentity" and isinstance(bicep_key("a"), BicepText)
+    assert bicep_key("api-reader") == "'api-reader'"
+    assert bicep_key("1a") == "'1a'"
+    assert bicep_key("it's") == r"'it\'s'"
+
+
+def test_bicep_json_and_value() -> None:
+    assert (bicep_json(True), bicep_json(False), bicep_json(42), bicep_json(-1), bicep_json(None)) == (
+        "true",
+        "false",
+        "42",
+        "-1",
+        "null",
+    )
+    for wrong in ("true", 1.5, [1], {"a": 1}):
+        with pytest.raises(TypeError):
+            bicep_json(wrong)  # type: ignore[arg-type]
+    assert bicep_value("x'") == r"'x\''" and bicep_value(True) == "true"
+
+
+ALPHABET = st.one_of(
+    st.sampled_from(
+        [
+            *("'", "\\", "$", "{", "}", "${", "\n", "\r", "\t", "\x00", "\x7f", "\u2028"),
+            *("'''", "#", "/", "*", "//", "/*"),
+        ]
+    ),
+    st.characters(codec="utf-8"),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(ALPHABET, max_size=30).map("".join))
+def test_bicep_string_round_trips_through_the_parser(text: str) -> None:
+    literal = bicep_string(text)
+    source = f"var s = {literal}\n"
+    assert first_syntax_problem(source) is None, source
+    (decl,) = named(parse(source))
+    assert decl.type == "variable_declaration"
+    value = named(decl)[-1]
+    assert value.type == "string"
+    assert decode_string(value) == text
+
+
+def test_the_decoder_rejects_what_bicep_rejects() -> None:
+    for source in (r"var s = 'a\x41'", r"var s = 'a\a'", "var s = 'a${b}'", "var s = '/*x*/'"):
+        (decl,) = named(parse(source + "\n"))
+        with pytest.raises(AssertionError):
+            decode_string(named(decl)[-1])
+
+
+# -- template guard rails --------------------------------------------------------------------------
+def copy_templates(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "templates" / "bicep", tmp_path / "bicep")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["{{ identities[0].name }}", "{{ 'literal' }}", "{{ 1 }}", "{{ identities[0].name | upper }}"],
+)
+def test_a_value_without_a_bicep_filter_fails(tmp_path: Path, expression: str) -> None:
+    directory = copy_templates(tmp_path)
+    main = directory / "bicep" / "main.bicep.j2"
+    main.write_text(main.read_text("utf-8") + f"// {expression}\n", "utf-8")
+    with pytest.raises(UnescapedValueError, match="without a Bicep filter"):
+        emit_bicep(lab_plan(), directory)
+
+
+def test_a_filtered_value_in_a_throwaway_template_renders(tmp_path: Path) -> None:
+    directory = copy_templates(tmp_path)
+    main = directory / "bicep" / "main.bicep.j2"
+    main.write_text(main.read_text("utf-8") + "// {{ identities[0].name | bicep_string }}\n", "utf-8")
+    text = {a.path: a.text for a in emit_bicep(lab_plan(), directory)}["azure/main.bicep"]
+    assert text.endswith("// 'myIdentity'\n")
+
+
+def test_an_undefined_name_fails(tmp_path: Path) -> None:
+    directory = copy_templates(tmp_path)
+    (directory / "bicep" / "params.bicepparam.j2").write_text("using {{ nowhere | bicep_string }}\n", "utf-8")
+    with pytest.raises(jinja2.UndefinedError, match="nowhere"):
+        emit_bicep(lab_plan(), directory)

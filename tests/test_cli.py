@@ -1,0 +1,132 @@
+"""The command line through click's CliRunner: exit codes, messages, check and dry-run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import ROOT
+
+from wlid_render import __version__
+from wlid_render.cli import main
+
+LAB = str(ROOT / "specs" / "lab.yaml")
+
+
+def _render(*args: str):
+    return CliRunner().invoke(main, ["render", *args])
+
+
+def test_version_and_help():
+    assert CliRunner().invoke(main, ["--version"]).output.strip() == f"wlid, version {__version__}"
+    result = CliRunner().invoke(main, ["render", "--help"])
+    assert result.exit_code == 0 and "--check" in result.output and "--dry-run" in result.output
+
+
+def test_render_writes_the_tree_and_warns_about_placeholders(tmp_path: Path):
+    out = tmp_path / "lab"
+    result = _render(LAB, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "${WLID_CLIENT_ID_MYIDENTITY}" in result.stderr
+    for path in [
+        "README.md",
+        "azure/main.json",
+        "azure/main.bicep",
+        "azure/params/default.parameters.json",
+        "azure/params/default.bicepparam",
+        "k8s/base/kustomization.yaml",
+        "k8s/overlays/default/kustomization.yaml",
+        ".wlid/manifest.json",
+    ]:
+        assert (out / path).is_file(), path
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert data.endswith(b"\n") and not data.endswith(b"\n\n") and b"\r" not in data, path
+
+
+def test_default_out_is_out_slash_name(tmp_path: Path):
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        result = runner.invoke(main, ["render", LAB])
+        assert result.exit_code == 0, result.output
+        assert Path("out/lab/azure/main.json").is_file()
+
+
+def test_check_reports_drift_and_writes_nothing(tmp_path: Path):
+    out = tmp_path / "lab"
+    assert _render(LAB, "-o", str(out)).exit_code == 0
+    assert _render(LAB, "-o", str(out), "--check").exit_code == 0
+    main_json = out / "azure" / "main.json"
+    main_json.write_text("{}\n")
+    (out / "k8s/base/kustomization.yaml").unlink()
+    result = _render(LAB, "-o", str(out), "--check")
+    assert result.exit_code == 1
+    assert f"would change: {main_json.as_posix()}" in result.output
+    assert "would create: " in result.output and "k8s/base/kustomization.yaml" in result.output
+    assert main_json.read_text() == "{}\n", "--check never writes"
+
+
+def test_rerender_without_change_rewrites_nothing(tmp_path: Path):
+    out = tmp_path / "lab"
+    assert _render(LAB, "-o", str(out)).exit_code == 0
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    for p in stamps:
+        os.utime(p, ns=(1, 1))
+    result = _render(LAB, "-o", str(out))
+    assert result.exit_code == 0 and "0 created, 0 changed, 0 removed" in result.output
+    assert all(p.stat().st_mtime_ns == 1 for p in stamps)
+
+
+def test_owned_files_no_longer_produced_are_removed_and_foreign_files_kept(tmp_path: Path):
+    out = tmp_path / "lab"
+    assert _render(LAB, "-o", str(out)).exit_code == 0
+    manifest = out / ".wlid" / "manifest.json"
+    stale = out / "k8s" / "base" / "old.yaml"
+    stale.write_text("kind: Old\n")
+    manifest.write_text(
+        manifest.read_text().replace('"files": [', '"files": [{"path": "k8s/base/old.yaml"},')
+    )
+    mine = out / "NOTES.md"
+    mine.write_text("hand-written\n")
+    check = _render(LAB, "-o", str(out), "--check")
+    assert check.exit_code == 1 and "would remove: " in check.output
+    result = _render(LAB, "-o", str(out))
+    assert result.exit_code == 0
+    assert not stale.exists() and mine.read_text() == "hand-written\n"
+    assert "not ours, left alone" in result.stderr
+
+
+def test_refuses_a_folder_it_never_wrote(tmp_path: Path):
+    out = tmp_path / "somewhere"
+    out.mkdir()
+    (out / "file.txt").write_text("x\n")
+    result = _render(LAB, "-o", str(out))
+    assert result.exit_code == 2 and "--force" in result.stderr
+    assert _render(LAB, "-o", str(out), "--force").exit_code == 0
+    assert (out / "file.txt").read_text() == "x\n"
+
+
+def test_dry_run_lists_and_writes_nothing(tmp_path: Path):
+    out = tmp_path / "lab"
+    result = _render(LAB, "-o", str(out), "--dry-run")
+    assert result.exit_code == 0
+    assert f"create: {(out / 'azure/main.json').as_posix()}" in result.output
+    assert not out.exists()
+
+
+def test_usage_errors_exit_2(tmp_path: Path):
+    assert _render(LAB, "--check", "--dry-run").exit_code == 2
+    assert _render(str(tmp_path / "missing.yaml")).exit_code == 2
+    assert CliRunner().invoke(main, ["render"]).exit_code == 2
+
+
+def test_python_dash_m(tmp_path: Path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "wlid_render", "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0 and __version__ in done.stdout

@@ -1,0 +1,52 @@
+"""Every example spec: snapshots of every rendered file, parseable output, determinism, fresh out/."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from conftest import ROOT, SPECS
+
+from wlid_render.render import render_file
+from wlid_render.write import compare
+
+UPDATE_SNAPSHOTS = "python -m pytest tests/test_examples.py --snapshot-update"
+
+
+@pytest.fixture(params=SPECS, ids=lambda p: p.stem, scope="module")
+def rendering(request):
+    return request.param, render_file(str(request.param))
+
+
+def test_every_file_matches_its_snapshot(rendering, snapshot):
+    spec, result = rendering
+    for artifact in result.artifacts:
+        assert artifact.text == snapshot(name=f"{spec.stem}/{artifact.path}"), (
+            f"{artifact.path} changed; if that is intended: {UPDATE_SNAPSHOTS}"
+        )
+
+
+def test_every_file_parses(rendering):
+    _, result = rendering
+    for artifact in result.artifacts:
+        if artifact.path.endswith(".json"):
+            json.loads(artifact.text)
+        elif artifact.path.endswith(".yaml"):
+            docs = list(yaml.safe_load_all(artifact.text))
+            assert docs and all(isinstance(d, dict) for d in docs), artifact.path
+
+
+def test_rendering_is_deterministic(rendering):
+    spec, first = rendering
+    assert render_file(str(spec)).artifacts == first.artifacts
+
+
+def test_committed_out_is_up_to_date(rendering):
+    spec, result = rendering
+    out = ROOT / "out" / spec.stem
+    drift = compare(out, list(result.artifacts)).drift
+    assert not drift, (
+        f"out/{spec.stem} is stale ({', '.join(f'{c.action} {c.path}' for c in drift)}); "
+        f"update it with: wlid render specs/{spec.name} -o out/{spec.stem}"
+    )

@@ -1,0 +1,854 @@
+"""Tests of the Kubernetes emitter: file layout, annotation placement, schemas, kustomize, determinism."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib.util
+import json
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from referencing import Registry, Resource
+
+from wlid_render.emit.artifact import Artifact
+from wlid_render.emit.k8s import emit_kubernetes
+from wlid_render.errors import SpecError
+from wlid_render.load import load_text
+from wlid_render.plan.build import build_plan
+from wlid_render.plan.model import Plan
+from wlid_render.spec_errors import parse_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB_SPEC = ROOT / "specs" / "lab.yaml"
+
+USE = "azure.workload.identity/use"
+CLIENT_ID = "azure.workload.identity/client-id"
+TENANT_ID = "azure.workload.identity/tenant-id"
+TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
+
+DEV_TENANT = "aaaaaaaa-0000-4000-8000-00000000000a"
+PROD_TENANT = "bbbbbbbb-0000-4000-8000-00000000000b"
+DEV_API_CLIENT_ID = "0FB3C0DE-1234-4ABC-9DEF-0123456789AB"  # written upper-case; the plan lower-cases it
+
+MULTI_SPEC = f"""\
+apiVersion: wlid/v1
+kind: WorkloadIdentitySpec
+metadata:
+  name: shop
+azure:
+  subscriptionId: 22222222-2222-2222-2222-222222222222
+  resourceGroup: rg-shop
+  location: westeurope
+cluster:
+  name: aks-shop
+identities:
+  - name: api-identity
+  - name: batch-identity
+serviceAccounts:
+  - name: api
+    namespace: shop
+    identity: api-identity
+    tokenExpiration: 7200
+  - name: batch
+    namespace: shop
+    identity: batch-identity
+workloads:
+  - name: web
+    kind: Deployment
+    serviceAccount: api
+    replicas: 3
+    labels:
+      tier: frontend
+    annotations:
+      prometheus.io/scrape: "true"
+    containers:
+      - name: web
+        image: ghcr.io/example/web:1.2.3
+        args: ["--port", "8080"]
+        env:
+          LOG_LEVEL: debug
+          FEATURE_FLAG: "on"
+        ports:
+          - 8080
+          - containerPort: 9090
+            name: metrics
+            protocol: TCP
+        resources:
+          requests:
+            cpu: 100m
+            memory: 128Mi
+          limits:
+            memory: 256Mi
+  - name: db
+    kind: StatefulSet
+    serviceAccount: api
+    replicas: 1
+    containers:
+      - name: db
+        image: ghcr.io/example/db:16
+        ports: [5432]
+  - name: migrate
+    kind: Job
+    serviceAccount: batch
+    containers:
+      - name: migrate
+        image: ghcr.io/example/migrate:1
+        command: ["/migrate"]
+        args: ["--once"]
+  - name: nightly
+    kind: CronJob
+    serviceAccount: batch
+    schedule: "0 2 * * *"
+    nodeSelector:
+      kubernetes.io/os: linux
+    containers:
+      - name: report
+        image: ghcr.io/example/report:1
+        resources:
+          limits:
+            cpu: 1
+  - name: debug
+    kind: Pod
+    serviceAccount: api
+    containers:
+      - name: shell
+        image: busybox
+        command: ["sleep", "infinity"]
+environments:
+  dev:
+    azure:
+      tenantId: {DEV_TENANT}
+    clientIds:
+      api-identity: {DEV_API_CLIENT_ID}
+  prod:
+    azure:
+      tenantId: {PROD_TENANT}
+      subscriptionId: 33333333-3333-3333-3333-333333333333
+"""
+
+LAB_FILES = [
+    "k8s/base/kustomization.yaml",
+    "k8s/base/pod_default_sample-workload-identity-key-vault.yaml",
+    "k8s/base/pod_default_sample-workload-identity.yaml",
+    "k8s/base/serviceaccount_default_workload-identity-sa.yaml",
+    "k8s/overlays/default/kustomization.yaml",
+    "k8s/overlays/default/serviceaccount_default_workload-identity-sa.yaml",
+]
+
+MULTI_FILES = [
+    "k8s/base/cronjob_shop_nightly.yaml",
+    "k8s/base/deployment_shop_web.yaml",
+    "k8s/base/job_shop_migrate.yaml",
+    "k8s/base/kustomization.yaml",
+    "k8s/base/namespace_shop.yaml",
+    "k8s/base/pod_shop_debug.yaml",
+    "k8s/base/serviceaccount_shop_api.yaml",
+    "k8s/base/serviceaccount_shop_batch.yaml",
+    "k8s/base/statefulset_shop_db.yaml",
+    "k8s/overlays/dev/kustomization.yaml",
+    "k8s/overlays/dev/serviceaccount_shop_api.yaml",
+    "k8s/overlays/dev/serviceaccount_shop_batch.yaml",
+    "k8s/overlays/prod/kustomization.yaml",
+    "k8s/overlays/prod/serviceaccount_shop_api.yaml",
+    "k8s/overlays/prod/serviceaccount_shop_batch.yaml",
+]
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def plan_of(text: str) -> Plan:
+    return build_plan(parse_spec(load_text(text, "spec.yaml")))
+
+
+def plan_of_data(data: dict[str, Any]) -> Plan:
+    return plan_of(yaml.safe_dump(data, sort_keys=False))
+
+
+def by_path(artifacts: list[Artifact]) -> dict[str, Any]:
+    return {a.path: yaml.safe_load(a.text) for a in artifacts}
+
+
+def is_object_file(path: str) -> bool:
+    """A Kubernetes object of the base (not a kustomization, not an overlay patch)."""
+    return path.startswith("k8s/base/") and not path.endswith("/kustomization.yaml")
+
+
+def pod_templates(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pod metadata+spec of an object: the pod itself or its controller's template."""
+    kind = obj["kind"]
+    if kind == "Pod":
+        return [obj]
+    if kind == "CronJob":
+        return [obj["spec"]["jobTemplate"]["spec"]["template"]]
+    if kind in ("Deployment", "StatefulSet", "Job"):
+        return [obj["spec"]["template"]]
+    return []
+
+
+def write_tree(artifacts: list[Artifact], root: Path) -> None:
+    for artifact in artifacts:
+        target = root / artifact.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(artifact.data)
+
+
+@pytest.fixture(scope="module")
+def lab_plan() -> Plan:
+    return plan_of(LAB_SPEC.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def lab(lab_plan: Plan) -> dict[str, Any]:
+    return by_path(emit_kubernetes(lab_plan))
+
+
+@pytest.fixture(scope="module")
+def multi_plan() -> Plan:
+    return plan_of(MULTI_SPEC)
+
+
+@pytest.fixture(scope="module")
+def multi(multi_plan: Plan) -> dict[str, Any]:
+    return by_path(emit_kubernetes(multi_plan))
+
+
+@pytest.fixture(scope="module")
+def multi_texts(multi_plan: Plan) -> dict[str, str]:
+    return {a.path: a.text for a in emit_kubernetes(multi_plan)}
+
+
+# -- Kubernetes JSON schemas (bundled with kubernetes-validate) ------------------------------------
+K8S_SCHEMA_VERSION = "1.32.0"
+
+
+def _schema_dir() -> Any:
+    assert importlib.util.find_spec("kubernetes_validate"), (
+        "the schemas need: pip install kubernetes-validate"
+    )
+    folder = (
+        resources.files("kubernetes_validate")
+        / "kubernetes-json-schema"
+        / f"v{K8S_SCHEMA_VERSION}-local-strict"
+    )
+    assert folder.is_dir(), f"kubernetes-validate has no schemas for Kubernetes {K8S_SCHEMA_VERSION}"
+    return folder
+
+
+@functools.cache
+def _definitions() -> Resource:
+    return Resource.from_contents(json.loads((_schema_dir() / "_definitions.json").read_text("utf-8")))
+
+
+@functools.cache
+def validator_for(api_version: str, kind: str) -> jsonschema.protocols.Validator:
+    """A compiled validator per (apiVersion, kind), built once from the bundled offline schemas."""
+    group, _, version = api_version.rpartition("/")  # "apps/v1" -> apps, v1; "v1" -> core
+    stem = "-".join(part for part in (kind.lower(), group.split(".", 1)[0], version) if part)
+    schema = json.loads((_schema_dir() / f"{stem}.json").read_text("utf-8"))
+    registry = Registry().with_resources(
+        [(schema["$id"], Resource.from_contents(schema)), (_definitions().id(), _definitions())]
+    )
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, registry=registry)
+
+
+def schema_errors(obj: dict[str, Any]) -> list[str]:
+    validator = validator_for(obj["apiVersion"], obj["kind"])
+    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(obj)]
+
+
+# -- the lab spec ---------------------------------------------------------------------------------
+def test_lab_file_list(lab: dict[str, Any]) -> None:
+    assert list(lab) == LAB_FILES
+
+
+def test_lab_base_service_account_has_no_client_id(lab: dict[str, Any]) -> None:
+    account = lab["k8s/base/serviceaccount_default_workload-identity-sa.yaml"]
+    assert account["kind"] == "ServiceAccount"
+    assert account["metadata"]["name"] == "workload-identity-sa"
+    assert account["metadata"]["namespace"] == "default"
+    assert CLIENT_ID not in account["metadata"].get("annotations", {})
+    assert USE not in account["metadata"].get("labels", {})
+
+
+def test_lab_overlay_patch_carries_placeholder(lab: dict[str, Any], lab_plan: Plan) -> None:
+    path = "k8s/overlays/default/serviceaccount_default_workload-identity-sa.yaml"
+    patch = lab[path]
+    assert patch["metadata"]["annotations"][CLIENT_ID] == "${WLID_CLIENT_ID_MYIDENTITY}"
+    text = dict((a.path, a.text) for a in emit_kubernetes(lab_plan))[path]
+    assert "${WLID_CLIENT_ID_MYIDENTITY}" in text
+    kustomization = lab["k8s/overlays/default/kustomization.yaml"]
+    assert kustomization["resources"] == ["../../base"]
+    assert kustomization["patches"] == [{"path": "serviceaccount_default_workload-identity-sa.yaml"}]
+
+
+def test_lab_pods_use_workload_identity(lab: dict[str, Any]) -> None:
+    pods = [obj for obj in lab.values() if obj.get("kind") == "Pod"]
+    assert len(pods) == 2
+    for pod in pods:
+        assert pod["metadata"]["labels"][USE] == "true"
+        assert pod["spec"]["serviceAccountName"] == "workload-identity-sa"
+
+
+def test_lab_label_is_a_quoted_string(lab_plan: Plan) -> None:
+    for artifact in emit_kubernetes(lab_plan):
+        if "/pod_" in artifact.path:
+            assert "azure.workload.identity/use: 'true'" in artifact.text
+
+
+def test_lab_key_vault_pod(lab: dict[str, Any]) -> None:
+    pod = lab["k8s/base/pod_default_sample-workload-identity-key-vault.yaml"]
+    container = pod["spec"]["containers"][0]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["KEYVAULT_URL"] == "https://kv-wlid-lab.vault.azure.net/"
+    assert env["SECRET_NAME"] == "my-secret"
+    assert [e["name"] for e in container["env"]] == ["KEYVAULT_URL", "SECRET_NAME"]
+    assert pod["spec"]["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert "restartPolicy" not in pod["spec"]
+
+
+def test_lab_first_pod_command(lab: dict[str, Any]) -> None:
+    pod = lab["k8s/base/pod_default_sample-workload-identity.yaml"]
+    assert pod["spec"]["containers"][0]["command"] == ["sh", "-c", "sleep 3600"]
+    assert list(pod["spec"]["containers"][0]) == ["name", "image", "command"]
+
+
+def test_lab_has_no_default_namespace_object(lab: dict[str, Any]) -> None:
+    assert not [obj for obj in lab.values() if obj.get("kind") == "Namespace"]
+
+
+def test_base_kustomization_lists_every_object_file(lab: dict[str, Any], multi: dict[str, Any]) -> None:
+    for tree in (lab, multi):
+        kustomization = tree["k8s/base/kustomization.yaml"]
+        assert list(kustomization) == ["apiVersion", "kind", "resources"]
+        assert kustomization["apiVersion"] == "kustomize.config.k8s.io/v1beta1"
+        assert kustomization["kind"] == "Kustomization"
+        files = sorted(p.removeprefix("k8s/base/") for p in tree if is_object_file(p))
+        assert kustomization["resources"] == files
+
+
+# -- the multi-environment spec -------------------------------------------------------------------
+def test_multi_file_list(multi: dict[str, Any]) -> None:
+    assert list(multi) == MULTI_FILES
+
+
+def test_common_layout_of_every_object(multi: dict[str, Any]) -> None:
+    for path, obj in multi.items():
+        if not is_object_file(path):
+            continue
+        assert list(obj)[:3] == ["apiVersion", "kind", "metadata"], path
+        meta = obj["metadata"]
+        expected_order = ["name", "labels", "annotations"]
+        if obj["kind"] != "Namespace":
+            expected_order.insert(1, "namespace")
+        assert [k for k in expected_order if k in meta] == list(meta), path
+        assert meta["labels"]["app.kubernetes.io/managed-by"] == "wlid"
+        assert meta["labels"]["app.kubernetes.io/part-of"] == "shop"
+
+
+def test_namespace_object(multi: dict[str, Any]) -> None:
+    namespace = multi["k8s/base/namespace_shop.yaml"]
+    assert namespace["apiVersion"] == "v1"
+    assert namespace["kind"] == "Namespace"
+    assert namespace["metadata"]["name"] == "shop"
+    assert "namespace" not in namespace["metadata"]
+
+
+def test_tenant_differing_per_environment_goes_to_overlays(multi: dict[str, Any]) -> None:
+    for name in ("api", "batch"):
+        base = multi[f"k8s/base/serviceaccount_shop_{name}.yaml"]
+        assert TENANT_ID not in base["metadata"].get("annotations", {})
+        dev = multi[f"k8s/overlays/dev/serviceaccount_shop_{name}.yaml"]
+        prod = multi[f"k8s/overlays/prod/serviceaccount_shop_{name}.yaml"]
+        assert dev["metadata"]["annotations"][TENANT_ID] == DEV_TENANT
+        assert prod["metadata"]["annotations"][TENANT_ID] == PROD_TENANT
+
+
+def test_client_ids_only_in_overlays(multi: dict[str, Any], multi_texts: dict[str, str]) -> None:
+    for name in ("api", "batch"):
+        base = multi[f"k8s/base/serviceaccount_shop_{name}.yaml"]
+        assert CLIENT_ID not in base["metadata"].get("annotations", {})
+    dev = "k8s/overlays/dev/serviceaccount_shop_"
+    prod = "k8s/overlays/prod/serviceaccount_shop_"
+    assert multi[dev + "api.yaml"]["metadata"]["annotations"][CLIENT_ID] == DEV_API_CLIENT_ID.lower()
+    assert (
+        multi[dev + "batch.yaml"]["metadata"]["annotations"][CLIENT_ID] == "${WLID_CLIENT_ID_BATCH_IDENTITY}"
+    )
+    assert multi[prod + "api.yaml"]["metadata"]["annotations"][CLIENT_ID] == "${WLID_CLIENT_ID_API_IDENTITY}"
+    assert "${WLID_CLIENT_ID_API_IDENTITY}" in multi_texts[prod + "api.yaml"]
+    assert "${WLID_CLIENT_ID_BATCH_IDENTITY}" in multi_texts[prod + "batch.yaml"]
+
+
+def test_token_expiration_in_base_as_string(multi: dict[str, Any]) -> None:
+    api = multi["k8s/base/serviceaccount_shop_api.yaml"]
+    assert api["metadata"]["annotations"][TOKEN_EXPIRATION] == "7200"
+    batch = multi["k8s/base/serviceaccount_shop_batch.yaml"]
+    assert TOKEN_EXPIRATION not in batch["metadata"].get("annotations", {})
+    for env in ("dev", "prod"):
+        patch = multi[f"k8s/overlays/{env}/serviceaccount_shop_api.yaml"]
+        assert TOKEN_EXPIRATION not in patch["metadata"]["annotations"]
+
+
+def test_service_accounts_never_carry_the_use_label(multi: dict[str, Any]) -> None:
+    accounts = [obj for obj in multi.values() if obj.get("kind") == "ServiceAccount"]
+    assert len(accounts) == 6
+    for account in accounts:
+        assert USE not in account["metadata"].get("labels", {})
+
+
+def test_overlay_patch_shape(multi: dict[str, Any]) -> None:
+    patch = multi["k8s/overlays/dev/serviceaccount_shop_api.yaml"]
+    assert list(patch) == ["apiVersion", "kind", "metadata"]
+    assert patch["apiVersion"] == "v1"
+    assert patch["kind"] == "ServiceAccount"
+    assert list(patch["metadata"]) == ["name", "namespace", "annotations"]
+    assert patch["metadata"]["name"] == "api"
+    assert patch["metadata"]["namespace"] == "shop"
+    assert list(patch["metadata"]["annotations"]) == [CLIENT_ID, TENANT_ID]
+
+
+def test_overlay_kustomizations(multi: dict[str, Any]) -> None:
+    for env in ("dev", "prod"):
+        kustomization = multi[f"k8s/overlays/{env}/kustomization.yaml"]
+        assert list(kustomization) == ["apiVersion", "kind", "resources", "patches"]
+        assert kustomization["resources"] == ["../../base"]
+        assert kustomization["patches"] == [
+            {"path": "serviceaccount_shop_api.yaml"},
+            {"path": "serviceaccount_shop_batch.yaml"},
+        ]
+
+
+def _with_tenants(top: str | None, per_env: dict[str, str | None]) -> Plan:
+    data = yaml.safe_load(MULTI_SPEC)
+    data = copy.deepcopy(data)
+    if top is not None:
+        data["azure"]["tenantId"] = top
+    for env, tenant in per_env.items():
+        azure = data["environments"][env]["azure"]
+        azure.pop("tenantId", None)
+        if tenant is not None:
+            azure["tenantId"] = tenant
+    return plan_of_data(data)
+
+
+def test_same_tenant_everywhere_goes_to_base() -> None:
+    tree = by_path(emit_kubernetes(_with_tenants(DEV_TENANT, {"dev": None, "prod": None})))
+    assert tree["k8s/base/serviceaccount_shop_api.yaml"]["metadata"]["annotations"][TENANT_ID] == DEV_TENANT
+    for env in ("dev", "prod"):
+        patch = tree[f"k8s/overlays/{env}/serviceaccount_shop_api.yaml"]
+        assert TENANT_ID not in patch["metadata"]["annotations"]
+
+
+def test_tenant_of_one_environment_only_goes_to_that_overlay() -> None:
+    tree = by_path(emit_kubernetes(_with_tenants(None, {"dev": DEV_TENANT, "prod": None})))
+    assert TENANT_ID not in tree["k8s/base/serviceaccount_shop_batch.yaml"]["metadata"].get("annotations", {})
+    dev = tree["k8s/overlays/dev/serviceaccount_shop_batch.yaml"]["metadata"]["annotations"]
+    prod = tree["k8s/overlays/prod/serviceaccount_shop_batch.yaml"]["metadata"]["annotations"]
+    assert dev[TENANT_ID] == DEV_TENANT
+    assert TENANT_ID not in prod
+
+
+def test_no_tenant_anywhere() -> None:
+    tree = by_path(emit_kubernetes(_with_tenants(None, {"dev": None, "prod": None})))
+    for path, obj in tree.items():
+        if obj.get("kind") == "ServiceAccount":
+            assert TENANT_ID not in obj["metadata"].get("annotations", {}), path
+
+
+def test_workload_kinds_and_api_versions(multi: dict[str, Any]) -> None:
+    kinds = {
+        "deployment_shop_web": ("apps/v1", "Deployment"),
+        "statefulset_shop_db": ("apps/v1", "StatefulSet"),
+        "job_shop_migrate": ("batch/v1", "Job"),
+        "cronjob_shop_nightly": ("batch/v1", "CronJob"),
+        "pod_shop_debug": ("v1", "Pod"),
+    }
+    for stem, (api_version, kind) in kinds.items():
+        obj = multi[f"k8s/base/{stem}.yaml"]
+        assert (obj["apiVersion"], obj["kind"]) == (api_version, kind)
+        assert obj["metadata"]["namespace"] == "shop"
+
+
+def test_pod_templates_carry_label_and_service_account(multi: dict[str, Any]) -> None:
+    expected_sa = {"web": "api", "db": "api", "migrate": "batch", "nightly": "batch", "debug": "api"}
+    seen = set()
+    for obj in multi.values():
+        for template in pod_templates(obj):
+            name = obj["metadata"]["name"]
+            labels = template["metadata"]["labels"]
+            assert labels[USE] == "true"
+            assert labels["app.kubernetes.io/name"] == name
+            assert labels["app.kubernetes.io/managed-by"] == "wlid"
+            assert labels["app.kubernetes.io/part-of"] == "shop"
+            assert template["spec"]["serviceAccountName"] == expected_sa[name]
+            assert list(template["spec"])[:2] == ["serviceAccountName", "containers"]
+            seen.add(name)
+    assert seen == set(expected_sa)
+
+
+def test_controllers_do_not_carry_the_use_label(multi: dict[str, Any]) -> None:
+    for stem in ("deployment_shop_web", "statefulset_shop_db", "job_shop_migrate", "cronjob_shop_nightly"):
+        labels = multi[f"k8s/base/{stem}.yaml"]["metadata"]["labels"]
+        assert USE not in labels
+        assert labels["app.kubernetes.io/name"] == stem.split("_", 2)[2]
+
+
+def test_deployment(multi: dict[str, Any]) -> None:
+    web = multi["k8s/base/deployment_shop_web.yaml"]
+    assert web["metadata"]["labels"]["tier"] == "frontend"
+    assert "annotations" not in web["metadata"]
+    spec = web["spec"]
+    assert list(spec) == ["replicas", "selector", "template"]
+    assert spec["replicas"] == 3
+    selector = spec["selector"]["matchLabels"]
+    assert selector == {"app.kubernetes.io/name": "web", "app.kubernetes.io/part-of": "shop"}
+    template_labels = spec["template"]["metadata"]["labels"]
+    assert selector.items() <= template_labels.items()
+    assert template_labels["tier"] == "frontend"
+    assert spec["template"]["metadata"]["annotations"] == {"prometheus.io/scrape": "true"}
+    assert "restartPolicy" not in spec["template"]["spec"]
+    container = spec["template"]["spec"]["containers"][0]
+    assert list(container) == ["name", "image", "args", "env", "ports", "resources"]
+    assert container["args"] == ["--port", "8080"]
+    assert container["env"] == [
+        {"name": "LOG_LEVEL", "value": "debug"},
+        {"name": "FEATURE_FLAG", "value": "on"},
+    ]
+    assert container["ports"] == [
+        {"containerPort": 8080},
+        {"containerPort": 9090, "name": "metrics", "protocol": "TCP"},
+    ]
+    assert container["resources"] == {
+        "requests": {"cpu": "100m", "memory": "128Mi"},
+        "limits": {"memory": "256Mi"},
+    }
+
+
+def test_statefulset(multi: dict[str, Any]) -> None:
+    spec = multi["k8s/base/statefulset_shop_db.yaml"]["spec"]
+    assert spec["replicas"] == 1
+    assert spec["serviceName"] == "db"
+    assert spec["selector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "db",
+        "app.kubernetes.io/part-of": "shop",
+    }
+    assert spec["selector"]["matchLabels"].items() <= spec["template"]["metadata"]["labels"].items()
+    assert spec["template"]["spec"]["containers"][0]["ports"] == [{"containerPort": 5432}]
+    assert "restartPolicy" not in spec["template"]["spec"]
+
+
+def test_job(multi: dict[str, Any]) -> None:
+    spec = multi["k8s/base/job_shop_migrate.yaml"]["spec"]
+    assert list(spec) == ["template"]
+    pod = spec["template"]["spec"]
+    assert pod["restartPolicy"] == "OnFailure"
+    assert list(pod) == ["serviceAccountName", "containers", "restartPolicy"]
+    assert pod["containers"][0] == {
+        "name": "migrate",
+        "image": "ghcr.io/example/migrate:1",
+        "command": ["/migrate"],
+        "args": ["--once"],
+    }
+
+
+def test_cronjob(multi: dict[str, Any]) -> None:
+    spec = multi["k8s/base/cronjob_shop_nightly.yaml"]["spec"]
+    assert list(spec) == ["schedule", "jobTemplate"]
+    assert spec["schedule"] == "0 2 * * *"
+    pod = spec["jobTemplate"]["spec"]["template"]["spec"]
+    assert list(pod) == ["serviceAccountName", "containers", "nodeSelector", "restartPolicy"]
+    assert pod["restartPolicy"] == "OnFailure"
+    assert pod["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert pod["containers"][0]["resources"] == {"limits": {"cpu": 1}}
+
+
+def test_pod_without_replicas_or_restart_policy(multi: dict[str, Any]) -> None:
+    pod = multi["k8s/base/pod_shop_debug.yaml"]
+    assert list(pod) == ["apiVersion", "kind", "metadata", "spec"]
+    assert list(pod["spec"]) == ["serviceAccountName", "containers"]
+    assert pod["metadata"]["labels"][USE] == "true"
+
+
+def test_user_labels_cannot_break_selectors() -> None:
+    data = yaml.safe_load(MULTI_SPEC)
+    data["workloads"][0]["labels"] = {"app.kubernetes.io/name": "other", "app.kubernetes.io/part-of": "x"}
+    with pytest.raises(SpecError) as raised:
+        plan_of_data(data)
+    messages = [p.message for p in raised.value.problems]
+    assert messages == [
+        "app.kubernetes.io/name is set by wlid on every workload",
+        "app.kubernetes.io/part-of is set by wlid on every workload",
+    ]
+
+
+def test_output_is_sorted_and_newline_terminated(multi_plan: Plan) -> None:
+    artifacts = emit_kubernetes(multi_plan)
+    paths = [a.path for a in artifacts]
+    assert paths == sorted(paths)
+    assert len(set(paths)) == len(paths)
+    for artifact in artifacts:
+        assert artifact.text.endswith("\n")
+        assert not artifact.text.endswith("\n\n")
+        assert "\r" not in artifact.text
+
+
+def test_names_that_join_alike_get_distinct_files() -> None:
+    data = yaml.safe_load(MULTI_SPEC)
+    data["serviceAccounts"] = [
+        {"name": "b-c", "namespace": "a", "identity": "api-identity"},
+        {"name": "c", "namespace": "a-b", "identity": "batch-identity"},
+    ]
+    data["workloads"] = []
+    paths = {a.path for a in emit_kubernetes(plan_of_data(data))}
+    assert {"k8s/base/serviceaccount_a_b-c.yaml", "k8s/base/serviceaccount_a-b_c.yaml"} <= paths
+
+
+# -- schemas --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("spec", ["lab", "multi"])
+def test_objects_match_kubernetes_schemas(spec: str, request: pytest.FixtureRequest) -> None:
+    tree: dict[str, Any] = request.getfixturevalue(spec)
+    checked = 0
+    for path, obj in tree.items():
+        if is_object_file(path):
+            assert schema_errors(obj) == [], path
+            checked += 1
+    assert checked == len([p for p in tree if is_object_file(p)]) > 0
+
+
+def test_schema_validation_rejects_broken_objects(multi: dict[str, Any]) -> None:
+    deployment = copy.deepcopy(multi["k8s/base/deployment_shop_web.yaml"])
+    assert schema_errors(deployment) == []
+    del deployment["spec"]["selector"]
+    assert any("selector" in e for e in schema_errors(deployment))
+
+    pod = copy.deepcopy(multi["k8s/base/pod_shop_debug.yaml"])
+    pod["spec"]["containers"] = "shell"
+    assert any(e.startswith("spec.containers") for e in schema_errors(pod))
+
+    account = copy.deepcopy(multi["k8s/base/serviceaccount_shop_api.yaml"])
+    account["metadata"]["annotations"][TOKEN_EXPIRATION] = 7200
+    assert schema_errors(account) != []
+
+    job = copy.deepcopy(multi["k8s/base/job_shop_migrate.yaml"])
+    job["spec"]["template"]["spec"]["restartPolicyy"] = "Never"
+    assert schema_errors(job) != []
+
+
+def test_validators_are_compiled_once(multi: dict[str, Any]) -> None:
+    obj = multi["k8s/base/cronjob_shop_nightly.yaml"]
+    first = validator_for(obj["apiVersion"], obj["kind"])
+    assert validator_for(obj["apiVersion"], obj["kind"]) is first
+
+
+# -- kustomize ------------------------------------------------------------------------------------
+needs_kubectl = pytest.mark.skipif(
+    shutil.which("kubectl") is None, reason="kubectl (with kustomize v5) is not on PATH"
+)
+
+
+def kustomize(folder: Path) -> list[dict[str, Any]]:
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, f"kubectl kustomize {folder} failed:\n{result.stderr}"
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+@pytest.mark.kubectl
+@needs_kubectl
+@pytest.mark.parametrize("spec", ["lab_plan", "multi_plan"])
+def test_kustomize_builds_every_overlay(spec: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    plan: Plan = request.getfixturevalue(spec)
+    write_tree(emit_kubernetes(plan), tmp_path)
+    base_objects = len(kustomize(tmp_path / "k8s" / "base"))
+    assert base_objects == len(plan.namespaces) + len(plan.service_accounts) + len(plan.workloads)
+    for env in plan.environments:
+        objects = kustomize(tmp_path / "k8s" / "overlays" / env.name)
+        assert len(objects) == base_objects
+        client_ids = dict(env.client_ids)
+        accounts = [o for o in objects if o["kind"] == "ServiceAccount"]
+        assert len(accounts) == len(plan.service_accounts)
+        for account in accounts:
+            planned = next(
+                a
+                for a in plan.service_accounts
+                if (a.namespace, a.name) == (account["metadata"]["namespace"], account["metadata"]["name"])
+            )
+            annotations = account["metadata"]["annotations"]
+            assert annotations[CLIENT_ID] == client_ids[planned.identity]
+            assert annotations.get(TENANT_ID) == env.tenant_id
+            if planned.token_expiration is not None:
+                assert annotations[TOKEN_EXPIRATION] == str(planned.token_expiration)
+            assert account["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "wlid"
+        templates = [t for o in objects for t in pod_templates(o)]
+        assert len(templates) == len(plan.workloads)
+        for template in templates:
+            assert template["metadata"]["labels"][USE] == "true"
+        for obj in objects:
+            assert schema_errors(obj) == [], obj["metadata"]["name"]
+
+
+@pytest.mark.kubectl
+@needs_kubectl
+def test_kustomize_keeps_the_placeholder_verbatim(lab_plan: Plan, tmp_path: Path) -> None:
+    write_tree(emit_kubernetes(lab_plan), tmp_path)
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(tmp_path / "k8s" / "overlays" / "default")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "${WLID_CLIENT_ID_MYIDENTITY}" in result.stdout
+
+
+# -- determinism and properties -------------------------------------------------------------------
+def test_two_emissions_are_equal(multi_plan: Plan) -> None:
+    first = emit_kubernetes(multi_plan)
+    second = emit_kubernetes(plan_of(MULTI_SPEC))
+    assert first == second
+    assert [a.data for a in first] == [a.data for a in second]
+
+
+def ambiguous_spec() -> dict[str, Any]:
+    data = yaml.safe_load(MULTI_SPEC)
+    data["serviceAccounts"] = [{"name": "true", "namespace": "0123", "identity": "api-identity"}]
+    data["workloads"] = [
+        {
+            "name": "1e3",
+            "kind": "Deployment",
+            "serviceAccount": "true",
+            "labels": {"tier": "no"},
+            "containers": [{"name": "on", "image": "busybox", "env": {"PORT": "8080"}}],
+        }
+    ]
+    return data
+
+
+def test_ambiguous_names_stay_strings() -> None:
+    tree = by_path(emit_kubernetes(plan_of_data(ambiguous_spec())))
+    assert tree["k8s/base/namespace_0123.yaml"]["metadata"]["name"] == "0123"
+    account = tree["k8s/base/serviceaccount_0123_true.yaml"]["metadata"]
+    assert (account["name"], account["namespace"]) == ("true", "0123")
+    deployment = tree["k8s/base/deployment_0123_1e3.yaml"]
+    assert deployment["metadata"]["name"] == "1e3"
+    assert deployment["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] == "1e3"
+    pod = deployment["spec"]["template"]
+    assert pod["metadata"]["labels"]["tier"] == "no"
+    assert pod["spec"]["serviceAccountName"] == "true"
+    assert pod["spec"]["containers"][0]["name"] == "on"
+    assert pod["spec"]["containers"][0]["env"] == [{"name": "PORT", "value": "8080"}]
+    assert schema_errors(deployment) == []
+
+
+@pytest.mark.kubectl
+@needs_kubectl
+def test_kustomize_reads_ambiguous_names_as_strings(tmp_path: Path) -> None:
+    write_tree(emit_kubernetes(plan_of_data(ambiguous_spec())), tmp_path)
+    for env in ("dev", "prod"):
+        objects = kustomize(tmp_path / "k8s" / "overlays" / env)
+        assert {(o["kind"], o["metadata"]["name"]) for o in objects} == {
+            ("Namespace", "0123"),
+            ("ServiceAccount", "true"),
+            ("Deployment", "1e3"),
+        }
+        for obj in objects:
+            assert schema_errors(obj) == [], obj["kind"]
+
+
+def test_emitter_does_not_change_the_plan(multi_plan: Plan) -> None:
+    before = repr(multi_plan)
+    emit_kubernetes(multi_plan)
+    assert repr(multi_plan) == before
+
+
+# Valid DNS-1123 labels that a YAML reader could take for a number, a boolean or a date.
+AMBIGUOUS_NAMES = ["true", "no", "on", "y", "123", "0123", "0x1f", "1e3", "0o17", "2001-12-14", "1-2"]
+DNS_LABEL = st.one_of(
+    st.sampled_from(AMBIGUOUS_NAMES),
+    st.from_regex(r"[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?", fullmatch=True),
+)
+KINDS = ["Pod", "Deployment", "StatefulSet", "Job", "CronJob"]
+
+
+@st.composite
+def random_specs(draw: st.DrawFn) -> dict[str, Any]:
+    accounts = draw(
+        st.lists(st.tuples(DNS_LABEL, DNS_LABEL), min_size=1, max_size=4, unique=True)
+    )  # (namespace, name)
+    workloads = []
+    for i in range(draw(st.integers(min_value=0, max_value=5))):
+        namespace, account = draw(st.sampled_from(accounts))
+        kind = draw(st.sampled_from(KINDS))
+        workload: dict[str, Any] = {
+            "name": draw(DNS_LABEL),
+            "kind": kind,
+            "serviceAccount": account,
+            "namespace": namespace,
+            "containers": [{"name": draw(DNS_LABEL), "image": f"registry.example/app{i}:1"}],
+        }
+        if kind == "CronJob":
+            workload["schedule"] = "*/5 * * * *"
+        if kind in ("Deployment", "StatefulSet"):
+            workload["replicas"] = draw(st.integers(min_value=0, max_value=5))
+        workloads.append(workload)
+    # The file-name scheme joins namespace and name with '-'; keep the generated names apart.
+    account_files = {f"{ns}-{name}" for ns, name in accounts}
+    workload_files = {(w["kind"], f"{w['namespace']}-{w['name']}") for w in workloads}
+    assume(len(account_files) == len(accounts) and len(workload_files) == len(workloads))
+    return {
+        "apiVersion": "wlid/v1",
+        "kind": "WorkloadIdentitySpec",
+        "metadata": {"name": "prop"},
+        "azure": {
+            "subscriptionId": "44444444-4444-4444-4444-444444444444",
+            "resourceGroup": "rg-prop",
+            "location": "eastus",
+        },
+        "cluster": {"name": "aks-prop"},
+        "identities": [{"name": "prop-identity"}],
+        "serviceAccounts": [
+            {"name": name, "namespace": ns, "identity": "prop-identity"} for ns, name in accounts
+        ],
+        "workloads": workloads,
+        "environments": {"dev": {}, "prod": {}},
+    }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_specs())
+def test_random_names_give_well_formed_yaml(data: dict[str, Any]) -> None:
+    plan = plan_of_data(data)
+    artifacts = emit_kubernetes(plan)
+    assert artifacts == emit_kubernetes(plan)
+    names = {a["name"] for a in data["serviceAccounts"]} | {w["name"] for w in data["workloads"]}
+    names |= {a["namespace"] for a in data["serviceAccounts"]}
+    objects = 0
+    for artifact in artifacts:
+        docs = list(yaml.safe_load_all(artifact.text))
+        assert len(docs) == 1, artifact.path
+        obj = docs[0]
+        assert isinstance(obj, dict), artifact.path
+        if artifact.path.endswith("/kustomization.yaml"):
+            assert list(obj)[:2] == ["apiVersion", "kind"]
+            continue
+        assert list(obj)[:3] == ["apiVersion", "kind", "metadata"], artifact.path
+        assert isinstance(obj["metadata"]["name"], str)
+        assert obj["metadata"]["name"] in names
+        if "namespace" in obj["metadata"]:
+            assert isinstance(obj["metadata"]["namespace"], str)
+        objects += 1
+    expected = (
+        len(plan.namespaces) + len(plan.service_accounts) * (1 + len(plan.environments)) + len(plan.workloads)
+    )
+    assert objects == expected

@@ -1,0 +1,3 @@
+from wlid_render.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Emitters: pure functions from a Plan to a list of Artifacts (path, text)."""

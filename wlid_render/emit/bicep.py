@@ -1,0 +1,291 @@
+"""Plan -> Bicep: main.bicep, its modules and one .bicepparam file per environment.
+
+The Bicep files describe the same deployment as the ARM template of `emit.arm`: the same parameters,
+resources, API versions, names, nested deployments (here modules, with the same deployment names and
+scopes), ordering and outputs. The layout lives in Jinja templates under `templates/bicep/`; this module
+settles symbol names and hands the templates plain values, which they must write through the filters
+of `emit.bicep_escape`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from wlid_render.emit.arm import (
+    CLUSTER_TYPE,
+    FIC_TYPE,
+    IDENTITY_TYPE,
+    ROLE_TYPE,
+    cluster_deployment_name,
+)
+from wlid_render.emit.artifact import Artifact
+from wlid_render.emit.bicep_escape import FILTERS, BicepText, require_bicep_text
+from wlid_render.plan.model import AUDIENCE, IdentityPlan, Plan, RoleAssignment, RoleDeployment
+
+CLUSTER_MODULE = "modules/cluster-workload-identity.bicep"
+CLUSTER_SYMBOL = "cluster"
+CLUSTER_MODULE_SYMBOL = "clusterWorkloadIdentity"
+PRINCIPAL_PARAM = "principalId"
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_NOT_IDENT = re.compile(r"[^A-Za-z0-9_]", re.ASCII)
+
+
+# -- template environment ------------------------------------------------------------------------
+def default_templates() -> Path:
+    """The packaged templates (wheel installs), else the repository's `templates/` (editable installs)."""
+    packaged = resources.files("wlid_render") / "templates"
+    if isinstance(packaged, Path) and (packaged / "bicep").is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def _strict(function: Callable[[Any], BicepText]) -> Callable[[Any], BicepText]:
+    """A filter that reports an undefined input by its name instead of by its type."""
+
+    def apply(value: Any) -> BicepText:
+        if isinstance(value, jinja2.Undefined):
+            str(value)  # StrictUndefined raises UndefinedError naming the value
+        return function(value)
+
+    return apply
+
+
+@lru_cache(maxsize=8)
+def _environment(directory: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(directory)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=require_bicep_text,
+    )
+    env.filters.update({name: _strict(f) for name, f in FILTERS.items()})
+    return env
+
+
+def _tidy(text: str) -> str:
+    """LF only, no trailing whitespace, exactly one final newline."""
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def render(directory: Path, name: str, **context: object) -> str:
+    """Render `bicep/<name>` of a template directory."""
+    template = _environment(directory.resolve()).get_template(f"bicep/{name}")
+    return _tidy(template.render(**context))
+
+
+# -- symbols -------------------------------------------------------------------------------------
+class Symbols:
+    """Unique Bicep symbol names derived from plan names; compared case-insensitively."""
+
+    def __init__(self, reserved: tuple[str, ...] = ()) -> None:
+        self._taken = {name.lower() for name in reserved}
+
+    def new(self, prefix: str, *parts: str) -> str:
+        base = "_".join([prefix, *(_NOT_IDENT.sub("_", part) for part in parts)])
+        name, index = base, 1
+        while name.lower() in self._taken:
+            index += 1
+            name = f"{base}_{index}"
+        self._taken.add(name.lower())
+        return name
+
+
+# -- what the templates see ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ParamView:
+    name: str
+    type: str
+    description: str
+    default: str | bool | None
+
+
+@dataclass(frozen=True)
+class FicView:
+    symbol: str
+    name: str
+    subject: str
+    depends_on: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScopeView:
+    function: str  # resourceGroup or subscription
+    args: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoleModuleView:
+    symbol: str
+    name: str
+    path: str  # relative to main.bicep
+    scope: ScopeView
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    symbol: str
+    name: str
+    fics: tuple[FicView, ...]
+    role_modules: tuple[RoleModuleView, ...]
+
+
+@dataclass(frozen=True)
+class TargetView:
+    symbol: str
+    type_api: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    symbol: str
+    kind: str  # resource, resourceGroup or subscription
+    target: str | None  # symbol of the `existing` target (kind resource)
+    role_id: str
+    description: str | None
+
+
+def _scope(deployment: RoleDeployment) -> ScopeView:
+    sub, rg = deployment.subscription_id, deployment.resource_group
+    if deployment.at_subscription:
+        return ScopeView("subscription", (sub,) if sub else ())
+    if rg is None:
+        if sub is not None:
+            raise ValueError(
+                f"role deployment {deployment.name!r} names subscription {sub} but no resource group; "
+                "Bicep modules cannot target a resource group without its name"
+            )
+        return ScopeView("resourceGroup", ())
+    return ScopeView("resourceGroup", (sub, rg) if sub else (rg,))
+
+
+def module_file(deployment: RoleDeployment) -> str:
+    if not _FILE_NAME.fullmatch(deployment.name):
+        raise ValueError(f"deployment name {deployment.name!r} cannot be used as a file name")
+    return f"modules/{deployment.name}.bicep"
+
+
+def _identity_view(plan: Plan, identity: IdentityPlan, symbols: Symbols) -> IdentityView:
+    symbol = symbols.new("identity", identity.name)
+    fics: list[FicView] = []
+    for n, fic in enumerate(identity.credentials, start=1):
+        depends = [CLUSTER_MODULE_SYMBOL] if plan.enables_workload_identity else []
+        if fics:  # one FIC at a time per identity: Azure answers 409 to parallel writes
+            depends.append(fics[-1].symbol)
+        fic_symbol = symbols.new("fic", identity.name, str(n))
+        fics.append(FicView(fic_symbol, fic.name, fic.subject, tuple(depends)))
+    modules = tuple(
+        RoleModuleView(symbols.new("roles", identity.name, str(n)), d.name, module_file(d), _scope(d))
+        for n, d in enumerate(identity.role_deployments, start=1)
+    )
+    return IdentityView(symbol, identity.name, tuple(fics), modules)
+
+
+def _parameters(plan: Plan) -> tuple[ParamView, ...]:
+    return tuple(ParamView(p.name, p.type, p.description, p.default) for p in plan.parameters)
+
+
+def _reserved(plan: Plan) -> tuple[str, ...]:
+    return (*(p.name for p in plan.parameters), CLUSTER_SYMBOL, CLUSTER_MODULE_SYMBOL)
+
+
+# -- files ---------------------------------------------------------------------------------------
+def _main(plan: Plan, directory: Path) -> Artifact:
+    symbols = Symbols(_reserved(plan))
+    identities = tuple(_identity_view(plan, identity, symbols) for identity in plan.identities)
+    text = render(
+        directory,
+        "main.bicep.j2",
+        parameters=_parameters(plan),
+        cluster_type=f"{CLUSTER_TYPE}@{plan.cluster_api}",
+        identity_type=f"{IDENTITY_TYPE}@{plan.identity_api}",
+        fic_type=f"{FIC_TYPE}@{plan.identity_api}",
+        audience=AUDIENCE,
+        enables_workload_identity=plan.enables_workload_identity,
+        pins_issuer=plan.pins_issuer,
+        cluster_module=CLUSTER_MODULE,
+        cluster_deployment=cluster_deployment_name(plan),
+        identities=identities,
+    )
+    return Artifact("azure/main.bicep", text)
+
+
+def _cluster_module(plan: Plan, directory: Path) -> Artifact:
+    text = render(
+        directory, "cluster-workload-identity.bicep.j2", cluster_type=f"{CLUSTER_TYPE}@{plan.cluster_api}"
+    )
+    return Artifact(f"azure/{CLUSTER_MODULE}", text)
+
+
+def _assignment_views(
+    assignments: tuple[RoleAssignment, ...], symbols: Symbols
+) -> tuple[tuple[TargetView, ...], tuple[AssignmentView, ...]]:
+    targets: dict[tuple[str, str], TargetView] = {}
+    views: list[AssignmentView] = []
+    for assignment in assignments:
+        target = assignment.target
+        target_symbol = None
+        if target.kind == "resource":
+            key = (target.resource_type.lower(), target.resource_name.lower())
+            if key not in targets:
+                leaf = target.resource_name.rsplit("/", 1)[-1]
+                type_api = f"{target.resource_type}@{target.api_version}"
+                targets[key] = TargetView(symbols.new("target", leaf), type_api, target.resource_name)
+            target_symbol = targets[key].symbol
+        views.append(
+            AssignmentView(
+                symbols.new("assignment", assignment.role_name),
+                target.kind,
+                target_symbol,
+                assignment.role_id,
+                assignment.description,
+            )
+        )
+    return tuple(targets.values()), tuple(views)
+
+
+def _role_module(plan: Plan, deployment: RoleDeployment, directory: Path) -> Artifact:
+    targets, assignments = _assignment_views(deployment.assignments, Symbols((PRINCIPAL_PARAM,)))
+    text = render(
+        directory,
+        "role-assignments.bicep.j2",
+        target_scope="subscription" if deployment.at_subscription else "resourceGroup",
+        principal_param=PRINCIPAL_PARAM,
+        role_type=f"{ROLE_TYPE}@{plan.role_assignment_api}",
+        targets=targets,
+        assignments=assignments,
+    )
+    return Artifact(f"azure/{module_file(deployment)}", text)
+
+
+def _params_file(plan: Plan, env: str, directory: Path) -> Artifact:
+    values = tuple((p.name, p.value(env)) for p in plan.parameters)
+    text = render(directory, "params.bicepparam.j2", main="../main.bicep", values=values)
+    return Artifact(f"azure/params/{env}.bicepparam", text)
+
+
+def emit_bicep(plan: Plan, templates: Path | None = None) -> list[Artifact]:
+    """The Bicep artifacts of a plan, sorted by path. Pure: reads templates, writes nothing."""
+    directory = templates if templates is not None else default_templates()
+    artifacts = [_main(plan, directory)]
+    if plan.enables_workload_identity:
+        artifacts.append(_cluster_module(plan, directory))
+    for identity in plan.identities:
+        artifacts.extend(_role_module(plan, d, directory) for d in identity.role_deployments)
+    artifacts.extend(_params_file(plan, env.name, directory) for env in plan.environments)
+    paths = [a.path.lower() for a in artifacts]
+    if len(set(paths)) != len(paths):
+        raise ValueError(f"two Bicep files would share a path: {sorted(paths)}")
+    return sorted(artifacts)

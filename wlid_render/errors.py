@@ -1,0 +1,83 @@
+"""Problems as values: a message, where it is, and what to do about it.
+
+Every stage collects problems instead of raising on the first one; the CLI prints them all.
+This module imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+Path = tuple[str | int, ...]
+
+
+def dotted(path: Path) -> str:
+    """`("serviceAccounts", 0, "identity")` -> `serviceAccounts[0].identity`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the user's input. `path` is the dotted location inside the spec."""
+
+    message: str
+    path: Path = ()
+    hint: str = ""
+    severity: str = "error"  # "error" | "warning"
+    file: str = ""
+    mark: Mark | None = None
+
+    def located(self, file: str, marks: Mapping[Path, Mark]) -> Problem:
+        """Attach the file and the line/column of the nearest node that has a mark."""
+        mark = self.mark
+        path = self.path
+        while mark is None:
+            mark = marks.get(path)
+            if not path:
+                break
+            path = path[:-1]
+        return replace(self, file=file, mark=mark)
+
+    def format(self) -> str:
+        where = self.file or "<spec>"
+        if self.mark is not None:
+            where += f":{self.mark.line}:{self.mark.column}"
+        text = f"{where}: "
+        if self.severity != "error":
+            text += f"{self.severity}: "
+        if self.path:
+            text += f"{dotted(self.path)}: "
+        text += self.message
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+
+class SpecError(Exception):
+    """Raised by a stage that cannot go on; carries every problem found so far."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    def key(p: Problem) -> tuple[str, int, int, str]:
+        line = p.mark.line if p.mark else 0
+        col = p.mark.column if p.mark else 0
+        return (p.file, line, col, p.message)
+
+    return sorted(problems, key=key)

@@ -1,0 +1,1 @@
+"""Spec -> Plan (see build.build_plan) and the plan's data model."""

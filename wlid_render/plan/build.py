@@ -1,0 +1,453 @@
+"""Spec -> Plan: resolve defaults and references, check the rules that span entries. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+
+from wlid_render.errors import Path, Problem, SpecError
+from wlid_render.plan.model import (
+    MAX_FICS_PER_IDENTITY,
+    ContainerPlan,
+    EnvironmentPlan,
+    FederatedCredential,
+    IdentityPlan,
+    Parameter,
+    Plan,
+    RoleAssignment,
+    RoleDeployment,
+    ServiceAccountPlan,
+    WorkloadPlan,
+)
+from wlid_render.plan.roles import builtin_roles, resolve_role
+from wlid_render.plan.targets import TargetError, target_of
+from wlid_render.spec import Container, Spec, Workload
+from wlid_render.suggest import did_you_mean
+
+DEFAULT_ENVIRONMENT = "default"
+# Regions where user-assigned identities do not support federated credentials (an editable list; the
+# published versions disagree, see docs/azure-resources.md).
+NO_FIC_REGIONS = frozenset({"malaysiasouth"})
+RESERVED_LABELS = frozenset(
+    {
+        "azure.workload.identity/use",
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/part-of",
+        "app.kubernetes.io/managed-by",
+    }
+)
+TOKEN_EXPIRATION_ANNOTATION = "azure.workload.identity/service-account-token-expiration"
+
+
+def placeholder_for(identity: str) -> str:
+    """The Flux post-build variable that carries an identity's client ID."""
+    return "${WLID_CLIENT_ID_" + re.sub(r"[^A-Za-z0-9]", "_", identity).upper() + "}"
+
+
+def _short_hash(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:8]
+
+
+def _derived_fic_name(namespace: str, service_account: str) -> str:
+    name = re.sub(r"[^a-zA-Z0-9_-]", "-", f"{namespace}-{service_account}")
+    if len(name) > 120:
+        name = f"{name[:111]}-{_short_hash(namespace, service_account)}"
+    return name
+
+
+class _Builder:
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, path: Path, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(message, path, hint=hint))
+
+    def warn(self, path: Path, message: str, hint: str = "") -> None:
+        self.warnings.append(Problem(message, path, hint=hint, severity="warning"))
+
+    def duplicates(self, section: str, keys: list[tuple[str, ...]], what: str, fold: bool = False) -> None:
+        seen: dict[tuple[str, ...], int] = {}
+        for i, key in enumerate(keys):
+            folded = tuple(k.lower() for k in key) if fold else key
+            if folded in seen:
+                self.error(
+                    (section, i, "name"),
+                    f"duplicate {what} {'/'.join(key)!r} (also {section}[{seen[folded]}])",
+                    "names must be unique" + (" (Azure compares them ignoring case)" if fold else ""),
+                )
+            else:
+                seen[folded] = i
+
+    # -- environments -------------------------------------------------------------------------
+    def environments(self) -> list[EnvironmentPlan]:
+        spec = self.spec
+        identity_names = {i.name for i in spec.identities}
+        envs = spec.environments or {DEFAULT_ENVIRONMENT: None}
+        out = []
+        for env_name in sorted(envs):
+            env = envs[env_name]
+            azure = spec.azure.model_copy(update=env.azure.model_dump(exclude_none=True) if env else {})
+            cluster = spec.cluster.model_copy(update=env.cluster.model_dump(exclude_none=True) if env else {})
+            pinned = dict(env.clientIds) if env else {}
+            for ident in pinned:
+                if ident not in identity_names:
+                    guess = did_you_mean(ident, identity_names)
+                    self.error(
+                        ("environments", env_name, "clientIds", ident),
+                        f"no identity named {ident!r}",
+                        f"did you mean {guess}?" if guess else "keys are identity names",
+                    )
+            client_ids = []
+            for identity in spec.identities:
+                if identity.name in pinned:
+                    client_ids.append((identity.name, pinned[identity.name].lower()))
+                else:
+                    client_ids.append((identity.name, placeholder_for(identity.name)))
+            unpinned = [value for name, value in client_ids if name not in pinned]
+            if unpinned:
+                self.warn(
+                    ("environments", env_name) if env else ("identities",),
+                    f"environment {env_name!r}: {len(unpinned)} client ID{'s' if len(unpinned) > 1 else ''} "
+                    f"not pinned; the overlay carries {', '.join(unpinned)}",
+                    f"pin them under environments.{env_name}.clientIds after the first deployment, "
+                    "or let Flux post-build substitution fill them",
+                )
+            if azure.location in NO_FIC_REGIONS:
+                self.warn(
+                    ("azure", "location"),
+                    f"environment {env_name!r}: region {azure.location} does not support federated "
+                    "identity credentials on user-assigned identities (405 from Azure)",
+                )
+            out.append(
+                EnvironmentPlan(
+                    name=env_name,
+                    subscription_id=azure.subscriptionId.lower(),
+                    resource_group=azure.resourceGroup,
+                    location=azure.location,
+                    tenant_id=azure.tenantId.lower() if azure.tenantId else None,
+                    cluster_name=cluster.name,
+                    cluster_resource_group=cluster.resourceGroup or azure.resourceGroup,
+                    cluster_subscription_id=(cluster.subscriptionId or azure.subscriptionId).lower(),
+                    enable_workload_identity=cluster.enableWorkloadIdentity,
+                    oidc_issuer_url=cluster.oidcIssuerUrl,
+                    client_ids=tuple(client_ids),
+                    pinned=frozenset(pinned),
+                )
+            )
+        holders: dict[str, str] = {}
+        for i, identity in enumerate(spec.identities):
+            holder = placeholder_for(identity.name)
+            if holder in holders and holders[holder].lower() != identity.name.lower():
+                self.error(
+                    ("identities", i, "name"),
+                    f"identities {holders[holder]!r} and {identity.name!r} map to the same "
+                    f"placeholder {holder}",
+                    "rename one so that they differ in more than case or punctuation",
+                )
+            holders[holder] = identity.name
+        return out
+
+    @staticmethod
+    def parameters(envs: list[EnvironmentPlan]) -> tuple[list[Parameter], bool, bool]:
+        def values(attr: str) -> tuple[tuple[str, str | bool], ...]:
+            return tuple((e.name, getattr(e, attr)) for e in envs)
+
+        params = [
+            Parameter("location", "string", "Azure region of the managed identities.", values("location")),
+            Parameter("clusterName", "string", "Name of the AKS cluster.", values("cluster_name")),
+            Parameter(
+                "clusterResourceGroup",
+                "string",
+                "Resource group of the AKS cluster.",
+                values("cluster_resource_group"),
+            ),
+            Parameter(
+                "clusterSubscriptionId",
+                "string",
+                "Subscription of the AKS cluster.",
+                values("cluster_subscription_id"),
+            ),
+        ]
+        enables = any(e.enable_workload_identity for e in envs)
+        if enables:
+            params.append(
+                Parameter(
+                    "enableWorkloadIdentity",
+                    "bool",
+                    "Turn on the cluster's OIDC issuer and workload identity before creating credentials.",
+                    values("enable_workload_identity"),
+                    default=False,
+                )
+            )
+        pins = any(e.oidc_issuer_url for e in envs)
+        if pins:
+            params.append(
+                Parameter(
+                    "oidcIssuerUrl",
+                    "string",
+                    "The cluster's OIDC issuer URL; empty: read it from the cluster.",
+                    tuple((e.name, e.oidc_issuer_url or "") for e in envs),
+                    default="",
+                )
+            )
+        return params, enables, pins
+
+    # -- Azure side ---------------------------------------------------------------------------
+    def identities(self, accounts: list[ServiceAccountPlan]) -> list[IdentityPlan]:
+        spec = self.spec
+        self.duplicates("identities", [(i.name,) for i in spec.identities], "identity", fold=True)
+        by_identity: dict[str, list[tuple[int, ServiceAccountPlan]]] = defaultdict(list)
+        for i, account in enumerate(accounts):
+            by_identity[account.identity].append((i, account))
+        out = []
+        for index, identity in enumerate(spec.identities):
+            credentials = []
+            names: dict[str, int] = {}
+            subjects: dict[str, int] = {}
+            for i, account in by_identity.get(identity.name, []):
+                given = spec.serviceAccounts[i].federatedCredentialName
+                fic = FederatedCredential(
+                    name=given or _derived_fic_name(account.namespace, account.name),
+                    namespace=account.namespace,
+                    service_account=account.name,
+                )
+                if fic.name.lower() in names:
+                    self.error(
+                        ("serviceAccounts", i, "federatedCredentialName" if given else "name"),
+                        f"federated credential name {fic.name!r} is already used on identity "
+                        f"{identity.name!r} by serviceAccounts[{names[fic.name.lower()]}]",
+                        "FIC names are unique per identity",
+                    )
+                if fic.subject in subjects:
+                    self.error(
+                        ("serviceAccounts", i),
+                        f"identity {identity.name!r} already trusts {fic.subject} from this cluster "
+                        f"(serviceAccounts[{subjects[fic.subject]}])",
+                        "Azure refuses a second FIC with the same issuer and subject",
+                    )
+                names[fic.name.lower()] = i
+                subjects[fic.subject] = i
+                credentials.append(fic)
+            if len(credentials) > MAX_FICS_PER_IDENTITY:
+                self.error(
+                    ("identities", index),
+                    f"identity {identity.name!r} has {len(credentials)} federated credentials; Azure allows "
+                    f"at most {MAX_FICS_PER_IDENTITY} per identity",
+                    "split the ServiceAccounts over more identities",
+                )
+            out.append(
+                IdentityPlan(
+                    name=identity.name,
+                    placeholder=placeholder_for(identity.name),
+                    credentials=tuple(credentials),
+                    role_deployments=tuple(self.role_deployments(index)),
+                )
+            )
+        return out
+
+    def role_deployments(self, index: int) -> list[RoleDeployment]:
+        identity = self.spec.identities[index]
+        groups: dict[tuple[str | None, str | None, bool], list[RoleAssignment]] = {}
+        seen: dict[tuple[str, str], int] = {}
+        for j, grant in enumerate(identity.roles):
+            path = ("identities", index, "roles", j)
+            resolved = resolve_role(grant.role)
+            if resolved is None:
+                guess = did_you_mean(grant.role, builtin_roles())
+                self.error(
+                    (*path, "role"),
+                    f"unknown role {grant.role!r}",
+                    f"did you mean {guess}?"
+                    if guess
+                    else "use a built-in role name or a role-definition GUID",
+                )
+            try:
+                target = target_of(grant)
+            except TargetError as exc:
+                self.error(path, str(exc))
+                continue
+            if resolved is None:
+                continue
+            at_subscription = target.kind == "subscription"
+            group_key = (
+                target.subscription_id,
+                None if at_subscription else target.resource_group,
+                at_subscription,
+            )
+            identity_key = (
+                f"{target.kind}:{target.subscription_id}:{target.resource_group}:"
+                f"{target.resource_type.lower()}:{target.resource_name.lower()}",
+                resolved[1],
+            )
+            if identity_key in seen:
+                self.error(
+                    path,
+                    f"role {resolved[0]!r} on {target.label} is granted twice (also roles[{seen[identity_key]}])",
+                )
+                continue
+            seen[identity_key] = j
+            groups.setdefault(group_key, []).append(
+                RoleAssignment(resolved[0], resolved[1], target, grant.description)
+            )
+        out = []
+        for (sub, rg, at_sub), assignments in groups.items():
+            digest = _short_hash(self.spec.metadata.name, identity.name, str(sub), str(rg), str(at_sub))
+            prefix = f"wlid-{identity.name}"[:50]
+            out.append(RoleDeployment(f"{prefix}-roles-{digest}"[:64], sub, rg, at_sub, tuple(assignments)))
+        return out
+
+    # -- Kubernetes side ----------------------------------------------------------------------
+    def service_accounts(self) -> list[ServiceAccountPlan]:
+        spec = self.spec
+        identity_names = [i.name for i in spec.identities]
+        self.duplicates(
+            "serviceAccounts", [(a.namespace, a.name) for a in spec.serviceAccounts], "ServiceAccount"
+        )
+        out = []
+        for i, account in enumerate(spec.serviceAccounts):
+            if account.identity not in identity_names:
+                guess = did_you_mean(account.identity, identity_names)
+                self.error(
+                    ("serviceAccounts", i, "identity"),
+                    f"no identity named {account.identity!r}",
+                    f"did you mean {guess}?" if guess else f"declared: {', '.join(identity_names)}",
+                )
+            out.append(
+                ServiceAccountPlan(account.name, account.namespace, account.identity, account.tokenExpiration)
+            )
+        return out
+
+    def workloads(self) -> list[WorkloadPlan]:
+        spec = self.spec
+        by_name: dict[str, list[str]] = defaultdict(list)
+        for account in spec.serviceAccounts:
+            by_name[account.name].append(account.namespace)
+        out = []
+        keys = []
+        for i, workload in enumerate(spec.workloads):
+            path: Path = ("workloads", i)
+            namespaces = by_name.get(workload.serviceAccount, [])
+            if workload.namespace is not None:
+                namespace = workload.namespace
+                if namespace not in namespaces:
+                    self.error(
+                        (*path, "serviceAccount"),
+                        f"no ServiceAccount {workload.serviceAccount!r} in namespace {namespace!r}",
+                        "a pod can only use a ServiceAccount of its own namespace",
+                    )
+            elif len(namespaces) == 1:
+                namespace = namespaces[0]
+            elif not namespaces:
+                guess = did_you_mean(workload.serviceAccount, by_name)
+                self.error(
+                    (*path, "serviceAccount"),
+                    f"no ServiceAccount named {workload.serviceAccount!r}",
+                    f"did you mean {guess}?" if guess else "declare it under serviceAccounts",
+                )
+                namespace = "default"
+            else:
+                self.error(
+                    (*path, "serviceAccount"),
+                    f"ServiceAccount {workload.serviceAccount!r} exists in namespaces "
+                    f"{', '.join(sorted(namespaces))}",
+                    "set the workload's namespace",
+                )
+                namespace = namespaces[0]
+            self.workload_fields(workload, path)
+            keys.append((workload.kind, namespace, workload.name))
+            out.append(
+                WorkloadPlan(
+                    name=workload.name,
+                    kind=workload.kind,
+                    namespace=namespace,
+                    service_account=workload.serviceAccount,
+                    containers=tuple(self.container(c) for c in workload.containers),
+                    node_selector=tuple(workload.nodeSelector.items()),
+                    labels=tuple(workload.labels.items()),
+                    annotations=tuple(workload.annotations.items()),
+                    replicas=workload.replicas,
+                    schedule=workload.schedule,
+                )
+            )
+        self.duplicates("workloads", keys, "workload")
+        return out
+
+    def workload_fields(self, workload: Workload, path: Path) -> None:
+        if workload.kind == "CronJob" and workload.schedule is None:
+            self.error(path, "a CronJob needs a schedule", "e.g. schedule: '*/5 * * * *'")
+        if workload.kind != "CronJob" and workload.schedule is not None:
+            self.error((*path, "schedule"), f"schedule applies to CronJobs only, not to a {workload.kind}")
+        if workload.replicas is not None and workload.kind not in ("Deployment", "StatefulSet"):
+            self.error(
+                (*path, "replicas"),
+                f"replicas applies to Deployments and StatefulSets, not to a {workload.kind}",
+            )
+        if workload.kind in ("CronJob", "StatefulSet") and len(workload.name) > 52:
+            self.error(
+                (*path, "name"),
+                f"a {workload.kind} name has at most 52 characters",
+                "Kubernetes appends a suffix to it in a 63-character label",
+            )
+        for key in workload.labels:
+            if key in RESERVED_LABELS:
+                self.error((*path, "labels", key), f"{key} is set by wlid on every workload")
+        expiration = workload.annotations.get(TOKEN_EXPIRATION_ANNOTATION)
+        if expiration is not None and not (expiration.isdigit() and 3600 <= int(expiration) <= 86400):
+            self.error(
+                (*path, "annotations", TOKEN_EXPIRATION_ANNOTATION),
+                f"token expiration {expiration} not valid: expected seconds between 3600 and 86400",
+                "the workload identity webhook rejects the pod at admission otherwise",
+            )
+        names = [c.name for c in workload.containers]
+        for j, name in enumerate(names):
+            if name in names[:j]:
+                self.error((*path, "containers", j, "name"), f"duplicate container name {name!r}")
+
+    @staticmethod
+    def container(container: Container) -> ContainerPlan:
+        ports = []
+        for port in container.ports:
+            if isinstance(port, int):
+                ports.append((port, None, None))
+            else:
+                ports.append((port.containerPort, port.name, port.protocol))
+        resources = container.resources
+        return ContainerPlan(
+            name=container.name,
+            image=container.image,
+            command=tuple(container.command),
+            args=tuple(container.args),
+            env=tuple(container.env.items()),
+            ports=tuple(ports),
+            requests=tuple(resources.requests.items()) if resources else (),
+            limits=tuple(resources.limits.items()) if resources else (),
+        )
+
+
+def build_plan(spec: Spec) -> Plan:
+    """Resolve a validated spec into a plan. Raises SpecError with every problem found."""
+    builder = _Builder(spec)
+    envs = builder.environments()
+    params, enables, pins = builder.parameters(envs)
+    accounts = builder.service_accounts()
+    identities = builder.identities(accounts)
+    workloads = builder.workloads()
+    if builder.problems:
+        raise SpecError(builder.problems)
+    used = {a.namespace for a in accounts} | {w.namespace for w in workloads}
+    namespaces = sorted(n for n in used if n != "default" and not n.startswith("kube-"))
+    return Plan(
+        name=spec.metadata.name,
+        environments=tuple(envs),
+        parameters=tuple(params),
+        identities=tuple(identities),
+        namespaces=tuple(namespaces),
+        service_accounts=tuple(accounts),
+        workloads=tuple(workloads),
+        enables_workload_identity=enables,
+        pins_issuer=pins,
+        warnings=tuple(builder.warnings),
+    )

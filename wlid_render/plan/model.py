@@ -1,0 +1,159 @@
+"""The plan: a resolved, validated description of what to render, shared by every emitter.
+
+Every name, default and cross-reference is settled here; emitters only lay it out. All containers
+are tuples or read-only mappings so that a plan can be shared without copying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from wlid_render.errors import Problem
+
+AUDIENCE = "api://AzureADTokenExchange"
+IDENTITY_API = "2024-11-30"
+ROLE_ASSIGNMENT_API = "2022-04-01"
+CLUSTER_API = "2024-09-01"
+DEPLOYMENT_API = "2022-09-01"
+MAX_FICS_PER_IDENTITY = 20
+
+ParamType = Literal["string", "bool"]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A template parameter; `values` holds the value for every environment, in plan order."""
+
+    name: str
+    type: ParamType
+    description: str
+    values: tuple[tuple[str, str | bool], ...]
+    default: str | bool | None = None
+
+    def value(self, env: str) -> str | bool:
+        return dict(self.values)[env]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a role is granted on."""
+
+    kind: Literal["resource", "resourceGroup", "subscription"]
+    subscription_id: str | None  # None: the deployment's subscription
+    resource_group: str | None  # None: the deployment's resource group (unused for kind subscription)
+    resource_type: str = ""  # e.g. Microsoft.KeyVault/vaults (kind resource only)
+    resource_name: str = ""  # e.g. kv-app, or parent/child for nested types
+    api_version: str = ""  # used by the Bicep `existing` declaration
+    label: str = ""  # for people: "key vault kv-app"
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    role_name: str
+    role_id: str  # built-in role-definition GUID
+    target: Target
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class RoleDeployment:
+    """A nested deployment that holds the role assignments of one identity in one scope.
+
+    Nesting gives the assignments their principalId as a deployment parameter, so that the
+    assignment name `guid(scope, principalId, roleDefinitionId)` is known when the nested
+    deployment starts, and lets the target live in another resource group or subscription.
+    """
+
+    name: str
+    subscription_id: str | None
+    resource_group: str | None
+    at_subscription: bool
+    assignments: tuple[RoleAssignment, ...]
+
+
+@dataclass(frozen=True)
+class FederatedCredential:
+    name: str
+    namespace: str
+    service_account: str
+
+    @property
+    def subject(self) -> str:
+        return f"system:serviceaccount:{self.namespace}:{self.service_account}"
+
+
+@dataclass(frozen=True)
+class IdentityPlan:
+    name: str
+    placeholder: str  # Flux post-build variable holding the client ID when it is not pinned
+    credentials: tuple[FederatedCredential, ...]
+    role_deployments: tuple[RoleDeployment, ...]
+
+
+@dataclass(frozen=True)
+class ServiceAccountPlan:
+    name: str
+    namespace: str
+    identity: str
+    token_expiration: int | None
+
+
+@dataclass(frozen=True)
+class ContainerPlan:
+    name: str
+    image: str
+    command: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    ports: tuple[tuple[int, str | None, str | None], ...] = ()  # (containerPort, name, protocol)
+    requests: tuple[tuple[str, str | int], ...] = ()
+    limits: tuple[tuple[str, str | int], ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkloadPlan:
+    name: str
+    kind: Literal["Pod", "Deployment", "StatefulSet", "Job", "CronJob"]
+    namespace: str
+    service_account: str
+    containers: tuple[ContainerPlan, ...]
+    node_selector: tuple[tuple[str, str], ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+    replicas: int | None = None
+    schedule: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvironmentPlan:
+    name: str
+    subscription_id: str
+    resource_group: str
+    location: str
+    tenant_id: str | None
+    cluster_name: str
+    cluster_resource_group: str
+    cluster_subscription_id: str
+    enable_workload_identity: bool
+    oidc_issuer_url: str | None
+    client_ids: tuple[tuple[str, str], ...]  # identity -> client ID or its placeholder
+    pinned: frozenset[str] = field(default_factory=frozenset)  # identities whose client ID is known
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    environments: tuple[EnvironmentPlan, ...]
+    parameters: tuple[Parameter, ...]
+    identities: tuple[IdentityPlan, ...]
+    namespaces: tuple[str, ...]
+    service_accounts: tuple[ServiceAccountPlan, ...]
+    workloads: tuple[WorkloadPlan, ...]
+    enables_workload_identity: bool  # the template turns on the cluster's OIDC issuer + workload identity
+    pins_issuer: bool  # some environment pins the issuer URL (parameter oidcIssuerUrl)
+    warnings: tuple[Problem, ...] = ()
+    identity_api: str = IDENTITY_API
+    role_assignment_api: str = ROLE_ASSIGNMENT_API
+    cluster_api: str = CLUSTER_API
+    deployment_api: str = DEPLOYMENT_API

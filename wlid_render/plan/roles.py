@@ -1,0 +1,38 @@
+"""Built-in Azure role names -> role-definition GUIDs, from the bundled table."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+@lru_cache(maxsize=1)
+def builtin_roles() -> dict[str, str]:
+    """Display name -> GUID for every built-in role (the bundled copy; see data/README.md)."""
+    text = resources.files("wlid_render.data").joinpath("builtin_roles.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _by_folded_name() -> dict[str, tuple[str, str]]:
+    return {name.lower(): (name, guid) for name, guid in builtin_roles().items()}
+
+
+@lru_cache(maxsize=1)
+def _by_guid() -> dict[str, str]:
+    return {guid.lower(): name for name, guid in builtin_roles().items()}
+
+
+def resolve_role(role: str) -> tuple[str, str] | None:
+    """(display name, GUID) for a built-in role name (any case) or a GUID; None when unknown.
+
+    A GUID that is not a built-in role is accepted as is (a custom role definition).
+    """
+    if GUID.fullmatch(role):
+        guid = role.lower()
+        return (_by_guid().get(guid, role), guid)
+    return _by_folded_name().get(" ".join(role.split()).lower())

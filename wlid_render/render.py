@@ -1,0 +1,71 @@
+"""The pipeline: spec file -> loaded values -> Spec -> Plan -> Artifacts. No I/O beyond reading the spec."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from wlid_render.emit.artifact import Artifact, to_json
+from wlid_render.errors import Problem, SpecError
+from wlid_render.load import Source, load_file
+from wlid_render.plan.build import build_plan
+from wlid_render.plan.model import Plan
+from wlid_render.spec_errors import parse_spec
+
+MANIFEST = ".wlid/manifest.json"
+
+
+@dataclass(frozen=True)
+class Rendering:
+    plan: Plan
+    artifacts: tuple[Artifact, ...]
+    warnings: tuple[Problem, ...]
+
+
+def plan_source(source: Source) -> Plan:
+    """Validate and resolve a loaded spec; problems come back located in the spec file."""
+    try:
+        return build_plan(parse_spec(source))
+    except SpecError as exc:
+        raise SpecError(p.located(source.file, source.marks) for p in exc.problems) from None
+
+
+def manifest(artifacts: list[Artifact]) -> Artifact:
+    """The record of the files wlid owns in OUT, so that a re-render removes only its own files."""
+    files = [{"path": a.path, "sha256": hashlib.sha256(a.data).hexdigest()} for a in artifacts]
+    return Artifact(MANIFEST, to_json({"generator": "wlid", "files": files}))
+
+
+def render_plan(plan: Plan, templates: Path | None = None) -> list[Artifact]:
+    """Every file of OUT for a plan, sorted by path, the manifest included."""
+    from wlid_render.emit.arm import emit_arm
+    from wlid_render.emit.bicep import emit_bicep
+    from wlid_render.emit.k8s import emit_kubernetes
+    from wlid_render.emit.readme import emit_readme
+
+    artifacts = [*emit_arm(plan), *emit_bicep(plan, templates), *emit_kubernetes(plan)]
+    artifacts.append(emit_readme(plan, [a.path for a in artifacts]))
+    artifacts.sort()
+    paths = [a.path for a in artifacts]
+    if len(set(paths)) != len(paths):  # pragma: no cover - a bug in an emitter, not a user error
+        raise AssertionError(f"two emitters wrote the same path: {sorted(paths)}")
+    return [*artifacts, manifest(artifacts)]
+
+
+def render_file(path: str, templates: Path | None = None) -> Rendering:
+    """Load, validate, plan and emit. Raises SpecError with every problem of the spec."""
+    source = load_file(path)
+    plan = plan_source(source)
+    warnings = tuple(w.located(source.file, source.marks) for w in plan.warnings)
+    return Rendering(plan, tuple(render_plan(plan, templates)), warnings)
+
+
+def owned_paths(manifest_text: str) -> set[str]:
+    """Paths listed in a manifest on disk; empty when it is unreadable."""
+    try:
+        data = json.loads(manifest_text)
+        return {f["path"] for f in data["files"] if isinstance(f.get("path"), str)}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return set()

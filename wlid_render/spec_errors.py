@@ -1,0 +1,151 @@
+"""Validate loaded values against the spec models and turn pydantic errors into located problems.
+
+pydantic reports locations as tuples that mix data keys with union-branch tags; this module walks
+the data alongside the location to recover the dotted spec path, merges the errors of the branches of
+one union into one message, and suggests the closest key for a misspelt one.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections import defaultdict
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from wlid_render.errors import Path, Problem, SpecError
+from wlid_render.load import Source
+from wlid_render.spec import Spec
+from wlid_render.suggest import did_you_mean
+
+_TYPE_NAMES = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "literal_error": None,
+}
+
+
+def _yaml_type(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int):
+        return f"an integer ({value})"
+    if isinstance(value, float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _data_path(data: Any, loc: tuple[Any, ...], missing: bool) -> Path:
+    """Keep the parts of a pydantic location that step into the data; drop union-branch tags."""
+    path: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if (isinstance(node, dict) and isinstance(part, str) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            node = node[part]
+            path.append(part)
+        elif missing and isinstance(node, dict) and isinstance(part, str) and last:
+            path.append(part)  # a missing key
+    return tuple(path)
+
+
+def _unwrap(annotation: Any, step: str | int) -> Any:
+    """The annotation reached by stepping into `annotation` with a key or an index."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0], step)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _unwrap(arg, step)
+            if found is not None:
+                return found
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(step) if isinstance(step, str) else None
+        return field.annotation if field else None
+    if origin is list and isinstance(step, int):
+        return typing.get_args(annotation)[0]
+    if origin is dict and isinstance(step, str):
+        return typing.get_args(annotation)[1]
+    return None
+
+
+def _model_at(path: Path) -> type[BaseModel] | None:
+    annotation: Any = Spec
+    for step in path:
+        annotation = _unwrap(annotation, step)
+        if annotation is None:
+            return None
+    candidates = [annotation]
+    while candidates:
+        current = candidates.pop()
+        if typing.get_origin(current) in (typing.Annotated, typing.Union, types.UnionType):
+            candidates.extend(typing.get_args(current))
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            return current
+    return None
+
+
+def _problem(source: Source, path: Path, errors: list[dict[str, Any]]) -> Problem:
+    kinds = {e["type"] for e in errors}
+    first = errors[0]
+    if kinds == {"extra_forbidden"}:
+        key = str(path[-1])
+        parent = _model_at(path[:-1])
+        allowed = sorted(parent.model_fields) if parent else []
+        guess = did_you_mean(key, allowed)
+        hint = (
+            f"did you mean {guess}?" if guess else (f"allowed keys: {', '.join(allowed)}" if allowed else "")
+        )
+        return Problem(f"unknown key {key!r}", path, hint=hint, mark=source.key_marks.get(path))
+    if kinds == {"missing"}:
+        return Problem(f"required key {path[-1]!r} is missing", path[:-1], mark=source.marks.get(path[:-1]))
+    expected = [_TYPE_NAMES[k] for k in sorted(kinds) if _TYPE_NAMES.get(k)]
+    literals = [e for e in errors if e["type"] == "literal_error"]
+    if literals:
+        allowed = literals[0].get("ctx", {}).get("expected", "")
+        return Problem(f"must be {allowed}, got {first['input']!r}", path)
+    if expected and len(expected) == len(kinds):
+        choices = " or ".join(dict.fromkeys(expected))
+        hint = ""
+        if isinstance(first["input"], bool | int | float) and "a string" in expected:
+            hint = "YAML reads yes/no/on/off/true/false and bare numbers as non-strings; quote the value"
+        return Problem(f"expected {choices}, got {_yaml_type(first['input'])}", path, hint=hint)
+    specific = [e for e in errors if not e["type"].endswith("_type")] or errors
+    message = specific[0]["msg"].removeprefix("Value error, ")
+    if message and message[0].isupper() and specific[0]["type"] != "value_error":
+        message = message[0].lower() + message[1:]
+    return Problem(message, path)
+
+
+def parse_spec(source: Source) -> Spec:
+    """Validate the loaded values. Raises SpecError with every problem, located in the file."""
+    try:
+        return Spec.model_validate(source.data)
+    except ValidationError as exc:
+        grouped: dict[Path, list[dict[str, Any]]] = defaultdict(list)
+        for error in exc.errors(include_url=False):
+            grouped[_data_path(source.data, error["loc"], error["type"] == "missing")].append(error)
+        problems = []
+        for path, errors in grouped.items():
+            deeper = any(other[: len(path)] == path and len(other) > len(path) for other in grouped)
+            if deeper and all(e["type"].endswith("_type") for e in errors):
+                continue  # another branch of the union got further: report that one
+            problems.append(_problem(source, path, errors).located(source.file, source.marks))
+        raise SpecError(problems) from None
