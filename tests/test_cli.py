@@ -130,3 +130,18 @@ def test_python_dash_m(tmp_path: Path):
         [sys.executable, "-m", "wlid_render", "--version"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0 and __version__ in done.stdout
+
+
+def test_templates_option_overrides_the_bundled_bicep_templates(tmp_path: Path):
+    templates = tmp_path / "templates"
+    (templates / "bicep").mkdir(parents=True)
+    for source in (ROOT / "templates" / "bicep").glob("*.j2"):
+        text = source.read_text("utf-8")
+        if source.name == "main.bicep.j2":
+            text = text + "// house style footer\n"
+        (templates / "bicep" / source.name).write_text(text, "utf-8")
+    out = tmp_path / "lab"
+    result = _render(LAB, "-o", str(out), "--templates", str(templates))
+    assert result.exit_code == 0, result.output
+    assert (out / "azure" / "main.bicep").read_text("utf-8").endswith("// house style footer\n")
+    assert _render(LAB, "-o", str(out), "--templates", str(tmp_path / "nope")).exit_code == 2
