@@ -34,13 +34,28 @@ from wlid_render.load import load_file, load_text
 from wlid_render.plan.build import build_plan
 from wlid_render.plan.model import Plan
 from wlid_render.spec_errors import parse_spec
+from wlid_render.validate.bicep_model import (
+    Decl,
+    NotALiteral,
+    arm_literals,
+    arm_plain,
+    arm_scope,
+    bicepparam_as_bicep,
+    call_parts,
+    declarations,
+    decode_string,
+    first_syntax_problem,
+    literal,
+    named,
+    parse,
+    properties,
+    scope_of,
+)
 
-tree_sitter = pytest.importorskip("tree_sitter")
-tree_sitter_bicep = pytest.importorskip("tree_sitter_bicep")
+pytest.importorskip("tree_sitter")
+pytest.importorskip("tree_sitter_bicep")
 
 ROOT = Path(__file__).resolve().parents[1]
-PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bicep.language()))
-Node = Any  # tree_sitter.Node
 
 RICH_SPEC = """\
 apiVersion: wlid/v1
@@ -117,165 +132,15 @@ def plan(request: pytest.FixtureRequest) -> Plan:
     return PLANS[request.param]()
 
 
-# -- tree-sitter helpers ---------------------------------------------------------------------------
-def parse(text: str) -> Node:
-    return PARSER.parse(text.encode("utf-8")).root_node
-
-
-def first_syntax_problem(text: str) -> str | None:
-    """`line N: ERROR ...` for the first ERROR or MISSING node in document order, else None."""
-    stack = [parse(text)]
-    while stack:
-        node = stack.pop()
-        if node.type == "ERROR" or node.is_missing:
-            kind = f"MISSING {node.type}" if node.is_missing else "ERROR"
-            snippet = node.text.decode("utf-8", "replace")[:40]
-            return f"line {node.start_point[0] + 1}: {kind} at {snippet!r}"
-        stack.extend(reversed(node.children))
-    return None
-
-
-def bicepparam_as_bicep(text: str) -> str:
-    """tree-sitter-bicep has no `.bicepparam` grammar: `param x = v` (no type) is read as `var x = v`.
-
-    The `using` statement is part of the grammar; values are ordinary Bicep expressions.
-    """
-    return re.sub(r"(?m)^param(\s+\w+\s*=)", r"var\1", text)
-
-
+# -- tree-sitter helpers: wlid_render.validate.bicep_model (imported above) ---------------------------
 def syntax_text(artifact: Artifact) -> str:
     return bicepparam_as_bicep(artifact.text) if artifact.path.endswith(".bicepparam") else artifact.text
 
 
-# A Bicep escape, or white space that tree-sitter-bicep skips as an extra at the start of a segment.
-_ESCAPE = re.compile(r"\\(?:(?P<simple>['\\nrt$])|u\{(?P<hex>[0-9A-Fa-f]{1,6})\})|(?P<space>[^\S\n\r])")
-_SIMPLE = {"'": "'", "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "$": "$"}
-
-
-def decode_escapes(raw: str) -> str:
-    """Decode text made only of Bicep escapes (and skipped white space); `\\a`, `\\x41`... fail."""
-    out, pos = [], 0
-    for match in _ESCAPE.finditer(raw):
-        assert match.start() == pos, f"not a Bicep escape: {raw[pos:]!r}"
-        if match["space"]:
-            out.append(match["space"])
-        elif match["simple"]:
-            out.append(_SIMPLE[match["simple"]])
-        else:
-            code = int(match["hex"], 16)
-            assert code <= 0x10FFFF, raw
-            out.append(chr(code))
-        pos = match.end()
-    assert pos == len(raw), f"not a Bicep escape: {raw[pos:]!r}"
-    return "".join(out)
-
-
-def decode_string(node: Node) -> str:
-    """The value of a single-quoted Bicep string node. Stricter than the grammar: Bicep escapes only."""
-    assert node.type == "string", node.type
-    source = node.text
-    assert source[:1] == b"'" and source[:3] != b"'''", source
-    children = node.children
-    assert children[0].type == "'" and children[-1].type == "'", source
-    out: list[str] = []
-    pos = node.start_byte + 1
-    for child in children[1:-1]:
-        gap = source[pos - node.start_byte : child.start_byte - node.start_byte]
-        out.append(decode_escapes(gap.decode("utf-8")))  # escapes the grammar keeps anonymous, e.g. \$
-        text = child.text.decode("utf-8")
-        if child.type == "string_content":
-            assert not set(text) & {"\n", "\r", "\\"}, f"raw line break or backslash in {source!r}"
-            out.append(text)
-        elif child.type == "escape_sequence":
-            out.append(decode_escapes(text))
-        else:
-            raise AssertionError(f"{child.type} in string {source!r}")
-        pos = child.end_byte
-    out.append(decode_escapes(source[pos - node.start_byte : -1].decode("utf-8")))
-    assert not re.search(r"(?<!\\)(?:\\\\)*\$\{", source.decode("utf-8")), f"interpolation in {source!r}"
-    return "".join(out)
-
-
-def named(node: Node) -> list[Node]:
-    return [c for c in node.children if c.is_named and c.type not in ("comment", "diagnostic_comment")]
-
-
-def properties(obj: Node) -> dict[str, Node]:
-    """Key -> value node of a Bicep object."""
-    if obj.type == "if_statement":
-        obj = named(obj)[-1]
-    assert obj.type == "object", obj.type
-    out = {}
-    for prop in named(obj):
-        key, value = named(prop)[0], named(prop)[-1]
-        name = decode_string(key) if key.type == "string" else key.text.decode()
-        out[name] = value
-    return out
-
-
-@dataclasses.dataclass
-class Decl:
-    kind: str  # resource, module, param, output, var
-    symbol: str
-    type_or_path: str
-    existing: bool
-    body: Node
-    decorators: list[Node]
-
-
-def declarations(text: str) -> list[Decl]:
-    out: list[Decl] = []
-    pending: list[Node] = []
-    for node in named(parse(text)):
-        if node.type == "decorators":
-            pending = named(node)
-            continue
-        parts = named(node)
-        if node.type in ("resource_declaration", "module_declaration"):
-            existing = any(c.type == "existing" for c in node.children)
-            kind = node.type.split("_")[0]
-            out.append(
-                Decl(kind, parts[0].text.decode(), decode_string(parts[1]), existing, parts[-1], pending)
-            )
-        elif node.type in ("parameter_declaration", "output_declaration"):
-            kind = "param" if node.type == "parameter_declaration" else "output"
-            out.append(Decl(kind, parts[0].text.decode(), parts[1].text.decode(), False, parts[-1], pending))
-        elif node.type == "variable_declaration":
-            out.append(Decl("var", parts[0].text.decode(), "", False, parts[-1], pending))
-        pending = []
-    return out
-
-
-def scalar(node: Node) -> str | bool | int:
-    if node.type == "string":
-        return decode_string(node)
-    if node.type == "boolean":
-        return node.text == b"true"
-    if node.type == "number":
-        return int(node.text)
-    raise AssertionError(f"not a literal: {node.type} {node.text!r}")
-
-
-def call_parts(node: Node) -> tuple[str, list[Node]]:
-    assert node.type == "call_expression", node.type
-    function, arguments = named(node)
-    return function.text.decode(), named(arguments)
-
-
 # -- ARM helpers -----------------------------------------------------------------------------------
-ARM_LITERAL = re.compile(r"'((?:[^']|'')*)'")
 DEPLOYMENT = "Microsoft.Resources/deployments"
 FIC = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
 ROLE = "Microsoft.Authorization/roleAssignments"
-
-
-def arm_literals(expression: str) -> list[str]:
-    return [m.replace("''", "'") for m in ARM_LITERAL.findall(expression)]
-
-
-def arm_plain(value: str) -> str:
-    """The value ARM takes from a JSON string written with `arm_expr.plain`."""
-    return value[1:] if value.startswith("[[") else value
 
 
 def arm_resources(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -285,22 +150,6 @@ def arm_resources(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if resource["type"] == DEPLOYMENT:
             out.extend(arm_resources(resource["properties"]["template"]["resources"]))
     return out
-
-
-def arm_param_ref(value: str) -> tuple[str, str]:
-    match = re.fullmatch(r"\[parameters\('(\w+)'\)\]", value)
-    return ("param", match[1]) if match else ("literal", value)
-
-
-def arm_scope(deployment: dict[str, Any]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """(scope function, arguments) as Bicep would write the deployment's scope."""
-    given = {k: deployment[k] for k in ("subscriptionId", "resourceGroup") if k in deployment}
-    if given.get("subscriptionId") == "[subscription().subscriptionId]":
-        del given["subscriptionId"]  # the deployment's own subscription, as Bicep's `subscription()`
-    args = tuple(arm_param_ref(v) for v in given.values())
-    if "subscriptionDeploymentTemplate" in deployment["properties"]["template"]["$schema"]:
-        return ("subscription", args)
-    return ("resourceGroup", args)
 
 
 def arm_guid_scope(name: str) -> tuple[str, ...]:
@@ -327,10 +176,10 @@ class Pair:
 
     @property
     def main(self) -> list[Decl]:
-        return declarations(self.bicep["azure/main.bicep"].text)
+        return declarations(parse(self.bicep["azure/main.bicep"].text))
 
     def module_decls(self, path: str) -> list[Decl]:
-        return declarations(self.bicep[f"azure/{path}"].text)
+        return declarations(parse(self.bicep[f"azure/{path}"].text))
 
 
 def emitted(plan: Plan) -> Pair:
@@ -358,13 +207,13 @@ def test_every_file_parses_without_errors(plan: Plan) -> None:
 def test_the_syntax_check_reports_broken_bicep(snippet: str, line: int) -> None:
     problem = first_syntax_problem(snippet)
     assert problem is not None
-    assert problem.startswith(f"line {line}:"), problem
+    assert problem.describe().startswith(f"line {line}:"), problem
 
 
 def test_bicepparam_check_still_rejects_broken_values() -> None:
     assert first_syntax_problem(bicepparam_as_bicep("using '../main.bicep'\n\nparam a = 'x'\n")) is None
     problem = first_syntax_problem(bicepparam_as_bicep("using '../main.bicep'\n\nparam a = 'x\nparam b = \n"))
-    assert problem is not None and problem.startswith("line 5: MISSING"), problem
+    assert problem is not None and problem.describe().startswith("line 5: MISSING"), problem
 
 
 # -- layout ----------------------------------------------------------------------------------------
@@ -462,7 +311,7 @@ def test_cluster_module_call_mirrors_the_arm_parameters() -> None:
 
 # -- the same deployment as the ARM template -------------------------------------------------------
 def bicep_files(pair: Pair) -> dict[str, list[Decl]]:
-    return {path: declarations(a.text) for path, a in pair.bicep.items() if path.endswith(".bicep")}
+    return {path: declarations(parse(a.text)) for path, a in pair.bicep.items() if path.endswith(".bicep")}
 
 
 def test_same_resource_types_and_api_versions(plan: Plan) -> None:
@@ -497,7 +346,7 @@ def test_same_parameters(plan: Plan) -> None:
         has_default = decl.body.type != "primitive_type" and decl.body.type != "type"
         assert has_default == ("defaultValue" in spec), decl.symbol
         if has_default:
-            assert scalar(decl.body) == spec["defaultValue"]
+            assert literal(decl.body) == spec["defaultValue"]
 
 
 def test_same_identities_and_outputs(plan: Plan) -> None:
@@ -588,14 +437,6 @@ def test_federated_credentials_of_one_identity_are_chained() -> None:
         assert all(s not in fics[symbols[0]]["depends"] for s in symbols)
 
 
-def bicep_scope(node: Node) -> tuple[str, tuple[tuple[str, str], ...]]:
-    function, args = call_parts(node)
-    values = tuple(
-        ("literal", decode_string(a)) if a.type == "string" else ("param", a.text.decode()) for a in args
-    )
-    return function, values
-
-
 def test_same_nested_deployments(plan: Plan) -> None:
     pair = emitted(plan)
     arm = {r["name"]: r for r in pair.template["resources"] if r["type"] == DEPLOYMENT}
@@ -606,7 +447,7 @@ def test_same_nested_deployments(plan: Plan) -> None:
             modules[decode_string(props["name"])] = (decl, props)
     assert sorted(modules) == sorted(arm)
     for name, (decl, props) in modules.items():
-        assert bicep_scope(props["scope"]) == arm_scope(arm[name]), name
+        assert scope_of(props["scope"]) == arm_scope(arm[name]), name
         assert f"azure/{decl.type_or_path}" in pair.bicep, decl.type_or_path
         if name.endswith("-cluster"):
             continue
@@ -717,7 +558,7 @@ def test_parameter_files_match_arm(plan: Plan) -> None:
         assert statements[0].type == "using_statement"
         assert decode_string(named(statements[0])[0]) == "../main.bicep"
         assert text.startswith("using '../main.bicep'\n")
-        values = {named(s)[0].text.decode(): scalar(named(s)[-1]) for s in statements[1:]}
+        values = {named(s)[0].text.decode(): literal(named(s)[-1]) for s in statements[1:]}
         assert len(statements) - 1 == len(values) == len(arm_params)
         arm_file = json.loads(pair.arm[f"azure/params/{env.name}.parameters.json"].text)["parameters"]
         expected = {
@@ -757,7 +598,7 @@ def test_colliding_names_get_distinct_symbols() -> None:
     plan = dataclasses.replace(plan, identities=twins)
     main = {a.path: a for a in emit_bicep(plan)}["azure/main.bicep"]
     assert first_syntax_problem(main.text) is None
-    decls = [d for d in declarations(main.text) if d.kind == "resource" and not d.existing]
+    decls = [d for d in declarations(parse(main.text)) if d.kind == "resource" and not d.existing]
     symbols = [d.symbol for d in decls]
     assert symbols == ["identity_my_id", "fic_my_id_1", "identity_my_id_2", "fic_my_id_1_2"]
     assert len({s.lower() for s in symbols}) == len(symbols)
@@ -873,7 +714,7 @@ def test_bicep_string_round_trips_through_the_parser(text: str) -> None:
 def test_the_decoder_rejects_what_bicep_rejects() -> None:
     for source in (r"var s = 'a\x41'", r"var s = 'a\a'", "var s = 'a${b}'", "var s = '/*x*/'"):
         (decl,) = named(parse(source + "\n"))
-        with pytest.raises(AssertionError):
+        with pytest.raises(NotALiteral):
             decode_string(named(decl)[-1])
 
 

@@ -46,8 +46,18 @@ def main() -> None:
 )
 @click.option("--force", is_flag=True, help="Render into a non-empty folder that wlid has never written.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option(
+    "--validate", "run_validate", is_flag=True, help="Validate OUT after rendering (see wlid validate)."
+)
 def render(
-    spec: str, out: Path | None, check: bool, dry_run: bool, templates: Path | None, force: bool, quiet: bool
+    spec: str,
+    out: Path | None,
+    check: bool,
+    dry_run: bool,
+    templates: Path | None,
+    force: bool,
+    quiet: bool,
+    run_validate: bool,
 ) -> None:
     """Render SPEC into OUT: azure/ (ARM, Bicep, parameters), k8s/ (Kustomize base and overlays)."""
     from wlid_render.errors import SpecError
@@ -101,3 +111,89 @@ def render(
         )
         for path in comparison.foreign:
             click.echo(f"not ours, left alone: {(out / path).as_posix()}", err=True)
+    if run_validate:
+        from wlid_render.validate.run import Options, validate_tree
+
+        findings = validate_tree(out, Options())
+        _print_findings(findings, "text")
+        if any(f.severity == "error" for f in findings):
+            sys.exit(EXIT_DRIFT)
+
+
+def _print_findings(findings, output_format: str) -> None:  # type: ignore[no-untyped-def]
+    from wlid_render.validate.finding import to_json, to_sarif
+    from wlid_render.validate.rules import RULES
+
+    if output_format == "json":
+        click.echo(to_json(findings), nl=False)
+    elif output_format == "sarif":
+        click.echo(to_sarif(findings, RULES, __version__), nl=False)
+    else:
+        for finding in findings:
+            click.echo(finding.format())
+
+
+def _default_trees() -> list[Path]:
+    root = Path("out")
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (p / "azure").is_dir() or (p / "k8s").is_dir())
+
+
+@main.command()
+@click.argument("outs", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--strict", "strict_mode", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Output format; sarif is SARIF 2.1.0 for code scanning.",
+)
+@click.option(
+    "--kubernetes-version",
+    default="1.32",
+    show_default=True,
+    type=click.Choice(["1.30", "1.31", "1.32", "1.33", "1.34"]),
+    help="Kubernetes version whose schemas objects are checked against.",
+)
+@click.option("--no-kubectl", is_flag=True, help="Do not run kubectl kustomize on the overlays.")
+@click.option(
+    "--regions-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="More regions without federated credential support, one per line.",
+)
+def validate(
+    outs: tuple[Path, ...],
+    strict_mode: bool,
+    output_format: str,
+    kubernetes_version: str,
+    no_kubectl: bool,
+    regions_file: Path | None,
+) -> None:
+    """Check rendered trees (default: every tree under out/) offline; exit 1 on an error finding."""
+    import shutil
+
+    from wlid_render.validate.identity import read_regions_file
+    from wlid_render.validate.run import Options, validate_trees
+
+    trees = list(outs) or _default_trees()
+    if not trees:
+        raise click.UsageError("no rendered tree given and none found under out/")
+    if not no_kubectl and shutil.which("kubectl") is None and output_format == "text":
+        click.echo("note: kubectl not found; overlays are built by wlid only (K8S002 not checked)", err=True)
+    options = Options(
+        kubernetes_version=kubernetes_version,
+        use_kubectl=not no_kubectl,
+        strict=strict_mode,
+        extra_regions=read_regions_file(regions_file) if regions_file else frozenset(),
+    )
+    findings = validate_trees(trees, options)
+    _print_findings(findings, output_format)
+    errors = sum(1 for f in findings if f.severity == "error")
+    if output_format == "text":
+        warnings = len(findings) - errors
+        click.echo(f"{len(trees)} tree(s): {errors} error(s), {warnings} warning(s)", err=True)
+    if errors:
+        sys.exit(EXIT_DRIFT)

@@ -1,4 +1,8 @@
-"""Validate ARM templates and parameters files against the vendored official ARM JSON schemas, offline."""
+"""The vendored official ARM JSON schemas, loaded once into validators that work offline.
+
+Schema `$ref`s are absolute URLs; each vendored file is registered under the URL it has upstream
+(see data/arm_schemas/NOTICE.md), so nothing is fetched.
+"""
 
 from __future__ import annotations
 
@@ -63,24 +67,31 @@ def validator(url: str) -> Draft4Validator:
     return Draft4Validator(schema, registry=registry)
 
 
-def nested_templates(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """Templates inside Microsoft.Resources/deployments, which the schema does not look into."""
-    found = []
-    for resource in template.get("resources", []):
-        if resource.get("type") == "Microsoft.Resources/deployments":
-            inner = resource["properties"]["template"]
-            found.append(inner)
-            found.extend(nested_templates(inner))
+def nested_template_paths(
+    template: dict[str, Any], prefix: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """(path inside the file, template) of the template and every nested template, outermost first."""
+    found: list[tuple[tuple[str | int, ...], dict[str, Any]]] = [(prefix, template)]
+    resources = template.get("resources", [])
+    if not isinstance(resources, list):
+        return found
+    for i, resource in enumerate(resources):
+        if isinstance(resource, dict) and resource.get("type") == "Microsoft.Resources/deployments":
+            inner = resource.get("properties", {}).get("template")
+            if isinstance(inner, dict):
+                found.extend(
+                    nested_template_paths(inner, (*prefix, "resources", i, "properties", "template"))
+                )
     return found
 
 
 def template_errors(template: dict[str, Any]) -> list[str]:
-    """Schema errors of a template and of every nested template."""
+    """Schema errors of a template and of every nested template (for tests and quick checks)."""
     errors = []
-    for i, doc in enumerate([template, *nested_templates(template)]):
+    for prefix, doc in nested_template_paths(template):
         for error in validator(TEMPLATE).iter_errors(doc):
-            where = "/".join(str(p) for p in error.absolute_path)
-            errors.append(f"template {i} at {where}: {error.message[:300]}")
+            where = "/".join(str(p) for p in (*prefix, *error.absolute_path))
+            errors.append(f"at {where}: {error.message[:300]}")
     return errors
 
 

@@ -1,0 +1,528 @@
+"""Tests of `wlid validate`'s Kubernetes checks: overlay builder, vendored schemas, K8S001-K8S004."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib.util
+import json
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from referencing import Registry, Resource
+
+from wlid_render.validate import k8s
+from wlid_render.validate.finding import Finding
+from wlid_render.validate.k8s import (
+    SUPPORTED_VERSIONS,
+    check_kubernetes,
+    schema_document,
+    validator_for,
+)
+from wlid_render.validate.overlays import BuiltObject, build_overlays, merge
+from wlid_render.validate.tree import RenderedTree
+
+OUT = Path(__file__).parents[1] / "out"
+EXAMPLES = ["lab", "platform"]
+CLIENT_ID = "azure.workload.identity/client-id"
+TENANT_ID = "azure.workload.identity/tenant-id"
+TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
+
+DEPLOYMENT = "k8s/base/deployment_orders_orders-api.yaml"
+STATEFULSET = "k8s/base/statefulset_orders_orders-worker.yaml"
+API_ACCOUNT = "k8s/base/serviceaccount_orders_orders-api.yaml"
+DEV_API_PATCH = "k8s/overlays/dev/serviceaccount_orders_orders-api.yaml"
+LAB_POD = "k8s/base/pod_default_sample-workload-identity.yaml"
+
+needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def copy_example(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(OUT / name, target)
+    return target
+
+
+def run(root: Path, version: str = "1.32", use_kubectl: bool = False) -> list[Finding]:
+    """Builder findings followed by check findings, as `wlid validate` would report them."""
+    tree = RenderedTree(root)
+    overlays, findings = build_overlays(tree)
+    return findings + check_kubernetes(tree, overlays, version=version, use_kubectl=use_kubectl)
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text("utf-8")
+    assert text.count(old) == 1, f"{old!r} in {rel}"
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+def line_number(root: Path, rel: str, needle: str) -> int:
+    lines = (root / rel).read_text("utf-8").splitlines()
+    matches = [i + 1 for i, line in enumerate(lines) if needle in line]
+    assert len(matches) == 1, f"{needle!r} in {rel}: {matches}"
+    return matches[0]
+
+
+def only(findings: list[Finding], rule: str) -> Finding:
+    picked = [f for f in findings if f.rule == rule]
+    assert len(picked) == 1, [f.format() for f in findings]
+    return picked[0]
+
+
+def kustomize(folder: Path) -> list[dict[str, Any]]:
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def canonical(objects: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(obj, sort_keys=True) for obj in objects)
+
+
+# -- example trees --------------------------------------------------------------------------------
+@pytest.mark.parametrize("version", ["1.30", "1.32", "1.34"])
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_example_trees_have_no_schema_findings(example: str, version: str) -> None:
+    tree = RenderedTree(OUT / example)
+    overlays, findings = build_overlays(tree)
+    assert findings == []
+    assert overlays and all(overlays.values())
+    assert check_kubernetes(tree, overlays, version=version, use_kubectl=False) == []
+
+
+@pytest.mark.kubectl
+@needs_kubectl
+@pytest.mark.parametrize("version", ["1.30", "1.32", "1.34"])
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_example_trees_have_no_findings_with_kubectl(example: str, version: str) -> None:
+    assert run(OUT / example, version, use_kubectl=True) == []
+
+
+def test_example_overlays_and_objects() -> None:
+    lab, _ = build_overlays(RenderedTree(OUT / "lab"))
+    platform, _ = build_overlays(RenderedTree(OUT / "platform"))
+    assert list(lab) == ["default"]
+    assert list(platform) == ["dev", "prod", "staging"]
+    base = yaml.safe_load((OUT / "platform/k8s/base/kustomization.yaml").read_text("utf-8"))
+    for objects in platform.values():
+        assert [o.source for o in objects] == [f"k8s/base/{name}" for name in base["resources"]]
+        assert {o.index for o in objects} == {0}
+
+
+# -- the overlay builder --------------------------------------------------------------------------
+def test_overlay_patch_adds_client_id_and_keeps_base_annotations() -> None:
+    tree = RenderedTree(OUT / "platform")
+    overlays, _ = build_overlays(tree)
+    account = next(o for o in overlays["dev"] if o.source == API_ACCOUNT)
+    assert account.patches == (DEV_API_PATCH,)
+    assert account.obj["metadata"]["annotations"] == {
+        TENANT_ID: "22222222-2222-2222-2222-222222222222",
+        TOKEN_EXPIRATION: "7200",
+        CLIENT_ID: "55555555-5555-5555-5555-555555555555",
+    }
+    assert account.obj["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "wlid"
+    prod = next(o for o in overlays["prod"] if o.source == API_ACCOUNT)
+    assert prod.obj["metadata"]["annotations"][CLIENT_ID] == "${WLID_CLIENT_ID_ORDERS_API}"
+    # the parsed base document is left alone
+    assert CLIENT_ID not in tree.yaml_documents(API_ACCOUNT)[0]["metadata"]["annotations"]
+    deployment = next(o for o in overlays["dev"] if o.source == DEPLOYMENT)
+    assert deployment.patches == ()
+
+
+@pytest.mark.kubectl
+@needs_kubectl
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_builder_equals_kubectl_kustomize(example: str) -> None:
+    overlays, findings = build_overlays(RenderedTree(OUT / example))
+    assert findings == []
+    for name, objects in overlays.items():
+        expected = kustomize(OUT / example / "k8s" / "overlays" / name)
+        assert canonical([o.obj for o in objects]) == canonical(expected), name
+
+
+def test_merge_semantics() -> None:
+    base = {"a": {"b": 1, "c": [1, 2], "d": "x"}, "e": 1}
+    patch = {"a": {"c": [3], "d": None, "f": {"g": None, "h": 2}}, "e": "two"}
+    before = copy.deepcopy((base, patch))
+    assert merge(base, patch) == {"a": {"b": 1, "c": [3], "f": {"h": 2}}, "e": "two"}
+    assert (base, patch) == before
+
+
+def test_builds_are_deterministic() -> None:
+    first, _ = build_overlays(RenderedTree(OUT / "platform"))
+    second, _ = build_overlays(RenderedTree(OUT / "platform"))
+    assert first == second
+    assert [(o.source, o.obj["kind"]) for o in first["prod"]] == [
+        (o.source, o.obj["kind"]) for o in second["prod"]
+    ]
+
+
+# -- K8S003 ---------------------------------------------------------------------------------------
+def test_missing_resource_file(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    (root / DEPLOYMENT).unlink()
+    finding = only(run(root), "K8S003")  # once, although three overlays use the base
+    assert finding.file == (root / "k8s/base/kustomization.yaml").as_posix()
+    assert finding.line == line_number(root, "k8s/base/kustomization.yaml", "deployment_orders_orders-api")
+    assert "deployment_orders_orders-api.yaml does not exist" in finding.message
+    overlays, _ = build_overlays(RenderedTree(root))
+    assert all(len(objects) == 8 for objects in overlays.values())
+
+
+def test_patch_matching_no_object(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    edit(root, DEV_API_PATCH, "name: orders-api", "name: orders-apj")
+    finding = only(run(root), "K8S003")
+    assert finding.file == (root / DEV_API_PATCH).as_posix()
+    assert finding.line == line_number(root, DEV_API_PATCH, "name: orders-apj")
+    assert "matches no object" in finding.message
+    assert "ServiceAccount orders/orders-apj" in finding.message
+
+
+def test_patch_in_another_namespace_matches_nothing(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    edit(root, DEV_API_PATCH, "namespace: orders", "namespace: default")
+    assert "matches no object" in only(run(root), "K8S003").message
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "patchesJson6902:\n- path: p.yaml\n",
+        "components:\n- ../../components/x\n",
+        "configMapGenerator:\n- name: settings\n",
+        "namePrefix: dev-\n",
+    ],
+)
+def test_unsupported_kustomization_fields(tmp_path: Path, extra: str) -> None:
+    root = copy_example("platform", tmp_path)
+    rel = "k8s/overlays/staging/kustomization.yaml"
+    with (root / rel).open("a", encoding="utf-8") as handle:
+        handle.write(extra)
+    finding = only(run(root), "K8S003")
+    field = extra.split(":", 1)[0]
+    assert finding.file == (root / rel).as_posix()
+    assert finding.line == line_number(root, rel, f"{field}:") + (0 if extra.count("\n") == 1 else 1)
+    assert finding.message.startswith(f"{field} is not supported")
+
+
+def test_unparseable_yaml_and_non_objects(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    (root / DEPLOYMENT).write_text("apiVersion: apps/v1\nkind: [Deployment\n", "utf-8")
+    (root / STATEFULSET).write_text("just: a map\n", "utf-8")
+    findings = [f for f in run(root) if f.rule == "K8S003"]
+    assert [f.file for f in findings] == [(root / DEPLOYMENT).as_posix(), (root / STATEFULSET).as_posix()]
+    assert "is not valid YAML" in findings[0].message
+    assert "is not a Kubernetes object" in findings[1].message
+
+
+def test_patch_entries_other_than_path_are_reported(tmp_path: Path) -> None:
+    root = copy_example("lab", tmp_path)
+    rel = "k8s/overlays/default/kustomization.yaml"
+    edit(root, rel, "- path: serviceaccount", "- target: {kind: Pod}\n  path: serviceaccount")
+    finding = only(run(root), "K8S003")
+    assert "only patches entries of the form" in finding.message
+    assert finding.line == line_number(root, rel, "target:")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("../dev", "../dev includes itself"),
+        ("../../../../etc", "../../../../etc is outside the rendered tree"),
+        ("https://github.com/example/repo//base", "remote resource"),
+        ("../prod/kustomization.yaml", "is not a Kubernetes object"),
+    ],
+)
+def test_bad_resource_entries(tmp_path: Path, entry: str, message: str) -> None:
+    root = copy_example("platform", tmp_path)
+    rel = "k8s/overlays/dev/kustomization.yaml"
+    edit(root, rel, "- ../../base", f"- ../../base\n- {entry}")
+    findings = run(root)
+    assert [f.rule for f in findings] == ["K8S003"]
+    assert message in findings[0].message
+    overlays, _ = build_overlays(RenderedTree(root))
+    assert len(overlays["dev"]) == 9
+
+
+def test_patch_directives_are_refused(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    with (root / DEV_API_PATCH).open("a", encoding="utf-8") as handle:
+        handle.write("  $patch: delete\n")
+    finding = only(run(root), "K8S003")
+    assert (finding.file, finding.line) == (
+        (root / DEV_API_PATCH).as_posix(),
+        line_number(root, DEV_API_PATCH, "$patch"),
+    )
+    assert "patch directive $patch is not supported" in finding.message
+
+
+def test_overlay_folder_without_kustomization(tmp_path: Path) -> None:
+    root = copy_example("lab", tmp_path)
+    (root / "k8s/overlays/extra").mkdir()
+    (root / "k8s/overlays/extra/notes.txt").write_text("x\n", "utf-8")
+    overlays, findings = build_overlays(RenderedTree(root))
+    assert overlays["extra"] == []
+    assert [f.message for f in findings] == ["overlay extra has no kustomization.yaml"]
+
+
+# -- K8S001 ---------------------------------------------------------------------------------------
+def test_unknown_field_in_a_pod(tmp_path: Path) -> None:
+    root = copy_example("lab", tmp_path)
+    edit(root, LAB_POD, "  serviceAccountName:", "  hostNetwrk: true\n  serviceAccountName:")
+    finding = only(run(root), "K8S001")
+    assert finding.file == (root / LAB_POD).as_posix()
+    assert finding.line == line_number(root, LAB_POD, "hostNetwrk")
+    assert finding.severity == "error"
+    assert finding.message == (
+        "Pod default/sample-workload-identity: spec: Additional properties are not allowed "
+        "('hostNetwrk' was unexpected) (overlay default, Kubernetes 1.32)"
+    )
+
+
+def test_replicas_as_a_string_is_reported_once_for_all_overlays(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    edit(root, DEPLOYMENT, "replicas: 3", 'replicas: "3"')
+    finding = only(run(root, "1.34"), "K8S001")
+    assert finding.file == (root / DEPLOYMENT).as_posix()
+    assert finding.line == line_number(root, DEPLOYMENT, "replicas:")
+    assert finding.message.startswith(
+        "Deployment orders/orders-api: spec.replicas: '3' is not of type 'integer'"
+    )
+    assert finding.message.endswith("(overlays dev, prod, staging, Kubernetes 1.34)")
+
+
+def test_missing_containers(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    edit(
+        root,
+        STATEFULSET,
+        "      containers:\n      - name: worker\n        image: ghcr.io/example/orders-worker:1.4.2\n",
+        "",
+    )
+    finding = only(run(root), "K8S001")
+    assert finding.file == (root / STATEFULSET).as_posix()
+    # the line of the pod spec that lacks the field (its first key)
+    assert finding.line == line_number(root, STATEFULSET, "serviceAccountName:")
+    assert "spec.template.spec: 'containers' is a required property" in finding.message
+
+
+def test_value_set_by_a_patch_points_at_the_patch(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    edit(root, DEV_API_PATCH, "client-id: 55555555-5555-5555-5555-555555555555", "client-id: 5555")
+    finding = only(run(root), "K8S001")
+    assert finding.file == (root / DEV_API_PATCH).as_posix()
+    assert finding.line == line_number(root, DEV_API_PATCH, "client-id: 5555")
+    assert finding.message == (
+        "ServiceAccount orders/orders-api: metadata.annotations.azure.workload.identity/client-id: "
+        "5555 is not of type 'string', 'null' (overlay dev, Kubernetes 1.32)"
+    )
+
+
+def test_unknown_field_added_by_a_patch_points_at_the_patch(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    rel = "k8s/overlays/prod/serviceaccount_reporting_reporting.yaml"
+    with (root / rel).open("a", encoding="utf-8") as handle:
+        handle.write("automountServiceAccountTokn: false\n")
+    finding = only(run(root), "K8S001")
+    assert (finding.file, finding.line) == ((root / rel).as_posix(), line_number(root, rel, "automount"))
+    assert "(overlay prod," in finding.message
+
+
+def test_base_error_in_a_patched_object_points_at_the_base(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    edit(root, API_ACCOUNT, "  labels:\n", "  labels:\n    tier: 1\n")
+    finding = only(run(root), "K8S001")
+    assert (finding.file, finding.line) == (
+        (root / API_ACCOUNT).as_posix(),
+        line_number(root, API_ACCOUNT, "tier"),
+    )
+    assert finding.message.endswith("(overlays dev, prod, staging, Kubernetes 1.32)")
+
+
+def test_line_in_a_multi_document_base_file(tmp_path: Path) -> None:
+    root = copy_example("lab", tmp_path)
+    other = "k8s/base/pod_default_sample-workload-identity-key-vault.yaml"
+    joined = (root / other).read_text("utf-8") + "---\n" + (root / LAB_POD).read_text("utf-8")
+    (root / other).write_text(joined.replace("- sleep 3600", "- sleep 3600\n    tty: maybe"), "utf-8")
+    (root / LAB_POD).unlink()
+    edit(root, "k8s/base/kustomization.yaml", "- pod_default_sample-workload-identity.yaml\n", "")
+    overlays, findings = build_overlays(RenderedTree(root))
+    assert findings == []
+    assert [(o.source, o.index) for o in overlays["default"]][:2] == [(other, 0), (other, 1)]
+    finding = only(run(root), "K8S001")
+    assert (finding.file, finding.line) == ((root / other).as_posix(), line_number(root, other, "tty: maybe"))
+    assert "containers[0].tty: 'maybe' is not of type 'boolean'" in finding.message
+
+
+# -- K8S004 ---------------------------------------------------------------------------------------
+def test_unknown_kind_is_a_warning(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: orders-api\n  namespace: orders\n"
+    (root / "k8s/base/service_orders_orders-api.yaml").write_text(service, "utf-8")
+    edit(
+        root,
+        "k8s/base/kustomization.yaml",
+        "- namespace_orders.yaml\n",
+        "- namespace_orders.yaml\n- service_orders_orders-api.yaml\n",
+    )
+    findings = run(root)
+    finding = only(findings, "K8S004")
+    assert finding.severity == "warning"
+    assert finding.file.endswith("k8s/base/service_orders_orders-api.yaml")
+    assert finding.line == 2
+    assert "no schema for kind Service" in finding.message
+    assert "not checked" in finding.message
+    assert [f.rule for f in findings] == ["K8S004"]
+
+
+def test_kind_with_an_unknown_api_version_is_not_checked(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    edit(root, DEPLOYMENT, "apiVersion: apps/v1", "apiVersion: apps/v1beta1")
+    assert "no schema for kind Deployment (apps/v1beta1)" in only(run(root), "K8S004").message
+
+
+# -- K8S002 ---------------------------------------------------------------------------------------
+def break_overlay(root: Path) -> str:
+    rel = "k8s/overlays/default/kustomization.yaml"
+    edit(root, rel, "- ../../base", "- ../../base\n- missing.yaml")
+    return rel
+
+
+@pytest.mark.kubectl
+@needs_kubectl
+def test_kubectl_failure_is_reported(tmp_path: Path) -> None:
+    root = copy_example("lab", tmp_path)
+    rel = break_overlay(root)
+    findings = run(root, use_kubectl=True)
+    finding = only(findings, "K8S002")
+    assert finding.file == (root / rel).as_posix()
+    assert finding.severity == "error"
+    assert "kubectl kustomize failed (overlay default" in finding.message
+    assert "missing.yaml" in finding.message
+    assert "missing.yaml does not exist" in only(findings, "K8S003").message
+
+
+def test_kubectl_is_optional(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_example("lab", tmp_path)
+    break_overlay(root)
+    assert [f.rule for f in run(root, use_kubectl=False)] == ["K8S003"]
+    monkeypatch.setattr(k8s.shutil, "which", lambda name: None)
+    assert not k8s.kubectl_available()
+    assert [f.rule for f in run(root, use_kubectl=True)] == ["K8S003"]
+
+
+# -- versions and validators ----------------------------------------------------------------------
+@pytest.mark.parametrize("version", ["1.29", "1.35", "v1.32", "1.32.0", ""])
+def test_unsupported_version(version: str) -> None:
+    tree = RenderedTree(OUT / "lab")
+    overlays, _ = build_overlays(tree)
+    with pytest.raises(ValueError, match=r"supported: 1\.30, 1\.31, 1\.32, 1\.33, 1\.34"):
+        check_kubernetes(tree, overlays, version=version, use_kubectl=False)
+
+
+def test_validators_are_compiled_once() -> None:
+    first = validator_for("1.33", "apps/v1", "Deployment")
+    assert first is not None
+    assert validator_for("1.33", "apps/v1", "Deployment") is first
+    assert schema_document("1.33") is schema_document("1.33")
+    assert validator_for("1.33", "v1", "Service") is None
+    assert validator_for("1.33", "apps/v1", "Deployment") is first
+
+
+@pytest.mark.parametrize("version", SUPPORTED_VERSIONS)
+def test_vendored_files_are_valid_draft_2020_12_with_the_expected_kinds(version: str) -> None:
+    document = schema_document(version)
+    jsonschema.Draft202012Validator.check_schema(document)
+    kinds = {(api, kind) for api, names in document["kinds"].items() for kind in names}
+    assert kinds == {
+        ("v1", "Namespace"),
+        ("v1", "ServiceAccount"),
+        ("v1", "Pod"),
+        ("v1", "ConfigMap"),
+        ("apps/v1", "Deployment"),
+        ("apps/v1", "StatefulSet"),
+        ("batch/v1", "Job"),
+        ("batch/v1", "CronJob"),
+    }
+    refs = set(_refs(document))
+    assert all(ref.startswith("#/$defs/") for ref in refs)
+    assert {ref.removeprefix("#/$defs/") for ref in refs} <= set(document["$defs"])
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "$ref"] + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for item in node for r in _refs(item)]
+    return []
+
+
+# -- cross-check against kubernetes-validate (test only) ------------------------------------------
+@functools.cache
+def upstream_validator(version: str, api_version: str, kind: str) -> jsonschema.protocols.Validator:
+    if importlib.util.find_spec("kubernetes_validate") is None:
+        pytest.skip("kubernetes-validate is not installed")
+    folder = resources.files("kubernetes_validate") / "kubernetes-json-schema" / f"v{version}.0-local-strict"
+    group, _, api = api_version.rpartition("/")
+    stem = "-".join(part for part in (kind.lower(), group, api) if part)
+    schema = json.loads((folder / f"{stem}.json").read_text("utf-8"))
+    definitions = Resource.from_contents(json.loads((folder / "_definitions.json").read_text("utf-8")))
+    registry = Registry().with_resources(
+        [(schema["$id"], Resource.from_contents(schema)), (definitions.id(), definitions)]
+    )
+    return jsonschema.validators.validator_for(schema)(schema, registry=registry)
+
+
+def error_set(validator: jsonschema.protocols.Validator, obj: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((json.dumps(list(e.absolute_path)), e.message) for e in validator.iter_errors(obj))
+
+
+def broken_variants(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """A few mistakes per object, so that the comparison covers errors and not only passes."""
+    out = []
+    extra = copy.deepcopy(obj)
+    extra["metadata"]["labelz"] = {}
+    out.append(extra)
+    typed = copy.deepcopy(obj)
+    typed["metadata"]["annotations"] = {"a": 1}
+    out.append(typed)
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        wrong = copy.deepcopy(obj)
+        wrong["spec"]["replicas" if "replicas" in spec else "bogus"] = "3"
+        out.append(wrong)
+    return out
+
+
+def emitted_objects() -> list[BuiltObject]:
+    objects = []
+    for example in EXAMPLES:
+        overlays, _ = build_overlays(RenderedTree(OUT / example))
+        objects += [o for built in overlays.values() for o in built]
+    return objects
+
+
+@pytest.mark.parametrize("version", SUPPORTED_VERSIONS)
+def test_vendored_schemas_agree_with_kubernetes_validate(version: str) -> None:
+    compared = 0
+    for built in emitted_objects():
+        api_version, kind = built.obj["apiVersion"], built.obj["kind"]
+        ours = validator_for(version, api_version, kind)
+        theirs = upstream_validator(version, api_version, kind)
+        assert ours is not None
+        for obj in [built.obj, *broken_variants(built.obj)]:
+            assert error_set(ours, obj) == error_set(theirs, obj), (version, built.label)
+            compared += 1
+        assert error_set(ours, built.obj) == []
+    assert compared > 4 * 12

@@ -1,0 +1,305 @@
+"""Each ARM, workload-identity and least-privilege rule of `wlid validate` fires on a broken tree."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import ROOT
+
+from wlid_render.cli import main
+from wlid_render.validate.run import Options, validate_tree
+
+OFFLINE = Options(use_kubectl=False)
+FIC = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Path:
+    out = tmp_path / "lab"
+    shutil.copytree(ROOT / "out" / "lab", out)
+    return out
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Path:
+    out = tmp_path / "platform"
+    shutil.copytree(ROOT / "out" / "platform", out)
+    return out
+
+
+def _edit_json(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    doc = json.loads(path.read_text("utf-8"))
+    change(doc)
+    path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+
+
+def _edit_yaml(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    change(doc)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+
+
+def _rules(out: Path, options: Options = OFFLINE) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    for finding in validate_tree(out, options):
+        found.setdefault(finding.rule, []).append(finding)
+    return found
+
+
+def _fics(doc: dict) -> list[dict]:
+    return [r for r in doc["resources"] if r["type"] == FIC]
+
+
+@pytest.mark.parametrize("name", ["lab", "platform"])
+def test_examples_have_only_the_expected_warnings(name: str):
+    findings = validate_tree(ROOT / "out" / name, OFFLINE)
+    assert [f for f in findings if f.severity == "error"] == []
+    assert {f.rule for f in findings} <= {"WI013", "LP002"}
+
+
+def test_arm_schema_error_names_the_line(lab: Path):
+    main_json = lab / "azure" / "main.json"
+    _edit_json(main_json, lambda d: d["resources"][1].__setitem__("apiVersion", "2099-01-01"))
+    findings = _rules(lab)["ARM001"]
+    lines = main_json.read_text().splitlines()
+    assert findings[0].file.endswith("azure/main.json")
+    assert any(f.line and '"apiVersion": "2099-01-01"' in lines[f.line - 1] for f in findings), findings
+
+
+def test_nested_template_schema_error(lab: Path):
+    def change(doc):  # type: ignore[no-untyped-def]
+        inner = doc["resources"][3]["properties"]["template"]["resources"][0]
+        inner["properties"]["principalType"] = "Robot"
+
+    _edit_json(lab / "azure" / "main.json", change)
+    assert any("principalType" in f.message or "Robot" in f.message for f in _rules(lab)["ARM001"])
+
+
+@pytest.mark.parametrize(
+    ("expression", "fragment"),
+    [
+        ("[concat('a', 'b']", "unclosed"),
+        ("[frobnicate('x')]", "unknown function 'frobnicate'"),
+        ("[concat('a)]", "unterminated string"),
+    ],
+)
+def test_malformed_expressions(lab: Path, expression: str, fragment: str):
+    _edit_json(lab / "azure" / "main.json", lambda d: d["resources"][1].__setitem__("location", expression))
+    assert any(fragment in f.message for f in _rules(lab)["ARM002"])
+
+
+def test_undeclared_parameter_and_variable(lab: Path):
+    def change(doc):  # type: ignore[no-untyped-def]
+        doc["resources"][1]["location"] = "[parameters('region')]"
+        doc["resources"][1]["tags"] = {"x": "[variables('nope')]"}
+
+    _edit_json(lab / "azure" / "main.json", change)
+    messages = [f.message for f in _rules(lab)["ARM003"]]
+    assert "parameters('region') is not declared in this template" in messages
+    assert "variables('nope') is not declared in this template" in messages
+
+
+def test_dependson_must_name_a_resource(lab: Path):
+    def change(doc):  # type: ignore[no-untyped-def]
+        doc["resources"][2]["dependsOn"][0] = (
+            "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'otherIdentity')]"
+        )
+
+    _edit_json(lab / "azure" / "main.json", change)
+    assert len(_rules(lab)["ARM004"]) == 1
+
+
+def test_parallel_fic_writes(platform: Path):
+    def change(doc):  # type: ignore[no-untyped-def]
+        second = next(f for f in _fics(doc) if "orders-orders-worker" in f["name"])
+        second["dependsOn"] = [d for d in second["dependsOn"] if FIC not in d]
+
+    _edit_json(platform / "azure" / "main.json", change)
+    findings = _rules(platform)["ARM005"]
+    assert len(findings) == 1 and "orders-api" in findings[0].message and findings[0].line
+
+
+def test_limits(lab: Path):
+    def change(doc):  # type: ignore[no-untyped-def]
+        doc["outputs"].update({f"o{i}": {"type": "string", "value": "x"} for i in range(70)})
+        doc["resources"][1]["copy"] = {"name": "many", "count": 900}
+
+    _edit_json(lab / "azure" / "main.json", change)
+    messages = [f.message for f in _rules(lab)["ARM006"]]
+    assert any("outputs in one template; ARM allows 64" in m for m in messages)
+    assert any("resources in one template; ARM allows 800" in m for m in messages)
+
+
+def test_parameters_files(lab: Path):
+    params = lab / "azure" / "params" / "default.parameters.json"
+
+    def change(doc):  # type: ignore[no-untyped-def]
+        del doc["parameters"]["clusterName"]
+        doc["parameters"]["extra"] = {"value": 1}
+        doc["contentVersion"] = 5
+
+    _edit_json(params, change)
+    found = _rules(lab)
+    assert "parameter 'clusterName' of azure/main.json has no value here" in [
+        f.message for f in found["PARAM002"]
+    ]
+    assert found["PARAM003"][0].line is not None
+    assert found["PARAM001"]
+
+
+def test_labelled_pod_without_client_id(lab: Path):
+    patch = lab / "k8s" / "overlays" / "default" / "serviceaccount_default_workload-identity-sa.yaml"
+    _edit_yaml(patch, lambda d: d["metadata"].__setitem__("annotations", {"note": "x"}))
+    found = _rules(lab)
+    assert len(found["WI001"]) == 2  # both lab pods
+    assert found["WI001"][0].file.endswith(".yaml")
+
+
+def test_label_on_the_service_account_only(lab: Path):
+    base = lab / "k8s" / "base"
+    _edit_yaml(
+        base / "serviceaccount_default_workload-identity-sa.yaml",
+        lambda d: d["metadata"]["labels"].__setitem__("azure.workload.identity/use", "true"),
+    )
+    _edit_yaml(
+        base / "pod_default_sample-workload-identity.yaml",
+        lambda d: d["metadata"]["labels"].pop("azure.workload.identity/use"),
+    )
+    found = _rules(lab)
+    assert sorted((f.severity, Path(f.file).name) for f in found["WI002"]) == [
+        ("error", "pod_default_sample-workload-identity.yaml"),
+        ("warning", "serviceaccount_default_workload-identity-sa.yaml"),
+    ]
+
+
+def test_service_account_without_fic(lab: Path):
+    _edit_json(lab / "azure" / "main.json", lambda d: _fics(d)[0]["properties"].__setitem__("subject", "x"))
+    assert "system:serviceaccount:default:workload-identity-sa" in _rules(lab)["WI003"][0].message
+
+
+def test_audience_names_and_duplicates(platform: Path):
+    def change(doc):  # type: ignore[no-untyped-def]
+        fics = _fics(doc)
+        fics[0]["properties"]["audiences"] = ["api://other"]
+        fics[1]["properties"]["subject"] = fics[0]["properties"]["subject"]
+        fics[2]["name"] = "[format('{0}/{1}', 'reporting', 'x')]"
+        doc["resources"][1]["name"] = "a"
+
+    _edit_json(platform / "azure" / "main.json", change)
+    found = _rules(platform)
+    assert found["WI004"] and found["WI006"] and len(found["WI007"]) == 2
+
+
+def test_more_than_20_fics(lab: Path):
+    def change(doc):  # type: ignore[no-untyped-def]
+        template = _fics(doc)[0]
+        for i in range(21):
+            copy = json.loads(json.dumps(template))
+            copy["name"] = f"[format('{{0}}/{{1}}', 'myIdentity', 'extra-{i}')]"
+            copy["properties"]["subject"] = f"system:serviceaccount:default:extra-{i}"
+            copy["dependsOn"] = [
+                f"[resourceId('{FIC}', 'myIdentity', '{'myFedIdentity' if i == 0 else f'extra-{i - 1}'}')]"
+            ]
+            doc["resources"].append(copy)
+
+    _edit_json(lab / "azure" / "main.json", change)
+    found = _rules(lab)
+    assert "has 22 federated credentials" in found["WI005"][0].message
+    assert "ARM005" not in found
+
+
+def test_token_expiration(lab: Path):
+    _edit_yaml(
+        lab / "k8s" / "base" / "serviceaccount_default_workload-identity-sa.yaml",
+        lambda d: d["metadata"].__setitem__(
+            "annotations", {"azure.workload.identity/service-account-token-expiration": "60"}
+        ),
+    )
+    finding = _rules(lab)["WI008"][0]
+    assert finding.file.endswith("k8s/base/serviceaccount_default_workload-identity-sa.yaml") and finding.line
+
+
+def test_pinned_issuer_and_region(lab: Path):
+    params = lab / "azure" / "params" / "default.parameters.json"
+
+    def change(doc):  # type: ignore[no-untyped-def]
+        doc["parameters"]["oidcIssuerUrl"] = {"value": "https://eastus.oic.prod-aks.azure.com/t/c"}
+        doc["parameters"]["location"] = {"value": "malaysiasouth"}
+
+    _edit_json(params, change)
+    _edit_json(
+        lab / "azure" / "main.json",
+        lambda d: d["parameters"].__setitem__("oidcIssuerUrl", {"type": "string", "defaultValue": ""}),
+    )
+    found = _rules(lab)
+    assert found["WI009"][0].line and found["WI012"][0].severity == "warning"
+
+
+def test_region_list_can_be_extended(lab: Path, tmp_path: Path):
+    regions = tmp_path / "regions.txt"
+    regions.write_text("# ours\neastus\n")
+    result = CliRunner().invoke(main, ["validate", str(lab), "--no-kubectl", "--regions-file", str(regions)])
+    assert "WI012" in result.output
+
+
+def test_host_network_proxy_and_virtual_nodes(lab: Path):
+    def change(doc):  # type: ignore[no-untyped-def]
+        doc["metadata"]["annotations"] = {"azure.workload.identity/inject-proxy-sidecar": "true"}
+        doc["spec"]["hostNetwork"] = True
+        doc["spec"]["nodeSelector"] = {"type": "virtual-kubelet"}
+
+    _edit_yaml(lab / "k8s" / "base" / "pod_default_sample-workload-identity.yaml", change)
+    found = _rules(lab)
+    assert found["WI010"] and found["WI011"]
+
+
+def test_placeholder_client_id_is_a_warning_and_strict_makes_it_an_error(lab: Path):
+    assert _rules(lab)["WI013"][0].severity == "warning"
+    strict = Options(use_kubectl=False, strict=True)
+    assert _rules(lab, strict)["WI013"][0].severity == "error"
+
+
+def test_broad_roles_and_scopes(lab: Path):
+    def change(doc):  # type: ignore[no-untyped-def]
+        ra = doc["resources"][3]["properties"]["template"]["resources"][0]
+        ra["properties"]["roleDefinitionId"] = ra["properties"]["roleDefinitionId"].replace(
+            "4633458b-17de-408a-b874-0445c86b69e6", "b24988ac-6180-42a0-ab88-20f7382dd24c"
+        )
+        del ra["scope"]
+
+    _edit_json(lab / "azure" / "main.json", change)
+    found = _rules(lab)
+    assert "Contributor" in found["LP001"][0].message
+    assert "whole resource group" in found["LP002"][0].message
+
+
+def test_cli_exit_codes_and_formats(lab: Path):
+    runner = CliRunner()
+    clean = runner.invoke(main, ["validate", str(lab), "--no-kubectl"])
+    assert clean.exit_code == 0, clean.output
+    assert runner.invoke(main, ["validate", str(lab), "--no-kubectl", "--strict"]).exit_code == 1
+    as_json = runner.invoke(main, ["validate", str(lab), "--no-kubectl", "--format", "json"])
+    assert {f["rule"] for f in json.loads(as_json.stdout)["findings"]} == {"WI013"}
+    sarif = json.loads(
+        runner.invoke(main, ["validate", str(lab), "--no-kubectl", "--format", "sarif"]).stdout
+    )
+    assert sarif["version"] == "2.1.0"
+    result = sarif["runs"][0]["results"][0]
+    assert result["ruleId"] == "WI013" and result["level"] == "warning"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+    _edit_json(lab / "azure" / "main.json", lambda d: d["resources"][1].__setitem__("apiVersion", "x"))
+    broken = runner.invoke(main, ["validate", str(lab), "--no-kubectl"])
+    assert broken.exit_code == 1 and "error ARM001" in broken.output
+
+
+def test_render_validate(tmp_path: Path):
+    result = CliRunner().invoke(
+        main, ["render", str(ROOT / "specs" / "lab.yaml"), "-o", str(tmp_path / "o"), "--validate"]
+    )
+    assert result.exit_code == 0 and "warning WI013" in result.output

@@ -1,0 +1,1 @@
+"""Offline checks of a rendered tree: ARM schemas and rules, Kubernetes schemas, Bicep, workload identity."""

@@ -1,0 +1,542 @@
+"""BICEP001-003: the Bicep files of a rendered tree parse, describe the deployment of `azure/main.json`
+and carry the values of the ARM parameters files.
+
+Syntax comes from tree-sitter-bicep; no Bicep compiler is needed. BICEP002 compares the facts that
+`bicep_model` reads from both sides: parameters, deployed resource types and API versions, the names
+known before deployment, the order of federated credentials, nested deployments (Bicep modules) with
+their scopes and files, role assignments and outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any, TypeVar
+
+from wlid_render.validate import bicep_model as bm
+from wlid_render.validate.bicep_model import (
+    DEPLOYMENT,
+    ArmDeployment,
+    ArmTemplate,
+    BicepFile,
+    DepKey,
+    Module,
+    Node,
+    Scope,
+    arm_literals,
+    arm_plain,
+)
+from wlid_render.validate.finding import Finding
+from wlid_render.validate.tree import RenderedTree, TreeError
+
+MAIN = "azure/main.bicep"
+ARM_MAIN = "azure/main.json"
+IDENTITY = "microsoft.managedidentity/userassignedidentities"
+FIC = f"{IDENTITY}/federatedidentitycredentials"
+ROLE = "microsoft.authorization/roleassignments"
+Issue = tuple[str, int | None]  # message, line in the Bicep file
+K = TypeVar("K")
+
+
+def check_bicep(tree: RenderedTree) -> list[Finding]:
+    """BICEP001 syntax, BICEP002 the same deployment as main.json, BICEP003 the parameter files.
+
+    Raises `bicep_model.BicepUnavailable` when tree-sitter-bicep is not installed (a broken install,
+    not a broken tree).
+    """
+    if not tree.exists(MAIN):
+        return []
+    findings: list[Finding] = []
+    roots: dict[str, Node] = {}  # the files that parse without problems
+    for rel in bicep_files(tree):
+        findings += _syntax(tree, rel, roots)
+    if MAIN in roots:
+        findings += _deployment(tree, roots)
+    for rel in (r for r in bicep_files(tree) if r.endswith(".bicepparam")):
+        findings += _parameter_file(tree, rel, roots.get(rel))
+    findings += _parameter_files_without_bicepparam(tree)
+    return findings
+
+
+def bicep_files(tree: RenderedTree) -> list[str]:
+    def wanted(rel: str) -> bool:
+        folder, name = posixpath.split(rel)
+        return (folder == "azure/modules" and name.endswith(".bicep")) or (
+            folder == "azure/params" and name.endswith(".bicepparam")
+        )
+
+    return [MAIN, *(rel for rel in tree.files if wanted(rel))]
+
+
+# -- BICEP001 --------------------------------------------------------------------------------------
+def _syntax(tree: RenderedTree, rel: str, roots: dict[str, Node]) -> list[Finding]:
+    try:
+        text = tree.text(rel)
+    except TreeError as exc:
+        return [Finding(tree.display(rel), None, "BICEP001", "error", str(exc))]
+    if rel.endswith(".bicepparam"):
+        text = bm.bicepparam_as_bicep(text)
+    root = bm.parse(text)
+    problems = bm.syntax_problems(root)
+    if not problems:
+        roots[rel] = root
+        return []
+    first = problems[0]
+    what = f"missing {first.missing!r}" if first.missing is not None else f"cannot parse {first.snippet!r}"
+    more = f" ({first.further} more syntax errors in this file)" if first.further else ""
+    message = f"Bicep syntax error: {what}{more}"
+    return [Finding(tree.display(rel), first.line, "BICEP001", "error", message, first.column)]
+
+
+# -- BICEP002: one template against one Bicep file -------------------------------------------------
+@dataclass(frozen=True)
+class Sides:
+    arm: str  # how messages name the ARM template: main.json, or main.json deployment 'x'
+    bicep: str  # and the Bicep file: main.bicep, modules/x.bicep
+
+
+def _leaf(resource_type: str) -> str:
+    return resource_type.rsplit("/", 1)[-1]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b  # True is not 1
+
+
+def _default_issue(p: bm.Param, spec: dict[str, Any], s: Sides) -> str | None:
+    if ("defaultValue" in spec) != (p.default is not None):
+        return f"parameter '{p.name}' has a default value only in {s.bicep if p.default else s.arm}"
+    if p.default is None:
+        return None
+    try:
+        value = bm.literal(p.default)
+    except bm.NotALiteral:
+        return None  # an expression: nothing to compare offline
+    expected = spec["defaultValue"]
+    expected = arm_plain(expected) if isinstance(expected, str) else expected
+    if _same(value, expected):
+        return None
+    return f"parameter '{p.name}' defaults to {bm.source(p.default)} in {s.bicep}, {json.dumps(expected)} in {s.arm}"
+
+
+def compare_params(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
+    declared = {p.name for p in bicep.params}
+    out: list[Issue] = [
+        (f"parameter '{n}' of {s.arm} is not declared in {s.bicep}", None)
+        for n in arm.params
+        if n not in declared
+    ]
+    for p in bicep.params:
+        spec = arm.params.get(p.name)
+        if spec is None:
+            out.append((f"parameter '{p.name}' of {s.bicep} is not in {s.arm}", p.line))
+        elif str(spec.get("type", "")).lower() != p.type.lower():
+            out.append(
+                (f"parameter '{p.name}' is {p.type} in {s.bicep}, {spec.get('type')} in {s.arm}", p.line)
+            )
+        elif (issue := _default_issue(p, spec, s)) is not None:
+            out.append((issue, p.line))
+    return out
+
+
+def compare_types(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
+    """The same set of (type, apiVersion) of deployed resources; one issue per type."""
+    left: dict[str, set[str]] = {}
+    right: dict[str, dict[str, int]] = {}  # type -> API version -> first line
+    shown: dict[str, str] = {}
+    for r in arm.resources:
+        left.setdefault(r.type.lower(), set()).add(r.api_version)
+        shown.setdefault(r.type.lower(), r.type)
+    for b in (b for b in bicep.resources if not b.existing):
+        right.setdefault(b.type.lower(), {}).setdefault(b.api_version, b.line)
+        shown.setdefault(b.type.lower(), b.type)
+    out: list[Issue] = []
+    for key in sorted(left.keys() | right.keys()):
+        arm_apis, bicep_apis = left.get(key, set()), right.get(key, {})
+        if arm_apis != set(bicep_apis):
+            extra = [line for api, line in bicep_apis.items() if api not in arm_apis]
+            a, b = ", ".join(sorted(arm_apis)) or "nothing", ", ".join(sorted(bicep_apis)) or "nothing"
+            out.append((f"{shown[key]}: {s.arm} deploys {a}, {s.bicep} {b}", min(extra, default=None)))
+    return out
+
+
+def pair_unmatched(
+    left: Counter[K], right: Counter[K], *groups: Callable[[K], object]
+) -> list[tuple[K | None, K | None]]:
+    """What only one side has, each ARM item paired with a Bicep item of its group when there is one
+    (a renamed resource is one difference, not two). Groups are tried in order, the first one first."""
+    only_left, only_right = list((left - right).elements()), list((right - left).elements())
+    pairs: list[tuple[K | None, K | None]] = []
+    for group in groups:
+        for item in list(only_left):
+            twin = next((b for b in only_right if group(b) == group(item)), None)
+            if twin is not None:
+                only_left.remove(item)
+                only_right.remove(twin)
+                pairs.append((item, twin))
+    return pairs + [(a, None) for a in only_left] + [(None, b) for b in only_right]
+
+
+def compare_names(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
+    """Every name known before deployment (a literal, ARM format() of literals, Bicep parent + name),
+    on both sides."""
+    left = Counter((r.type.lower(), r.name) for r in arm.resources if r.name is not None)
+    right: Counter[tuple[str, str]] = Counter()
+    lines: dict[tuple[str, str], int] = {}
+    shown = {r.type.lower(): _leaf(r.type) for r in (*arm.resources, *bicep.resources)}
+    for b in (b for b in bicep.resources if not b.existing):
+        if (name := bicep.full_name(b)) is not None:
+            right[(b.type.lower(), name)] += 1
+            lines.setdefault((b.type.lower(), name), b.line)
+    out: list[Issue] = []
+    for a, b in pair_unmatched(left, right, lambda k: (k[0], k[1].rpartition("/")[0])):
+        if a is None and b is not None:
+            out.append((f"{shown[b[0]]} '{b[1]}' of {s.bicep} is not in {s.arm}", lines[b]))
+        elif a is not None and b is None:
+            out.append((f"{shown[a[0]]} '{a[1]}' of {s.arm} is not declared in {s.bicep}", None))
+        elif a is not None and b is not None:
+            out.append((f"{shown[a[0]]} '{a[1]}' of {s.arm} is named '{b[1]}' in {s.bicep}", lines[b]))
+    return out
+
+
+def compare_outputs(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
+    declared = {o.name for o in bicep.outputs}
+    out: list[Issue] = [
+        (f"output '{n}' of {s.arm} is missing in {s.bicep}", None) for n in arm.outputs if n not in declared
+    ]
+    for o in bicep.outputs:
+        spec = arm.outputs.get(o.name)
+        if spec is None:
+            out.append((f"output '{o.name}' of {s.bicep} is not in {s.arm}", o.line))
+        elif str(spec.get("type", "")).lower() != o.type.lower():
+            out.append((f"output '{o.name}' is {o.type} in {s.bicep}, {spec.get('type')} in {s.arm}", o.line))
+    return out
+
+
+# -- federated credentials: one at a time per identity ---------------------------------------------
+@dataclass(frozen=True)
+class FicStep:
+    name: str
+    after: frozenset[DepKey]  # what it waits for, besides its own identity
+    line: int | None = None
+
+    def key(self) -> tuple[str, frozenset[DepKey]]:
+        return self.name, self.after
+
+
+def _bicep_dependency(bicep: BicepFile, symbol: str) -> DepKey:
+    if (resource := bicep.resource(symbol)) is not None:
+        return resource.type.lower(), bicep.full_name(resource) or symbol
+    module = next((m for m in bicep.modules if m.symbol == symbol), None)
+    if module is not None:
+        return DEPLOYMENT, module.name or module.name_text
+    return "?", symbol
+
+
+def arm_fic_chains(arm: ArmTemplate) -> dict[str, list[FicStep]]:
+    chains: dict[str, list[FicStep]] = {}
+    for r in arm.resources:
+        if r.type.lower() == FIC and r.name is not None and "/" in r.name:
+            identity, name = r.name.split("/", 1)
+            chains.setdefault(identity, []).append(FicStep(name, r.depends - {(IDENTITY, identity)}))
+    return chains
+
+
+def bicep_fic_chains(bicep: BicepFile) -> dict[str, list[FicStep]]:
+    chains: dict[str, list[FicStep]] = {}
+    for r in bicep.resources:
+        full = bicep.full_name(r) if r.type.lower() == FIC and not r.existing else None
+        if full is not None and "/" in full:
+            identity, name = full.split("/", 1)
+            after = {_bicep_dependency(bicep, d) for d in r.depends_on} - {(IDENTITY, identity)}
+            chains.setdefault(identity, []).append(FicStep(name, frozenset(after), r.line))
+    return chains
+
+
+def first_unchained(identity: str, chain: list[FicStep]) -> FicStep | None:
+    """The first credential that does not wait for the one before it (Azure answers 409 to parallel
+    writes of credentials of one identity)."""
+    for previous, current in pairwise(chain):
+        if (FIC, f"{identity}/{previous.name}") not in current.after:
+            return current
+    return None
+
+
+def _describe(chain: list[FicStep]) -> str:
+    def dependency(key: DepKey) -> str:
+        if key[0] == FIC:
+            return f"'{key[1].rsplit('/', 1)[-1]}'"
+        return f"{'deployment' if key[0] == DEPLOYMENT else _leaf(key[0])} '{key[1]}'"
+
+    steps = (f"'{f.name}' after [{', '.join(sorted(map(dependency, f.after)))}]" for f in chain)
+    return " -> ".join(steps)
+
+
+def compare_fic_order(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
+    """Per identity: the same credentials in the same order with the same dependencies, each after its
+    predecessor on both sides. Different names are `compare_names`' business."""
+    right = bicep_fic_chains(bicep)
+    out: list[Issue] = []
+    for identity, arm_chain in arm_fic_chains(arm).items():
+        bicep_chain = right.get(identity, [])
+        if sorted(f.name for f in arm_chain) != sorted(f.name for f in bicep_chain):
+            continue
+        differs = [b for a, b in zip(arm_chain, bicep_chain, strict=True) if a.key() != b.key()]
+        breaks = {
+            side: first_unchained(identity, c) for side, c in ((s.arm, arm_chain), (s.bicep, bicep_chain))
+        }
+        if not differs and not any(breaks.values()):
+            continue
+        notes = "".join(
+            f"; in {side}, '{b.name}' does not wait for its predecessor" for side, b in breaks.items() if b
+        )
+        culprit = breaks[s.bicep] or (differs[0] if differs else None)
+        message = (
+            f"federated credentials of identity '{identity}' are not deployed one after the other in the same "
+            f"order: {s.arm}: {_describe(arm_chain)}; {s.bicep}: {_describe(bicep_chain)}{notes}"
+        )
+        out.append((message, culprit.line if culprit else None))
+    return out
+
+
+# -- role assignments ------------------------------------------------------------------------------
+RoleKey = tuple[str, str, str | None]  # scope ('' for the deployment's own), role definition ID, description
+
+
+def relative_scope(resource_type: str, name: str) -> str:
+    """`Microsoft.Storage/storageAccounts/blobServices` + `sa/default` -> the scope path ARM writes."""
+    namespace, *types = resource_type.split("/")
+    names = name.split("/")
+    if len(types) != len(names):
+        return f"{resource_type}/{name}"
+    return "/".join([namespace, *(part for pair in zip(types, names, strict=True) for part in pair)])
+
+
+def arm_role_assignments(arm: ArmTemplate) -> Counter[RoleKey]:
+    out: Counter[RoleKey] = Counter()
+    for r in (r for r in arm.resources if r.type.lower() == ROLE):
+        role = (arm_literals(str(r.properties.get("roleDefinitionId", ""))) or [""])[-1]
+        description = r.properties.get("description")
+        out[(r.scope or "", role, arm_plain(description) if isinstance(description, str) else None)] += 1
+    return out
+
+
+def _bicep_role(bicep: BicepFile, props: dict[str, Node]) -> RoleKey:
+    scope = ""
+    if "scope" in props:
+        target = bicep.resource(bm.source(props["scope"]))
+        name = bicep.full_name(target) if target is not None else None
+        scope = relative_scope(target.type, name) if target and name else bm.source(props["scope"])
+    inner = bm.properties(props["properties"]) if "properties" in props else {}
+    role = bm.source(inner["roleDefinitionId"]) if "roleDefinitionId" in inner else ""
+    if "roleDefinitionId" in inner and inner["roleDefinitionId"].type == "call_expression":
+        args = bm.call_parts(inner["roleDefinitionId"])[1]
+        role = str(bm.literal(args[-1])) if args else role
+    description = inner.get("description")
+    return scope, role, bm.decode_string(description) if description is not None else None
+
+
+def compare_role_assignments(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
+    right: Counter[RoleKey] = Counter()
+    lines: dict[RoleKey, int] = {}
+    for r in (r for r in bicep.resources if r.type.lower() == ROLE and not r.existing):
+        try:
+            key = _bicep_role(bicep, r.props)
+        except bm.NotALiteral:
+            key = ("?", r.symbol, None)
+        right[key] += 1
+        lines.setdefault(key, r.line)
+
+    def shown(key: RoleKey) -> str:
+        described = f" ({key[2]!r})" if key[2] is not None else ""
+        return f"role {key[1]}{described}"
+
+    out: list[Issue] = []
+    # the same scope first; then, as one deployment holds the assignments of one identity, any other
+    for a, b in pair_unmatched(arm_role_assignments(arm), right, lambda k: k[0], lambda k: True):
+        left_text = f"{shown(a)} at {a[0] or 'the deployment scope'}" if a else "nothing"
+        right_text = f"{shown(b)} at {b[0] or 'the deployment scope'}" if b else "nothing"
+        message = f"role assignments differ: {s.arm} grants {left_text}, {s.bicep} {right_text}"
+        out.append((message, lines[b] if b else None))
+    return out
+
+
+Comparison = Callable[[ArmTemplate, BicepFile, Sides], list[Issue]]
+COMPARISONS: tuple[Comparison, ...] = (
+    compare_params,
+    compare_types,
+    compare_names,
+    compare_fic_order,
+    compare_role_assignments,
+    compare_outputs,
+)
+
+
+# -- BICEP002: modules and nested deployments, recursively -----------------------------------------
+def _deployment(tree: RenderedTree, roots: dict[str, Node]) -> list[Finding]:
+    if not tree.exists(ARM_MAIN):
+        return []  # the ARM checks report a missing main.json
+    try:
+        doc = tree.json(ARM_MAIN)
+    except TreeError:
+        return []  # and one that is not JSON
+    if not isinstance(doc, dict):
+        return []
+    findings: list[Finding] = []
+    _compare_file(tree, roots, bm.arm_template(doc), MAIN, Sides("main.json", "main.bicep"), findings)
+    return findings
+
+
+def _findings(tree: RenderedTree, rel: str, issues: Iterable[Issue]) -> list[Finding]:
+    return [Finding(tree.display(rel), line, "BICEP002", "error", message) for message, line in issues]
+
+
+def _compare_file(
+    tree: RenderedTree, roots: dict[str, Node], arm: ArmTemplate, rel: str, s: Sides, out: list[Finding]
+) -> None:
+    bicep = bm.read_bicep(roots[rel])
+    issues: list[Issue] = []
+    nested: list[tuple[ArmTemplate, str, Sides]] = []
+    if arm.target_scope != bicep.target_scope:
+        issues.append((f"{s.bicep} targets {bicep.target_scope}, {s.arm} {arm.target_scope}", None))
+    for compare in COMPARISONS:
+        issues += compare(arm, bicep, s)
+    matched, module_issues = match_modules(arm, bicep, s)
+    issues += module_issues
+    for module, deployment in matched:
+        target = bm.module_target(rel, module.path)
+        if target is None or not tree.exists(target):
+            issues.append((f"module '{module.symbol}': file {module.path!r} does not exist", module.line))
+            continue
+        issues += compare_module_call(deployment, module, bicep, s)
+        if target in roots and deployment.template is not None and target != rel:
+            inner = Sides(f"{s.arm} deployment '{deployment.name}'", posixpath.relpath(target, "azure"))
+            nested.append((deployment.template, target, inner))
+    out += _findings(tree, rel, issues)
+    for template, target, inner in nested:
+        _compare_file(tree, roots, template, target, inner, out)
+
+
+def match_modules(
+    arm: ArmTemplate, bicep: BicepFile, s: Sides
+) -> tuple[list[tuple[Module, ArmDeployment]], list[Issue]]:
+    """Modules and nested deployments with the same name (and count); the rest as issues."""
+    pending = list(arm.deployments)
+    matched: list[tuple[Module, ArmDeployment]] = []
+    unmatched: list[Module] = []
+    for module in bicep.modules:
+        name = module.name or module.name_text
+        deployment = next((d for d in pending if d.name == name), None)
+        if deployment is None:
+            unmatched.append(module)
+        else:
+            pending.remove(deployment)
+            matched.append((module, deployment))
+    issues: list[Issue] = []
+    for module in unmatched:
+        name = module.name or module.name_text
+        if pending:
+            other = pending.pop(0)
+            issues.append(
+                (
+                    f"module '{module.symbol}' is named '{name}' in {s.bicep}, '{other.name}' in {s.arm}",
+                    module.line,
+                )
+            )
+        else:
+            issues.append(
+                (
+                    f"module '{module.symbol}' ('{name}') of {s.bicep} is not a nested deployment of {s.arm}",
+                    module.line,
+                )
+            )
+    issues += [
+        (f"nested deployment '{d.name}' of {s.arm} is not a module of {s.bicep}", None) for d in pending
+    ]
+    return matched, issues
+
+
+def compare_module_call(arm: ArmDeployment, module: Module, bicep: BicepFile, s: Sides) -> list[Issue]:
+    where = f"module '{module.symbol}' ('{arm.name}')"
+    scope = module.scope or Scope(bicep.target_scope, ())
+    out: list[Issue] = []
+    if scope != arm.scope:
+        out.append((f"{where} deploys to {scope} in {s.bicep}, to {arm.scope} in {s.arm}", module.line))
+    if sorted(module.params) != sorted(arm.params):
+        out.append(
+            (
+                f"{where} passes {sorted(module.params)} in {s.bicep}, {sorted(arm.params)} in {s.arm}",
+                module.line,
+            )
+        )
+    if module.condition != arm.condition and not (module.condition and str(arm.condition).startswith("[")):
+        shown = (f"if ({c})" if c else "always" for c in (module.condition, arm.condition))
+        out.append((f"{where} runs {next(shown)} in {s.bicep}, {next(shown)} in {s.arm}", module.line))
+    return out
+
+
+# -- BICEP003 --------------------------------------------------------------------------------------
+def _parameter_file(tree: RenderedTree, rel: str, root: Node | None) -> list[Finding]:
+    if root is None:
+        return []  # BICEP001 reported it
+    env = posixpath.basename(rel).removesuffix(".bicepparam")
+    arm_rel = f"azure/params/{env}.parameters.json"
+    params = bm.read_bicepparam(tree.text(rel), root)
+    issues: list[Issue] = []
+    if params.using is None:
+        issues.append(
+            (
+                "no `using` statement: a .bicepparam file must name its Bicep file (using '../main.bicep')",
+                None,
+            )
+        )
+    elif bm.module_target(rel, params.using) != MAIN:
+        issues.append((f"`using {params.using!r}` does not point at {MAIN}", params.using_line))
+    if not tree.exists(arm_rel):
+        issues.append((f"there is no {tree.display(arm_rel)} for environment '{env}'", None))
+    else:
+        issues += compare_parameter_values(params, tree, arm_rel)
+    return [Finding(tree.display(rel), line, "BICEP003", "error", message) for message, line in issues]
+
+
+def _parameter_files_without_bicepparam(tree: RenderedTree) -> list[Finding]:
+    out = []
+    for rel in tree.files:
+        folder, name = posixpath.split(rel)
+        if folder == "azure/params" and name.endswith(".parameters.json"):
+            twin = f"{folder}/{name.removesuffix('.parameters.json')}.bicepparam"
+            if not tree.exists(twin):
+                message = f"there is no {tree.display(twin)} for these parameters"
+                out.append(Finding(tree.display(rel), None, "BICEP003", "error", message))
+    return out
+
+
+def compare_parameter_values(params: bm.ParamsFile, tree: RenderedTree, arm_rel: str) -> list[Issue]:
+    try:
+        doc = tree.json(arm_rel)
+    except TreeError:
+        return []  # the ARM checks report a parameters file that is not JSON
+    arm_file = posixpath.basename(arm_rel)
+    values = doc.get("parameters") if isinstance(doc, dict) else None
+    expected = (
+        {k: v["value"] for k, v in values.items() if isinstance(v, dict) and "value" in v}
+        if isinstance(values, dict)
+        else {}
+    )
+    out: list[Issue] = [
+        (f"param {name} is missing; {arm_file} sets it", None)
+        for name in expected
+        if name not in params.values
+    ]
+    for name, given in params.values.items():
+        if name not in expected:
+            out.append((f"param {name} is not in {arm_file}", given.line))
+            continue
+        want = arm_plain(expected[name]) if isinstance(expected[name], str) else expected[name]
+        if not given.is_literal or not _same(given.value, want):
+            out.append((f"param {name} = {given.text}, but {arm_file} has {json.dumps(want)}", given.line))
+    return out

@@ -1,0 +1,92 @@
+"""Findings of `wlid validate` and their output formats (text, JSON, SARIF 2.1.0)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str  # as the user named it: OUT/relative/path
+    line: int | None
+    rule: str  # stable rule ID, e.g. WI001
+    severity: Severity
+    message: str
+    column: int | None = None
+
+    def format(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.severity} {self.rule}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    help: str
+
+
+def strict(findings: Iterable[Finding]) -> list[Finding]:
+    """`--strict`: every warning becomes an error."""
+    return [replace(f, severity="error") for f in findings]
+
+
+def to_json(findings: list[Finding]) -> str:
+    return json.dumps({"findings": [asdict(f) for f in findings]}, indent=2) + "\n"
+
+
+def to_sarif(findings: list[Finding], rules: dict[str, Rule], version: str) -> str:
+    """SARIF 2.1.0, the format GitHub code scanning reads."""
+    used = sorted({f.rule for f in findings})
+    rule_index = {rule: i for i, rule in enumerate(used)}
+    results: list[dict[str, Any]] = []
+    for f in findings:
+        region: dict[str, int] = {}
+        if f.line is not None:
+            region["startLine"] = f.line
+            if f.column is not None:
+                region["startColumn"] = f.column
+        location: dict[str, Any] = {"artifactLocation": {"uri": f.file}}
+        if region:
+            location["region"] = region
+        results.append(
+            {
+                "ruleId": f.rule,
+                "ruleIndex": rule_index[f.rule],
+                "level": f.severity,
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": location}],
+            }
+        )
+    driver_rules = [
+        {
+            "id": rule,
+            "name": rules[rule].title if rule in rules else rule,
+            "shortDescription": {"text": rules[rule].title if rule in rules else rule},
+            "help": {"text": rules[rule].help if rule in rules else ""},
+        }
+        for rule in used
+    ]
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "wlid",
+                        "version": version,
+                        "informationUri": "https://github.com/",
+                        "rules": driver_rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"

@@ -1,0 +1,325 @@
+"""Workload identity rules across the Azure and Kubernetes files (WI001-WI013)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from wlid_render.validate.arm import FIC_TYPE, MAIN, _resource_key
+from wlid_render.validate.arm_schema import nested_template_paths
+from wlid_render.validate.finding import Finding, Severity
+from wlid_render.validate.overlays import BuiltObject, blame
+from wlid_render.validate.tree import RenderedTree
+
+USE_LABEL = "azure.workload.identity/use"
+CLIENT_ID = "azure.workload.identity/client-id"
+TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
+INJECT_PROXY = "azure.workload.identity/inject-proxy-sidecar"
+AUDIENCE = "api://AzureADTokenExchange"
+IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
+PLACEHOLDER = re.compile(r"^\$\{WLID_CLIENT_ID_[A-Z0-9_]+\}$")
+FIC_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}")
+IDENTITY_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}")
+MAX_FICS = 20
+
+
+@lru_cache(maxsize=1)
+def bundled_regions() -> frozenset[str]:
+    text = resources.files("wlid_render.data").joinpath("regions_without_fic.txt").read_text("utf-8")
+    return parse_regions(text)
+
+
+def parse_regions(text: str) -> frozenset[str]:
+    return frozenset(
+        line.split("#", 1)[0].strip().lower() for line in text.splitlines() if line.split("#", 1)[0].strip()
+    )
+
+
+@dataclass(frozen=True)
+class Fic:
+    identity: str
+    name: str
+    subject: Any
+    issuer: Any
+    audiences: Any
+    path: tuple[str | int, ...]
+
+
+def template_fics(tree: RenderedTree) -> list[Fic]:
+    if not tree.exists(MAIN):
+        return []
+    found = []
+    for prefix, template in nested_template_paths(tree.json(MAIN)):
+        for i, resource in enumerate(template.get("resources", [])):
+            key = _resource_key(resource) if isinstance(resource, dict) else None
+            if key and key[0] == FIC_TYPE and "/" in key[1]:
+                identity, name = key[1].split("/", 1)
+                props = resource.get("properties", {}) or {}
+                found.append(
+                    Fic(
+                        identity,
+                        name,
+                        props.get("subject"),
+                        props.get("issuer"),
+                        props.get("audiences"),
+                        (*prefix, "resources", i),
+                    )
+                )
+    return found
+
+
+def _pod_specs(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    """(path to the pod metadata/spec parent, pod template) for every pod an object runs."""
+    kind = obj.get("kind")
+    if kind == "Pod":
+        yield (), obj
+    elif kind in ("Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet"):
+        yield ("spec", "template"), (obj.get("spec") or {}).get("template") or {}
+    elif kind == "CronJob":
+        template = (((obj.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}).get(
+            "template"
+        ) or {}
+        yield ("spec", "jobTemplate", "spec", "template"), template
+
+
+class _Rules:
+    def __init__(self, tree: RenderedTree, regions: frozenset[str]):
+        self.tree = tree
+        self.regions = regions
+        self.findings: list[Finding] = []
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def add(
+        self, rule: str, severity: Severity, message: str, rel: str, path: tuple = (), line: int | None = None
+    ) -> None:
+        key = (rule, rel, message)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        if line is None and path:
+            line = self.tree.line_of(rel, path)
+        self.findings.append(Finding(self.tree.display(rel), line, rule, severity, message))
+
+    # -- Azure side -----------------------------------------------------------------------------
+    def azure(self, fics: list[Fic]) -> None:
+        by_identity: dict[str, list[Fic]] = {}
+        pairs: dict[tuple[str, str, str], Fic] = {}
+        for fic in fics:
+            by_identity.setdefault(fic.identity, []).append(fic)
+            if not FIC_NAME.fullmatch(fic.name):
+                self.add(
+                    "WI007",
+                    "error",
+                    f"federated credential name {fic.name!r} breaks Azure's rule "
+                    "(3-120 letters, digits, '-', '_'; starts alphanumeric)",
+                    MAIN,
+                    fic.path,
+                )
+            if fic.audiences != [AUDIENCE]:
+                self.add(
+                    "WI004",
+                    "error",
+                    f"federated credential {fic.identity}/{fic.name}: audiences must be "
+                    f"[{AUDIENCE!r}], got {fic.audiences!r}",
+                    MAIN,
+                    (*fic.path, "properties"),
+                )
+            key = (fic.identity, str(fic.issuer), str(fic.subject))
+            if key in pairs:
+                self.add(
+                    "WI006",
+                    "error",
+                    f"identity {fic.identity}: credentials {pairs[key].name} and {fic.name} "
+                    f"have the same issuer and subject {fic.subject}; Azure refuses the second",
+                    MAIN,
+                    fic.path,
+                )
+            pairs[key] = fic
+        for identity, members in by_identity.items():
+            if len(members) > MAX_FICS:
+                self.add(
+                    "WI005",
+                    "error",
+                    f"identity {identity} has {len(members)} federated credentials; Azure allows {MAX_FICS}",
+                    MAIN,
+                    members[MAX_FICS].path,
+                )
+        doc = self.tree.json(MAIN) if self.tree.exists(MAIN) else {}
+        for prefix, template in nested_template_paths(doc):
+            for i, resource in enumerate(template.get("resources", [])):
+                key = _resource_key(resource) if isinstance(resource, dict) else None
+                if key and key[0] == IDENTITY_TYPE and not IDENTITY_NAME.fullmatch(key[1]):
+                    self.add(
+                        "WI007",
+                        "error",
+                        f"managed identity name {key[1]!r} breaks Azure's rule "
+                        "(3-128 letters, digits, '-', '_'; starts alphanumeric)",
+                        MAIN,
+                        (*prefix, "resources", i),
+                    )
+
+    def parameters(self) -> None:
+        for rel in self.tree.files:
+            if not (rel.startswith("azure/params/") and rel.endswith(".parameters.json")):
+                continue
+            values = (self.tree.json(rel) or {}).get("parameters", {}) or {}
+            issuer = (values.get("oidcIssuerUrl") or {}).get("value")
+            if (
+                isinstance(issuer, str)
+                and issuer
+                and not (issuer.startswith("https://") and issuer.endswith("/"))
+            ):
+                self.add(
+                    "WI009",
+                    "error",
+                    f"pinned issuer URL {issuer!r} must start with https:// and end with '/' "
+                    "(AADSTS70021 otherwise)",
+                    rel,
+                    ("parameters", "oidcIssuerUrl", "value"),
+                )
+            location = (values.get("location") or {}).get("value")
+            if isinstance(location, str) and location.lower() in self.regions:
+                self.add(
+                    "WI012",
+                    "warning",
+                    f"region {location} does not support federated credentials on "
+                    "user-assigned identities (405 from Azure)",
+                    rel,
+                    ("parameters", "location", "value"),
+                )
+
+    # -- Kubernetes side --------------------------------------------------------------------------
+    def overlay(self, env: str, objects: list[BuiltObject], subjects: set[str]) -> None:
+        accounts: dict[tuple[str, str], BuiltObject] = {}
+        for built in objects:
+            if built.obj.get("kind") == "ServiceAccount":
+                meta = built.obj.get("metadata") or {}
+                accounts[(meta.get("namespace") or "default", meta.get("name"))] = built
+        for (namespace, name), built in accounts.items():
+            meta = built.obj.get("metadata") or {}
+            annotations = meta.get("annotations") or {}
+            client_id = annotations.get(CLIENT_ID)
+            if client_id is not None:
+                subject = f"system:serviceaccount:{namespace}:{name}"
+                if subjects is not None and subject not in subjects:
+                    self.add(
+                        "WI003",
+                        "error",
+                        f"ServiceAccount {namespace}/{name} has a client ID but no federated "
+                        f"credential trusts {subject} (AADSTS70021 at token exchange)",
+                        built.source,
+                        ("metadata", "name"),
+                    )
+                if isinstance(client_id, str) and PLACEHOLDER.match(client_id):
+                    blamed = blame(self.tree, built, ("metadata", "annotations", CLIENT_ID))
+                    self.add(
+                        "WI013",
+                        "warning",
+                        f"overlay {env}: ServiceAccount {namespace}/{name} still carries "
+                        f"the placeholder {client_id}; pin the client ID or let Flux substitute it",
+                        blamed[0],
+                        line=blamed[1],
+                    )
+            self._token_expiration(annotations, built, ("metadata", "annotations", TOKEN_EXPIRATION))
+            labels = meta.get("labels") or {}
+            if USE_LABEL in labels:
+                self.add(
+                    "WI002",
+                    "warning",
+                    f"ServiceAccount {namespace}/{name} carries {USE_LABEL}; the webhook "
+                    "reads it on pods only",
+                    built.source,
+                    ("metadata", "labels", USE_LABEL),
+                )
+        for built in objects:
+            for prefix, pod in _pod_specs(built.obj):
+                self._pod(env, built, prefix, pod, accounts)
+
+    def _pod(self, env: str, built: BuiltObject, prefix: tuple, pod: dict, accounts: dict) -> None:
+        meta = pod.get("metadata") or {}
+        spec = pod.get("spec") or {}
+        labels = meta.get("labels") or {}
+        annotations = meta.get("annotations") or {}
+        namespace = (built.obj.get("metadata") or {}).get("namespace") or "default"
+        account_name = spec.get("serviceAccountName") or "default"
+        account = accounts.get((namespace, account_name))
+        name = f"{built.obj.get('kind')} {namespace}/{(built.obj.get('metadata') or {}).get('name')}"
+        uses = str(labels.get(USE_LABEL)).lower() == "true"
+        account_meta = (account.obj.get("metadata") or {}) if account else {}
+        if uses and CLIENT_ID not in (account_meta.get("annotations") or {}):
+            self.add(
+                "WI001",
+                "error",
+                f"{name} (overlay {env}) is labelled {USE_LABEL} but its ServiceAccount "
+                f"{account_name} has no {CLIENT_ID} annotation",
+                built.source,
+                (*prefix, "spec"),
+            )
+        if not uses and USE_LABEL in (account_meta.get("labels") or {}):
+            self.add(
+                "WI002",
+                "error",
+                f"{name}: the {USE_LABEL} label is on ServiceAccount {account_name} but not "
+                "on the pod; the webhook only mutates labelled pods",
+                built.source,
+                (*prefix, "metadata"),
+            )
+        self._token_expiration(annotations, built, (*prefix, "metadata", "annotations", TOKEN_EXPIRATION))
+        if spec.get("hostNetwork") is True and str(annotations.get(INJECT_PROXY)).lower() == "true":
+            self.add(
+                "WI010",
+                "error",
+                f"{name}: the proxy sidecar cannot be injected into a hostNetwork pod",
+                built.source,
+                (*prefix, "metadata", "annotations", INJECT_PROXY),
+            )
+        virtual = (spec.get("nodeSelector") or {}).get("type") == "virtual-kubelet" or any(
+            isinstance(t, dict) and t.get("key") == "virtual-kubelet.io/provider"
+            for t in spec.get("tolerations") or []
+        )
+        if uses and virtual:
+            self.add(
+                "WI011",
+                "error",
+                f"{name} targets virtual nodes, which do not support workload identity",
+                built.source,
+                (*prefix, "spec"),
+            )
+
+    def _token_expiration(self, annotations: dict, built: BuiltObject, path: tuple) -> None:
+        value = annotations.get(TOKEN_EXPIRATION)
+        if value is None:
+            return
+        text = str(value)
+        if not (text.isdigit() and 3600 <= int(text) <= 86400):
+            rel, line = blame(self.tree, built, path)
+            self.add(
+                "WI008",
+                "error",
+                f"token expiration {text} not valid: expected seconds between 3600 and "
+                "86400 (the webhook rejects it at admission)",
+                rel,
+                line=line,
+            )
+
+
+def check_identity(
+    tree: RenderedTree, overlays: dict[str, list[BuiltObject]], extra_regions: Iterable[str] = ()
+) -> list[Finding]:
+    rules = _Rules(tree, bundled_regions() | frozenset(r.lower() for r in extra_regions))
+    fics = template_fics(tree)
+    rules.azure(fics)
+    rules.parameters()
+    subjects = {f.subject for f in fics if isinstance(f.subject, str)} if tree.exists(MAIN) else None
+    for env, objects in overlays.items():
+        rules.overlay(env, objects, subjects)  # type: ignore[arg-type]
+    return rules.findings
+
+
+def read_regions_file(path: Path) -> frozenset[str]:
+    return parse_regions(path.read_text("utf-8"))

@@ -1,0 +1,208 @@
+"""Kubernetes checks of a rendered tree: built overlay objects against strict schemas, and kubectl.
+
+K8S001 (error)    an object of an overlay does not match the strict schema of its kind
+K8S002 (error)    `kubectl kustomize` fails on an overlay (only when kubectl is on PATH)
+K8S004 (warning)  no vendored schema for an object's kind: the object is not checked
+
+The schemas are vendored per Kubernetes version under wlid_render/data/k8s_schemas (see NOTICE.md
+there). Each finding names the file to fix: the base file that defines the object, or the overlay
+patch when the offending value was set by a patch. An error found the same way in several overlays
+is reported once, naming them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+
+from wlid_render.validate.finding import Finding, Severity
+from wlid_render.validate.overlays import (
+    OVERLAYS_DIR,
+    BuiltObject,
+    blame,
+    kustomization_file,
+    line_in_document,
+)
+from wlid_render.validate.tree import Path_, RenderedTree
+
+SUPPORTED_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
+DEFAULT_VERSION = "1.32"
+KUBECTL_TIMEOUT = 60  # seconds per overlay
+STDERR_LINES = 5
+MESSAGE_LIMIT = 300
+
+
+# -- schemas --------------------------------------------------------------------------------------
+def check_version(version: str) -> None:
+    if version not in SUPPORTED_VERSIONS:
+        raise ValueError(
+            f"unsupported Kubernetes version {version!r}; supported: {', '.join(SUPPORTED_VERSIONS)}"
+        )
+
+
+@functools.cache
+def schema_document(version: str) -> dict[str, Any]:
+    """The vendored schema file of a Kubernetes version, read once."""
+    check_version(version)
+    path = resources.files("wlid_render.data") / "k8s_schemas" / f"v{version}.json"
+    return json.loads(path.read_text("utf-8"))
+
+
+@functools.cache
+def _registry(version: str) -> Registry:
+    document = schema_document(version)
+    return Registry().with_resource(document["$id"], Resource.from_contents(document)).crawl()
+
+
+@functools.cache
+def validator_for(version: str, api_version: str, kind: str) -> Validator | None:
+    """The compiled validator of a kind, built once per (version, apiVersion, kind); None without a schema."""
+    document = schema_document(version)
+    name = document["kinds"].get(api_version, {}).get(kind)
+    if name is None:
+        return None
+    schema = {"$schema": document["$schema"], "$ref": f"{document['$id']}#/$defs/{name}"}
+    cls = jsonschema.validators.validator_for(document)
+    return cls(schema, registry=_registry(version))
+
+
+# -- K8S001 and K8S004 ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Problem:
+    """One problem of one object, before it is told apart per overlay."""
+
+    rule: str
+    severity: Severity
+    file: str  # tree-relative
+    line: int | None
+    text: str  # "<label>: <path>: <message>"
+
+
+def dotted(path: Path_) -> str:
+    """spec.template.spec.containers[0].image"""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."
+
+
+def _blamed_path(error: ValidationError) -> Path_:
+    """The path whose line a person should look at: the unexpected or missing key when there is one."""
+    path: Path_ = tuple(error.absolute_path)
+    instance = error.instance
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = next((k for k in instance if k not in known), None)
+        return path if extra is None else (*path, extra)
+    if error.validator == "required" and isinstance(instance, dict):
+        missing = [p for p in error.validator_value if p not in instance and repr(p) in error.message]
+        return (*path, missing[0]) if missing else path
+    return path
+
+
+def _object_problems(tree: RenderedTree, built: BuiltObject, version: str) -> Iterator[_Problem]:
+    obj = built.obj
+    validator = validator_for(version, obj["apiVersion"], obj["kind"])
+    if validator is None:
+        line = line_in_document(tree, built.source, built.index, ("kind",))
+        text = f"{built.label}: no schema for kind {obj['kind']} ({obj['apiVersion']}); not checked"
+        yield _Problem("K8S004", "warning", built.source, line, text)
+        return
+    for error in validator.iter_errors(obj):
+        file, line = blame(tree, built, _blamed_path(error))
+        shown = dotted(tuple(error.absolute_path))
+        prefix = f"{built.label}: {shown}: " if shown else f"{built.label}: "
+        yield _Problem("K8S001", "error", file, line, prefix + _short(error.message))
+
+
+def _schema_findings(
+    tree: RenderedTree, overlays: dict[str, list[BuiltObject]], version: str
+) -> list[Finding]:
+    seen: dict[int, list[_Problem]] = {}  # id(obj) -> problems: unpatched objects are shared by overlays
+    where: dict[_Problem, list[str]] = {}  # problem -> overlays, in first-seen order
+    for name, objects in overlays.items():
+        for built in objects:
+            if id(built.obj) not in seen:
+                seen[id(built.obj)] = list(_object_problems(tree, built, version))
+            for problem in seen[id(built.obj)]:
+                names = where.setdefault(problem, [])
+                if name not in names:
+                    names.append(name)
+    return [_finding(tree, problem, names, version) for problem, names in where.items()]
+
+
+def _finding(tree: RenderedTree, problem: _Problem, overlays: list[str], version: str) -> Finding:
+    noun = "overlay" if len(overlays) == 1 else "overlays"
+    message = f"{problem.text} ({noun} {', '.join(overlays)}, Kubernetes {version})"
+    return Finding(tree.display(problem.file), problem.line, problem.rule, problem.severity, message)
+
+
+# -- K8S002 ---------------------------------------------------------------------------------------
+def _kubectl_finding(tree: RenderedTree, kubectl: str, overlay: str) -> Finding | None:
+    folder = f"{OVERLAYS_DIR}/{overlay}"
+    rel = kustomization_file(tree, folder) or f"{folder}/kustomization.yaml"
+    try:
+        result = subprocess.run(
+            [kubectl, "kustomize", str(tree.root / folder)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=KUBECTL_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        message = f"kubectl kustomize did not finish within {KUBECTL_TIMEOUT} s (overlay {overlay})"
+        return Finding(tree.display(rel), None, "K8S002", "error", message)
+    except OSError as exc:
+        return Finding(tree.display(rel), None, "K8S002", "error", f"cannot run kubectl: {exc}")
+    if result.returncode == 0:
+        return None
+    lines = [line for line in result.stderr.strip().splitlines() if line.strip()][:STDERR_LINES]
+    detail = " | ".join(lines) or "no message"
+    message = f"kubectl kustomize failed (overlay {overlay}, exit {result.returncode}): {detail}"
+    return Finding(tree.display(rel), None, "K8S002", "error", message)
+
+
+def _kubectl_findings(tree: RenderedTree, overlays: dict[str, list[BuiltObject]]) -> list[Finding]:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        return []
+    findings = [_kubectl_finding(tree, kubectl, name) for name in overlays]
+    return [f for f in findings if f is not None]
+
+
+def kubectl_available() -> bool:
+    """Whether K8S002 can run; when not, the caller may print a note."""
+    return shutil.which("kubectl") is not None
+
+
+# -- entry point ----------------------------------------------------------------------------------
+def check_kubernetes(
+    tree: RenderedTree,
+    overlays: dict[str, list[BuiltObject]],
+    version: str = DEFAULT_VERSION,
+    use_kubectl: bool = True,
+) -> list[Finding]:
+    """K8S001/K8S004 for every built object of every overlay; K8S002 when asked and kubectl exists.
+
+    Raises ValueError for a Kubernetes version without vendored schemas.
+    """
+    check_version(version)
+    findings = _schema_findings(tree, overlays, version)
+    if use_kubectl:
+        findings += _kubectl_findings(tree, overlays)
+    return findings

@@ -1,0 +1,76 @@
+"""Least privilege (LP001, LP002): broad roles and broad scopes in the role assignments of main.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from wlid_render.validate.arm import MAIN
+from wlid_render.validate.arm_schema import nested_template_paths
+from wlid_render.validate.finding import Finding
+from wlid_render.validate.tree import RenderedTree
+
+ROLE_TYPE = "microsoft.authorization/roleassignments"
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+@lru_cache(maxsize=1)
+def privileged_roles() -> dict[str, dict[str, str]]:
+    text = resources.files("wlid_render.data").joinpath("privileged_roles.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def _scope_of(prefix: tuple, doc: dict[str, Any]) -> str | None:
+    """'subscription' or 'resource group' for a nested template's own scope, from its deployment."""
+    if not prefix:
+        return "resource group"
+    deployment = doc
+    for step in prefix[:-2]:
+        deployment = deployment[step]
+    if deployment.get("subscriptionId") and not deployment.get("resourceGroup"):
+        return "subscription"
+    return "resource group"
+
+
+def check_privilege(tree: RenderedTree) -> list[Finding]:
+    if not tree.exists(MAIN):
+        return []
+    doc = tree.json(MAIN)
+    roles = privileged_roles()
+    findings: list[Finding] = []
+    for prefix, template in nested_template_paths(doc):
+        for i, resource in enumerate(template.get("resources", [])):
+            if not isinstance(resource, dict) or str(resource.get("type", "")).lower() != ROLE_TYPE:
+                continue
+            path = (*prefix, "resources", i)
+            line = tree.line_of(MAIN, path)
+            definition = str((resource.get("properties") or {}).get("roleDefinitionId", ""))
+            guids = GUID.findall(definition)
+            role = roles.get(guids[-1].lower()) if guids else None
+            if role:
+                findings.append(
+                    Finding(
+                        tree.display(MAIN),
+                        line,
+                        "LP001",
+                        "warning",
+                        f"role assignment grants {role['name']}, which {role['why']}; "
+                        "grant a narrower role (e.g. a data-plane role on the one resource)",
+                    )
+                )
+            if "scope" not in resource:
+                scope = _scope_of(prefix, doc)
+                findings.append(
+                    Finding(
+                        tree.display(MAIN),
+                        line,
+                        "LP002",
+                        "warning",
+                        f"role assignment on a whole {scope}; a resource scope (keyVault, storageAccount, ...) "
+                        "is usually enough",
+                    )
+                )
+    return findings

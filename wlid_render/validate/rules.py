@@ -1,0 +1,75 @@
+"""The catalogue of `wlid validate` rules: stable IDs, titles, and what to do about each."""
+
+from __future__ import annotations
+
+from wlid_render.validate.finding import Rule
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule("TREE", "A file of the tree cannot be read or parsed", "Re-render the tree."),
+        Rule("ARM001", "ARM template does not match the official schema", "Fix the named property."),
+        Rule("ARM002", "Malformed ARM expression", "Balance brackets and quotes; use only ARM functions."),
+        Rule("ARM003", "Undeclared parameter or variable", "Declare it in the same (nested) template."),
+        Rule(
+            "ARM004",
+            "dependsOn names no resource of the template",
+            "Point it at a resource of this template.",
+        ),
+        Rule(
+            "ARM005",
+            "Federated credentials of one identity may be written in parallel",
+            "Chain them with dependsOn (or a serial copy loop with batchSize 1): Azure answers 409.",
+        ),
+        Rule("ARM006", "ARM template limit exceeded", "Split the estate over several specs or deployments."),
+        Rule("PARAM001", "Parameters file does not match the official schema", "Fix the named property."),
+        Rule("PARAM002", "Required template parameter has no value", "Add it to the parameters file."),
+        Rule("PARAM003", "Parameter unknown to the template", "Remove it; ARM rejects unknown parameters."),
+        Rule("K8S001", "Kubernetes object does not match its schema", "Fix the named field."),
+        Rule("K8S002", "kubectl kustomize cannot build the overlay", "Fix the kustomization it names."),
+        Rule("K8S003", "Overlay cannot be built", "Fix the missing file or the patch target."),
+        Rule("K8S004", "No schema for this kind", "Informational: the object was not checked."),
+        Rule("BICEP001", "Bicep syntax error", "Fix the Bicep at the line and column given."),
+        Rule(
+            "BICEP002",
+            "Bicep and ARM template describe different deployments",
+            "Re-render both from the spec.",
+        ),
+        Rule("BICEP003", ".bicepparam differs from the ARM parameters file", "Re-render both from the spec."),
+        Rule(
+            "WI001",
+            "Labelled pod uses a ServiceAccount without a client ID",
+            "Annotate the ServiceAccount with azure.workload.identity/client-id.",
+        ),
+        Rule(
+            "WI002",
+            "azure.workload.identity/use label on the ServiceAccount",
+            "Put the label on the pod (template); the webhook ignores it elsewhere.",
+        ),
+        Rule(
+            "WI003",
+            "ServiceAccount has no federated credential",
+            "Add a FIC with subject system:serviceaccount:<namespace>:<name> (AADSTS70021 otherwise).",
+        ),
+        Rule("WI004", "Wrong FIC audience", "Use exactly ['api://AzureADTokenExchange']."),
+        Rule(
+            "WI005", "More than 20 FICs on one identity", "Spread the ServiceAccounts over more identities."
+        ),
+        Rule("WI006", "Duplicate issuer and subject on one identity", "Keep one FIC per issuer and subject."),
+        Rule("WI007", "Identity or FIC name breaks Azure's naming rule", "Rename it."),
+        Rule("WI008", "Token expiration out of range", "Use 3600..86400 seconds."),
+        Rule(
+            "WI009",
+            "Pinned issuer URL malformed",
+            "Use the cluster's issuer URL verbatim, with the final '/'.",
+        ),
+        Rule("WI010", "Proxy sidecar on a hostNetwork pod", "Drop inject-proxy-sidecar or hostNetwork."),
+        Rule("WI011", "Workload on virtual nodes", "Virtual nodes do not support workload identity."),
+        Rule("WI012", "Region without FIC support", "Create the identity in another region."),
+        Rule(
+            "WI013", "Client ID still a placeholder", "Pin clientIds in the spec or let Flux substitute it."
+        ),
+        Rule("LP001", "Broad role", "Grant a narrower (data-plane) role."),
+        Rule("LP002", "Broad scope", "Grant on the resource instead of a resource group or subscription."),
+    )
+}

@@ -1,0 +1,49 @@
+"""`wlid validate`: run every check over a rendered tree and collect the findings, sorted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wlid_render.validate.finding import Finding, strict
+from wlid_render.validate.tree import RenderedTree, TreeError
+
+
+@dataclass(frozen=True)
+class Options:
+    kubernetes_version: str = "1.32"
+    use_kubectl: bool = True
+    strict: bool = False
+    extra_regions: frozenset[str] = frozenset()
+
+
+def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
+    """Every finding for one rendered tree. Never raises for a broken tree: that is a finding too."""
+    from wlid_render.validate.arm import check_parameters, check_template
+    from wlid_render.validate.bicep import check_bicep
+    from wlid_render.validate.identity import check_identity
+    from wlid_render.validate.k8s import check_kubernetes
+    from wlid_render.validate.overlays import build_overlays
+    from wlid_render.validate.privilege import check_privilege
+
+    tree = RenderedTree(out)
+    findings: list[Finding] = []
+    try:
+        findings += check_template(tree)
+        findings += check_parameters(tree)
+        overlays, overlay_findings = build_overlays(tree)
+        findings += overlay_findings
+        findings += check_kubernetes(tree, overlays, options.kubernetes_version, options.use_kubectl)
+        findings += check_bicep(tree)
+        findings += check_identity(tree, overlays, options.extra_regions)
+        findings += check_privilege(tree)
+    except TreeError as exc:
+        findings.append(Finding(out.as_posix(), None, "TREE", "error", str(exc)))
+    if options.strict:
+        findings = strict(findings)
+    return sorted(set(findings), key=lambda f: (f.file, f.line or 0, f.rule, f.message))
+
+
+def validate_trees(outs: Iterable[Path], options: Options = Options()) -> list[Finding]:
+    return [f for out in outs for f in validate_tree(out, options)]

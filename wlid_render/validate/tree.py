@@ -1,0 +1,90 @@
+"""A rendered tree on disk, read once: file texts, parsed JSON/YAML, and lazy line lookups."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wlid_render.errors import SpecError
+from wlid_render.load import load_text
+
+try:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Path_ = tuple[str | int, ...]
+
+
+class TreeError(ValueError):
+    """A file of the tree cannot be read or parsed; the message names it."""
+
+
+@dataclass
+class RenderedTree:
+    root: Path
+    _text: dict[str, str] = field(default_factory=dict)
+    _json: dict[str, Any] = field(default_factory=dict)
+    _yaml: dict[str, list[Any]] = field(default_factory=dict)
+    _marks: dict[str, dict[Path_, tuple[int, int]]] = field(default_factory=dict)
+
+    @cached_property
+    def files(self) -> list[str]:
+        return sorted(
+            p.relative_to(self.root).as_posix()
+            for p in self.root.rglob("*")
+            if p.is_file() and ".wlid" not in p.relative_to(self.root).parts
+        )
+
+    def display(self, rel: str) -> str:
+        """The path as a person should see it: OUT/rel."""
+        return (self.root / rel).as_posix()
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).is_file()
+
+    def text(self, rel: str) -> str:
+        if rel not in self._text:
+            try:
+                self._text[rel] = (self.root / rel).read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise TreeError(f"cannot read {self.display(rel)}: {exc}") from None
+        return self._text[rel]
+
+    def json(self, rel: str) -> Any:
+        if rel not in self._json:
+            try:
+                self._json[rel] = json.loads(self.text(rel))
+            except ValueError as exc:
+                raise TreeError(f"{self.display(rel)} is not valid JSON: {exc}") from None
+        return self._json[rel]
+
+    def yaml_documents(self, rel: str) -> list[Any]:
+        if rel not in self._yaml:
+            try:
+                docs = [d for d in yaml.load_all(self.text(rel), Loader=_Loader) if d is not None]
+            except yaml.YAMLError as exc:
+                raise TreeError(f"{self.display(rel)} is not valid YAML: {exc}") from None
+            self._yaml[rel] = docs
+        return self._yaml[rel]
+
+    def line_of(self, rel: str, path: Path_) -> int | None:
+        """The 1-based line of a value inside a JSON or single-document YAML file (nearest parent)."""
+        if rel not in self._marks:
+            try:
+                source = load_text(self.text(rel), rel)
+                self._marks[rel] = {p: (m.line, m.column) for p, m in source.marks.items()}
+            except (SpecError, TreeError):
+                self._marks[rel] = {}
+        marks = self._marks[rel]
+        while True:
+            if path in marks:
+                return marks[path][0]
+            if not path:
+                return None
+            path = path[:-1]
