@@ -49,3 +49,20 @@ def test_the_readme_starts_with_the_two_set_up_commands():
         "pip install -e '.[test]' && python -m pytest",
     ]
     assert "pip install -e '.[test]' && python -m pytest" in (ROOT / ".ci" / "run").read_text("utf-8")
+
+
+def test_every_validate_rule_is_documented():
+    from wlid_render.validate.rules import RULES
+
+    text = (ROOT / "docs" / "validate.md").read_text("utf-8")
+    assert [rule for rule in RULES if f"| {rule} |" not in text] == []
+
+
+def test_cli_kubernetes_versions_match_the_bundled_schemas():
+    from wlid_render.cli import validate
+    from wlid_render.validate.k8s import SUPPORTED_VERSIONS
+
+    option = next(p for p in validate.params if p.name == "kubernetes_version")
+    assert tuple(option.type.choices) == SUPPORTED_VERSIONS
+    for version in SUPPORTED_VERSIONS:
+        assert (ROOT / "wlid_render" / "data" / "k8s_schemas" / f"v{version}.json").is_file()
