@@ -6,6 +6,7 @@ import copy
 import functools
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from importlib import resources
@@ -135,13 +136,15 @@ environments:
       subscriptionId: 33333333-3333-3333-3333-333333333333
 """
 
+PATCHES = "serviceaccounts.yaml"  # the one strategic-merge patch file of every overlay
+
 LAB_FILES = [
     "k8s/base/kustomization.yaml",
     "k8s/base/pod_default_sample-workload-identity-key-vault.yaml",
     "k8s/base/pod_default_sample-workload-identity.yaml",
     "k8s/base/serviceaccount_default_workload-identity-sa.yaml",
     "k8s/overlays/default/kustomization.yaml",
-    "k8s/overlays/default/serviceaccount_default_workload-identity-sa.yaml",
+    "k8s/overlays/default/serviceaccounts.yaml",
 ]
 
 MULTI_FILES = [
@@ -155,11 +158,9 @@ MULTI_FILES = [
     "k8s/base/serviceaccount_shop_batch.yaml",
     "k8s/base/statefulset_shop_db.yaml",
     "k8s/overlays/dev/kustomization.yaml",
-    "k8s/overlays/dev/serviceaccount_shop_api.yaml",
-    "k8s/overlays/dev/serviceaccount_shop_batch.yaml",
+    "k8s/overlays/dev/serviceaccounts.yaml",
     "k8s/overlays/prod/kustomization.yaml",
-    "k8s/overlays/prod/serviceaccount_shop_api.yaml",
-    "k8s/overlays/prod/serviceaccount_shop_batch.yaml",
+    "k8s/overlays/prod/serviceaccounts.yaml",
 ]
 
 
@@ -172,8 +173,61 @@ def plan_of_data(data: dict[str, Any]) -> Plan:
     return plan_of(yaml.safe_dump(data, sort_keys=False))
 
 
+def is_patch_file(path: str) -> bool:
+    return path.startswith("k8s/overlays/") and path.endswith(f"/{PATCHES}")
+
+
 def by_path(artifacts: list[Artifact]) -> dict[str, Any]:
-    return {a.path: yaml.safe_load(a.text) for a in artifacts}
+    """Path -> its object; for an overlay's patch file, the list of its documents (patches)."""
+    out: dict[str, Any] = {}
+    for artifact in artifacts:
+        docs = list(yaml.safe_load_all(artifact.text))
+        if is_patch_file(artifact.path):
+            out[artifact.path] = docs
+        else:
+            assert len(docs) == 1, artifact.path
+            out[artifact.path] = docs[0]
+    return out
+
+
+def all_objects(tree: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(path, object) for every document of the tree, the patches of each overlay included."""
+    return [
+        (path, obj) for path, value in tree.items() for obj in (value if isinstance(value, list) else [value])
+    ]
+
+
+def document_texts(text: str) -> list[str]:
+    """The text of each document of a multi-document YAML file, in file order."""
+    return re.split(r"(?m)^---\n", text)
+
+
+def patch_index(docs: list[dict[str, Any]], namespace: str, name: str) -> int:
+    """The position of the one document that patches ServiceAccount namespace/name."""
+    found = [
+        i
+        for i, doc in enumerate(docs)
+        if doc["kind"] == "ServiceAccount"
+        and (doc["metadata"].get("namespace"), doc["metadata"]["name"]) == (namespace, name)
+    ]
+    assert len(found) == 1, (namespace, name, found)
+    return found[0]
+
+
+def account_patch(tree: dict[str, Any], env: str, namespace: str, name: str) -> dict[str, Any]:
+    """The document of an overlay's patch file that patches ServiceAccount namespace/name."""
+    docs = tree[f"k8s/overlays/{env}/{PATCHES}"]
+    return docs[patch_index(docs, namespace, name)]
+
+
+def account_patch_text(
+    tree: dict[str, Any], texts: dict[str, str], env: str, namespace: str, name: str
+) -> str:
+    """The text of that document, as written."""
+    path = f"k8s/overlays/{env}/{PATCHES}"
+    docs = document_texts(texts[path])
+    assert len(docs) == len(tree[path])
+    return docs[patch_index(tree[path], namespace, name)]
 
 
 def is_object_file(path: str) -> bool:
@@ -281,18 +335,21 @@ def test_lab_base_service_account_has_no_client_id(lab: dict[str, Any]) -> None:
 
 
 def test_lab_overlay_patch_carries_placeholder(lab: dict[str, Any], lab_plan: Plan) -> None:
-    path = "k8s/overlays/default/serviceaccount_default_workload-identity-sa.yaml"
-    patch = lab[path]
+    path = f"k8s/overlays/default/{PATCHES}"
+    assert len(lab[path]) == 1  # one ServiceAccount, one document
+    patch = account_patch(lab, "default", "default", "workload-identity-sa")
     assert patch["metadata"]["annotations"][CLIENT_ID] == "${WLID_CLIENT_ID_MYIDENTITY}"
-    text = dict((a.path, a.text) for a in emit_kubernetes(lab_plan))[path]
+    texts = {a.path: a.text for a in emit_kubernetes(lab_plan)}
+    assert "---" not in texts[path]
+    text = account_patch_text(lab, texts, "default", "default", "workload-identity-sa")
     assert "${WLID_CLIENT_ID_MYIDENTITY}" in text
     kustomization = lab["k8s/overlays/default/kustomization.yaml"]
     assert kustomization["resources"] == ["../../base"]
-    assert kustomization["patches"] == [{"path": "serviceaccount_default_workload-identity-sa.yaml"}]
+    assert kustomization["patches"] == [{"path": PATCHES}]
 
 
 def test_lab_pods_use_workload_identity(lab: dict[str, Any]) -> None:
-    pods = [obj for obj in lab.values() if obj.get("kind") == "Pod"]
+    pods = [obj for _, obj in all_objects(lab) if obj.get("kind") == "Pod"]
     assert len(pods) == 2
     for pod in pods:
         assert pod["metadata"]["labels"][USE] == "true"
@@ -323,7 +380,7 @@ def test_lab_first_pod_command(lab: dict[str, Any]) -> None:
 
 
 def test_lab_has_no_default_namespace_object(lab: dict[str, Any]) -> None:
-    assert not [obj for obj in lab.values() if obj.get("kind") == "Namespace"]
+    assert not [obj for _, obj in all_objects(lab) if obj.get("kind") == "Namespace"]
 
 
 def test_base_kustomization_lists_every_object_file(lab: dict[str, Any], multi: dict[str, Any]) -> None:
@@ -367,8 +424,8 @@ def test_tenant_differing_per_environment_goes_to_overlays(multi: dict[str, Any]
     for name in ("api", "batch"):
         base = multi[f"k8s/base/serviceaccount_shop_{name}.yaml"]
         assert TENANT_ID not in base["metadata"].get("annotations", {})
-        dev = multi[f"k8s/overlays/dev/serviceaccount_shop_{name}.yaml"]
-        prod = multi[f"k8s/overlays/prod/serviceaccount_shop_{name}.yaml"]
+        dev = account_patch(multi, "dev", "shop", name)
+        prod = account_patch(multi, "prod", "shop", name)
         assert dev["metadata"]["annotations"][TENANT_ID] == DEV_TENANT
         assert prod["metadata"]["annotations"][TENANT_ID] == PROD_TENANT
 
@@ -377,15 +434,20 @@ def test_client_ids_only_in_overlays(multi: dict[str, Any], multi_texts: dict[st
     for name in ("api", "batch"):
         base = multi[f"k8s/base/serviceaccount_shop_{name}.yaml"]
         assert CLIENT_ID not in base["metadata"].get("annotations", {})
-    dev = "k8s/overlays/dev/serviceaccount_shop_"
-    prod = "k8s/overlays/prod/serviceaccount_shop_"
-    assert multi[dev + "api.yaml"]["metadata"]["annotations"][CLIENT_ID] == DEV_API_CLIENT_ID.lower()
-    assert (
-        multi[dev + "batch.yaml"]["metadata"]["annotations"][CLIENT_ID] == "${WLID_CLIENT_ID_BATCH_IDENTITY}"
-    )
-    assert multi[prod + "api.yaml"]["metadata"]["annotations"][CLIENT_ID] == "${WLID_CLIENT_ID_API_IDENTITY}"
-    assert "${WLID_CLIENT_ID_API_IDENTITY}" in multi_texts[prod + "api.yaml"]
-    assert "${WLID_CLIENT_ID_BATCH_IDENTITY}" in multi_texts[prod + "batch.yaml"]
+
+    def client_id(env: str, name: str) -> str:
+        return account_patch(multi, env, "shop", name)["metadata"]["annotations"][CLIENT_ID]
+
+    assert client_id("dev", "api") == DEV_API_CLIENT_ID.lower()
+    assert client_id("dev", "batch") == "${WLID_CLIENT_ID_BATCH_IDENTITY}"
+    assert client_id("prod", "api") == "${WLID_CLIENT_ID_API_IDENTITY}"
+    assert client_id("prod", "batch") == "${WLID_CLIENT_ID_BATCH_IDENTITY}"
+    prod_api = account_patch_text(multi, multi_texts, "prod", "shop", "api")
+    prod_batch = account_patch_text(multi, multi_texts, "prod", "shop", "batch")
+    assert "${WLID_CLIENT_ID_API_IDENTITY}" in prod_api
+    assert "${WLID_CLIENT_ID_BATCH_IDENTITY}" not in prod_api
+    assert "${WLID_CLIENT_ID_BATCH_IDENTITY}" in prod_batch
+    assert "${WLID_CLIENT_ID_API_IDENTITY}" not in prod_batch
 
 
 def test_token_expiration_in_base_as_string(multi: dict[str, Any]) -> None:
@@ -394,19 +456,20 @@ def test_token_expiration_in_base_as_string(multi: dict[str, Any]) -> None:
     batch = multi["k8s/base/serviceaccount_shop_batch.yaml"]
     assert TOKEN_EXPIRATION not in batch["metadata"].get("annotations", {})
     for env in ("dev", "prod"):
-        patch = multi[f"k8s/overlays/{env}/serviceaccount_shop_api.yaml"]
-        assert TOKEN_EXPIRATION not in patch["metadata"]["annotations"]
+        for name in ("api", "batch"):
+            patch = account_patch(multi, env, "shop", name)
+            assert TOKEN_EXPIRATION not in patch["metadata"]["annotations"]
 
 
 def test_service_accounts_never_carry_the_use_label(multi: dict[str, Any]) -> None:
-    accounts = [obj for obj in multi.values() if obj.get("kind") == "ServiceAccount"]
+    accounts = [obj for _, obj in all_objects(multi) if obj.get("kind") == "ServiceAccount"]
     assert len(accounts) == 6
     for account in accounts:
         assert USE not in account["metadata"].get("labels", {})
 
 
 def test_overlay_patch_shape(multi: dict[str, Any]) -> None:
-    patch = multi["k8s/overlays/dev/serviceaccount_shop_api.yaml"]
+    patch = account_patch(multi, "dev", "shop", "api")
     assert list(patch) == ["apiVersion", "kind", "metadata"]
     assert patch["apiVersion"] == "v1"
     assert patch["kind"] == "ServiceAccount"
@@ -416,15 +479,53 @@ def test_overlay_patch_shape(multi: dict[str, Any]) -> None:
     assert list(patch["metadata"]["annotations"]) == [CLIENT_ID, TENANT_ID]
 
 
+def test_overlay_patch_file_has_one_document_per_service_account(
+    multi: dict[str, Any], multi_texts: dict[str, str]
+) -> None:
+    for env in ("dev", "prod"):
+        path = f"k8s/overlays/{env}/{PATCHES}"
+        docs = multi[path]
+        assert [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs] == [
+            ("shop", "api"),
+            ("shop", "batch"),
+        ]
+        for doc in docs:
+            assert list(doc) == ["apiVersion", "kind", "metadata"]
+            assert (doc["apiVersion"], doc["kind"]) == ("v1", "ServiceAccount")
+        text = multi_texts[path]
+        assert text.count("\n---\n") == len(docs) - 1
+        assert not text.startswith("---") and not text.endswith("---\n")
+
+
+def test_overlay_patch_documents_follow_base_file_order() -> None:
+    """Documents are sorted by the ServiceAccount's base file name, not by (namespace, name)."""
+    data = yaml.safe_load(MULTI_SPEC)
+    data["serviceAccounts"] = [
+        {"name": "b-c", "namespace": "a", "identity": "api-identity"},
+        {"name": "c", "namespace": "a-b", "identity": "batch-identity"},
+        {"name": "a", "namespace": "a", "identity": "batch-identity"},
+    ]
+    data["workloads"] = []
+    tree = by_path(emit_kubernetes(plan_of_data(data)))
+    base = sorted(p for p in tree if p.startswith("k8s/base/serviceaccount_"))
+    expected = [(tree[p]["metadata"]["namespace"], tree[p]["metadata"]["name"]) for p in base]
+    assert expected == [("a-b", "c"), ("a", "a"), ("a", "b-c")]
+    for env in ("dev", "prod"):
+        docs = tree[f"k8s/overlays/{env}/{PATCHES}"]
+        assert [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs] == expected
+
+
+def test_overlays_hold_no_per_service_account_patch_files(multi: dict[str, Any]) -> None:
+    overlay_files = [p for p in multi if p.startswith("k8s/overlays/")]
+    assert all(p.endswith(("/kustomization.yaml", f"/{PATCHES}")) for p in overlay_files)
+
+
 def test_overlay_kustomizations(multi: dict[str, Any]) -> None:
     for env in ("dev", "prod"):
         kustomization = multi[f"k8s/overlays/{env}/kustomization.yaml"]
         assert list(kustomization) == ["apiVersion", "kind", "resources", "patches"]
         assert kustomization["resources"] == ["../../base"]
-        assert kustomization["patches"] == [
-            {"path": "serviceaccount_shop_api.yaml"},
-            {"path": "serviceaccount_shop_batch.yaml"},
-        ]
+        assert kustomization["patches"] == [{"path": PATCHES}]
 
 
 def _with_tenants(top: str | None, per_env: dict[str, str | None]) -> Plan:
@@ -444,24 +545,26 @@ def test_same_tenant_everywhere_goes_to_base() -> None:
     tree = by_path(emit_kubernetes(_with_tenants(DEV_TENANT, {"dev": None, "prod": None})))
     assert tree["k8s/base/serviceaccount_shop_api.yaml"]["metadata"]["annotations"][TENANT_ID] == DEV_TENANT
     for env in ("dev", "prod"):
-        patch = tree[f"k8s/overlays/{env}/serviceaccount_shop_api.yaml"]
-        assert TENANT_ID not in patch["metadata"]["annotations"]
+        for name in ("api", "batch"):
+            patch = account_patch(tree, env, "shop", name)
+            assert TENANT_ID not in patch["metadata"]["annotations"]
 
 
 def test_tenant_of_one_environment_only_goes_to_that_overlay() -> None:
     tree = by_path(emit_kubernetes(_with_tenants(None, {"dev": DEV_TENANT, "prod": None})))
     assert TENANT_ID not in tree["k8s/base/serviceaccount_shop_batch.yaml"]["metadata"].get("annotations", {})
-    dev = tree["k8s/overlays/dev/serviceaccount_shop_batch.yaml"]["metadata"]["annotations"]
-    prod = tree["k8s/overlays/prod/serviceaccount_shop_batch.yaml"]["metadata"]["annotations"]
+    dev = account_patch(tree, "dev", "shop", "batch")["metadata"]["annotations"]
+    prod = account_patch(tree, "prod", "shop", "batch")["metadata"]["annotations"]
     assert dev[TENANT_ID] == DEV_TENANT
     assert TENANT_ID not in prod
 
 
 def test_no_tenant_anywhere() -> None:
     tree = by_path(emit_kubernetes(_with_tenants(None, {"dev": None, "prod": None})))
-    for path, obj in tree.items():
-        if obj.get("kind") == "ServiceAccount":
-            assert TENANT_ID not in obj["metadata"].get("annotations", {}), path
+    accounts = [(path, obj) for path, obj in all_objects(tree) if obj.get("kind") == "ServiceAccount"]
+    assert len(accounts) == 6
+    for path, obj in accounts:
+        assert TENANT_ID not in obj["metadata"].get("annotations", {}), path
 
 
 def test_workload_kinds_and_api_versions(multi: dict[str, Any]) -> None:
@@ -481,7 +584,7 @@ def test_workload_kinds_and_api_versions(multi: dict[str, Any]) -> None:
 def test_pod_templates_carry_label_and_service_account(multi: dict[str, Any]) -> None:
     expected_sa = {"web": "api", "db": "api", "migrate": "batch", "nightly": "batch", "debug": "api"}
     seen = set()
-    for obj in multi.values():
+    for _, obj in all_objects(multi):
         for template in pod_templates(obj):
             name = obj["metadata"]["name"]
             labels = template["metadata"]["labels"]
@@ -608,8 +711,13 @@ def test_names_that_join_alike_get_distinct_files() -> None:
         {"name": "c", "namespace": "a-b", "identity": "batch-identity"},
     ]
     data["workloads"] = []
-    paths = {a.path for a in emit_kubernetes(plan_of_data(data))}
-    assert {"k8s/base/serviceaccount_a_b-c.yaml", "k8s/base/serviceaccount_a-b_c.yaml"} <= paths
+    tree = by_path(emit_kubernetes(plan_of_data(data)))
+    assert {"k8s/base/serviceaccount_a_b-c.yaml", "k8s/base/serviceaccount_a-b_c.yaml"} <= set(tree)
+    for env in ("dev", "prod"):
+        docs = tree[f"k8s/overlays/{env}/{PATCHES}"]
+        assert len(docs) == 2
+        account_patch(tree, env, "a", "b-c")
+        account_patch(tree, env, "a-b", "c")
 
 
 # -- schemas --------------------------------------------------------------------------------------
@@ -833,21 +941,30 @@ def test_random_names_give_well_formed_yaml(data: dict[str, Any]) -> None:
     assert artifacts == emit_kubernetes(plan)
     names = {a["name"] for a in data["serviceAccounts"]} | {w["name"] for w in data["workloads"]}
     names |= {a["namespace"] for a in data["serviceAccounts"]}
+    base_accounts = sorted(
+        (a.path, yaml.safe_load(a.text)) for a in artifacts if a.path.startswith("k8s/base/serviceaccount_")
+    )
+    account_order = [(obj["metadata"]["namespace"], obj["metadata"]["name"]) for _, obj in base_accounts]
     objects = 0
     for artifact in artifacts:
         docs = list(yaml.safe_load_all(artifact.text))
-        assert len(docs) == 1, artifact.path
-        obj = docs[0]
-        assert isinstance(obj, dict), artifact.path
-        if artifact.path.endswith("/kustomization.yaml"):
-            assert list(obj)[:2] == ["apiVersion", "kind"]
-            continue
-        assert list(obj)[:3] == ["apiVersion", "kind", "metadata"], artifact.path
-        assert isinstance(obj["metadata"]["name"], str)
-        assert obj["metadata"]["name"] in names
-        if "namespace" in obj["metadata"]:
-            assert isinstance(obj["metadata"]["namespace"], str)
-        objects += 1
+        if is_patch_file(artifact.path):
+            assert len(docs) == len(plan.service_accounts), artifact.path
+            patched = [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs]
+            assert patched == account_order, artifact.path
+        else:
+            assert len(docs) == 1, artifact.path
+        for obj in docs:
+            assert isinstance(obj, dict), artifact.path
+            if artifact.path.endswith("/kustomization.yaml"):
+                assert list(obj)[:2] == ["apiVersion", "kind"]
+                continue
+            assert list(obj)[:3] == ["apiVersion", "kind", "metadata"], artifact.path
+            assert isinstance(obj["metadata"]["name"], str)
+            assert obj["metadata"]["name"] in names
+            if "namespace" in obj["metadata"]:
+                assert isinstance(obj["metadata"]["namespace"], str)
+            objects += 1
     expected = (
         len(plan.namespaces) + len(plan.service_accounts) * (1 + len(plan.environments)) + len(plan.workloads)
     )

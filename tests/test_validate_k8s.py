@@ -6,6 +6,7 @@ import copy
 import functools
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from importlib import resources
@@ -37,7 +38,15 @@ TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
 DEPLOYMENT = "k8s/base/deployment_orders_orders-api.yaml"
 STATEFULSET = "k8s/base/statefulset_orders_orders-worker.yaml"
 API_ACCOUNT = "k8s/base/serviceaccount_orders_orders-api.yaml"
-DEV_API_PATCH = "k8s/overlays/dev/serviceaccount_orders_orders-api.yaml"
+DEV_PATCHES = "k8s/overlays/dev/serviceaccounts.yaml"
+PROD_PATCHES = "k8s/overlays/prod/serviceaccounts.yaml"
+LAB_PATCHES = "k8s/overlays/default/serviceaccounts.yaml"
+# The documents of each platform overlay's patch file, in file order: (label, namespace, name).
+PATCHED_ACCOUNTS = [
+    ("ServiceAccount orders/orders-api", "orders", "orders-api"),
+    ("ServiceAccount orders/orders-worker", "orders", "orders-worker"),
+    ("ServiceAccount reporting/reporting", "reporting", "reporting"),
+]
 LAB_POD = "k8s/base/pod_default_sample-workload-identity.yaml"
 
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
@@ -62,6 +71,27 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
     text = path.read_text("utf-8")
     assert text.count(old) == 1, f"{old!r} in {rel}"
     path.write_text(text.replace(old, new), "utf-8")
+
+
+def split_documents(text: str) -> list[str]:
+    """The documents of a YAML file as written, each with its final newline; joined by `---` lines."""
+    return re.split(r"(?m)^---\n", text)
+
+
+def edit_document(root: Path, rel: str, index: int, old: str, new: str) -> None:
+    """Replace text in one document of a multi-document file; `old` must occur once in that document."""
+    path = root / rel
+    docs = split_documents(path.read_text("utf-8"))
+    assert docs[index].count(old) == 1, f"{old!r} in document {index} of {rel}"
+    docs[index] = docs[index].replace(old, new)
+    path.write_text("---\n".join(docs), "utf-8")
+
+
+def document_lines(root: Path, rel: str, index: int) -> range:
+    """The 1-based line numbers of one document of a multi-document file (its `---` excluded)."""
+    docs = split_documents((root / rel).read_text("utf-8"))
+    start = sum(doc.count("\n") + 1 for doc in docs[:index]) + 1
+    return range(start, start + docs[index].count("\n"))
 
 
 def line_number(root: Path, rel: str, needle: str) -> int:
@@ -124,7 +154,7 @@ def test_overlay_patch_adds_client_id_and_keeps_base_annotations() -> None:
     tree = RenderedTree(OUT / "platform")
     overlays, _ = build_overlays(tree)
     account = next(o for o in overlays["dev"] if o.source == API_ACCOUNT)
-    assert account.patches == (DEV_API_PATCH,)
+    assert account.patches == ((DEV_PATCHES, 0),)
     assert account.obj["metadata"]["annotations"] == {
         TENANT_ID: "22222222-2222-2222-2222-222222222222",
         TOKEN_EXPIRATION: "7200",
@@ -137,6 +167,24 @@ def test_overlay_patch_adds_client_id_and_keeps_base_annotations() -> None:
     assert CLIENT_ID not in tree.yaml_documents(API_ACCOUNT)[0]["metadata"]["annotations"]
     deployment = next(o for o in overlays["dev"] if o.source == DEPLOYMENT)
     assert deployment.patches == ()
+
+
+@pytest.mark.parametrize("env", ["dev", "prod", "staging"])
+def test_each_document_of_a_patch_file_patches_its_own_account(env: str) -> None:
+    tree = RenderedTree(OUT / "platform")
+    overlays, findings = build_overlays(tree)
+    assert findings == []
+    rel = f"k8s/overlays/{env}/serviceaccounts.yaml"
+    patches = tree.yaml_documents(rel)
+    assert len(patches) == len(PATCHED_ACCOUNTS)
+    accounts = {o.label: o for o in overlays[env] if o.obj["kind"] == "ServiceAccount"}
+    assert sorted(accounts) == sorted(label for label, _, _ in PATCHED_ACCOUNTS)
+    for index, (label, namespace, name) in enumerate(PATCHED_ACCOUNTS):
+        account = accounts[label]
+        assert account.source == f"k8s/base/serviceaccount_{namespace}_{name}.yaml"
+        assert account.patches == ((rel, index),)
+        expected = patches[index]["metadata"]["annotations"][CLIENT_ID]
+        assert account.obj["metadata"]["annotations"][CLIENT_ID] == expected
 
 
 @pytest.mark.kubectl
@@ -179,20 +227,33 @@ def test_missing_resource_file(tmp_path: Path) -> None:
     assert all(len(objects) == 8 for objects in overlays.values())
 
 
-def test_patch_matching_no_object(tmp_path: Path) -> None:
+@pytest.mark.parametrize("index", range(len(PATCHED_ACCOUNTS)))
+def test_patch_matching_no_object(tmp_path: Path, index: int) -> None:
     root = copy_example("platform", tmp_path)
-    edit(root, DEV_API_PATCH, "name: orders-api", "name: orders-apj")
+    label, namespace, name = PATCHED_ACCOUNTS[index]
+    edit_document(root, DEV_PATCHES, index, f"  name: {name}\n", f"  name: {name}-typo\n")
     finding = only(run(root), "K8S003")
-    assert finding.file == (root / DEV_API_PATCH).as_posix()
-    assert finding.line == line_number(root, DEV_API_PATCH, "name: orders-apj")
+    assert finding.file == (root / DEV_PATCHES).as_posix()
+    assert finding.line == line_number(root, DEV_PATCHES, f"name: {name}-typo")
+    assert finding.line in document_lines(root, DEV_PATCHES, index)
     assert "matches no object" in finding.message
-    assert "ServiceAccount orders/orders-apj" in finding.message
+    assert f"ServiceAccount {namespace}/{name}-typo" in finding.message
+    # the other documents of the file still patch their own accounts
+    overlays, _ = build_overlays(RenderedTree(root))
+    patched = {o.label: o.patches for o in overlays["dev"] if o.patches}
+    assert patched == {
+        other: ((DEV_PATCHES, i),) for i, (other, _, _) in enumerate(PATCHED_ACCOUNTS) if i != index
+    }
+    assert label not in patched
 
 
 def test_patch_in_another_namespace_matches_nothing(tmp_path: Path) -> None:
     root = copy_example("platform", tmp_path)
-    edit(root, DEV_API_PATCH, "namespace: orders", "namespace: default")
-    assert "matches no object" in only(run(root), "K8S003").message
+    edit_document(root, DEV_PATCHES, 1, "namespace: orders", "namespace: default")
+    finding = only(run(root), "K8S003")
+    assert "matches no object" in finding.message
+    assert "ServiceAccount orders-worker with apiVersion v1" in finding.message
+    assert finding.line == line_number(root, DEV_PATCHES, "name: orders-worker")
 
 
 @pytest.mark.parametrize(
@@ -229,7 +290,7 @@ def test_unparseable_yaml_and_non_objects(tmp_path: Path) -> None:
 def test_patch_entries_other_than_path_are_reported(tmp_path: Path) -> None:
     root = copy_example("lab", tmp_path)
     rel = "k8s/overlays/default/kustomization.yaml"
-    edit(root, rel, "- path: serviceaccount", "- target: {kind: Pod}\n  path: serviceaccount")
+    edit(root, rel, "- path: serviceaccounts.yaml", "- target: {kind: Pod}\n  path: serviceaccounts.yaml")
     finding = only(run(root), "K8S003")
     assert "only patches entries of the form" in finding.message
     assert finding.line == line_number(root, rel, "target:")
@@ -255,16 +316,27 @@ def test_bad_resource_entries(tmp_path: Path, entry: str, message: str) -> None:
     assert len(overlays["dev"]) == 9
 
 
-def test_patch_directives_are_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("index", range(len(PATCHED_ACCOUNTS)))
+def test_patch_directives_are_refused(tmp_path: Path, index: int) -> None:
     root = copy_example("platform", tmp_path)
-    with (root / DEV_API_PATCH).open("a", encoding="utf-8") as handle:
-        handle.write("  $patch: delete\n")
+    _, _, name = PATCHED_ACCOUNTS[index]
+    edit_document(root, DEV_PATCHES, index, f"  name: {name}\n", f"  name: {name}\n  $patch: delete\n")
     finding = only(run(root), "K8S003")
     assert (finding.file, finding.line) == (
-        (root / DEV_API_PATCH).as_posix(),
-        line_number(root, DEV_API_PATCH, "$patch"),
+        (root / DEV_PATCHES).as_posix(),
+        line_number(root, DEV_PATCHES, "$patch"),
     )
+    assert finding.line in document_lines(root, DEV_PATCHES, index)
     assert "patch directive $patch is not supported" in finding.message
+
+
+def test_document_of_a_patch_file_that_is_not_a_patch(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    edit_document(root, DEV_PATCHES, 1, "kind: ServiceAccount\n", "")
+    finding = only(run(root), "K8S003")
+    assert finding.file == (root / DEV_PATCHES).as_posix()
+    assert finding.line == document_lines(root, DEV_PATCHES, 1)[0]
+    assert "a patch needs apiVersion, kind and metadata.name" in finding.message
 
 
 def test_overlay_folder_without_kustomization(tmp_path: Path) -> None:
@@ -317,26 +389,98 @@ def test_missing_containers(tmp_path: Path) -> None:
     assert "spec.template.spec: 'containers' is a required property" in finding.message
 
 
-def test_value_set_by_a_patch_points_at_the_patch(tmp_path: Path) -> None:
+@pytest.mark.parametrize("index", range(len(PATCHED_ACCOUNTS)))
+def test_value_set_by_a_patch_points_at_the_patch(tmp_path: Path, index: int) -> None:
     root = copy_example("platform", tmp_path)
-    edit(root, DEV_API_PATCH, "client-id: 55555555-5555-5555-5555-555555555555", "client-id: 5555")
+    label, _, _ = PATCHED_ACCOUNTS[index]
+    # the old value stays on the line as a comment: `client-id: 5555 # 55555555-...`
+    edit_document(root, DEV_PATCHES, index, "client-id: ", "client-id: 5555 # ")
     finding = only(run(root), "K8S001")
-    assert finding.file == (root / DEV_API_PATCH).as_posix()
-    assert finding.line == line_number(root, DEV_API_PATCH, "client-id: 5555")
+    assert finding.file == (root / DEV_PATCHES).as_posix()
+    assert finding.line == line_number(root, DEV_PATCHES, "client-id: 5555 #")
+    assert finding.line in document_lines(root, DEV_PATCHES, index)
     assert finding.message == (
-        "ServiceAccount orders/orders-api: metadata.annotations.azure.workload.identity/client-id: "
+        f"{label}: metadata.annotations.azure.workload.identity/client-id: "
         "5555 is not of type 'string', 'null' (overlay dev, Kubernetes 1.32)"
     )
 
 
-def test_unknown_field_added_by_a_patch_points_at_the_patch(tmp_path: Path) -> None:
+@pytest.mark.parametrize("index", range(len(PATCHED_ACCOUNTS)))
+def test_unknown_field_added_by_a_patch_points_at_the_patch(tmp_path: Path, index: int) -> None:
     root = copy_example("platform", tmp_path)
-    rel = "k8s/overlays/prod/serviceaccount_reporting_reporting.yaml"
-    with (root / rel).open("a", encoding="utf-8") as handle:
-        handle.write("automountServiceAccountTokn: false\n")
+    label, _, _ = PATCHED_ACCOUNTS[index]
+    path = root / PROD_PATCHES
+    docs = split_documents(path.read_text("utf-8"))
+    docs[index] += "automountServiceAccountTokn: false\n"
+    path.write_text("---\n".join(docs), "utf-8")
     finding = only(run(root), "K8S001")
-    assert (finding.file, finding.line) == ((root / rel).as_posix(), line_number(root, rel, "automount"))
+    assert (finding.file, finding.line) == (
+        path.as_posix(),
+        line_number(root, PROD_PATCHES, "automount"),
+    )
+    assert finding.line in document_lines(root, PROD_PATCHES, index)
+    assert finding.message.startswith(f"{label}: Additional properties are not allowed")
     assert "(overlay prod," in finding.message
+
+
+def append_document(root: Path, rel: str, document: str) -> None:
+    with (root / rel).open("a", encoding="utf-8") as handle:
+        handle.write("---\n" + document)
+
+
+def api_account_patch(client_id: str) -> str:
+    return (
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: orders-api\n  namespace: orders\n"
+        f"  annotations:\n    {CLIENT_ID}: {client_id}\n"
+    )
+
+
+def test_two_documents_patching_one_object_the_later_wins(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    append_document(root, DEV_PATCHES, api_account_patch("7"))
+    overlays, findings = build_overlays(RenderedTree(root))
+    assert findings == []
+    account = next(o for o in overlays["dev"] if o.source == API_ACCOUNT)
+    assert account.patches == ((DEV_PATCHES, 0), (DEV_PATCHES, 3))
+    assert account.obj["metadata"]["annotations"][CLIENT_ID] == 7
+    finding = only(run(root), "K8S001")
+    # the document that set the value, not the first one that patches the same object
+    assert (finding.file, finding.line) == (
+        (root / DEV_PATCHES).as_posix(),
+        line_number(root, DEV_PATCHES, "client-id: 7"),
+    )
+    assert finding.line in document_lines(root, DEV_PATCHES, 3)
+    assert finding.message.startswith("ServiceAccount orders/orders-api: metadata.annotations.")
+
+
+def test_a_later_document_can_fix_an_earlier_one(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    edit_document(root, DEV_PATCHES, 0, "client-id: 55555555-5555-5555-5555-555555555555", "client-id: 7")
+    append_document(root, DEV_PATCHES, api_account_patch("fixed"))
+    assert run(root) == []
+
+
+@pytest.mark.kubectl
+@needs_kubectl
+def test_two_documents_patching_one_object_agree_with_kubectl(tmp_path: Path) -> None:
+    root = copy_example("platform", tmp_path)
+    append_document(root, DEV_PATCHES, api_account_patch("second"))
+    overlays, findings = build_overlays(RenderedTree(root))
+    assert findings == []
+    expected = kustomize(root / "k8s" / "overlays" / "dev")
+    assert canonical([o.obj for o in overlays["dev"]]) == canonical(expected)
+    account = next(o for o in overlays["dev"] if o.source == API_ACCOUNT)
+    assert account.obj["metadata"]["annotations"][CLIENT_ID] == "second"
+
+
+@pytest.mark.parametrize(("before", "after"), [("", "---\n"), ("---\n---\n", "")])
+def test_lines_in_a_patch_file_with_an_empty_document(tmp_path: Path, before: str, after: str) -> None:
+    root = copy_example("lab", tmp_path)
+    path = root / LAB_PATCHES
+    text = path.read_text("utf-8").replace("client-id: ${WLID_CLIENT_ID_MYIDENTITY}", "client-id: 5")
+    path.write_text(before + text + after, "utf-8")
+    finding = only(run(root), "K8S001")
+    assert (finding.file, finding.line) == (path.as_posix(), line_number(root, LAB_PATCHES, "client-id: 5"))
 
 
 def test_base_error_in_a_patched_object_points_at_the_base(tmp_path: Path) -> None:

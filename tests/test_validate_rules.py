@@ -154,7 +154,7 @@ def test_parameters_files(lab: Path):
 
 
 def test_labelled_pod_without_client_id(lab: Path):
-    patch = lab / "k8s" / "overlays" / "default" / "serviceaccount_default_workload-identity-sa.yaml"
+    patch = lab / "k8s" / "overlays" / "default" / "serviceaccounts.yaml"
     _edit_yaml(patch, lambda d: d["metadata"].__setitem__("annotations", {"note": "x"}))
     found = _rules(lab)
     assert len(found["WI001"]) == 2  # both lab pods

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wlid_render.emit.artifact import Artifact, to_yaml
+from wlid_render.emit.artifact import Artifact, to_yaml, to_yaml_documents
 from wlid_render.plan.model import (
     ContainerPlan,
     EnvironmentPlan,
@@ -221,10 +221,13 @@ def _base_objects(plan: Plan) -> dict[str, Obj]:
     return _unique(named, BASE_DIR)
 
 
-def _overlay_patches(plan: Plan, env: EnvironmentPlan) -> dict[str, Obj]:
-    """Overlay file name -> strategic-merge patch."""
-    named = [(_service_account_file(a), _service_account_patch(plan, env, a)) for a in plan.service_accounts]
-    return _unique(named, f"{OVERLAYS_DIR}/{env.name}")
+SERVICE_ACCOUNT_PATCHES = "serviceaccounts.yaml"
+
+
+def _overlay_patches(plan: Plan, env: EnvironmentPlan) -> list[Obj]:
+    """The strategic-merge patches of one overlay, in ServiceAccount file order (one file, one per doc)."""
+    accounts = sorted(plan.service_accounts, key=_service_account_file)
+    return [_service_account_patch(plan, env, a) for a in accounts]
 
 
 def _unique(named: list[tuple[str, Obj]], folder: str) -> dict[str, Obj]:
@@ -237,10 +240,10 @@ def _unique(named: list[tuple[str, Obj]], folder: str) -> dict[str, Obj]:
     return out
 
 
-def _overlay_kustomization(patches: dict[str, Obj]) -> Obj:
+def _overlay_kustomization(has_patches: bool) -> Obj:
     fields: Obj = {"resources": ["../../base"]}
-    if patches:
-        fields["patches"] = [{"path": name} for name in sorted(patches)]
+    if has_patches:
+        fields["patches"] = [{"path": SERVICE_ACCOUNT_PATCHES}]
     return _kustomization(**fields)
 
 
@@ -258,6 +261,9 @@ def emit_kubernetes(plan: Plan) -> list[Artifact]:
     for env in plan.environments:
         folder = f"{OVERLAYS_DIR}/{env.name}"
         patches = _overlay_patches(plan, env)
-        artifacts += _files(folder, patches)
-        artifacts.append(Artifact(f"{folder}/kustomization.yaml", to_yaml(_overlay_kustomization(patches))))
+        if patches:
+            artifacts.append(Artifact(f"{folder}/{SERVICE_ACCOUNT_PATCHES}", to_yaml_documents(patches)))
+        artifacts.append(
+            Artifact(f"{folder}/kustomization.yaml", to_yaml(_overlay_kustomization(bool(patches))))
+        )
     return sorted(artifacts, key=lambda artifact: artifact.path)

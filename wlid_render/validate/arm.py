@@ -10,7 +10,13 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 
 from wlid_render.validate.arm_expressions import is_expression, literal, scan, split_call
-from wlid_render.validate.arm_schema import PARAMETERS, TEMPLATE, nested_template_paths, validator
+from wlid_render.validate.arm_schema import (
+    PARAMETERS,
+    TEMPLATE,
+    nested_template_paths,
+    resource_validator,
+    validator,
+)
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.tree import RenderedTree
 
@@ -56,6 +62,35 @@ def _explain(error: ValidationError) -> tuple[tuple[bool, bool, bool, int], Vali
     return min(
         (max((_explain(child) for child in children), key=rank) for children in groups.values()), key=rank
     )
+
+
+def _template_schema(ctx: _Context, template: dict[str, Any], prefix: JsonPath) -> None:
+    """The template's own structure, then each resource against its type's definition."""
+    resources = template.get("resources")
+    if not isinstance(resources, list):
+        _schema(ctx, template, TEMPLATE, prefix)
+        return
+    _schema(ctx, {**template, "resources": []}, TEMPLATE, prefix)
+    for i, resource in enumerate(resources):
+        path = (*prefix, "resources", i)
+        specific = None
+        if isinstance(resource, dict) and isinstance(resource.get("type"), str):
+            specific = resource_validator(resource["type"], str(resource.get("apiVersion")))
+        if specific is not None:
+            _report(ctx, specific.iter_errors(resource), path)
+        else:  # unknown type or apiVersion: the template schema explains which ones exist
+            alone = {"$schema": template.get("$schema"), "contentVersion": "1.0.0.0", "resources": [resource]}
+            errors = validator(TEMPLATE).iter_errors(alone)
+            _report(ctx, errors, path, strip=2)
+
+
+def _report(ctx: _Context, errors: Any, prefix: JsonPath, strip: int = 0) -> None:
+    for error in errors:
+        deepest = _explain(error)[1]
+        path = (*prefix, *list(deepest.absolute_path)[strip:])
+        where = "/".join(str(p) for p in path) or "(root)"
+        message = deepest.message if len(deepest.message) < 300 else deepest.message[:297] + "..."
+        ctx.add("ARM001", f"{where}: {message}", path)
 
 
 def _schema(ctx: _Context, doc: Any, url: str, prefix: JsonPath) -> None:
@@ -226,7 +261,7 @@ def check_template(tree: RenderedTree) -> list[Finding]:
         ctx.add("ARM006", f"the template has {size} bytes; ARM allows 4 MB")
     doc = tree.json(MAIN)
     for prefix, template in nested_template_paths(doc):
-        _schema(ctx, template, TEMPLATE, prefix)
+        _template_schema(ctx, template, prefix)
         _expressions(ctx, template, prefix)
         _dependencies(ctx, template, prefix)
         _fic_ordering(ctx, template, prefix)

@@ -200,6 +200,7 @@ class _Rules:
             if built.obj.get("kind") == "ServiceAccount":
                 meta = built.obj.get("metadata") or {}
                 accounts[(meta.get("namespace") or "default", meta.get("name"))] = built
+        placeholders: list[tuple[BuiltObject, str]] = []
         for (namespace, name), built in accounts.items():
             meta = built.obj.get("metadata") or {}
             annotations = meta.get("annotations") or {}
@@ -216,15 +217,7 @@ class _Rules:
                         ("metadata", "name"),
                     )
                 if isinstance(client_id, str) and PLACEHOLDER.match(client_id):
-                    blamed = blame(self.tree, built, ("metadata", "annotations", CLIENT_ID))
-                    self.add(
-                        "WI013",
-                        "warning",
-                        f"overlay {env}: ServiceAccount {namespace}/{name} still carries "
-                        f"the placeholder {client_id}; pin the client ID or let Flux substitute it",
-                        blamed[0],
-                        line=blamed[1],
-                    )
+                    placeholders.append((built, client_id))
             self._token_expiration(annotations, built, ("metadata", "annotations", TOKEN_EXPIRATION))
             labels = meta.get("labels") or {}
             if USE_LABEL in labels:
@@ -236,6 +229,8 @@ class _Rules:
                     built.source,
                     ("metadata", "labels", USE_LABEL),
                 )
+        if placeholders:
+            self._placeholders(env, placeholders)
         for built in objects:
             for prefix, pod in _pod_specs(built.obj):
                 self._pod(env, built, prefix, pod, accounts)
@@ -290,6 +285,21 @@ class _Rules:
                 built.source,
                 (*prefix, "spec"),
             )
+
+    def _placeholders(self, env: str, placeholders: list[tuple[BuiltObject, str]]) -> None:
+        """One WI013 per overlay, at the first placeholder: a person fixes them all in one place."""
+        first, _ = placeholders[0]
+        rel, line = blame(self.tree, first, ("metadata", "annotations", CLIENT_ID))
+        names = sorted({value for _, value in placeholders})
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        self.add(
+            "WI013",
+            "warning",
+            f"overlay {env}: {len(placeholders)} ServiceAccount(s) still carry client-ID placeholders "
+            f"({shown}); pin clientIds in the spec or let Flux post-build substitution fill them",
+            rel,
+            line=line,
+        )
 
     def _token_expiration(self, annotations: dict, built: BuiltObject, path: tuple) -> None:
         value = annotations.get(TOKEN_EXPIRATION)

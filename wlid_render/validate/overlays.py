@@ -2,11 +2,12 @@
 
 Each folder under `k8s/overlays/` is an environment. Its kustomization lists `resources` (files, or
 folders holding a kustomization of their own, built recursively) and `patches` entries with a `path`:
-strategic-merge patches, matched to an object by apiVersion, kind, metadata.name and
-metadata.namespace (no namespace and `default` are the same). Merging is simplified: maps merge
-recursively, lists and scalars replace, `null` deletes a key. Unlike kustomize, lists are never
-merged by key (a patch of `containers` replaces the whole list), and patch directives such as
-`$patch` are refused. Any field this builder does not implement is reported, never ignored.
+strategic-merge patch files. Each document of a patch file is a patch of its own, applied in file
+order and matched to an object by apiVersion, kind, metadata.name and metadata.namespace (no
+namespace and `default` are the same). Merging is simplified: maps merge recursively, lists and
+scalars replace, `null` deletes a key. Unlike kustomize, lists are never merged by key (a patch of
+`containers` replaces the whole list), and patch directives such as `$patch` are refused. Any
+field this builder does not implement is reported, never ignored.
 
 Problems are findings (rule K8S003), not exceptions. Built objects share unpatched parts with each
 other and with the tree's parsed documents: treat `BuiltObject.obj` as read-only.
@@ -18,15 +19,8 @@ import posixpath
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import yaml
-
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.tree import Path_, RenderedTree, TreeError
-
-try:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 OVERLAYS_DIR = "k8s/overlays"
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -35,6 +29,7 @@ RULE = "K8S003"
 
 Obj = dict[str, Any]
 ObjectKey = tuple[str, str, str, str]  # apiVersion, kind, namespace ("" for none/default), name
+PatchRef = tuple[str, int]  # tree-relative patch file, document index in it (empty documents not counted)
 
 
 @dataclass(frozen=True)
@@ -42,7 +37,7 @@ class BuiltObject:
     obj: Obj  # the object after every patch; read-only
     source: str  # tree-relative path of the file that defines the object
     index: int  # document index in that file (empty documents not counted)
-    patches: tuple[str, ...] = ()  # tree-relative patch files applied, in order
+    patches: tuple[PatchRef, ...] = ()  # the patch documents applied, in order
 
     @property
     def key(self) -> ObjectKey:
@@ -117,37 +112,12 @@ def sets_path(patch: Obj, path: Path_) -> bool:
 
 
 def line_in_document(tree: RenderedTree, rel: str, index: int, path: Path_) -> int | None:
-    """The line of a value (nearest parent) in document `index` of a YAML file, single or multi-document."""
-    try:
-        docs = tree.yaml_documents(rel)
-    except TreeError:
-        return None
-    if len(docs) == 1:
-        return tree.line_of(rel, path)
-    try:
-        nodes = [n for n in yaml.compose_all(tree.text(rel), Loader=_Loader) if not _is_null(n)]
-    except (yaml.YAMLError, TreeError):
-        return None
-    if index >= len(nodes):
-        return None
-    return _node_line(nodes[index], path)
+    """The line of a value (nearest parent) in document `index` of a YAML file, single or multi-document.
 
-
-def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
-
-
-def _node_line(node: yaml.Node, path: Path_) -> int:
-    for part in path:
-        child = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        if child is None:
-            break
-        node = child
-    return node.start_mark.line + 1
+    `index` counts documents as `RenderedTree.yaml_documents` does, without the empty ones, so a
+    file with a stray `---` (one document and an empty one) still gets lines.
+    """
+    return tree.line_of(rel, path, index)
 
 
 @dataclass
@@ -300,7 +270,8 @@ class _Builder:
             message = f"patch matches no object: no {what} with apiVersion {key[0]} in the resources"
             self.report(rel, ("metadata", "name"), message, index)
             return
-        objects[key] = replace(target, obj=merge(target.obj, patch), patches=(*target.patches, rel))
+        patched = merge(target.obj, patch)
+        objects[key] = replace(target, obj=patched, patches=(*target.patches, (rel, index)))
 
 
 def _directive(node: Any, path: Path_ = ()) -> Path_ | None:
@@ -328,14 +299,17 @@ def build_overlays(tree: RenderedTree) -> tuple[dict[str, list[BuiltObject]], li
 
 
 def blame(tree: RenderedTree, built: BuiltObject, path: Path_) -> tuple[str, int | None]:
-    """The file (base or the last patch that set the path) and line a person must fix."""
-    key = built.key
-    for patch in reversed(built.patches):
+    """The file (base or the last patch document that set the path) and line a person must fix.
+
+    Each applied patch is looked up by its own document index, so that in a multi-document patch
+    file the line is that of the document that patched this object, and when several documents
+    patch the same object the last one applied wins, as it does in the build.
+    """
+    for patch, index in reversed(built.patches):
         try:
-            docs = tree.yaml_documents(patch)
-        except TreeError:
+            doc = tree.yaml_documents(patch)[index]
+        except (TreeError, IndexError):
             continue
-        for index, doc in enumerate(docs):
-            if object_key(doc) == key and sets_path(doc, path):
-                return patch, line_in_document(tree, patch, index, path)
+        if isinstance(doc, dict) and sets_path(doc, path):
+            return patch, line_in_document(tree, patch, index, path)
     return built.source, line_in_document(tree, built.source, built.index, path)

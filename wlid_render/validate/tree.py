@@ -10,9 +10,6 @@ from typing import Any
 
 import yaml
 
-from wlid_render.errors import SpecError
-from wlid_render.load import load_text
-
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
@@ -31,7 +28,7 @@ class RenderedTree:
     _text: dict[str, str] = field(default_factory=dict)
     _json: dict[str, Any] = field(default_factory=dict)
     _yaml: dict[str, list[Any]] = field(default_factory=dict)
-    _marks: dict[str, dict[Path_, tuple[int, int]]] = field(default_factory=dict)
+    _marks: dict[str, list[dict[Path_, int]]] = field(default_factory=dict)
 
     @cached_property
     def files(self) -> list[str]:
@@ -73,18 +70,45 @@ class RenderedTree:
             self._yaml[rel] = docs
         return self._yaml[rel]
 
-    def line_of(self, rel: str, path: Path_) -> int | None:
-        """The 1-based line of a value inside a JSON or single-document YAML file (nearest parent)."""
-        if rel not in self._marks:
-            try:
-                source = load_text(self.text(rel), rel)
-                self._marks[rel] = {p: (m.line, m.column) for p, m in source.marks.items()}
-            except (SpecError, TreeError):
-                self._marks[rel] = {}
-        marks = self._marks[rel]
+    def line_of(self, rel: str, path: Path_, index: int = 0) -> int | None:
+        """The 1-based line of a value (nearest parent) in document `index` of a JSON or YAML file.
+
+        Documents are counted without empty ones. The first lookup in a file composes it once and
+        keeps a map of every value's line, so later lookups cost a dictionary probe per path step.
+        """
+        documents = self._lines(rel)
+        if index >= len(documents):
+            return None
+        lines = documents[index]
         while True:
-            if path in marks:
-                return marks[path][0]
+            if path in lines:
+                return lines[path]
             if not path:
                 return None
             path = path[:-1]
+
+    def _lines(self, rel: str) -> list[dict[Path_, int]]:
+        if rel not in self._marks:
+            try:
+                nodes = list(yaml.compose_all(self.text(rel), Loader=_Loader))
+            except (yaml.YAMLError, TreeError):
+                nodes = []
+            self._marks[rel] = [_node_lines(n) for n in nodes if not _is_null(n)]
+        return self._marks[rel]
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _node_lines(root: yaml.Node) -> dict[Path_, int]:
+    lines: dict[Path_, int] = {}
+    stack: list[tuple[Path_, yaml.Node]] = [((), root)]
+    while stack:
+        path, node = stack.pop()
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(((*path, key.value), value) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(((*path, i), value) for i, value in enumerate(node.value))
+    return lines
