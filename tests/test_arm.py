@@ -44,9 +44,9 @@ def test_template_and_parameters_match_the_official_schemas(plan):
 @pytest.mark.parametrize(
     "breakage",
     [
-        lambda t: t["resources"][1].__setitem__("apiVersion", "2099-01-01"),
-        lambda t: t["resources"][2]["properties"].pop("subject"),
-        lambda t: t["resources"][1].pop("properties"),
+        lambda t: _inner(t, 1)[0].__setitem__("apiVersion", "2099-01-01"),
+        lambda t: _inner(t, 1)[1]["properties"].pop("subject"),
+        lambda t: _inner(t, 1)[0].pop("properties"),
         lambda t: t["resources"][0]["properties"]["expressionEvaluationOptions"].__setitem__(
             "scope", "inner"
         ),
@@ -59,10 +59,15 @@ def test_the_schema_check_can_fail(breakage):
     assert template_errors(doc)
 
 
+def _inner(doc: dict, index: int) -> list[dict]:
+    """The resources of the nested template of top-level resource `index`."""
+    return doc["resources"][index]["properties"]["template"]["resources"]
+
+
 def test_fics_of_one_identity_are_chained(plan):
     doc = template(plan)
     by_identity: dict[str, list[dict]] = {}
-    for resource in doc["resources"]:
+    for resource in _all_resources(doc):
         if resource["type"] == FIC_TYPE:
             identity = re.search(r"format\('\{0\}/\{1\}', '([^']+)'", resource["name"])[1]
             by_identity.setdefault(identity, []).append(resource)
@@ -73,8 +78,40 @@ def test_fics_of_one_identity_are_chained(plan):
             assert wanted in current["dependsOn"], f"{identity}: FIC writes must be serial"
         for fic in fics:
             assert fic["properties"]["audiences"] == ["api://AzureADTokenExchange"]
+            assert fic["properties"]["issuer"] == "[parameters('issuer')]"
             assert fic["properties"]["subject"].startswith("system:serviceaccount:")
-            assert "oidcIssuerProfile.issuerURL" in fic["properties"]["issuer"]
+    assert sum(len(f) for f in by_identity.values()) == sum(len(i.credentials) for i in plan.identities)
+
+
+def test_the_main_template_holds_one_deployment_per_identity(plan):
+    doc = template(plan)
+    names = [r["name"] for r in doc["resources"]]
+    wanted = [i.deployment_name for i in plan.identities]
+    assert [n for n in names if n.startswith("wlid-id-")] == wanted
+    assert len(doc["resources"]) == len(wanted) + int(plan.enables_workload_identity)
+    for resource in doc["resources"][int(plan.enables_workload_identity) :]:
+        issuer = resource["properties"]["parameters"]["issuer"]["value"]
+        assert "oidcIssuerProfile.issuerURL" in issuer
+        if plan.enables_workload_identity:
+            assert resource["dependsOn"] == [
+                "[extensionResourceId(format('/subscriptions/{0}/resourceGroups/{1}', "
+                "parameters('clusterSubscriptionId'), parameters('clusterResourceGroup')), "
+                f"'Microsoft.Resources/deployments', 'wlid-cluster-{plan.name}')]"
+            ], "the flags must be on before any FIC is created"
+
+
+def test_a_thousand_service_accounts_fit_in_one_template():
+    import sys
+
+    sys.path.insert(0, str(SPECS[0].parents[1] / "benchmarks"))
+    from generate import spec_text
+
+    from wlid_render.load import load_text
+
+    plan = plan_source(load_text(spec_text(1000), "n1000.yaml"))
+    doc = template(plan)
+    assert len(doc["resources"]) == 50  # one nested deployment per identity
+    assert max(len(r["properties"]["template"]["resources"]) for r in doc["resources"]) <= 25
 
 
 def test_role_assignments_follow_the_rules(plan):
@@ -104,15 +141,14 @@ def test_outputs_are_one_object_and_the_issuer(plan):
 
 def test_lab_reproduces_the_lab():
     doc = template(_plan(SPECS[[p.stem for p in SPECS].index("lab")]))
-    types = [r["type"] for r in doc["resources"]]
-    assert types == [
-        "Microsoft.Resources/deployments",
-        "Microsoft.ManagedIdentity/userAssignedIdentities",
-        FIC_TYPE,
-        "Microsoft.Resources/deployments",
+    assert [(r["type"], r["name"]) for r in doc["resources"]] == [
+        ("Microsoft.Resources/deployments", "wlid-cluster-lab"),
+        ("Microsoft.Resources/deployments", "wlid-id-myIdentity"),
     ]
-    identity, fic = doc["resources"][1], doc["resources"][2]
+    identity, fic, roles = _inner(doc, 1)
+    assert identity["type"] == "Microsoft.ManagedIdentity/userAssignedIdentities"
     assert identity["name"] == "myIdentity" and identity["properties"] == {}
+    assert fic["type"] == FIC_TYPE
     assert fic["name"] == "[format('{0}/{1}', 'myIdentity', 'myFedIdentity')]"
     assert fic["properties"]["subject"] == "system:serviceaccount:default:workload-identity-sa"
     cluster = doc["resources"][0]
@@ -120,15 +156,20 @@ def test_lab_reproduces_the_lab():
     assert "union(parameters('properties')" in inner["properties"]
     assert "'oidcIssuerProfile', createObject('enabled', true())" in inner["properties"]
     assert "'workloadIdentity', createObject('enabled', true())" in inner["properties"]
-    assert cluster["name"] in " ".join(fic["dependsOn"]), "the flags must be on before the FIC is created"
-    role = doc["resources"][3]["properties"]["template"]["resources"][0]
+    assert cluster["name"] in " ".join(doc["resources"][1]["dependsOn"])
+    role = roles["properties"]["template"]["resources"][0]
     assert role["scope"] == "Microsoft.KeyVault/vaults/kv-wlid-lab"
     assert "4633458b-17de-408a-b874-0445c86b69e6" in role["properties"]["roleDefinitionId"]
+    outputs = doc["outputs"]["identities"]["value"]["myIdentity"]
+    assert outputs["clientId"] == (
+        "[reference(resourceId('Microsoft.Resources/deployments', 'wlid-id-myIdentity'), "
+        "'2022-09-01').outputs.clientId.value]"
+    )
 
 
 def test_subscription_and_cross_group_targets():
     doc = template(_plan(SPECS[[p.stem for p in SPECS].index("platform")]))
-    deployments = [r for r in doc["resources"] if r["type"] == "Microsoft.Resources/deployments"]
+    deployments = [r for r in _all_resources(doc) if r["type"] == "Microsoft.Resources/deployments"]
     at_sub = [d for d in deployments if "resourceGroup" not in d and "subscriptionId" in d]
     assert len(at_sub) == 1 and at_sub[0]["location"] == "[parameters('location')]"
     assert at_sub[0]["subscriptionId"] == "[subscription().subscriptionId]"
@@ -144,5 +185,5 @@ def test_subscription_and_cross_group_targets():
     )
     pinned = doc["parameters"]["oidcIssuerUrl"]
     assert pinned["defaultValue"] == ""
-    fic = next(r for r in doc["resources"] if r["type"] == FIC_TYPE)
-    assert fic["properties"]["issuer"].startswith("[if(empty(parameters('oidcIssuerUrl'))")
+    issuer = doc["resources"][1]["properties"]["parameters"]["issuer"]["value"]
+    assert issuer.startswith("[if(empty(parameters('oidcIssuerUrl'))")

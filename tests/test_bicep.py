@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import posixpath
 import re
 import shutil
 from collections import Counter
@@ -36,7 +37,9 @@ from wlid_render.plan.model import Plan
 from wlid_render.spec_errors import parse_spec
 from wlid_render.validate.bicep_model import (
     Decl,
+    Node,
     NotALiteral,
+    Scope,
     arm_literals,
     arm_plain,
     arm_scope,
@@ -139,8 +142,10 @@ def syntax_text(artifact: Artifact) -> str:
 
 # -- ARM helpers -----------------------------------------------------------------------------------
 DEPLOYMENT = "Microsoft.Resources/deployments"
-FIC = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities"
+FIC = f"{IDENTITY}/federatedIdentityCredentials"
 ROLE = "Microsoft.Authorization/roleAssignments"
+MAIN = "azure/main.bicep"
 
 
 def arm_resources(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -176,10 +181,70 @@ class Pair:
 
     @property
     def main(self) -> list[Decl]:
-        return declarations(parse(self.bicep["azure/main.bicep"].text))
+        return self.decls(MAIN)
 
-    def module_decls(self, path: str) -> list[Decl]:
-        return declarations(parse(self.bicep[f"azure/{path}"].text))
+    def decls(self, path: str) -> list[Decl]:
+        """The declarations of a Bicep file, by its path in the tree (azure/...)."""
+        return declarations(parse(self.bicep[path].text))
+
+    def modules(self, path: str) -> list[Module]:
+        """The modules a Bicep file declares, each with the tree path of its file."""
+        out = []
+        for decl in self.decls(path):
+            if decl.kind == "module":
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(path), decl.type_or_path))
+                out.append(Module(decl, properties(decl.body), target))
+        return out
+
+    def identity_modules(self) -> list[IdentityModule]:
+        """The identity modules of main.bicep with their nested deployments in main.json, in order."""
+        deployments = {r["name"]: r for r in self.template["resources"] if r["type"] == DEPLOYMENT}
+        out = []
+        for module in self.modules(MAIN):
+            if module.decl.symbol != "clusterWorkloadIdentity":
+                out.append(IdentityModule(module, self.decls(module.path), deployments[module.name]))
+        return out
+
+
+@dataclasses.dataclass
+class Module:
+    decl: Decl
+    props: dict[str, Node]
+    path: str  # the module file, relative to the tree; read from the declaring file's folder
+
+    @property
+    def name(self) -> str:
+        return decode_string(self.props["name"])
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {k: v.text.decode() for k, v in properties(self.props["params"]).items()}
+
+    @property
+    def depends(self) -> list[str]:
+        return [n.text.decode() for n in named(self.props["dependsOn"])] if "dependsOn" in self.props else []
+
+
+@dataclasses.dataclass
+class IdentityModule:
+    module: Module
+    decls: list[Decl]  # of the module file
+    arm: dict[str, Any]  # the nested deployment of main.json
+
+    @property
+    def template(self) -> dict[str, Any]:
+        return self.arm["properties"]["template"]
+
+    @property
+    def identity(self) -> Decl:
+        (identity,) = [
+            d for d in self.decls if d.kind == "resource" and d.type_or_path.startswith(IDENTITY + "@")
+        ]
+        return identity
+
+    @property
+    def identity_name(self) -> str:
+        return decode_string(properties(self.identity.body)["name"])
 
 
 def emitted(plan: Plan) -> Pair:
@@ -223,6 +288,7 @@ def test_paths_and_files(plan: Plan) -> None:
     assert paths == sorted(paths)
     expected = {"azure/main.bicep"}
     expected |= {f"azure/params/{e.name}.bicepparam" for e in plan.environments}
+    expected |= {f"azure/modules/{i.deployment_name}.bicep" for i in plan.identities}
     expected |= {f"azure/modules/{d.name}.bicep" for i in plan.identities for d in i.role_deployments}
     if plan.enables_workload_identity:
         expected.add("azure/modules/cluster-workload-identity.bicep")
@@ -248,7 +314,8 @@ def test_default_templates_are_the_repository_copy() -> None:
 
 
 def test_lab_main_bicep_reads_the_issuer_from_the_cluster() -> None:
-    text = {a.path: a.text for a in emit_bicep(lab_plan())}["azure/main.bicep"]
+    files = {a.path: a.text for a in emit_bicep(lab_plan())}
+    text = files[MAIN]
     assert "targetScope = 'resourceGroup'\n" in text
     assert (
         "resource cluster 'Microsoft.ContainerService/managedClusters@2024-09-01' existing = {\n"
@@ -258,20 +325,33 @@ def test_lab_main_bicep_reads_the_issuer_from_the_cluster() -> None:
     assert "    issuer: cluster.properties.oidcIssuerProfile.issuerURL\n" in text
     assert "output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL\n" in text
     module = "module clusterWorkloadIdentity 'modules/cluster-workload-identity.bicep'"
-    assert f"{module} = if (enableWorkloadIdentity) {{\n  name: 'wlid-lab-cluster'\n" in text
+    assert f"{module} = if (enableWorkloadIdentity) {{\n  name: 'wlid-cluster-lab'\n" in text
     assert "oidcIssuerUrl string =" in text and "param oidcIssuerUrl" not in text
+    # the identity module takes the issuer as a parameter and gives it to its credential
+    identity = (
+        "module identity_myIdentity 'modules/wlid-id-myIdentity.bicep' = {\n  name: 'wlid-id-myIdentity'\n"
+    )
+    assert identity in text
+    inner = files["azure/modules/wlid-id-myIdentity.bicep"]
+    assert "param issuer string\n" in inner and inner.count("    issuer: issuer\n") == 1
+    assert "oidcIssuer" not in inner and "cluster" not in inner
 
 
 def test_pinned_issuer_falls_back_to_the_cluster() -> None:
-    text = {a.path: a.text for a in emit_bicep(plan_from(RICH_SPEC))}["azure/main.bicep"]
+    plan = plan_from(RICH_SPEC)
+    files = {a.path: a.text for a in emit_bicep(plan)}
+    text = files[MAIN]
     pinned = "empty(oidcIssuerUrl) ? cluster.properties.oidcIssuerProfile.issuerURL : oidcIssuerUrl"
-    assert text.count(f"issuer: {pinned}\n") == 4
+    assert text.count(f"issuer: {pinned}\n") == len(plan.identities) == 2  # one per identity module
     assert f"output oidcIssuerUrl string = {pinned}\n" in text
+    modules = [files[f"azure/modules/{i.deployment_name}.bicep"] for i in plan.identities]
+    assert sum(m.count("    issuer: issuer\n") for m in modules) == 4  # every credential reads it
+    assert all("oidcIssuerUrl" not in m for m in modules)
 
 
 def test_cluster_module_merges_the_flags_into_the_cluster() -> None:
     pair = emitted(lab_plan())
-    decls = pair.module_decls("modules/cluster-workload-identity.bicep")
+    decls = pair.decls("azure/modules/cluster-workload-identity.bicep")
     params = [d.symbol for d in decls if d.kind == "param"]
     inner = pair.template["resources"][0]["properties"]["template"]
     assert params == list(inner["parameters"])
@@ -351,37 +431,54 @@ def test_same_parameters(plan: Plan) -> None:
 
 def test_same_identities_and_outputs(plan: Plan) -> None:
     pair = emitted(plan)
-    arm = [r for r in pair.template["resources"] if r["type"].endswith("/userAssignedIdentities")]
-    identities = [
-        d for d in pair.main if d.kind == "resource" and d.type_or_path.split("@")[0] == arm[0]["type"]
-    ]
-    assert [decode_string(properties(d.body)["name"]) for d in identities] == [r["name"] for r in arm]
-    for decl in identities:
-        props = properties(decl.body)
-        assert props["location"].text == b"location"
-        assert props["properties"].text == b"{}"
+    modules = pair.identity_modules()
+    assert [m.module.name for m in modules] == [i.deployment_name for i in plan.identities]
+    assert [m.identity_name for m in modules] == [i.name for i in plan.identities]
+    by_identity = {}
+    for m in modules:
+        (arm,) = [r for r in m.template["resources"] if r["type"] == IDENTITY]
+        assert m.identity_name == arm["name"]
+        assert m.identity.type_or_path == f"{IDENTITY}@{arm['apiVersion']}"
+        props = properties(m.identity.body)
+        assert props["location"].text == b"location" and arm["location"] == "[parameters('location')]"
+        assert props["properties"].text == b"{}" and arm["properties"] == {}
+        # the module's parameters and outputs are those of the nested template
+        params = [d for d in m.decls if d.kind == "param"]
+        assert [d.symbol for d in params] == list(m.template["parameters"]) == ["location", "issuer"]
+        assert [d.type_or_path for d in params] == [p["type"] for p in m.template["parameters"].values()]
+        outputs = [d for d in m.decls if d.kind == "output"]
+        keys = ["clientId", "principalId", "tenantId"]
+        assert [d.symbol for d in outputs] == list(m.template["outputs"]) == keys
+        for decl in outputs:
+            spec = m.template["outputs"][decl.symbol]
+            assert decl.type_or_path == spec["type"] == "string"
+            assert decl.body.text.decode() == f"{m.identity.symbol}.properties.{decl.symbol}"
+            identity_ref = f"[reference(resourceId('{IDENTITY}', '{arm['name']}'), '{arm['apiVersion']}')"
+            assert spec["value"] == f"{identity_ref}.{decl.symbol}]"
+        by_identity[m.identity_name] = m
     outputs = {d.symbol: d for d in pair.main if d.kind == "output"}
     assert list(outputs) == list(pair.template["outputs"])
     assert outputs["identities"].type_or_path == "object"
     assert outputs["oidcIssuerUrl"].type_or_path == "string"
     values = properties(outputs["identities"].body)
-    assert list(values) == list(pair.template["outputs"]["identities"]["value"])
-    symbols = {decode_string(properties(d.body)["name"]): d.symbol for d in identities}
+    arm_values = pair.template["outputs"]["identities"]["value"]
+    assert list(values) == list(arm_values) == [i.name for i in plan.identities]
     for name, value in values.items():
+        m = by_identity[name]
         fields = {k: v.text.decode() for k, v in properties(value).items()}
         assert fields == {
-            k: f"{symbols[name]}.properties.{k}" for k in ("clientId", "principalId", "tenantId")
+            k: f"{m.module.decl.symbol}.outputs.{k}" for k in ("clientId", "principalId", "tenantId")
         }
+        deployment = f"[reference(resourceId('{DEPLOYMENT}', '{m.module.name}'), '{m.arm['apiVersion']}')"
+        assert arm_values[name] == {k: f"{deployment}.outputs.{k}.value]" for k in fields}
 
 
-def bicep_fics(pair: Pair) -> dict[str, dict[str, Any]]:
-    """FIC symbol -> identity name, FIC name, subject, audiences, dependencies."""
-    decls = pair.main
+def bicep_fics(decls: list[Decl]) -> dict[str, dict[str, Any]]:
+    """FIC symbol -> identity name, FIC name, subject, audiences, dependencies; in declaration order."""
     identity_names = {
         d.symbol: decode_string(properties(d.body)["name"])
         for d in decls
-        if d.kind == "resource"
-        and d.type_or_path.startswith("Microsoft.ManagedIdentity/userAssignedIdentities@")
+        if d.kind == "resource" and d.type_or_path.startswith(IDENTITY + "@")
     }
     out = {}
     for decl in decls:
@@ -403,63 +500,111 @@ def bicep_fics(pair: Pair) -> dict[str, dict[str, Any]]:
 
 def test_same_federated_credentials_and_ordering(plan: Plan) -> None:
     pair = emitted(plan)
-    arm = [r for r in pair.template["resources"] if r["type"] == FIC]
-    bicep = bicep_fics(pair)
-    symbols = {(f["identity"], f["name"]): s for s, f in bicep.items()}
-    arm_keys = []
-    for resource in arm:
-        _, identity, name = arm_literals(resource["name"])
-        arm_keys.append((identity, name))
-        fic = bicep[symbols[(identity, name)]]
-        assert fic["subject"] == arm_plain(resource["properties"]["subject"])
-        assert fic["audiences"] == resource["properties"]["audiences"] == ["api://AzureADTokenExchange"]
-        waits_for_cluster = any("extensionResourceId" in d for d in resource["dependsOn"])
-        assert ("clusterWorkloadIdentity" in fic["depends"]) == waits_for_cluster
-        previous = [arm_literals(d)[1:] for d in resource["dependsOn"] if FIC in d]
-        expected = [symbols[(p[0], p[1])] for p in previous]
-        assert [d for d in fic["depends"] if d != "clusterWorkloadIdentity"] == expected
-        pinned = "oidcIssuerUrl" in resource["properties"]["issuer"]
-        assert ("oidcIssuerUrl" in fic["issuer"]) == pinned
-    assert sorted(arm_keys) == sorted(symbols)
-    assert len(bicep) == len(arm)
+    # every credential lives in the nested deployment (the module) of its identity
+    assert not [r for r in pair.template["resources"] if r["type"] == FIC] and not bicep_fics(pair.main)
+    everywhere = [r for r in arm_resources(pair.template["resources"]) if r["type"] == FIC]
+    checked = 0
+    for m in pair.identity_modules():
+        arm = [r for r in m.template["resources"] if r["type"] == FIC]
+        bicep = bicep_fics(m.decls)
+        symbols = {(f["identity"], f["name"]): s for s, f in bicep.items()}
+        arm_keys = []
+        for resource in arm:
+            _, identity, name = arm_literals(resource["name"])
+            assert identity == m.identity_name
+            arm_keys.append((identity, name))
+            fic = bicep[symbols[(identity, name)]]
+            assert fic["subject"] == arm_plain(resource["properties"]["subject"])
+            assert fic["audiences"] == resource["properties"]["audiences"] == ["api://AzureADTokenExchange"]
+            assert resource["dependsOn"][0] == f"[resourceId('{IDENTITY}', '{identity}')]"
+            assert not any("extensionResourceId" in d for d in resource["dependsOn"])  # the module waits
+            previous = [arm_literals(d)[1:] for d in resource["dependsOn"] if FIC in d]
+            expected = [symbols[(p[0], p[1])] for p in previous]
+            assert fic["depends"] == expected
+            assert fic["issuer"] == "issuer" and resource["properties"]["issuer"] == "[parameters('issuer')]"
+        assert arm_keys == [(f["identity"], f["name"]) for f in bicep.values()]  # the same order
+        assert len(bicep) == len(arm)
+        checked += len(arm)
+        # the cluster and the issuer, one level up: the identity module and its nested deployment
+        waits_for_cluster = any("extensionResourceId" in d for d in m.arm.get("dependsOn", []))
+        assert ("clusterWorkloadIdentity" in m.module.depends) == waits_for_cluster
+        assert waits_for_cluster == plan.enables_workload_identity
+        pinned = "oidcIssuerUrl" in m.arm["properties"]["parameters"]["issuer"]["value"]
+        assert ("oidcIssuerUrl" in m.module.params["issuer"]) == pinned == plan.pins_issuer
+    assert checked == len(everywhere) == sum(len(i.credentials) for i in plan.identities) > 0
 
 
 def test_federated_credentials_of_one_identity_are_chained() -> None:
     pair = emitted(plan_from(RICH_SPEC))
-    fics = bicep_fics(pair)
     by_identity: dict[str, list[str]] = {}
-    for symbol, fic in fics.items():
-        by_identity.setdefault(fic["identity"], []).append(symbol)
-    assert len(by_identity["api-reader"]) == 3
-    for symbols in by_identity.values():
+    for m in pair.identity_modules():
+        fics = bicep_fics(m.decls)
+        symbols = list(fics)
+        assert {f["identity"] for f in fics.values()} == {m.identity_name}
+        by_identity[m.identity_name] = symbols
         for previous, current in itertools.pairwise(symbols):
-            assert fics[current]["depends"][-1] == previous
-        assert all(s not in fics[symbols[0]]["depends"] for s in symbols)
+            assert fics[current]["depends"] == [previous]
+        assert fics[symbols[0]]["depends"] == []  # the module waits for the cluster, not the credential
+    assert len(by_identity["api-reader"]) == 3
+
+
+def nested_deployments(
+    pair: Pair, path: str, resources: list[dict[str, Any]], plan: Plan, seen: list[str]
+) -> None:
+    """Modules of a Bicep file against the nested deployments of its template, recursively."""
+    arm = {r["name"]: r for r in resources if r["type"] == DEPLOYMENT}
+    modules = {m.name: m for m in pair.modules(path)}
+    assert sorted(modules) == sorted(arm), path
+    identities = {i.deployment_name: i for i in plan.identities}
+    for name, module in modules.items():
+        seen.append(name)
+        scope = scope_of(module.props["scope"]) if "scope" in module.props else Scope("resourceGroup", ())
+        assert scope == arm_scope(arm[name]), name
+        assert module.path in pair.bicep, (path, module.decl.type_or_path)
+        if name == f"wlid-cluster-{plan.name}":
+            assert path == MAIN
+            continue
+        params = module.params
+        if name in identities:
+            assert path == MAIN and name == f"wlid-id-{identities[name].name}"
+            assert module.path == f"azure/modules/{name}.bicep"
+            assert list(params) == list(arm[name]["properties"]["parameters"]) == ["location", "issuer"]
+            assert params["location"] == "location"
+            assert arm[name]["properties"]["parameters"]["location"]["value"] == "[parameters('location')]"
+            waits = ["clusterWorkloadIdentity"] if plan.enables_workload_identity else []
+            assert module.depends == waits
+            assert len(arm[name].get("dependsOn", [])) == len(waits)
+            nested_deployments(
+                pair, module.path, arm[name]["properties"]["template"]["resources"], plan, seen
+            )
+            continue
+        # a role deployment: nested in the deployment of its identity, next to its file
+        assert posixpath.dirname(module.path) == posixpath.dirname(path) == "azure/modules", name
+        assert module.decl.type_or_path == f"{name}.bicep"
+        identity = [
+            d
+            for d in pair.decls(path)
+            if d.kind == "resource" and f"{d.symbol}.properties.principalId" in params.values()
+        ]
+        identity_name = decode_string(properties(identity[0].body)["name"])
+        assert path == f"azure/modules/wlid-id-{identity_name}.bicep"
+        assert name.startswith(f"wlid-roles-{identity_name}-")
+        assert params == {"principalId": f"{identity[0].symbol}.properties.principalId"}
+        principal = arm[name]["properties"]["parameters"]["principalId"]["value"]
+        assert arm_literals(principal)[1] == identity_name
+        assert arm[name]["dependsOn"] == [f"[resourceId('{IDENTITY}', '{identity_name}')]"]
 
 
 def test_same_nested_deployments(plan: Plan) -> None:
     pair = emitted(plan)
-    arm = {r["name"]: r for r in pair.template["resources"] if r["type"] == DEPLOYMENT}
-    modules = {}
-    for decl in pair.main:
-        if decl.kind == "module":
-            props = properties(decl.body)
-            modules[decode_string(props["name"])] = (decl, props)
-    assert sorted(modules) == sorted(arm)
-    for name, (decl, props) in modules.items():
-        assert scope_of(props["scope"]) == arm_scope(arm[name]), name
-        assert f"azure/{decl.type_or_path}" in pair.bicep, decl.type_or_path
-        if name.endswith("-cluster"):
-            continue
-        params = {k: v.text.decode() for k, v in properties(props["params"]).items()}
-        identity = [
-            d
-            for d in pair.main
-            if d.kind == "resource" and f"{d.symbol}.properties.principalId" in params.values()
-        ]
-        assert params == {"principalId": f"{identity[0].symbol}.properties.principalId"}
-        principal = arm[name]["properties"]["parameters"]["principalId"]["value"]
-        assert arm_literals(principal)[1] == decode_string(properties(identity[0].body)["name"])
+    seen: list[str] = []
+    nested_deployments(pair, MAIN, pair.template["resources"], plan, seen)
+    arm = [r["name"] for r in arm_resources(pair.template["resources"]) if r["type"] == DEPLOYMENT]
+    assert sorted(seen) == sorted(arm)
+    roles = [d.name for i in plan.identities for d in i.role_deployments]
+    assert len(arm) == len(roles) + len(plan.identities) + plan.enables_workload_identity
+    top = [r["name"] for r in pair.template["resources"]]
+    assert not set(roles) & set(top)  # every role deployment is nested in its identity's
 
 
 def bicep_role_assignments(decls: list[Decl]) -> set[tuple[Any, ...]]:
@@ -510,26 +655,24 @@ def arm_role_assignments(template: dict[str, Any]) -> set[tuple[Any, ...]]:
 
 def test_same_role_assignments(plan: Plan) -> None:
     pair = emitted(plan)
-    arm = {r["name"]: r for r in pair.template["resources"] if r["type"] == DEPLOYMENT}
     checked = 0
-    for decl in pair.main:
-        if decl.kind != "module" or decl.symbol == "clusterWorkloadIdentity":
-            continue
-        name = decode_string(properties(decl.body)["name"])
-        inner = arm[name]["properties"]["template"]
-        decls = pair.module_decls(decl.type_or_path)
-        (target_scope,) = [
-            n
-            for n in named(parse(pair.bicep[f"azure/{decl.type_or_path}"].text))
-            if n.type == "target_scope_assignment"
-        ]
-        scope = decode_string(named(target_scope)[0])
-        assert scope == (
-            "subscription" if "subscriptionDeploymentTemplate" in inner["$schema"] else "resourceGroup"
-        )
-        assert [d.symbol for d in decls if d.kind == "param"] == list(inner["parameters"]) == ["principalId"]
-        assert bicep_role_assignments(decls) == arm_role_assignments(inner)
-        checked += len(inner["resources"])
+    for m in pair.identity_modules():
+        arm = {r["name"]: r for r in m.template["resources"] if r["type"] == DEPLOYMENT}
+        for module in pair.modules(m.module.path):
+            inner = arm[module.name]["properties"]["template"]
+            decls = pair.decls(module.path)
+            (target_scope,) = [
+                n for n in named(parse(pair.bicep[module.path].text)) if n.type == "target_scope_assignment"
+            ]
+            scope = decode_string(named(target_scope)[0])
+            assert scope == (
+                "subscription" if "subscriptionDeploymentTemplate" in inner["$schema"] else "resourceGroup"
+            )
+            assert (
+                [d.symbol for d in decls if d.kind == "param"] == list(inner["parameters"]) == ["principalId"]
+            )
+            assert bicep_role_assignments(decls) == arm_role_assignments(inner)
+            checked += len(inner["resources"])
     assert checked == sum(len(d.assignments) for i in plan.identities for d in i.role_deployments)
 
 
@@ -593,15 +736,22 @@ def test_colliding_names_get_distinct_symbols() -> None:
     plan = lab_plan()
     (identity,) = plan.identities
     twins = tuple(
-        dataclasses.replace(identity, name=name, role_deployments=()) for name in ("my-id", "my_id")
+        dataclasses.replace(identity, name=name, deployment_name=f"wlid-id-{name}", role_deployments=())
+        for name in ("my-id", "my_id")
     )
     plan = dataclasses.replace(plan, identities=twins)
-    main = {a.path: a for a in emit_bicep(plan)}["azure/main.bicep"]
+    files = {a.path: a for a in emit_bicep(plan)}
+    main = files[MAIN]
     assert first_syntax_problem(main.text) is None
-    decls = [d for d in declarations(parse(main.text)) if d.kind == "resource" and not d.existing]
+    decls = [d for d in declarations(parse(main.text)) if d.kind in ("resource", "module") and not d.existing]
     symbols = [d.symbol for d in decls]
-    assert symbols == ["identity_my_id", "fic_my_id_1", "identity_my_id_2", "fic_my_id_1_2"]
+    assert symbols == ["clusterWorkloadIdentity", "identity_my_id", "identity_my_id_2"]
     assert len({s.lower() for s in symbols}) == len(symbols)
+    for name in ("my-id", "my_id"):
+        module = files[f"azure/modules/wlid-id-{name}.bicep"]
+        assert first_syntax_problem(module.text) is None
+        inner = [d for d in declarations(parse(module.text)) if d.kind in ("param", "resource", "module")]
+        assert [d.symbol for d in inner] == ["location", "issuer", "identity_my_id", "fic_1"]
 
 
 def test_role_deployment_in_another_subscription_needs_a_resource_group() -> None:

@@ -3,8 +3,11 @@ BICEP003 the .bicepparam files."""
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_bicep import PLANS
@@ -18,8 +21,11 @@ from wlid_render.validate.tree import RenderedTree
 
 OUT = Path(__file__).parents[1] / "out"
 MAIN = "azure/main.bicep"
+ARM = "azure/main.json"
 DEV = "azure/params/dev.bicepparam"
-ROLES_DATA = "azure/modules/wlid-orders-api-roles-c0393637.bicep"
+ORDERS = "azure/modules/wlid-id-orders-api.bicep"  # the module of identity orders-api
+ORDERS_ARM = "main.json deployment 'wlid-id-orders-api'"  # its nested deployment, as messages name it
+ROLES_DATA = "azure/modules/wlid-roles-orders-api-c0393637.bicep"  # a role module of ORDERS
 
 
 def copy_tree(tmp_path: Path, name: str = "platform") -> Path:
@@ -49,6 +55,19 @@ def only(root: Path) -> Finding:
     findings = check_bicep(RenderedTree(root))
     assert len(findings) == 1, [f.format() for f in findings]
     return findings[0]
+
+
+def edit_arm(root: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change main.json as data; written back as the emitter writes it."""
+    path = root / ARM
+    doc = json.loads(path.read_text("utf-8"))
+    change(doc)
+    path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+
+
+def orders_deployment(doc: dict[str, Any]) -> dict[str, Any]:
+    (deployment,) = [r for r in doc["resources"] if r["name"] == "wlid-id-orders-api"]
+    return deployment
 
 
 def where(finding: Finding, root: Path) -> tuple[str, str, int | None]:
@@ -86,16 +105,22 @@ def test_the_parser_is_built_once() -> None:
 
 
 # -- BICEP001 --------------------------------------------------------------------------------------
-def test_a_missing_brace(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("rel", "last_line", "next_module"),
+    [(MAIN, "  ]\n", "identity_reporting"), (ORDERS, "  }\n", "roles_2")],
+    ids=["main", "identity-module"],
+)
+def test_a_missing_brace(tmp_path: Path, rel: str, last_line: str, next_module: str) -> None:
     root = copy_tree(tmp_path)
-    # the `}` that closes module roles_orders_api_1: tree-sitter-bicep reads on inside the object and
-    # stops at the next declaration, which cannot be nested there
-    text = edit(root, MAIN, "  }\n}\n\nmodule roles_orders_api_2", "  }\n\nmodule roles_orders_api_2")
+    # the `}` that closes the module before `next_module`: tree-sitter-bicep reads on inside the object
+    # and stops at the next declaration, which cannot be nested there
+    old = f"{last_line}}}\n\nmodule {next_module} "
+    text = edit(root, rel, old, f"{last_line}\nmodule {next_module} ")
     finding = only(root)
-    assert where(finding, root) == ("BICEP001", MAIN, line_of(text, "module roles_orders_api_2"))
+    assert where(finding, root) == ("BICEP001", rel, line_of(text, f"module {next_module}"))
     assert finding.column == 1
     assert finding.severity == "error"
-    assert "module roles_orders_api_2" in finding.message
+    assert f"module {next_module}" in finding.message
     assert "more syntax errors" not in finding.message
 
 
@@ -111,12 +136,17 @@ def test_a_syntax_error_in_a_bicepparam_file_has_a_character_column(tmp_path: Pa
     assert "more syntax errors in this file)" in finding.message
 
 
-def test_a_syntax_error_in_a_module(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("rel", "old"),
+    [(ROLES_DATA, "  name: 'sb-platform-orders'"), (ORDERS, "  name: 'orders-orders-worker'")],
+    ids=["role-module", "identity-module"],
+)
+def test_a_syntax_error_in_a_module(tmp_path: Path, rel: str, old: str) -> None:
     root = copy_tree(tmp_path)
-    text = edit(root, ROLES_DATA, "  name: 'sb-platform-orders'\n", "  name: 'sb-platform-orders' 'x'\n")
-    finding = only(root)
-    assert where(finding, root) == ("BICEP001", ROLES_DATA, line_of(text, "  name: 'sb-platform-orders'"))
-    assert finding.column == len("  name: 'sb-platform-orders' ") + 1
+    text = edit(root, rel, f"{old}\n", f"{old} 'x'\n")
+    finding = only(root)  # a module that does not parse is not compared with its deployment
+    assert where(finding, root) == ("BICEP001", rel, line_of(text, old))
+    assert finding.column == len(old) + 2
 
 
 def test_bicepparam_as_bicep_keeps_offsets() -> None:
@@ -127,21 +157,22 @@ def test_bicepparam_as_bicep_keeps_offsets() -> None:
     assert bm.first_syntax_problem(text) is not None
 
 
-# -- BICEP002 --------------------------------------------------------------------------------------
+# -- BICEP002: resources and federated credentials, in the identity modules -------------------------
 def test_a_changed_api_version(tmp_path: Path) -> None:
     root = copy_tree(tmp_path)
-    fic = "resource fic_orders_api_2 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
-    text = edit(root, MAIN, f"{fic}@2024-11-30'", f"{fic}@2023-01-31'")
+    fic = "resource fic_2 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+    text = edit(root, ORDERS, f"{fic}@2024-11-30'", f"{fic}@2023-01-31'")
     finding = only(root)
-    assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "resource fic_orders_api_2 "))
-    assert "main.json deploys 2024-11-30, main.bicep 2023-01-31, 2024-11-30" in finding.message
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, "resource fic_2 "))
+    message = f"{ORDERS_ARM} deploys 2024-11-30, modules/wlid-id-orders-api.bicep 2023-01-31, 2024-11-30"
+    assert message in finding.message
 
 
 @pytest.mark.parametrize(
     ("rel", "old", "new"),
     [
-        (MAIN, "  name: 'orders-orders-api'\n", "  name: 'orders-renamed'\n"),
-        ("azure/main.json", "'orders-api', 'orders-orders-api')]\",", "'orders-api', 'orders-renamed')]\","),
+        (ORDERS, "  name: 'orders-orders-api'\n", "  name: 'orders-renamed'\n"),
+        (ARM, "'orders-api', 'orders-orders-api')]\",", "'orders-api', 'orders-renamed')]\","),
     ],
     ids=["bicep", "arm"],
 )
@@ -149,17 +180,18 @@ def test_a_federated_credential_renamed_on_one_side(tmp_path: Path, rel: str, ol
     root = copy_tree(tmp_path)
     edit(root, rel, old, new)
     finding = only(root)
-    text = (root / MAIN).read_text("utf-8")
-    assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "resource fic_orders_api_1 "))
+    text = (root / ORDERS).read_text("utf-8")
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, "resource fic_1 "))
     assert "orders-api/orders-orders-api" in finding.message
     assert "orders-api/orders-renamed" in finding.message
+    assert ORDERS_ARM in finding.message
 
 
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        ("    clusterWorkloadIdentity\n    fic_orders_api_1\n", "    clusterWorkloadIdentity\n"),
-        ("  dependsOn: [\n    clusterWorkloadIdentity\n    fic_orders_api_1\n  ]\n", ""),
+        ("    fic_1\n  ]\n", "    identity_orders_api\n  ]\n"),
+        ("  dependsOn: [\n    fic_1\n  ]\n", ""),
     ],
     ids=["predecessor", "whole-dependsOn"],
 )
@@ -167,40 +199,103 @@ def test_a_federated_credential_that_does_not_wait_for_its_predecessor(
     tmp_path: Path, old: str, new: str
 ) -> None:
     root = copy_tree(tmp_path)
-    text = edit(root, MAIN, old, new)
+    text = edit(root, ORDERS, old, new)
     finding = only(root)
-    assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "resource fic_orders_api_2 "))
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, "resource fic_2 "))
     assert "identity 'orders-api'" in finding.message
-    assert "in main.bicep, 'orders-orders-worker' does not wait for its predecessor" in finding.message
-    assert "in main.json," not in finding.message
+    message = "in modules/wlid-id-orders-api.bicep, 'orders-orders-worker' does not wait for its predecessor"
+    assert message in finding.message
+    assert f"in {ORDERS_ARM}," not in finding.message
 
 
 def test_an_arm_federated_credential_that_does_not_wait_for_its_predecessor(tmp_path: Path) -> None:
     root = copy_tree(tmp_path)
     fic = "federatedIdentityCredentials', 'orders-api', 'orders-orders-api')]"
+    indent = " " * 16  # the resources of the nested template of orders-api
     edit(
-        root,
-        "azure/main.json",
-        f'",\n        "[resourceId(\'Microsoft.ManagedIdentity/userAssignedIdentities/{fic}"',
-        '"',
+        root, ARM, f'",\n{indent}"[resourceId(\'Microsoft.ManagedIdentity/userAssignedIdentities/{fic}"', '"'
     )
     finding = only(root)
-    text = (root / MAIN).read_text("utf-8")
-    assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "resource fic_orders_api_2 "))
-    assert "in main.json, 'orders-orders-worker' does not wait for its predecessor" in finding.message
-    assert "in main.bicep," not in finding.message
+    text = (root / ORDERS).read_text("utf-8")
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, "resource fic_2 "))
+    assert f"in {ORDERS_ARM}, 'orders-orders-worker' does not wait for its predecessor" in finding.message
+    assert "in modules/wlid-id-orders-api.bicep," not in finding.message
 
 
 def test_federated_credentials_in_another_order(tmp_path: Path) -> None:
     root = copy_tree(tmp_path)
-    edit(root, MAIN, "  name: 'orders-orders-api'\n", "  name: 'swap'\n")
-    edit(root, MAIN, "  name: 'orders-orders-worker'\n", "  name: 'orders-orders-api'\n")
-    text = edit(root, MAIN, "  name: 'swap'\n", "  name: 'orders-orders-worker'\n")
+    # swap the two credentials (names and subjects): each is itself, but they come in the other order
+    for field in ("  name: 'orders-orders-", "    subject: 'system:serviceaccount:orders:orders-"):
+        edit(root, ORDERS, f"{field}api'\n", f"{field}swap'\n")
+        edit(root, ORDERS, f"{field}worker'\n", f"{field}api'\n")
+        text = edit(root, ORDERS, f"{field}swap'\n", f"{field}worker'\n")
     finding = only(root)
-    assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "resource fic_orders_api_1 "))
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, "resource fic_1 "))
     assert "does not wait" not in finding.message  # serial on both sides, but not the same order
 
 
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "shown"),
+    [
+        (
+            ORDERS,
+            "subject: 'system:serviceaccount:orders:orders-api'",
+            "subject: 'system:serviceaccount:orders:other'",
+            "properties.subject is 'system:serviceaccount:orders:other' in modules/wlid-id-orders-api.bicep, "
+            f"system:serviceaccount:orders:orders-api in {ORDERS_ARM}",
+        ),
+        (
+            ARM,
+            '"subject": "system:serviceaccount:orders:orders-api"',
+            '"subject": "system:serviceaccount:orders:other"',
+            "properties.subject is 'system:serviceaccount:orders:orders-api' in "
+            f"modules/wlid-id-orders-api.bicep, system:serviceaccount:orders:other in {ORDERS_ARM}",
+        ),
+        (
+            ORDERS,
+            "    issuer: issuer\n    subject: 'system:serviceaccount:orders:orders-api'",
+            "    issuer: 'https://issuer.example/'\n    subject: 'system:serviceaccount:orders:orders-api'",
+            "properties.issuer is 'https://issuer.example/' in modules/wlid-id-orders-api.bicep, "
+            f"[parameters('issuer')] in {ORDERS_ARM}",
+        ),
+        (
+            ORDERS,
+            "      'api://AzureADTokenExchange'\n    ]\n  }\n}\n\nresource fic_2",
+            "      'api://other'\n    ]\n  }\n}\n\nresource fic_2",
+            "properties.audiences is [ 'api://other' ] in modules/wlid-id-orders-api.bicep, "
+            f'["api://AzureADTokenExchange"] in {ORDERS_ARM}',
+        ),
+    ],
+    ids=["bicep-subject", "arm-subject", "bicep-issuer", "bicep-audience"],
+)
+def test_a_federated_credential_with_another_value(
+    tmp_path: Path, rel: str, old: str, new: str, shown: str
+) -> None:
+    root = copy_tree(tmp_path)
+    edit(root, rel, old, new)
+    finding = only(root)
+    text = (root / ORDERS).read_text("utf-8")
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, "resource fic_1 "))
+    assert finding.message == f"federatedIdentityCredentials 'orders-api/orders-orders-api': {shown}"
+
+
+def test_an_identity_in_another_location(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+    text = edit(
+        root,
+        ORDERS,
+        "  name: 'orders-api'\n  location: location\n",
+        "  name: 'orders-api'\n  location: 'westus'\n",
+    )
+    finding = only(root)
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, "resource identity_orders_api "))
+    assert finding.message == (
+        "userAssignedIdentities 'orders-api': location is 'westus' in modules/wlid-id-orders-api.bicep, "
+        f"[parameters('location')] in {ORDERS_ARM}"
+    )
+
+
+# -- BICEP002: outputs -----------------------------------------------------------------------------
 def test_a_missing_output(tmp_path: Path) -> None:
     root = copy_tree(tmp_path)
     edit(root, MAIN, "\noutput oidcIssuerUrl string = ", "\nvar oidcIssuer = ")
@@ -209,29 +304,451 @@ def test_a_missing_output(tmp_path: Path) -> None:
     assert finding.message == "output 'oidcIssuerUrl' of main.json is missing in main.bicep"
 
 
-def test_a_deleted_module_file(tmp_path: Path) -> None:
+def test_a_missing_module_output(tmp_path: Path) -> None:
     root = copy_tree(tmp_path)
-    (root / ROLES_DATA).unlink()
+    main = (root / MAIN).read_text("utf-8")
+    edit(root, ORDERS, "\noutput tenantId string = ", "\nvar tenant = ")
+    findings = check_bicep(RenderedTree(root))
+    assert [where(f, root) for f in findings] == [
+        ("BICEP002", MAIN, line_of(main, "    tenantId: identity_orders_api.outputs.tenantId")),
+        ("BICEP002", ORDERS, None),
+    ]
+    assert findings[0].message == (
+        "main.bicep reads output 'tenantId' of module 'identity_orders_api', "
+        "which 'modules/wlid-id-orders-api.bicep' does not declare"
+    )
+    assert (
+        findings[1].message
+        == f"output 'tenantId' of {ORDERS_ARM} is missing in modules/wlid-id-orders-api.bicep"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "shown"),
+    [
+        (
+            "clientId: identity_orders_api.outputs.clientId",
+            "clientId: identity_orders_api.outputs.principalId",
+            "identity_orders_api.outputs.principalId",
+        ),
+        (
+            "clientId: identity_orders_api.outputs.clientId",
+            "clientId: identity_reporting.outputs.clientId",
+            "identity_reporting.outputs.clientId",
+        ),
+    ],
+    ids=["another-output", "another-module"],
+)
+def test_an_output_that_reads_something_else(tmp_path: Path, old: str, new: str, shown: str) -> None:
+    root = copy_tree(tmp_path)
+    text = edit(root, MAIN, old, new)
+    finding = only(root)
+    assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "output identities "))
+    deployment = (
+        "[reference(resourceId('Microsoft.Resources/deployments', 'wlid-id-orders-api'), '2022-09-01')"
+    )
+    assert finding.message == (
+        f"output 'identities' (orders-api.clientId) is {shown} in main.bicep, "
+        f"{deployment}.outputs.clientId.value] in main.json"
+    )
+
+
+def test_a_module_output_that_reads_another_property(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+    old = "output clientId string = identity_orders_api.properties.clientId"
+    text = edit(root, ORDERS, old, old.replace("properties.clientId", "properties.principalId"))
+    finding = only(root)
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, "output clientId "))
+    identity = "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'orders-api'), '2024-11-30')"
+    assert finding.message == (
+        "output 'clientId' is identity_orders_api.properties.principalId in modules/wlid-id-orders-api.bicep, "
+        f"{identity}.clientId] in {ORDERS_ARM}"
+    )
+
+
+def test_an_output_both_sides_read_from_a_module_that_does_not_declare_it(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+    text = edit(
+        root,
+        MAIN,
+        "clientId: identity_orders_api.outputs.clientId",
+        "clientId: identity_orders_api.outputs.appId",
+    )
+    edit(
+        root,
+        ARM,
+        "'wlid-id-orders-api'), '2022-09-01').outputs.clientId.value]",
+        "'wlid-id-orders-api'), '2022-09-01').outputs.appId.value]",
+    )
+    findings = check_bicep(RenderedTree(root))
+    assert [where(f, root) for f in findings] == [
+        ("BICEP002", MAIN, None),
+        ("BICEP002", MAIN, line_of(text, "    clientId: identity_orders_api.outputs.appId")),
+    ]
+    assert findings[0].message == (
+        "main.json reads output 'appId' of deployment 'wlid-id-orders-api', whose template does not declare it"
+    )
+    assert findings[1].message == (
+        "main.bicep reads output 'appId' of module 'identity_orders_api', "
+        "which 'modules/wlid-id-orders-api.bicep' does not declare"
+    )
+
+
+def test_an_arm_output_read_from_a_deployment_it_does_not_nest(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+
+    def rename(doc: dict[str, Any]) -> None:
+        orders_deployment(doc)["name"] = "wlid-id-elsewhere"
+
+    edit_arm(root, rename)
+    findings = check_bicep(RenderedTree(root))
+    messages = [f.message for f in findings]
+    assert all(where(f, root)[:2] == ("BICEP002", MAIN) for f in findings)
+    assert (
+        "module 'identity_orders_api' is named 'wlid-id-orders-api' in main.bicep, 'wlid-id-elsewhere' in main.json"
+        in messages
+    )
+    for output in ("clientId", "principalId", "tenantId"):
+        message = (
+            f"main.json reads output '{output}' of deployment 'wlid-id-orders-api', which it does not nest"
+        )
+        assert message in messages
+
+
+# -- BICEP002: modules in main.bicep and in the identity modules -----------------------------------
+@pytest.mark.parametrize(
+    ("rel", "removed", "module", "path"),
+    [
+        (ORDERS, ROLES_DATA, "roles_2", "wlid-roles-orders-api-c0393637.bicep"),
+        (MAIN, ORDERS, "identity_orders_api", "modules/wlid-id-orders-api.bicep"),
+    ],
+    ids=["role-module", "identity-module"],
+)
+def test_a_deleted_module_file(tmp_path: Path, rel: str, removed: str, module: str, path: str) -> None:
+    root = copy_tree(tmp_path)
+    (root / removed).unlink()
+    finding = only(root)
+    text = (root / rel).read_text("utf-8")
+    assert where(finding, root) == ("BICEP002", rel, line_of(text, f"module {module} "))
+    assert finding.message == f"module '{module}': file '{path}' does not exist"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (
+            "modules/wlid-roles-orders-api-c0393637.bicep",
+            "module 'roles_2': file 'modules/wlid-roles-orders-api-c0393637.bicep' does not exist",
+        ),
+        (
+            "../wlid-roles-orders-api-c0393637.bicep",
+            "module 'roles_2': file '../wlid-roles-orders-api-c0393637.bicep' does not exist",
+        ),
+        ("wlid-id-orders-api.bicep", "module 'roles_2' deploys its own file 'wlid-id-orders-api.bicep'"),
+        ("../modules/wlid-roles-orders-api-c0393637.bicep", None),  # the same file, another way
+    ],
+    ids=["relative-to-main", "parent-folder", "itself", "same-file"],
+)
+def test_a_module_path_is_read_from_the_declaring_file(
+    tmp_path: Path, path: str, message: str | None
+) -> None:
+    root = copy_tree(tmp_path)
+    text = edit(
+        root, ORDERS, "module roles_2 'wlid-roles-orders-api-c0393637.bicep'", f"module roles_2 '{path}'"
+    )
+    if message is None:
+        assert check_bicep(RenderedTree(root)) == []
+        return
+    finding = only(root)
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, "module roles_2 "))
+    assert finding.message == message
+
+
+def test_a_module_file_outside_the_modules_folder_is_compared(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+    moved = "azure/shared/roles-data.bicep"
+    (root / moved).parent.mkdir()
+    (root / ROLES_DATA).rename(root / moved)
+    old = "module roles_2 'wlid-roles-orders-api-c0393637.bicep'"
+    edit(root, ORDERS, old, "module roles_2 '../shared/roles-data.bicep'")
+    assert check_bicep(RenderedTree(root)) == []
+    # checked for syntax, although BICEP001 lists the files of azure/modules only
+    text = edit(root, moved, "  name: 'sb-platform-orders'\n", "  name: 'sb-platform-orders' 'x'\n")
+    assert where(only(root), root) == ("BICEP001", moved, line_of(text, "  name: 'sb-platform-orders'"))
+    edit(root, moved, "  name: 'sb-platform-orders' 'x'\n", "  name: 'sb-platform-orders'\n")
+    # and compared with its nested deployment
+    text = (root / moved).read_text("utf-8").replace("'69a216fc-", "'00000000-")
+    (root / moved).write_text(text, "utf-8")
+    finding = only(root)
+    line = line_of(text, "resource assignment_Azure_Service_Bus_Data_Sender ")
+    assert where(finding, root) == ("BICEP002", moved, line)
+    assert "shared/roles-data.bicep" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("rel", "module", "old", "arm_name", "sides"),
+    [
+        (
+            ORDERS,
+            "roles_2",
+            "wlid-roles-orders-api-c0393637",
+            "wlid-roles-orders-api-c0393637",
+            f"modules/wlid-id-orders-api.bicep, 'wlid-roles-orders-api-c0393637' in {ORDERS_ARM}",
+        ),
+        (
+            MAIN,
+            "identity_orders_api",
+            "wlid-id-orders-api",
+            "wlid-id-orders-api",
+            "main.bicep, 'wlid-id-orders-api' in main.json",
+        ),
+    ],
+    ids=["role-module", "identity-module"],
+)
+def test_a_module_with_another_deployment_name(
+    tmp_path: Path, rel: str, module: str, old: str, arm_name: str, sides: str
+) -> None:
+    root = copy_tree(tmp_path)
+    text = edit(root, rel, f"  name: '{old}'\n", "  name: 'wlid-other'\n")
+    findings = check_bicep(RenderedTree(root))
+    (named,) = [f for f in findings if "is named" in f.message]
+    assert where(named, root) == ("BICEP002", rel, line_of(text, f"module {module} "))
+    assert named.message == f"module '{module}' is named 'wlid-other' in {sides}"
+    # main.bicep reads the outputs of the identity module by its deployment name
+    extra = [f.message for f in findings if f is not named]
+    if rel == MAIN:
+        assert len(extra) == 3 and all(m.startswith("output 'identities' (orders-api.") for m in extra)
+    else:
+        assert extra == []
+
+
+@pytest.mark.parametrize(
+    ("rel", "module", "old", "new", "message"),
+    [
+        (
+            ORDERS,
+            "roles_2",
+            "scope: resourceGroup('rg-platform-data')",
+            "scope: resourceGroup('rg-other')",
+            "deploys to resourceGroup('rg-other') in modules/wlid-id-orders-api.bicep, "
+            f"to resourceGroup('rg-platform-data') in {ORDERS_ARM}",
+        ),
+        (
+            ORDERS,
+            "roles_1",
+            "scope: resourceGroup()",
+            "scope: subscription()",
+            f"deploys to subscription() in modules/wlid-id-orders-api.bicep, to resourceGroup() in {ORDERS_ARM}",
+        ),
+        (
+            MAIN,
+            "identity_orders_api",
+            "  name: 'wlid-id-orders-api'\n",
+            "  name: 'wlid-id-orders-api'\n  scope: resourceGroup('rg-other')\n",
+            "deploys to resourceGroup('rg-other') in main.bicep, to resourceGroup() in main.json",
+        ),
+    ],
+    ids=["role-module", "role-module-subscription", "identity-module"],
+)
+def test_a_module_in_another_scope(
+    tmp_path: Path, rel: str, module: str, old: str, new: str, message: str
+) -> None:
+    root = copy_tree(tmp_path)
+    text = edit(root, rel, old, new)
+    finding = only(root)
+    assert where(finding, root) == ("BICEP002", rel, line_of(text, f"module {module} "))
+    assert message in finding.message
+
+
+def test_an_arm_deployment_in_another_scope(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+
+    def move(doc: dict[str, Any]) -> None:
+        template = orders_deployment(doc)["properties"]["template"]
+        (roles,) = [r for r in template["resources"] if r["name"] == "wlid-roles-orders-api-c0393637"]
+        roles["resourceGroup"] = "rg-other"
+
+    edit_arm(root, move)
+    finding = only(root)
+    text = (root / ORDERS).read_text("utf-8")
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, "module roles_2 "))
+    assert f"to resourceGroup('rg-other') in {ORDERS_ARM}" in finding.message
+
+
+def without_depends_on(*names: str) -> Callable[[dict[str, Any]], None]:
+    """Drop the dependsOn of the deployment reached by `names` (nested one in the other) in main.json."""
+
+    def change(doc: dict[str, Any]) -> None:
+        resources = doc["resources"]
+        for name in names:
+            (deployment,) = [r for r in resources if r["name"] == name]
+            resources = deployment["properties"]["template"]["resources"]
+        deployment.pop("dependsOn")
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "module", "message"),
+    [
+        (
+            MAIN,
+            "  dependsOn: [\n    clusterWorkloadIdentity\n  ]\n}\n\nmodule identity_reporting",
+            "}\n\nmodule identity_reporting",
+            "identity_orders_api",
+            "module 'identity_orders_api' ('wlid-id-orders-api') waits for nothing in main.bicep, "
+            "deployment 'wlid-cluster-platform' in main.json",
+        ),
+        (
+            ORDERS,
+            "    principalId: identity_orders_api.properties.principalId\n  }\n}\n\noutput",
+            "    principalId: identity_orders_api.properties.principalId\n  }\n  dependsOn: [\n    fic_2\n  ]\n}"
+            "\n\noutput",
+            "roles_2",
+            "module 'roles_2' ('wlid-roles-orders-api-c0393637') waits for 'orders-orders-worker', "
+            "userassignedidentities 'orders-api' in modules/wlid-id-orders-api.bicep, "
+            f"userassignedidentities 'orders-api' in {ORDERS_ARM}",
+        ),
+        (
+            ARM,
+            without_depends_on("wlid-id-orders-api"),
+            None,
+            "identity_orders_api",
+            "module 'identity_orders_api' ('wlid-id-orders-api') waits for deployment 'wlid-cluster-platform' "
+            "in main.bicep, nothing in main.json",
+        ),
+        (
+            ARM,
+            without_depends_on("wlid-id-orders-api", "wlid-roles-orders-api-fa3592eb"),
+            None,
+            "roles_1",
+            # the module reads the identity's principalId: Bicep makes it wait for the identity
+            "module 'roles_1' ('wlid-roles-orders-api-fa3592eb') waits for userassignedidentities 'orders-api' "
+            f"in modules/wlid-id-orders-api.bicep, nothing in {ORDERS_ARM}",
+        ),
+    ],
+    ids=["identity-module-without-cluster", "role-module-after-a-credential", "arm-identity", "arm-roles"],
+)
+def test_a_module_that_waits_for_something_else(
+    tmp_path: Path, rel: str, old: Any, new: str | None, module: str, message: str
+) -> None:
+    root = copy_tree(tmp_path)
+    if rel == ARM:
+        edit_arm(root, old)
+        rel = MAIN if module.startswith("identity_") else ORDERS
+        text = (root / rel).read_text("utf-8")
+    else:
+        assert new is not None
+        text = edit(root, rel, old, new)
+    finding = only(root)
+    assert where(finding, root) == ("BICEP002", rel, line_of(text, f"module {module} "))
+    assert finding.message == message
+
+
+@pytest.mark.parametrize(
+    ("rel", "module", "old", "new", "message"),
+    [
+        (
+            MAIN,
+            "identity_orders_api",
+            "  name: 'wlid-id-orders-api'\n  params: {\n    location: location\n",
+            "  name: 'wlid-id-orders-api'\n  params: {\n    location: 'westus'\n",
+            "module 'identity_orders_api' ('wlid-id-orders-api') passes location = 'westus' in main.bicep, "
+            "[parameters('location')] in main.json",
+        ),
+        (
+            ORDERS,
+            "roles_2",
+            "  scope: resourceGroup('rg-platform-data')\n  params: {\n    principalId: identity_orders_api.properties.principalId\n",
+            "  scope: resourceGroup('rg-platform-data')\n  params: {\n    principalId: identity_orders_api.properties.clientId\n",
+            "module 'roles_2' ('wlid-roles-orders-api-c0393637') passes principalId = "
+            "identity_orders_api.properties.clientId in modules/wlid-id-orders-api.bicep, [reference(resourceId("
+            f"'Microsoft.ManagedIdentity/userAssignedIdentities', 'orders-api'), '2024-11-30').principalId] in {ORDERS_ARM}",
+        ),
+        (
+            MAIN,
+            "identity_orders_api",
+            "  name: 'wlid-id-orders-api'\n  params: {\n",
+            "  name: 'wlid-id-orders-api'\n  params: {\n    extra: 'x'\n",
+            "module 'identity_orders_api' ('wlid-id-orders-api') passes ['extra', 'issuer', 'location'] in "
+            "main.bicep, ['issuer', 'location'] in main.json",
+        ),
+    ],
+    ids=["identity-module-location", "role-module-principal", "identity-module-extra"],
+)
+def test_a_module_argument_with_another_value(
+    tmp_path: Path, rel: str, module: str, old: str, new: str, message: str
+) -> None:
+    root = copy_tree(tmp_path)
+    text = edit(root, rel, old, new)
+    finding = only(root)
+    assert where(finding, root) == ("BICEP002", rel, line_of(text, f"module {module} "))
+    assert finding.message == message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "param issuer string\n",
+            "param issuer string\nparam extra string = 'x'\n",
+            f"parameter 'extra' of modules/wlid-id-orders-api.bicep is not in {ORDERS_ARM}",
+        ),
+        (
+            "param issuer string\n",
+            "param issuer int\n",
+            f"parameter 'issuer' is int in modules/wlid-id-orders-api.bicep, string in {ORDERS_ARM}",
+        ),
+        (
+            "param location string\n",
+            "param location string = 'westus'\n",
+            "parameter 'location' has a default value only in modules/wlid-id-orders-api.bicep",
+        ),
+    ],
+    ids=["extra", "type", "default"],
+)
+def test_a_module_parameter_unlike_the_nested_template(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    root = copy_tree(tmp_path)
+    text = edit(root, ORDERS, old, new)
+    finding = only(root)
+    assert where(finding, root) == ("BICEP002", ORDERS, line_of(text, new.strip().split("\n")[-1]))
+    assert finding.message == message
+
+
+def test_a_nested_template_parameter_missing_in_the_module(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+    edit_arm(
+        root,
+        lambda doc: orders_deployment(doc)["properties"]["template"]["parameters"].update(
+            tags={"type": "object"}
+        ),
+    )
+    finding = only(root)
+    assert where(finding, root) == ("BICEP002", ORDERS, None)
+    assert (
+        finding.message
+        == f"parameter 'tags' of {ORDERS_ARM} is not declared in modules/wlid-id-orders-api.bicep"
+    )
+
+
+def test_an_arm_deployment_without_an_inline_template(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+
+    def link(doc: dict[str, Any]) -> None:
+        properties = orders_deployment(doc)["properties"]
+        del properties["template"]
+        properties["templateLink"] = {"uri": "https://example.org/wlid-id-orders-api.json"}
+
+    edit_arm(root, link)
     finding = only(root)
     text = (root / MAIN).read_text("utf-8")
-    assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "module roles_orders_api_2 "))
-    assert "'modules/wlid-orders-api-roles-c0393637.bicep' does not exist" in finding.message
-
-
-def test_a_module_with_another_deployment_name(tmp_path: Path) -> None:
-    root = copy_tree(tmp_path)
-    text = edit(root, MAIN, "  name: 'wlid-orders-api-roles-c0393637'\n", "  name: 'wlid-other'\n")
-    finding = only(root)
-    assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "module roles_orders_api_2 "))
-    assert "'wlid-other' in main.bicep, 'wlid-orders-api-roles-c0393637' in main.json" in finding.message
-
-
-def test_a_module_in_another_scope(tmp_path: Path) -> None:
-    root = copy_tree(tmp_path)
-    text = edit(root, MAIN, "scope: resourceGroup('rg-platform-data')", "scope: resourceGroup('rg-other')")
-    finding = only(root)
-    assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "module roles_orders_api_2 "))
-    assert "resourceGroup('rg-other') in main.bicep, to resourceGroup('rg-platform-data')" in finding.message
+    assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "module identity_orders_api "))
+    assert finding.message == (
+        "main.json deployment 'wlid-id-orders-api' has no inline template to compare with "
+        "'modules/wlid-id-orders-api.bicep'"
+    )
 
 
 def test_another_role_in_a_module(tmp_path: Path) -> None:
@@ -245,6 +762,7 @@ def test_another_role_in_a_module(tmp_path: Path) -> None:
     assert where(finding, root) == ("BICEP002", ROLES_DATA, line)
     assert "grants role ba92f5b4-2d11-453d-a403-e96b0029c9fe" in finding.message
     assert "role 00000000-2d11-453d-a403-e96b0029c9fe" in finding.message
+    assert f"{ORDERS_ARM} deployment 'wlid-roles-orders-api-c0393637' grants" in finding.message
 
 
 def test_a_changed_parameter_default(tmp_path: Path) -> None:

@@ -52,8 +52,22 @@ def _rules(out: Path, options: Options = OFFLINE) -> dict[str, list[Any]]:
     return found
 
 
+def _all(doc: dict) -> list[dict]:
+    found = []
+    for resource in doc["resources"]:
+        found.append(resource)
+        if resource["type"] == "Microsoft.Resources/deployments":
+            found.extend(_all(resource["properties"]["template"]))
+    return found
+
+
 def _fics(doc: dict) -> list[dict]:
-    return [r for r in doc["resources"] if r["type"] == FIC]
+    return [r for r in _all(doc) if r["type"] == FIC]
+
+
+def _inner(doc: dict, index: int) -> list[dict]:
+    """The resources of the nested template of top-level resource `index` (1: the first identity)."""
+    return doc["resources"][index]["properties"]["template"]["resources"]
 
 
 @pytest.mark.parametrize("name", ["lab", "platform"])
@@ -65,7 +79,7 @@ def test_examples_have_only_the_expected_warnings(name: str):
 
 def test_arm_schema_error_names_the_line(lab: Path):
     main_json = lab / "azure" / "main.json"
-    _edit_json(main_json, lambda d: d["resources"][1].__setitem__("apiVersion", "2099-01-01"))
+    _edit_json(main_json, lambda d: _inner(d, 1)[0].__setitem__("apiVersion", "2099-01-01"))
     findings = _rules(lab)["ARM001"]
     lines = main_json.read_text().splitlines()
     assert findings[0].file.endswith("azure/main.json")
@@ -74,7 +88,7 @@ def test_arm_schema_error_names_the_line(lab: Path):
 
 def test_nested_template_schema_error(lab: Path):
     def change(doc):  # type: ignore[no-untyped-def]
-        inner = doc["resources"][3]["properties"]["template"]["resources"][0]
+        inner = _inner(doc, 1)[2]["properties"]["template"]["resources"][0]
         inner["properties"]["principalType"] = "Robot"
 
     _edit_json(lab / "azure" / "main.json", change)
@@ -90,14 +104,14 @@ def test_nested_template_schema_error(lab: Path):
     ],
 )
 def test_malformed_expressions(lab: Path, expression: str, fragment: str):
-    _edit_json(lab / "azure" / "main.json", lambda d: d["resources"][1].__setitem__("location", expression))
+    _edit_json(lab / "azure" / "main.json", lambda d: _inner(d, 1)[0].__setitem__("location", expression))
     assert any(fragment in f.message for f in _rules(lab)["ARM002"])
 
 
 def test_undeclared_parameter_and_variable(lab: Path):
     def change(doc):  # type: ignore[no-untyped-def]
-        doc["resources"][1]["location"] = "[parameters('region')]"
-        doc["resources"][1]["tags"] = {"x": "[variables('nope')]"}
+        _inner(doc, 1)[0]["location"] = "[parameters('region')]"
+        _inner(doc, 1)[0]["tags"] = {"x": "[variables('nope')]"}
 
     _edit_json(lab / "azure" / "main.json", change)
     messages = [f.message for f in _rules(lab)["ARM003"]]
@@ -107,7 +121,7 @@ def test_undeclared_parameter_and_variable(lab: Path):
 
 def test_dependson_must_name_a_resource(lab: Path):
     def change(doc):  # type: ignore[no-untyped-def]
-        doc["resources"][2]["dependsOn"][0] = (
+        _inner(doc, 1)[1]["dependsOn"][0] = (
             "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'otherIdentity')]"
         )
 
@@ -189,7 +203,7 @@ def test_audience_names_and_duplicates(platform: Path):
         fics[0]["properties"]["audiences"] = ["api://other"]
         fics[1]["properties"]["subject"] = fics[0]["properties"]["subject"]
         fics[2]["name"] = "[format('{0}/{1}', 'reporting', 'x')]"
-        doc["resources"][1]["name"] = "a"
+        _inner(doc, 1)[0]["name"] = "a"
 
     _edit_json(platform / "azure" / "main.json", change)
     found = _rules(platform)
@@ -206,7 +220,7 @@ def test_more_than_20_fics(lab: Path):
             copy["dependsOn"] = [
                 f"[resourceId('{FIC}', 'myIdentity', '{'myFedIdentity' if i == 0 else f'extra-{i - 1}'}')]"
             ]
-            doc["resources"].append(copy)
+            _inner(doc, 1).append(copy)
 
     _edit_json(lab / "azure" / "main.json", change)
     found = _rules(lab)
@@ -267,7 +281,7 @@ def test_placeholder_client_id_is_a_warning_and_strict_makes_it_an_error(lab: Pa
 
 def test_broad_roles_and_scopes(lab: Path):
     def change(doc):  # type: ignore[no-untyped-def]
-        ra = doc["resources"][3]["properties"]["template"]["resources"][0]
+        ra = _inner(doc, 1)[2]["properties"]["template"]["resources"][0]
         ra["properties"]["roleDefinitionId"] = ra["properties"]["roleDefinitionId"].replace(
             "4633458b-17de-408a-b874-0445c86b69e6", "b24988ac-6180-42a0-ab88-20f7382dd24c"
         )

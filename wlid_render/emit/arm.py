@@ -32,7 +32,7 @@ ROLE_TYPE = "Microsoft.Authorization/roleAssignments"
 
 
 def cluster_deployment_name(plan: Plan) -> str:
-    return f"wlid-{plan.name}-cluster"
+    return f"wlid-cluster-{plan.name}"
 
 
 def _cluster_id() -> str:
@@ -149,7 +149,8 @@ def _cluster_update(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _identity(plan: Plan, identity: IdentityPlan) -> list[dict[str, Any]]:
+def _identity_template(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
+    """The nested template of one identity: the identity, its FICs one after another, its roles."""
     resources: list[dict[str, Any]] = [
         {
             "type": IDENTITY_TYPE,
@@ -162,8 +163,6 @@ def _identity(plan: Plan, identity: IdentityPlan) -> list[dict[str, Any]]:
     previous: str | None = None
     for fic in identity.credentials:
         depends = [x.expr(_identity_id(identity))]
-        if plan.enables_workload_identity:
-            depends.append(x.expr(_cluster_deployment_id(plan)))
         if previous:  # one FIC at a time per identity: Azure answers 409 to parallel writes
             depends.append(x.expr(previous))
         resources.append(
@@ -172,7 +171,7 @@ def _identity(plan: Plan, identity: IdentityPlan) -> list[dict[str, Any]]:
                 "apiVersion": plan.identity_api,
                 "name": x.expr(x.call("format", x.lit("{0}/{1}"), x.lit(identity.name), x.lit(fic.name))),
                 "properties": {
-                    "issuer": x.expr(issuer_expression(plan)),
+                    "issuer": x.expr(x.param("issuer")),
                     "subject": x.plain(fic.subject),
                     "audiences": [AUDIENCE],
                 },
@@ -181,7 +180,34 @@ def _identity(plan: Plan, identity: IdentityPlan) -> list[dict[str, Any]]:
         )
         previous = x.resource_id(FIC_TYPE, identity.name, fic.name)
     resources.extend(_role_deployment(plan, identity, d) for d in identity.role_deployments)
-    return resources
+    ref = x.call("reference", _identity_id(identity), x.lit(plan.identity_api))
+    outputs = {
+        key: {"type": "string", "value": x.expr(f"{ref}.{key}")}
+        for key in ("clientId", "principalId", "tenantId")
+    }
+    return _template(
+        resources, {"location": {"type": "string"}, "issuer": {"type": "string"}}, outputs=outputs
+    )
+
+
+def _identity(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "type": DEPLOYMENT_TYPE,
+        "apiVersion": plan.deployment_api,
+        "name": identity.deployment_name,
+        "properties": {
+            "expressionEvaluationOptions": {"scope": "Inner"},
+            "mode": "Incremental",
+            "parameters": {
+                "location": {"value": x.expr(x.param("location"))},
+                "issuer": {"value": x.expr(issuer_expression(plan))},
+            },
+            "template": _identity_template(plan, identity),
+        },
+    }
+    if plan.enables_workload_identity:  # the issuer exists once the flags are on
+        resource["dependsOn"] = [x.expr(_cluster_deployment_id(plan))]
+    return resource
 
 
 def _scope_id(target: Target) -> str:
@@ -261,11 +287,12 @@ def _parameters(plan: Plan) -> dict[str, Any]:
 def _outputs(plan: Plan) -> dict[str, Any]:
     identities = {}
     for identity in plan.identities:
-        ref = x.call("reference", _identity_id(identity), x.lit(plan.identity_api))
+        deployment = x.call(
+            "reference", x.resource_id(DEPLOYMENT_TYPE, identity.deployment_name), x.lit(plan.deployment_api)
+        )
         identities[identity.name] = {
-            "clientId": x.expr(f"{ref}.clientId"),
-            "principalId": x.expr(f"{ref}.principalId"),
-            "tenantId": x.expr(f"{ref}.tenantId"),
+            key: x.expr(f"{deployment}.outputs.{key}.value")
+            for key in ("clientId", "principalId", "tenantId")
         }
     return {
         "identities": {"type": "object", "value": identities},
@@ -277,8 +304,7 @@ def template(plan: Plan) -> dict[str, Any]:
     resources: list[dict[str, Any]] = []
     if plan.enables_workload_identity:
         resources.append(_cluster_update(plan))
-    for identity in plan.identities:
-        resources.extend(_identity(plan, identity))
+    resources.extend(_identity(plan, identity) for identity in plan.identities)
     doc: dict[str, Any] = {
         "$schema": TEMPLATE_SCHEMA,
         "contentVersion": "1.0.0.0",

@@ -33,6 +33,7 @@ from wlid_render.plan.model import AUDIENCE, IdentityPlan, Plan, RoleAssignment,
 CLUSTER_MODULE = "modules/cluster-workload-identity.bicep"
 CLUSTER_SYMBOL = "cluster"
 CLUSTER_MODULE_SYMBOL = "clusterWorkloadIdentity"
+IDENTITY_MODULE_PARAMS = ("location", "issuer")
 PRINCIPAL_PARAM = "principalId"
 _FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _NOT_IDENT = re.compile(r"[^A-Za-z0-9_]", re.ASCII)
@@ -129,16 +130,24 @@ class ScopeView:
 class RoleModuleView:
     symbol: str
     name: str
-    path: str  # relative to main.bicep
+    path: str  # relative to the identity module that calls it (both in azure/modules/)
     scope: ScopeView
 
 
 @dataclass(frozen=True)
 class IdentityView:
-    symbol: str
+    symbol: str  # inside its module
     name: str
     fics: tuple[FicView, ...]
     role_modules: tuple[RoleModuleView, ...]
+
+
+@dataclass(frozen=True)
+class IdentityModuleView:
+    symbol: str  # in main.bicep
+    deployment: str
+    path: str  # relative to main.bicep
+    name: str
 
 
 @dataclass(frozen=True)
@@ -171,23 +180,25 @@ def _scope(deployment: RoleDeployment) -> ScopeView:
     return ScopeView("resourceGroup", (sub, rg) if sub else (rg,))
 
 
-def module_file(deployment: RoleDeployment) -> str:
-    if not _FILE_NAME.fullmatch(deployment.name):
-        raise ValueError(f"deployment name {deployment.name!r} cannot be used as a file name")
-    return f"modules/{deployment.name}.bicep"
+def module_file(deployment_name: str) -> str:
+    """`modules/<deployment name>.bicep`: the module of a nested deployment, named as the deployment."""
+    if not _FILE_NAME.fullmatch(deployment_name):
+        raise ValueError(f"deployment name {deployment_name!r} cannot be used as a file name")
+    return f"modules/{deployment_name}.bicep"
 
 
-def _identity_view(plan: Plan, identity: IdentityPlan, symbols: Symbols) -> IdentityView:
+def _identity_view(identity: IdentityPlan) -> IdentityView:
+    symbols = Symbols(IDENTITY_MODULE_PARAMS)
     symbol = symbols.new("identity", identity.name)
     fics: list[FicView] = []
     for n, fic in enumerate(identity.credentials, start=1):
-        depends = [CLUSTER_MODULE_SYMBOL] if plan.enables_workload_identity else []
-        if fics:  # one FIC at a time per identity: Azure answers 409 to parallel writes
-            depends.append(fics[-1].symbol)
-        fic_symbol = symbols.new("fic", identity.name, str(n))
-        fics.append(FicView(fic_symbol, fic.name, fic.subject, tuple(depends)))
+        # one FIC at a time per identity: Azure answers 409 to parallel writes
+        depends = (fics[-1].symbol,) if fics else ()
+        fics.append(FicView(symbols.new("fic", str(n)), fic.name, fic.subject, depends))
     modules = tuple(
-        RoleModuleView(symbols.new("roles", identity.name, str(n)), d.name, module_file(d), _scope(d))
+        RoleModuleView(
+            symbols.new("roles", str(n)), d.name, module_file(d.name).removeprefix("modules/"), _scope(d)
+        )
         for n, d in enumerate(identity.role_deployments, start=1)
     )
     return IdentityView(symbol, identity.name, tuple(fics), modules)
@@ -204,22 +215,37 @@ def _reserved(plan: Plan) -> tuple[str, ...]:
 # -- files ---------------------------------------------------------------------------------------
 def _main(plan: Plan, directory: Path) -> Artifact:
     symbols = Symbols(_reserved(plan))
-    identities = tuple(_identity_view(plan, identity, symbols) for identity in plan.identities)
+    identities = tuple(
+        IdentityModuleView(
+            symbols.new("identity", i.name), i.deployment_name, module_file(i.deployment_name), i.name
+        )
+        for i in plan.identities
+    )
     text = render(
         directory,
         "main.bicep.j2",
         parameters=_parameters(plan),
         cluster_type=f"{CLUSTER_TYPE}@{plan.cluster_api}",
-        identity_type=f"{IDENTITY_TYPE}@{plan.identity_api}",
-        fic_type=f"{FIC_TYPE}@{plan.identity_api}",
-        audience=AUDIENCE,
         enables_workload_identity=plan.enables_workload_identity,
         pins_issuer=plan.pins_issuer,
         cluster_module=CLUSTER_MODULE,
         cluster_deployment=cluster_deployment_name(plan),
+        cluster_module_symbol=CLUSTER_MODULE_SYMBOL,
         identities=identities,
     )
     return Artifact("azure/main.bicep", text)
+
+
+def _identity_module(plan: Plan, identity: IdentityPlan, directory: Path) -> Artifact:
+    text = render(
+        directory,
+        "identity.bicep.j2",
+        identity=_identity_view(identity),
+        identity_type=f"{IDENTITY_TYPE}@{plan.identity_api}",
+        fic_type=f"{FIC_TYPE}@{plan.identity_api}",
+        audience=AUDIENCE,
+    )
+    return Artifact(f"azure/{module_file(identity.deployment_name)}", text)
 
 
 def _cluster_module(plan: Plan, directory: Path) -> Artifact:
@@ -267,7 +293,7 @@ def _role_module(plan: Plan, deployment: RoleDeployment, directory: Path) -> Art
         targets=targets,
         assignments=assignments,
     )
-    return Artifact(f"azure/{module_file(deployment)}", text)
+    return Artifact(f"azure/{module_file(deployment.name)}", text)
 
 
 def _params_file(plan: Plan, env: str, directory: Path) -> Artifact:
@@ -283,6 +309,7 @@ def emit_bicep(plan: Plan, templates: Path | None = None) -> list[Artifact]:
     if plan.enables_workload_identity:
         artifacts.append(_cluster_module(plan, directory))
     for identity in plan.identities:
+        artifacts.append(_identity_module(plan, identity, directory))
         artifacts.extend(_role_module(plan, d, directory) for d in identity.role_deployments)
     artifacts.extend(_params_file(plan, env.name, directory) for env in plan.environments)
     paths = [a.path.lower() for a in artifacts]

@@ -56,6 +56,17 @@ def _derived_fic_name(namespace: str, service_account: str) -> str:
     return name
 
 
+def _deployment_name(spec: str, identity: str) -> str:
+    """`wlid-id-<identity>`, at most 64 characters (ARM's limit), unique per identity name ignoring case.
+
+    Deployment names start `wlid-id-`, `wlid-roles-` or `wlid-cluster-`, so that they never collide.
+    """
+    name = f"wlid-id-{identity}"
+    if len(name) > 64:
+        name = f"{name[:55]}-{_short_hash(spec, identity.lower())}"
+    return name
+
+
 class _Builder:
     def __init__(self, spec: Spec):
         self.spec = spec
@@ -241,6 +252,7 @@ class _Builder:
             out.append(
                 IdentityPlan(
                     name=identity.name,
+                    deployment_name=_deployment_name(self.spec.metadata.name, identity.name),
                     placeholder=placeholder_for(identity.name),
                     credentials=tuple(credentials),
                     role_deployments=tuple(self.role_deployments(index)),
@@ -295,8 +307,8 @@ class _Builder:
         out = []
         for (sub, rg, at_sub), assignments in groups.items():
             digest = _short_hash(self.spec.metadata.name, identity.name, str(sub), str(rg), str(at_sub))
-            prefix = f"wlid-{identity.name}"[:50]
-            out.append(RoleDeployment(f"{prefix}-roles-{digest}"[:64], sub, rg, at_sub, tuple(assignments)))
+            prefix = f"wlid-roles-{identity.name}"[:55]
+            out.append(RoleDeployment(f"{prefix}-{digest}", sub, rg, at_sub, tuple(assignments)))
         return out
 
     # -- Kubernetes side ----------------------------------------------------------------------

@@ -85,7 +85,12 @@ class FederatedCredential:
 
 @dataclass(frozen=True)
 class IdentityPlan:
+    """One identity, deployed by its own nested deployment `deployment_name` (the Bicep module
+    `modules/<deployment_name>.bicep`) with its FICs and role deployments: the main template then
+    holds one resource per identity, far below ARM's 800-resource limit even for large estates."""
+
     name: str
+    deployment_name: str
     placeholder: str  # Flux post-build variable holding the client ID when it is not pinned
     credentials: tuple[FederatedCredential, ...]
     role_deployments: tuple[RoleDeployment, ...]

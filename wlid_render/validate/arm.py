@@ -13,6 +13,7 @@ from wlid_render.validate.arm_expressions import is_expression, literal, scan, s
 from wlid_render.validate.arm_schema import (
     PARAMETERS,
     TEMPLATE,
+    fast_resource_check,
     nested_template_paths,
     resource_validator,
     validator,
@@ -77,7 +78,9 @@ def _template_schema(ctx: _Context, template: dict[str, Any], prefix: JsonPath) 
         if isinstance(resource, dict) and isinstance(resource.get("type"), str):
             specific = resource_validator(resource["type"], str(resource.get("apiVersion")))
         if specific is not None:
-            _report(ctx, specific.iter_errors(resource), path)
+            fast = fast_resource_check(resource["type"], str(resource.get("apiVersion")))
+            if fast is None or not fast.is_valid(resource):
+                _report(ctx, specific.iter_errors(resource), path)
         else:  # unknown type or apiVersion: the template schema explains which ones exist
             alone = {"$schema": template.get("$schema"), "contentVersion": "1.0.0.0", "resources": [resource]}
             errors = validator(TEMPLATE).iter_errors(alone)

@@ -136,20 +136,15 @@ class Scan:
     variables: list[str] = field(default_factory=list)
 
 
+_LITERAL = re.compile(r"'((?:[^']|'')*)'")
+
+
 def _string(body: str, i: int) -> tuple[str, int] | None:
     """The literal starting at body[i] == "'" and the index after it; None when unterminated."""
-    out = []
-    i += 1
-    while i < len(body):
-        if body[i] == "'":
-            if body.startswith("''", i):
-                out.append("'")
-                i += 2
-                continue
-            return "".join(out), i + 1
-        out.append(body[i])
-        i += 1
-    return None
+    match = _LITERAL.match(body, i)
+    if match is None:
+        return None
+    return match.group(1).replace("''", "'"), match.end()
 
 
 def scan(expression: str) -> Scan:

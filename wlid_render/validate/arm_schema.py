@@ -141,3 +141,22 @@ def resource_validator(resource_type: str, api_version: str) -> Draft4Validator 
     if ref is None:
         return None
     return Draft4Validator({"allOf": [{"$ref": RESOURCE_BASE}, {"$ref": ref}]}, registry=_registry())
+
+
+@lru_cache(maxsize=128)
+def fast_resource_check(resource_type: str, api_version: str) -> Any:
+    """A compiled jsonschema-rs validator for the same schema as `resource_validator`, or None.
+
+    It only answers valid/invalid, about a hundred times faster; an invalid resource is then checked
+    again by `resource_validator` for a message that names the problem.
+    """
+    ref = _resource_index().get((resource_type.lower(), api_version))
+    if ref is None:
+        return None
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - an optional accelerator
+        return None
+    registry = _registry()
+    schema = {"allOf": [{"$ref": RESOURCE_BASE}, {"$ref": ref}]}
+    return jsonschema_rs.Draft4Validator(schema, retriever=lambda uri: registry.contents(uri.split("#")[0]))

@@ -3,8 +3,13 @@ and carry the values of the ARM parameters files.
 
 Syntax comes from tree-sitter-bicep; no Bicep compiler is needed. BICEP002 compares the facts that
 `bicep_model` reads from both sides: parameters, deployed resource types and API versions, the names
-known before deployment, the order of federated credentials, nested deployments (Bicep modules) with
-their scopes and files, role assignments and outputs.
+known before deployment, the values of resources (location, properties...) where they can be read
+offline, the order of federated credentials, nested deployments (Bicep modules) with their names,
+scopes, files, dependencies and arguments, role assignments, and outputs with what they read.
+
+Main.bicep is compared with main.json, then each module file with the template of its nested
+deployment, recursively: a module declared in a module is compared with the deployment nested in that
+deployment, and its path is read relative to the file that declares it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import json
 import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, TypeVar
 
@@ -27,6 +32,7 @@ from wlid_render.validate.bicep_model import (
     Module,
     Node,
     Scope,
+    ValueKey,
     arm_literals,
     arm_plain,
 )
@@ -39,6 +45,7 @@ IDENTITY = "microsoft.managedidentity/userassignedidentities"
 FIC = f"{IDENTITY}/federatedidentitycredentials"
 ROLE = "microsoft.authorization/roleassignments"
 Issue = tuple[str, int | None]  # message, line in the Bicep file
+Leaves = dict[str, tuple[ValueKey | None, str]]  # see bicep_model.bicep_leaves
 K = TypeVar("K")
 
 
@@ -203,7 +210,20 @@ def compare_names(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
     return out
 
 
+def different_leaves(arm: Leaves, bicep: Leaves) -> list[tuple[str, str, str]]:
+    """(path, Bicep text, ARM text) of each value that differs: set on one side only, or read from
+    something else (a value that cannot be read offline on both sides is not compared)."""
+    out = []
+    for path in dict.fromkeys([*arm, *bicep]):
+        a, b = arm.get(path), bicep.get(path)
+        if a is None or b is None or ((a[0] is not None or b[0] is not None) and a[0] != b[0]):
+            out.append((path, b[1] if b else "nothing", a[1] if a else "nothing"))
+    return out
+
+
 def compare_outputs(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
+    """The same outputs, of the same types, reading the same things (module/nested deployment outputs,
+    resource properties, parameters, literals)."""
     declared = {o.name for o in bicep.outputs}
     out: list[Issue] = [
         (f"output '{n}' of {s.arm} is missing in {s.bicep}", None) for n in arm.outputs if n not in declared
@@ -214,6 +234,42 @@ def compare_outputs(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]
             out.append((f"output '{o.name}' of {s.bicep} is not in {s.arm}", o.line))
         elif str(spec.get("type", "")).lower() != o.type.lower():
             out.append((f"output '{o.name}' is {o.type} in {s.bicep}, {spec.get('type')} in {s.arm}", o.line))
+        elif o.value is not None and "value" in spec:
+            left, right = bm.arm_leaves(spec["value"]), bm.bicep_leaves(o.value, bicep)
+            for path, b, a in different_leaves(left, right):
+                at = f" ({path})" if path else ""
+                out.append((f"output '{o.name}'{at} is {b} in {s.bicep}, {a} in {s.arm}", o.line))
+    return out
+
+
+def compare_resource_values(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
+    """Location, tags, sku, kind, identity and properties of each resource with a name known before
+    deployment, declared once on each side (a FIC's subject, issuer and audiences...)."""
+    left = Counter((r.type.lower(), r.name) for r in arm.resources if r.name is not None)
+    right: Counter[tuple[str, str]] = Counter()
+    declared: dict[tuple[str, str], bm.Resource] = {}
+    for b in (b for b in bicep.resources if not b.existing):
+        if (name := bicep.full_name(b)) is not None:
+            right[(b.type.lower(), name)] += 1
+            declared[(b.type.lower(), name)] = b
+    out: list[Issue] = []
+    for a in arm.resources:
+        key = (a.type.lower(), a.name or "")
+        if a.name is None or left[key] != 1 or right[key] != 1:
+            continue  # compare_names reports what is missing or twice
+        b = declared[key]
+        arm_values: Leaves = {}
+        bicep_values: Leaves = {}
+        for field_name in bm.RESOURCE_VALUES:
+            if field_name in a.values:
+                arm_values.update(bm.arm_leaves(a.values[field_name], field_name))
+            if field_name in b.props:
+                bicep_values.update(bm.bicep_leaves(b.props[field_name], bicep, field_name))
+        for path, bicep_text, arm_text in different_leaves(arm_values, bicep_values):
+            message = (
+                f"{_leaf(a.type)} '{a.name}': {path} is {bicep_text} in {s.bicep}, {arm_text} in {s.arm}"
+            )
+            out.append((message, b.line))
     return out
 
 
@@ -266,13 +322,14 @@ def first_unchained(identity: str, chain: list[FicStep]) -> FicStep | None:
     return None
 
 
-def _describe(chain: list[FicStep]) -> str:
-    def dependency(key: DepKey) -> str:
-        if key[0] == FIC:
-            return f"'{key[1].rsplit('/', 1)[-1]}'"
-        return f"{'deployment' if key[0] == DEPLOYMENT else _leaf(key[0])} '{key[1]}'"
+def _dependency(key: DepKey) -> str:
+    if key[0] == FIC:
+        return f"'{key[1].rsplit('/', 1)[-1]}'"
+    return f"{'deployment' if key[0] == DEPLOYMENT else _leaf(key[0])} '{key[1]}'"
 
-    steps = (f"'{f.name}' after [{', '.join(sorted(map(dependency, f.after)))}]" for f in chain)
+
+def _describe(chain: list[FicStep]) -> str:
+    steps = (f"'{f.name}' after [{', '.join(sorted(map(_dependency, f.after)))}]" for f in chain)
     return " -> ".join(steps)
 
 
@@ -365,14 +422,38 @@ def compare_role_assignments(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> li
     return out
 
 
+def compare_output_reads(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
+    """Every `reference(<nested deployment>).outputs.x` of the template names a nested deployment of
+    it whose template declares output x. (The Bicep side: `_Walk.module_output_reads`.)"""
+    values: list[Any] = [spec.get("value") for spec in arm.outputs.values()]
+    values += [r.values for r in arm.resources]
+    values += [d.args for d in arm.deployments]
+    deployments = {d.name: d for d in arm.deployments}
+    out: list[Issue] = []
+    for name, output in dict.fromkeys(read for value in values for read in bm.arm_output_reads(value)):
+        deployment = deployments.get(name)
+        if deployment is None:
+            out.append(
+                (f"{s.arm} reads output '{output}' of deployment '{name}', which it does not nest", None)
+            )
+        elif deployment.template is not None and output not in deployment.template.outputs:
+            message = (
+                f"{s.arm} reads output '{output}' of deployment '{name}', whose template does not declare it"
+            )
+            out.append((message, None))
+    return out
+
+
 Comparison = Callable[[ArmTemplate, BicepFile, Sides], list[Issue]]
 COMPARISONS: tuple[Comparison, ...] = (
     compare_params,
     compare_types,
     compare_names,
+    compare_resource_values,
     compare_fic_order,
     compare_role_assignments,
     compare_outputs,
+    compare_output_reads,
 )
 
 
@@ -386,39 +467,92 @@ def _deployment(tree: RenderedTree, roots: dict[str, Node]) -> list[Finding]:
         return []  # and one that is not JSON
     if not isinstance(doc, dict):
         return []
-    findings: list[Finding] = []
-    _compare_file(tree, roots, bm.arm_template(doc), MAIN, Sides("main.json", "main.bicep"), findings)
-    return findings
+    walk = _Walk(tree, roots, set(bicep_files(tree)))
+    walk.compare(bm.arm_template(doc), MAIN, Sides("main.json", "main.bicep"))
+    return walk.out
 
 
 def _findings(tree: RenderedTree, rel: str, issues: Iterable[Issue]) -> list[Finding]:
     return [Finding(tree.display(rel), line, "BICEP002", "error", message) for message, line in issues]
 
 
-def _compare_file(
-    tree: RenderedTree, roots: dict[str, Node], arm: ArmTemplate, rel: str, s: Sides, out: list[Finding]
-) -> None:
-    bicep = bm.read_bicep(roots[rel])
-    issues: list[Issue] = []
-    nested: list[tuple[ArmTemplate, str, Sides]] = []
-    if arm.target_scope != bicep.target_scope:
-        issues.append((f"{s.bicep} targets {bicep.target_scope}, {s.arm} {arm.target_scope}", None))
-    for compare in COMPARISONS:
-        issues += compare(arm, bicep, s)
-    matched, module_issues = match_modules(arm, bicep, s)
-    issues += module_issues
-    for module, deployment in matched:
-        target = bm.module_target(rel, module.path)
-        if target is None or not tree.exists(target):
-            issues.append((f"module '{module.symbol}': file {module.path!r} does not exist", module.line))
-            continue
-        issues += compare_module_call(deployment, module, bicep, s)
-        if target in roots and deployment.template is not None and target != rel:
+@dataclass
+class _Walk:
+    """Main.bicep against main.json, then each module file against its nested template."""
+
+    tree: RenderedTree
+    roots: dict[str, Node]  # the files that parse without problems
+    checked: set[str]  # the files BICEP001 has read
+    out: list[Finding] = field(default_factory=list)
+    files: dict[str, BicepFile] = field(default_factory=dict)
+
+    def exists(self, rel: str | None) -> bool:
+        return rel is not None and not rel.startswith("../") and self.tree.exists(rel)
+
+    def bicep(self, rel: str) -> BicepFile | None:
+        """The file read as Bicep; None when it does not parse (BICEP001 says why)."""
+        if rel not in self.checked:  # a module outside azure/modules: check its syntax here
+            self.checked.add(rel)
+            self.out += _syntax(self.tree, rel, self.roots)
+        if rel not in self.roots:
+            return None
+        if rel not in self.files:
+            self.files[rel] = bm.read_bicep(self.roots[rel])
+        return self.files[rel]
+
+    def compare(self, arm: ArmTemplate, rel: str, s: Sides) -> None:
+        bicep = self.bicep(rel)
+        if bicep is None:
+            return
+        issues: list[Issue] = []
+        nested: list[tuple[ArmTemplate, str, Sides]] = []
+        if arm.target_scope != bicep.target_scope:
+            issues.append((f"{s.bicep} targets {bicep.target_scope}, {s.arm} {arm.target_scope}", None))
+        for compare in COMPARISONS:
+            issues += compare(arm, bicep, s)
+        matched, module_issues = match_modules(arm, bicep, s)
+        issues += module_issues
+        files: dict[str, BicepFile] = {}  # module symbol -> its file
+        for module, deployment in matched:
+            target = bm.module_target(rel, module.path)
+            if target is None or not self.exists(target):
+                issues.append((f"module '{module.symbol}': file {module.path!r} does not exist", module.line))
+                continue
+            issues += compare_module_call(deployment, module, bicep, s)
+            if target == rel:
+                issues.append((f"module '{module.symbol}' deploys its own file {module.path!r}", module.line))
+                continue
+            if deployment.template is None:
+                message = f"{s.arm} deployment '{deployment.name}' has no inline template to compare with {module.path!r}"
+                issues.append((message, module.line))
+                continue
             inner = Sides(f"{s.arm} deployment '{deployment.name}'", posixpath.relpath(target, "azure"))
-            nested.append((deployment.template, target, inner))
-    out += _findings(tree, rel, issues)
-    for template, target, inner in nested:
-        _compare_file(tree, roots, template, target, inner, out)
+            if (module_file := self.bicep(target)) is not None:
+                files[module.symbol] = module_file
+                nested.append((deployment.template, target, inner))
+        issues += self.module_output_reads(rel, bicep, files, s)
+        self.out += _findings(self.tree, rel, issues)
+        for template, target, inner in nested:
+            self.compare(template, target, inner)
+
+    def module_output_reads(
+        self, rel: str, bicep: BicepFile, files: dict[str, BicepFile], s: Sides
+    ) -> list[Issue]:
+        """Every `<module>.outputs.x` of a Bicep file names an output its module file declares."""
+        out: list[Issue] = []
+        stack = [self.roots[rel]]
+        while stack:
+            node = stack.pop()
+            read = bm.module_output_read(node, bicep)
+            if read is None:
+                stack.extend(reversed(bm.named(node)))
+                continue
+            module, output = read
+            target = files.get(module.symbol)
+            if target is not None and output not in {o.name for o in target.outputs}:
+                message = f"{s.bicep} reads output '{output}' of module '{module.symbol}', which {module.path!r} does not declare"
+                out.append((message, node.start_point[0] + 1))
+        return out
 
 
 def match_modules(
@@ -460,6 +594,16 @@ def match_modules(
     return matched, issues
 
 
+def module_dependencies(module: Module, bicep: BicepFile) -> frozenset[DepKey]:
+    """What a module waits for: its dependsOn, and each resource (not `existing`) or module it reads."""
+    read = [
+        symbol
+        for symbol in module.reads
+        if bicep.module(symbol) is not None or ((r := bicep.resource(symbol)) is not None and not r.existing)
+    ]
+    return frozenset(_bicep_dependency(bicep, symbol) for symbol in (*module.depends_on, *read))
+
+
 def compare_module_call(arm: ArmDeployment, module: Module, bicep: BicepFile, s: Sides) -> list[Issue]:
     where = f"module '{module.symbol}' ('{arm.name}')"
     scope = module.scope or Scope(bicep.target_scope, ())
@@ -473,6 +617,17 @@ def compare_module_call(arm: ArmDeployment, module: Module, bicep: BicepFile, s:
                 module.line,
             )
         )
+    args = dict(module.args)
+    for name in (n for n in arm.params if n in args and "value" in arm.args.get(n, {})):
+        left, right = bm.arm_leaves(arm.args[name]["value"], name), bm.bicep_leaves(args[name], bicep, name)
+        for path, b, a in different_leaves(left, right):
+            out.append((f"{where} passes {path} = {b} in {s.bicep}, {a} in {s.arm}", module.line))
+    waits = module_dependencies(module, bicep)
+    if waits != arm.depends:
+        bicep_waits, arm_waits = (
+            ", ".join(sorted(map(_dependency, k))) or "nothing" for k in (waits, arm.depends)
+        )
+        out.append((f"{where} waits for {bicep_waits} in {s.bicep}, {arm_waits} in {s.arm}", module.line))
     if module.condition != arm.condition and not (module.condition and str(arm.condition).startswith("[")):
         shown = (f"if ({c})" if c else "always" for c in (module.condition, arm.condition))
         out.append((f"{where} runs {next(shown)} in {s.bicep}, {next(shown)} in {s.arm}", module.line))

@@ -6,14 +6,19 @@ tree-sitter is imported on first use; the Language and Parser are built once per
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from wlid_render.validate.arm_expressions import is_expression, split_call
+from wlid_render.validate.arm_expressions import literal as arm_literal
+
 Node = Any  # tree_sitter.Node
 ScopeArg = tuple[str, str]  # ("literal", value) or ("expr", source text)
+ValueKey = tuple[Any, ...]  # see bicep_value / arm_value
 
 
 class BicepUnavailable(RuntimeError):
@@ -317,6 +322,9 @@ class Module:
     condition: str | None  # the expression of `if (...)`, without parentheses
     params: tuple[str, ...]
     line: int
+    args: tuple[tuple[str, Node], ...] = ()  # param name -> value node, as passed
+    depends_on: tuple[str, ...] = ()  # explicit dependsOn: symbols (or the text of other expressions)
+    reads: tuple[str, ...] = ()  # the symbols its body reads (Bicep adds a dependency on each)
 
 
 @dataclass(frozen=True)
@@ -324,6 +332,7 @@ class Output:
     name: str
     type: str
     line: int
+    value: Node | None = None
 
 
 @dataclass(frozen=True)
@@ -336,6 +345,9 @@ class BicepFile:
 
     def resource(self, symbol: str) -> Resource | None:
         return next((r for r in self.resources if r.symbol == symbol), None)
+
+    def module(self, symbol: str) -> Module | None:
+        return next((m for m in self.modules if m.symbol == symbol), None)
 
     def full_name(self, resource: Resource) -> str | None:
         """`parent/child` for a child declared with `parent:`; None when a name is not a literal."""
@@ -387,6 +399,22 @@ def _resource(decl: Decl) -> Resource:
     )
 
 
+def identifiers_read(node: Node) -> list[str]:
+    """The identifiers an expression reads: not object keys, property names or function names."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            out.append(source(current))
+            continue
+        parts = named(current)
+        if current.type in ("object_property", "call_expression") and parts:
+            parts = parts[1:]  # the key; the function name
+        stack.extend(reversed(parts))
+    return out
+
+
 def _module(decl: Decl) -> Module:
     props = _props(decl.body)
     name, name_text = _name(props)
@@ -394,8 +422,28 @@ def _module(decl: Decl) -> Module:
     condition = None
     if decl.body.type == "if_statement":
         condition = source(named(decl.body)[0]).strip().removeprefix("(").removesuffix(")").strip()
-    params = tuple(_props(props["params"])) if "params" in props else ()
-    return Module(decl.symbol, decl.type_or_path, name, name_text, scope, condition, params, decl.line)
+    args = tuple(_props(props["params"]).items()) if "params" in props else ()
+    depends = _symbols(props.get("dependsOn"))
+    reads = tuple(
+        dict.fromkeys(
+            symbol for key, value in props.items() if key != "dependsOn" for symbol in identifiers_read(value)
+        )
+    )
+    if decl.body.type == "if_statement":
+        reads = tuple(dict.fromkeys([*identifiers_read(named(decl.body)[0]), *reads]))
+    return Module(
+        decl.symbol,
+        decl.type_or_path,
+        name,
+        name_text,
+        scope,
+        condition,
+        tuple(k for k, _ in args),
+        decl.line,
+        args,
+        depends,
+        reads,
+    )
 
 
 def read_bicep(root: Node) -> BicepFile:
@@ -410,8 +458,177 @@ def read_bicep(root: Node) -> BicepFile:
         params=params,
         resources=tuple(_resource(d) for d in decls if d.kind == "resource"),
         modules=tuple(_module(d) for d in decls if d.kind == "module"),
-        outputs=tuple(Output(d.symbol, d.type_or_path, d.line) for d in decls if d.kind == "output"),
+        outputs=tuple(Output(d.symbol, d.type_or_path, d.line, d.body) for d in decls if d.kind == "output"),
     )
+
+
+# -- values: what an expression reads, comparable across Bicep and ARM ----------------------------
+# A ValueKey is ("literal", type name, value), ("param", name), ("property", lower-case resource type,
+# full name, "a.b") for a property of a resource of the same file/template, ("output", deployment name,
+# output name) for an output of a module/nested deployment, ("array", keys), or ("object",) for `{}`.
+# Other expressions have no key: they cannot be compared offline.
+def _literal_key(value: Any) -> ValueKey:
+    return ("literal", type(value).__name__, value)
+
+
+def _member_chain(node: Node) -> tuple[str, list[str]] | None:
+    """`a.b.c` -> ("a", ["b", "c"]); None for anything else (`a.?b`, `a[0]`, calls...)."""
+    path: list[str] = []
+    while node.type == "member_expression":
+        parts = node.children
+        if len(parts) != 3 or parts[1].type != "." or parts[2].type != "property_identifier":
+            return None
+        path.append(source(parts[2]))
+        node = parts[0]
+    if node.type != "identifier":
+        return None
+    return source(node), path[::-1]
+
+
+def module_output_read(node: Node, bicep: BicepFile) -> tuple[Module, str] | None:
+    """`<module>.outputs.<name>...` -> the module and the output name."""
+    chain = _member_chain(node) if node.type == "member_expression" else None
+    if chain is None or len(chain[1]) < 2 or chain[1][0] != "outputs":
+        return None
+    module = bicep.module(chain[0])
+    return (module, chain[1][1]) if module is not None else None
+
+
+def bicep_value(node: Node, bicep: BicepFile) -> ValueKey | None:
+    if node.type in ("string", "boolean", "number", "null"):
+        try:
+            return _literal_key(literal(node))
+        except NotALiteral:
+            return None
+    if node.type == "identifier":
+        name = source(node)
+        return ("param", name) if any(p.name == name for p in bicep.params) else None
+    if node.type == "array":
+        items = [bicep_value(n, bicep) for n in named(node)]
+        return None if None in items else ("array", tuple(items))
+    if node.type == "object" and not named(node):
+        return ("object",)
+    if node.type != "member_expression":
+        return None
+    if (read := module_output_read(node, bicep)) is not None:
+        module, output = read
+        chain = _member_chain(node)
+        if chain is not None and len(chain[1]) == 2:
+            return ("output", module.name or module.name_text, output)
+        return None
+    chain = _member_chain(node)
+    resource = bicep.resource(chain[0]) if chain else None
+    if chain is None or resource is None or resource.existing or chain[1][:1] != ["properties"]:
+        return None
+    full = bicep.full_name(resource)
+    if full is None or len(chain[1]) < 2:
+        return None
+    return ("property", resource.type.lower(), full, ".".join(chain[1][1:]))
+
+
+def bicep_leaves(node: Node, bicep: BicepFile, path: str = "") -> dict[str, tuple[ValueKey | None, str]]:
+    """Path in an object ("" for the value itself) -> (ValueKey or None, source text)."""
+    if node.type == "object" and named(node):
+        out: dict[str, tuple[ValueKey | None, str]] = {}
+        for key, value in properties(node).items():
+            out.update(bicep_leaves(value, bicep, f"{path}.{key}" if path else key))
+        return out
+    return {path: (bicep_value(node, bicep), " ".join(source(node).split()))}
+
+
+def _closing_paren(text: str, start: int) -> int | None:
+    """The index of the `)` closing the `(` at text[start]."""
+    depth, i = 0, start
+    while i < len(text):
+        ch = text[i]
+        if ch == "'":  # skip the literal; '' is a quote inside it
+            i += 1
+            while i < len(text) and (text[i] != "'" or text.startswith("''", i)):
+                i += 2 if text.startswith("''", i) else 1
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+            if depth == 0:
+                return i if ch == ")" else None
+        i += 1
+    return None
+
+
+_ARM_PATH = re.compile(r"(?:\.[A-Za-z_]\w*)+")
+
+
+def arm_reference(body: str) -> tuple[str, str, list[str]] | None:
+    """`reference(resourceId('T', 'a', 'b'), 'api').x.y` -> ("t", "a/b", ["x", "y"])."""
+    if not body.startswith("reference("):
+        return None
+    end = _closing_paren(body, len("reference"))
+    if end is None or not _ARM_PATH.fullmatch(body[end + 1 :]):
+        return None
+    call = split_call(body[: end + 1])
+    if call is None or len(call[1]) != 2 or arm_literal(call[1][1]) is None:
+        return None
+    target = split_call(call[1][0])
+    if target is None or target[0] != "resourceId" or len(target[1]) < 2:
+        return None
+    literals = [arm_literal(a) for a in target[1]]
+    if any(v is None for v in literals):
+        return None
+    resource_type, *names = (str(v) for v in literals)
+    return resource_type.lower(), "/".join(names), body[end + 2 :].split(".")
+
+
+def arm_value(value: Any) -> ValueKey | None:
+    if value is None or isinstance(value, bool | int):
+        return _literal_key(value)
+    if isinstance(value, list):
+        items = [arm_value(v) for v in value]
+        return None if None in items else ("array", tuple(items))
+    if isinstance(value, dict):
+        return ("object",) if not value else None
+    if not isinstance(value, str):
+        return None
+    if not is_expression(value):
+        return _literal_key(arm_plain(value))
+    if match := _ARM_PARAMETER.fullmatch(value):
+        return ("param", match[1])
+    reference = arm_reference(value[1:-1].strip())
+    if reference is None:
+        return None
+    resource_type, name, path = reference
+    if resource_type == DEPLOYMENT:
+        if len(path) == 3 and path[0] == "outputs" and path[2] == "value":
+            return ("output", name, path[1])
+        return None
+    return ("property", resource_type, name, ".".join(path))
+
+
+def arm_leaves(value: Any, path: str = "") -> dict[str, tuple[ValueKey | None, str]]:
+    """As `bicep_leaves`, for a JSON value of a template."""
+    if isinstance(value, dict) and value:
+        out: dict[str, tuple[ValueKey | None, str]] = {}
+        for key, item in value.items():
+            out.update(arm_leaves(item, f"{path}.{key}" if path else key))
+        return out
+    shown = value if isinstance(value, str) else json.dumps(value)
+    return {path: (arm_value(value), shown)}
+
+
+_ARM_OUTPUT_READ = re.compile(
+    r"reference\(resourceId\('Microsoft\.Resources/deployments',\s*'((?:[^']|'')*)'\)[^)]*\)\.outputs\.(\w+)",
+    re.IGNORECASE,
+)
+
+
+def arm_output_reads(value: Any) -> list[tuple[str, str]]:
+    """(deployment name, output name) of each `reference(<nested deployment>).outputs.<name>` in a value."""
+    if isinstance(value, dict):
+        return [read for item in value.values() for read in arm_output_reads(item)]
+    if isinstance(value, list):
+        return [read for item in value for read in arm_output_reads(item)]
+    if isinstance(value, str) and is_expression(value):
+        return [(m[1].replace("''", "'"), m[2]) for m in _ARM_OUTPUT_READ.finditer(value)]
+    return []
 
 
 def module_target(declaring_file: str, path: str) -> str | None:
@@ -547,6 +764,7 @@ class ArmResource:
     depends: frozenset[DepKey]
     properties: dict[str, Any]
     scope: str | None
+    values: dict[str, Any] = field(default_factory=dict)  # location, tags, sku, kind, identity, properties
 
 
 @dataclass(frozen=True)
@@ -556,6 +774,8 @@ class ArmDeployment:
     condition: str | None  # a parameter name, or the expression as written
     params: tuple[str, ...]
     template: ArmTemplate | None
+    depends: frozenset[DepKey] = frozenset()
+    args: dict[str, Any] = field(default_factory=dict)  # parameter name -> its entry ({"value": ...})
 
 
 @dataclass(frozen=True)
@@ -574,30 +794,41 @@ def _condition(value: Any) -> str | None:
     return match[1] if match else str(value)
 
 
+RESOURCE_VALUES = ("location", "tags", "sku", "kind", "identity", "properties")
+
+
+def _arm_depends(resource: dict[str, Any]) -> frozenset[DepKey]:
+    depends = resource.get("dependsOn")
+    if not isinstance(depends, list):
+        return frozenset()
+    return frozenset(arm_dependency(d) for d in depends if isinstance(d, str))
+
+
 def _arm_deployment(resource: dict[str, Any]) -> ArmDeployment:
     properties = _dict(resource.get("properties"))
     template = properties.get("template")
+    args = _dict(properties.get("parameters"))
     return ArmDeployment(
         name=str(resource.get("name")),
         scope=arm_scope(resource),
         condition=_condition(resource.get("condition")),
-        params=tuple(_dict(properties.get("parameters"))),
+        params=tuple(args),
         template=arm_template(template) if isinstance(template, dict) else None,
+        depends=_arm_depends(resource),
+        args={k: _dict(v) for k, v in args.items()},
     )
 
 
 def _arm_resource(resource: dict[str, Any]) -> ArmResource:
-    depends = resource.get("dependsOn")
     scope = resource.get("scope")
     return ArmResource(
         type=str(resource.get("type", "")),
         api_version=str(resource.get("apiVersion", "")),
         name=arm_static_name(resource.get("name")),
-        depends=frozenset(arm_dependency(d) for d in depends if isinstance(d, str))
-        if isinstance(depends, list)
-        else frozenset(),
+        depends=_arm_depends(resource),
         properties=_dict(resource.get("properties")),
         scope=arm_plain(scope) if isinstance(scope, str) else None,
+        values={k: resource[k] for k in RESOURCE_VALUES if k in resource},
     )
 
 

@@ -77,6 +77,26 @@ def validator_for(version: str, api_version: str, kind: str) -> Validator | None
     return cls(schema, registry=_registry(version))
 
 
+@functools.cache
+def fast_check(version: str, api_version: str, kind: str) -> Any:
+    """A compiled jsonschema-rs validator of the same schema as `validator_for`, or None.
+
+    It answers valid/invalid a few hundred times faster; only invalid objects go through the
+    jsonschema validator, whose errors name the field.
+    """
+    document = schema_document(version)
+    name = document["kinds"].get(api_version, {}).get(kind)
+    if name is None:
+        return None
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - an optional accelerator
+        return None
+    schema = {key: value for key, value in document.items() if key not in ("$id", "kinds", "$comment")}
+    schema["$ref"] = f"#/$defs/{name}"
+    return jsonschema_rs.validator_for(schema)
+
+
 # -- K8S001 and K8S004 ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Problem:
@@ -122,6 +142,9 @@ def _object_problems(tree: RenderedTree, built: BuiltObject, version: str) -> It
         line = line_in_document(tree, built.source, built.index, ("kind",))
         text = f"{built.label}: no schema for kind {obj['kind']} ({obj['apiVersion']}); not checked"
         yield _Problem("K8S004", "warning", built.source, line, text)
+        return
+    fast = fast_check(version, obj["apiVersion"], obj["kind"])
+    if fast is not None and fast.is_valid(obj):
         return
     for error in validator.iter_errors(obj):
         file, line = blame(tree, built, _blamed_path(error))

@@ -46,7 +46,6 @@ def check_privilege(tree: RenderedTree) -> list[Finding]:
             if not isinstance(resource, dict) or str(resource.get("type", "")).lower() != ROLE_TYPE:
                 continue
             path = (*prefix, "resources", i)
-            line = tree.line_of(MAIN, path)
             definition = str((resource.get("properties") or {}).get("roleDefinitionId", ""))
             guids = GUID.findall(definition)
             role = roles.get(guids[-1].lower()) if guids else None
@@ -54,7 +53,7 @@ def check_privilege(tree: RenderedTree) -> list[Finding]:
                 findings.append(
                     Finding(
                         tree.display(MAIN),
-                        line,
+                        tree.line_of(MAIN, path),
                         "LP001",
                         "warning",
                         f"role assignment grants {role['name']}, which {role['why']}; "
@@ -66,7 +65,7 @@ def check_privilege(tree: RenderedTree) -> list[Finding]:
                 findings.append(
                     Finding(
                         tree.display(MAIN),
-                        line,
+                        tree.line_of(MAIN, path),
                         "LP002",
                         "warning",
                         f"role assignment on a whole {scope}; a resource scope (keyVault, storageAccount, ...) "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +30,7 @@ class RenderedTree:
     _json: dict[str, Any] = field(default_factory=dict)
     _yaml: dict[str, list[Any]] = field(default_factory=dict)
     _marks: dict[str, list[dict[Path_, int]]] = field(default_factory=dict)
+    _composers: dict[str, Iterator[yaml.Node]] = field(default_factory=dict)
 
     @cached_property
     def files(self) -> list[str]:
@@ -76,7 +78,7 @@ class RenderedTree:
         Documents are counted without empty ones. The first lookup in a file composes it once and
         keeps a map of every value's line, so later lookups cost a dictionary probe per path step.
         """
-        documents = self._lines(rel)
+        documents = self._lines(rel, index)
         if index >= len(documents):
             return None
         lines = documents[index]
@@ -87,14 +89,25 @@ class RenderedTree:
                 return None
             path = path[:-1]
 
-    def _lines(self, rel: str) -> list[dict[Path_, int]]:
+    def _lines(self, rel: str, upto: int) -> list[dict[Path_, int]]:
+        """Line maps of the documents of a file, composed lazily up to document `upto`."""
         if rel not in self._marks:
+            self._marks[rel] = []
             try:
-                nodes = list(yaml.compose_all(self.text(rel), Loader=_Loader))
-            except (yaml.YAMLError, TreeError):
-                nodes = []
-            self._marks[rel] = [_node_lines(n) for n in nodes if not _is_null(n)]
-        return self._marks[rel]
+                self._composers[rel] = yaml.compose_all(self.text(rel), Loader=_Loader)
+            except TreeError:
+                return []
+        documents = self._marks[rel]
+        composer = self._composers.get(rel)
+        while composer is not None and len(documents) <= upto:
+            try:
+                node = next(composer)
+            except (StopIteration, yaml.YAMLError):
+                self._composers.pop(rel, None)
+                break
+            if not _is_null(node):
+                documents.append(_node_lines(node))
+        return documents
 
 
 def _is_null(node: yaml.Node) -> bool:

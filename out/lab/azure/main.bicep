@@ -22,7 +22,7 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2024-09-01' existin
 
 // ARM replaces the whole cluster on PUT: pass the cluster as it is and merge in the two flags.
 module clusterWorkloadIdentity 'modules/cluster-workload-identity.bicep' = if (enableWorkloadIdentity) {
-  name: 'wlid-lab-cluster'
+  name: 'wlid-cluster-lab'
   scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)
   params: {
     clusterName: clusterName
@@ -34,40 +34,22 @@ module clusterWorkloadIdentity 'modules/cluster-workload-identity.bicep' = if (e
   }
 }
 
-resource identity_myIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
-  name: 'myIdentity'
-  location: location
-  properties: {}
-}
-
-resource fic_myIdentity_1 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2024-11-30' = {
-  parent: identity_myIdentity
-  name: 'myFedIdentity'
-  properties: {
+module identity_myIdentity 'modules/wlid-id-myIdentity.bicep' = {
+  name: 'wlid-id-myIdentity'
+  params: {
+    location: location
     issuer: cluster.properties.oidcIssuerProfile.issuerURL
-    subject: 'system:serviceaccount:default:workload-identity-sa'
-    audiences: [
-      'api://AzureADTokenExchange'
-    ]
   }
   dependsOn: [
     clusterWorkloadIdentity
   ]
 }
 
-module roles_myIdentity_1 'modules/wlid-myIdentity-roles-f2a44b68.bicep' = {
-  name: 'wlid-myIdentity-roles-f2a44b68'
-  scope: resourceGroup()
-  params: {
-    principalId: identity_myIdentity.properties.principalId
-  }
-}
-
 output identities object = {
   myIdentity: {
-    clientId: identity_myIdentity.properties.clientId
-    principalId: identity_myIdentity.properties.principalId
-    tenantId: identity_myIdentity.properties.tenantId
+    clientId: identity_myIdentity.outputs.clientId
+    principalId: identity_myIdentity.outputs.principalId
+    tenantId: identity_myIdentity.outputs.tenantId
   }
 }
 
