@@ -317,3 +317,9 @@ def test_render_validate(tmp_path: Path):
         main, ["render", str(ROOT / "specs" / "lab.yaml"), "-o", str(tmp_path / "o"), "--validate"]
     )
     assert result.exit_code == 0 and "warning WI013" in result.output
+
+
+def test_unreadable_file_is_a_finding_not_a_crash(lab: Path):
+    (lab / "azure" / "main.json").write_text("{not json", "utf-8")
+    found = _rules(lab)
+    assert "TREE" in found and "not valid JSON" in found["TREE"][0].message
