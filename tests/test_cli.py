@@ -145,3 +145,13 @@ def test_templates_option_overrides_the_bundled_bicep_templates(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert (out / "azure" / "main.bicep").read_text("utf-8").endswith("// house style footer\n")
     assert _render(LAB, "-o", str(out), "--templates", str(tmp_path / "nope")).exit_code == 2
+
+
+def test_rendered_files_are_ordinary_files(tmp_path: Path):
+    old = os.umask(0o022)
+    try:
+        assert _render(LAB, "-o", str(tmp_path / "lab")).exit_code == 0
+    finally:
+        os.umask(old)
+    modes = {p.stat().st_mode & 0o777 for p in (tmp_path / "lab").rglob("*") if p.is_file()}
+    assert modes == {0o644}

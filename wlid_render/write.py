@@ -65,12 +65,19 @@ def compare(out: Path, artifacts: list[Artifact]) -> Comparison:
     return Comparison(tuple(changes), foreign, bool(on_disk) and not manifest_path.is_file())
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_atomic(target: Path, data: bytes, mode: int) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".wlid-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, mode)  # mkstemp creates 0600; rendered files are ordinary files (0666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -84,9 +91,10 @@ def apply(out: Path, artifacts: list[Artifact], comparison: Comparison) -> None:
     last, so an interrupted run still knows every file it owned before.
     """
     by_path = {a.path: a for a in artifacts}
+    mode = 0o666 & ~_umask()
     for change in comparison.changes:
         if change.action in ("create", "change") and change.path != MANIFEST:
-            _write_atomic(_safe(out, change.path), by_path[change.path].data)
+            _write_atomic(_safe(out, change.path), by_path[change.path].data, mode)
     for change in comparison.changes:
         if change.action == "remove":
             target = _safe(out, change.path)
@@ -96,4 +104,4 @@ def apply(out: Path, artifacts: list[Artifact], comparison: Comparison) -> None:
                 parent.rmdir()
                 parent = parent.parent
     if MANIFEST in by_path and any(c.action != "unchanged" for c in comparison.changes):
-        _write_atomic(_safe(out, MANIFEST), by_path[MANIFEST].data)
+        _write_atomic(_safe(out, MANIFEST), by_path[MANIFEST].data, mode)
