@@ -32,9 +32,8 @@ from wlid_render.emit.bicep_escape import (
 )
 from wlid_render.errors import SpecError
 from wlid_render.load import load_file, load_text
-from wlid_render.plan.build import build_plan
 from wlid_render.plan.model import Plan
-from wlid_render.spec_errors import parse_spec
+from wlid_render.render import plan_source
 from wlid_render.validate.bicep_model import (
     Decl,
     Node,
@@ -110,11 +109,11 @@ environments:
 
 
 def lab_plan() -> Plan:
-    return build_plan(parse_spec(load_file(str(ROOT / "specs" / "lab.yaml"))))
+    return plan_source(load_file(str(ROOT / "specs" / "lab.yaml")))
 
 
 def plan_from(text: str) -> Plan:
-    return build_plan(parse_spec(load_text(text, "spec.yaml")))
+    return plan_source(load_text(text, "spec.yaml"))
 
 
 def lab_without_cluster_update() -> Plan:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import yaml
@@ -16,7 +17,17 @@ UPDATE_SNAPSHOTS = "python -m pytest tests/test_examples.py --snapshot-update"
 
 @pytest.fixture(params=SPECS, ids=lambda p: p.stem, scope="module")
 def rendering(request):
-    return request.param, render_file(str(request.param))
+    return request.param, _render(request.param)
+
+
+def _render(spec):
+    """Render as `wlid render specs/<name>.yaml` from the repository root does (the path is recorded)."""
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return render_file(spec.relative_to(ROOT).as_posix())
+    finally:
+        os.chdir(here)
 
 
 def test_every_file_matches_its_snapshot(rendering, snapshot):
@@ -39,7 +50,7 @@ def test_every_file_parses(rendering):
 
 def test_rendering_is_deterministic(rendering):
     spec, first = rendering
-    assert render_file(str(spec)).artifacts == first.artifacts
+    assert _render(spec).artifacts == first.artifacts
 
 
 def test_committed_out_is_up_to_date(rendering):

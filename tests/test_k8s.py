@@ -24,9 +24,8 @@ from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.k8s import emit_kubernetes
 from wlid_render.errors import SpecError
 from wlid_render.load import load_text
-from wlid_render.plan.build import build_plan
 from wlid_render.plan.model import Plan
-from wlid_render.spec_errors import parse_spec
+from wlid_render.render import plan_source
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB_SPEC = ROOT / "specs" / "lab.yaml"
@@ -166,7 +165,7 @@ MULTI_FILES = [
 
 # -- helpers --------------------------------------------------------------------------------------
 def plan_of(text: str) -> Plan:
-    return build_plan(parse_spec(load_text(text, "spec.yaml")))
+    return plan_source(load_text(text, "spec.yaml"))
 
 
 def plan_of_data(data: dict[str, Any]) -> Plan:

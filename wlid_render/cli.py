@@ -49,6 +49,20 @@ def main() -> None:
 @click.option(
     "--validate", "run_validate", is_flag=True, help="Validate OUT after rendering (see wlid validate)."
 )
+@click.option(
+    "--outputs",
+    "outputs",
+    multiple=True,
+    metavar="ENV=FILE",
+    help="Client IDs of ENV from `az deployment group show ... --query properties.outputs` (repeatable).",
+)
+@click.option(
+    "--gitops",
+    type=click.Choice(["flux", "argocd", "both", "none"]),
+    default="both",
+    show_default=True,
+    help="GitOps objects to render under OUT/gitops (needs the spec's gitops block).",
+)
 def render(
     spec: str,
     out: Path | None,
@@ -58,6 +72,8 @@ def render(
     force: bool,
     quiet: bool,
     run_validate: bool,
+    outputs: tuple[str, ...],
+    gitops: str,
 ) -> None:
     """Render SPEC into OUT: azure/ (ARM, Bicep, parameters), k8s/ (Kustomize base and overlays)."""
     from wlid_render.errors import SpecError
@@ -67,7 +83,8 @@ def render(
     if check and dry_run:
         raise click.UsageError("--check and --dry-run exclude each other")
     try:
-        rendering = render_file(spec, templates)
+        bound = _read_outputs(outputs)
+        rendering = render_file(spec, templates, bound=bound, gitops=gitops)
     except SpecError as exc:
         _echo_problems(exc.problems)
         count = sum(1 for p in exc.problems if p.severity == "error")
@@ -118,6 +135,20 @@ def render(
         _print_findings(findings, "text")
         if any(f.severity == "error" for f in findings):
             sys.exit(EXIT_DRIFT)
+
+
+def _read_outputs(options: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """`--outputs ENV=FILE` options -> env -> identity -> client ID (SpecError for a bad file)."""
+    from wlid_render.outputs import parse_outputs_option, read_outputs
+
+    bound: dict[str, dict[str, str]] = {}
+    for option in options:
+        try:
+            env, path = parse_outputs_option(option)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--outputs") from None
+        bound.setdefault(env, {}).update(read_outputs(path))
+    return bound
 
 
 def _print_findings(findings, output_format: str) -> None:  # type: ignore[no-untyped-def]
@@ -197,3 +228,73 @@ def validate(
         click.echo(f"{len(trees)} tree(s): {errors} error(s), {warnings} warning(s)", err=True)
     if errors:
         sys.exit(EXIT_DRIFT)
+
+
+@main.command()
+@click.argument("env")
+@click.argument("outputs_file", metavar="OUTPUTS", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--spec",
+    default="wlid.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The spec to update.",
+)
+def bind(env: str, outputs_file: str, spec: Path) -> None:
+    """Pin ENV's client IDs from deployment OUTPUTS into the spec (comments and layout kept)."""
+    from wlid_render.bind import bind_client_ids
+    from wlid_render.errors import SpecError
+    from wlid_render.load import load_text
+    from wlid_render.outputs import read_outputs
+    from wlid_render.spec_errors import parse_environments
+
+    try:
+        client_ids = read_outputs(outputs_file)
+        raw = spec.read_bytes()
+        text = raw.decode("utf-8-sig")
+        specs = parse_environments(load_text(text, str(spec)))
+        if env not in specs:
+            raise click.BadParameter(f"no environment {env!r}; the spec has: {', '.join(sorted(specs))}")
+        declared = {i.name: i for i in specs[env].identities}
+        kept = {}
+        for name, client_id in sorted(client_ids.items()):
+            identity = declared.get(name)
+            if identity is None or (identity.environments is not None and env not in identity.environments):
+                click.echo(f"warning: identity {name!r} is not deployed in {env!r}; not pinned", err=True)
+            else:
+                kept[name] = client_id
+        updated = bind_client_ids(text, env, kept, file=str(spec))
+    except SpecError as exc:
+        _echo_problems(exc.problems)
+        sys.exit(EXIT_INVALID)
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    data = bom + updated.encode("utf-8")
+    if data != raw:
+        spec.write_bytes(data)
+    click.echo(f"{spec}: pinned {len(kept)} client ID(s) for {env}")
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("env")
+@click.option(
+    "-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [out/<name>]."
+)
+def whatif(spec: str, env: str, out: Path | None) -> None:
+    """Print the az commands that preview (what-if) and deploy ENV from OUT; runs nothing."""
+    from wlid_render.errors import SpecError
+    from wlid_render.load import load_file
+    from wlid_render.render import plan_source
+    from wlid_render.whatif import whatif_commands
+
+    try:
+        plan = plan_source(load_file(spec))
+    except SpecError as exc:
+        _echo_problems(exc.problems)
+        sys.exit(EXIT_INVALID)
+    try:
+        lines = whatif_commands(plan, env, (out or Path("out") / plan.name).as_posix())
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="ENV") from None
+    for line in lines:
+        click.echo(line)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from wlid_render.emit.artifact import Artifact, to_json
 from wlid_render.errors import Problem, SpecError
 from wlid_render.load import Source, load_file
 from wlid_render.plan.build import build_plan
 from wlid_render.plan.model import Plan
-from wlid_render.spec_errors import parse_spec
+from wlid_render.spec_errors import parse_environments
 
 MANIFEST = ".wlid/manifest.json"
 
@@ -24,10 +25,13 @@ class Rendering:
     warnings: tuple[Problem, ...]
 
 
-def plan_source(source: Source) -> Plan:
-    """Validate and resolve a loaded spec; problems come back located in the spec file."""
+def plan_source(source: Source, bound: Mapping[str, Mapping[str, str]] | None = None) -> Plan:
+    """Validate and resolve a loaded spec; problems come back located in the spec file.
+
+    `bound`: client IDs per environment read from deployment outputs (see outputs.read_outputs).
+    """
     try:
-        return build_plan(parse_spec(source))
+        return build_plan(parse_environments(source), bound)
     except SpecError as exc:
         raise SpecError(p.located(source.file, source.marks) for p in exc.problems) from None
 
@@ -38,14 +42,27 @@ def manifest(artifacts: list[Artifact]) -> Artifact:
     return Artifact(MANIFEST, to_json({"generator": "wlid", "files": files}))
 
 
-def render_plan(plan: Plan, templates: Path | None = None) -> list[Artifact]:
-    """Every file of OUT for a plan, sorted by path, the manifest included."""
+def render_plan(
+    plan: Plan,
+    templates: Path | None = None,
+    gitops: str = "both",
+    bound: Mapping[str, Mapping[str, str]] | None = None,
+    spec_path: str = "wlid.yaml",
+) -> list[Artifact]:
+    """Every file of OUT for a plan, sorted by path, the manifest included.
+
+    `spec_path` is the spec's path as the pipelines should name it (relative to the repository root).
+    """
     from wlid_render.emit.arm import emit_arm
     from wlid_render.emit.bicep import emit_bicep
+    from wlid_render.emit.gitops import emit_gitops
     from wlid_render.emit.k8s import emit_kubernetes
+    from wlid_render.emit.pipelines import emit_pipelines
     from wlid_render.emit.readme import emit_readme
 
     artifacts = [*emit_arm(plan), *emit_bicep(plan, templates), *emit_kubernetes(plan)]
+    artifacts += emit_gitops(plan, gitops, bound)  # type: ignore[arg-type]
+    artifacts += emit_pipelines(plan, spec_path)
     artifacts.append(emit_readme(plan, [a.path for a in artifacts]))
     artifacts.sort()
     paths = [a.path for a in artifacts]
@@ -54,12 +71,26 @@ def render_plan(plan: Plan, templates: Path | None = None) -> list[Artifact]:
     return [*artifacts, manifest(artifacts)]
 
 
-def render_file(path: str, templates: Path | None = None) -> Rendering:
+def render_file(
+    path: str,
+    templates: Path | None = None,
+    bound: Mapping[str, Mapping[str, str]] | None = None,
+    gitops: str = "both",
+) -> Rendering:
     """Load, validate, plan and emit. Raises SpecError with every problem of the spec."""
     source = load_file(path)
-    plan = plan_source(source)
+    plan = plan_source(source, bound)
     warnings = tuple(w.located(source.file, source.marks) for w in plan.warnings)
-    return Rendering(plan, tuple(render_plan(plan, templates)), warnings)
+    artifacts = render_plan(plan, templates, gitops, bound, _repository_path(path))
+    return Rendering(plan, tuple(artifacts), warnings)
+
+
+def _repository_path(path: str) -> str:
+    """The spec path for generated pipelines: as given when relative, else only its file name."""
+    posix = PurePath(path).as_posix()
+    if PurePath(path).is_absolute() or ".." in PurePath(path).parts:
+        return PurePath(path).name
+    return posix
 
 
 def owned_paths(manifest_text: str) -> set[str]:

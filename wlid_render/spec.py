@@ -151,9 +151,13 @@ class RoleGrant(_Model):
     description: StrictStr | None = Field(default=None, max_length=1024)
 
 
+OnlyIn = list[Annotated[StrictStr, Field(min_length=1, max_length=30)]] | None
+
+
 class Identity(_Model):
     name: IdentityName
     roles: list[RoleGrant] = []
+    environments: OnlyIn = None  # only in these environments (default: all)
 
 
 class ServiceAccount(_Model):
@@ -162,6 +166,7 @@ class ServiceAccount(_Model):
     identity: IdentityName
     federatedCredentialName: FicName | None = None
     tokenExpiration: Annotated[StrictInt, AfterValidator(_token_expiration)] | None = None
+    environments: OnlyIn = None
 
 
 class Port(_Model):
@@ -193,7 +198,9 @@ class Workload(_Model):
     kind: Literal["Pod", "Deployment", "StatefulSet", "Job", "CronJob"] = "Pod"
     serviceAccount: DnsSubdomain
     namespace: DnsLabel | None = None
-    containers: list[Container] = Field(min_length=1)
+    containers: list[Container] = []
+    existing: StrictBool = False  # the workload comes from elsewhere: render a Kustomize Component
+    environments: OnlyIn = None
     nodeSelector: dict[LabelKey, StrictStr] = {}
     labels: dict[LabelKey, StrictStr] = {}
     annotations: dict[LabelKey, StrictStr] = {}
@@ -216,10 +223,33 @@ class ClusterOverride(_Model):
     oidcIssuerUrl: IssuerUrl | None = None
 
 
+VarName = Annotated[StrictStr, _rule(r"[A-Za-z_][A-Za-z0-9_]*", "variable name (letters, digits, '_')", 64)]
+
+
 class Environment(_Model):
+    vars: dict[VarName, StrictStr] = {}
     azure: AzureOverride = AzureOverride()
     cluster: ClusterOverride = ClusterOverride()
     clientIds: dict[IdentityName, Uuid] = {}
+
+
+GitRef = Annotated[StrictStr, Field(min_length=1, max_length=255)]
+
+
+class GitOps(_Model):
+    repoURL: Annotated[StrictStr, Field(min_length=1, max_length=2048)]
+    branch: GitRef = "main"
+    path: Annotated[StrictStr, Field(max_length=1024)] = ""  # where OUT sits in the repository
+    interval: Annotated[StrictStr, _rule(r"[0-9]+(ms|s|m|h)([0-9]+(ms|s|m|h))*", "duration (e.g. 10m)")] = (
+        "10m"
+    )
+    fluxNamespace: DnsLabel = "flux-system"
+    fluxSourceName: DnsSubdomain = "flux-system"  # the GitRepository that holds this repository
+    argocdNamespace: DnsLabel = "argocd"
+    argocdProject: DnsSubdomain = "default"
+    destinationServer: Annotated[StrictStr, Field(min_length=1, max_length=2048)] = (
+        "https://kubernetes.default.svc"
+    )
 
 
 class Spec(_Model):
@@ -232,3 +262,4 @@ class Spec(_Model):
     serviceAccounts: list[ServiceAccount] = []
     workloads: list[Workload] = []
     environments: dict[EnvironmentName, Environment] = {}
+    gitops: GitOps | None = None

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from wlid_render.errors import Path, Problem, SpecError
+from wlid_render.interpolate import environment_names, environment_vars, interpolate
 from wlid_render.load import Source
 from wlid_render.spec import Spec
 from wlid_render.suggest import did_you_mean
@@ -134,18 +135,45 @@ def _problem(source: Source, path: Path, errors: list[dict[str, Any]]) -> Proble
     return Problem(message, path)
 
 
-def parse_spec(source: Source) -> Spec:
-    """Validate the loaded values. Raises SpecError with every problem, located in the file."""
+def _validate(source: Source, data: Any) -> tuple[Spec | None, list[Problem]]:
     try:
-        return Spec.model_validate(source.data)
+        return Spec.model_validate(data), []
     except ValidationError as exc:
         grouped: dict[Path, list[dict[str, Any]]] = defaultdict(list)
         for error in exc.errors(include_url=False):
-            grouped[_data_path(source.data, error["loc"], error["type"] == "missing")].append(error)
+            grouped[_data_path(data, error["loc"], error["type"] == "missing")].append(error)
         problems = []
         for path, errors in grouped.items():
             deeper = any(other[: len(path)] == path and len(other) > len(path) for other in grouped)
             if deeper and all(e["type"].endswith("_type") for e in errors):
                 continue  # another branch of the union got further: report that one
             problems.append(_problem(source, path, errors).located(source.file, source.marks))
-        raise SpecError(problems) from None
+        return None, problems
+
+
+def parse_spec(source: Source) -> Spec:
+    """Validate the loaded values as they are. Raises SpecError with every problem, located in the file."""
+    spec, problems = _validate(source, source.data)
+    if spec is None:
+        raise SpecError(problems)
+    return spec
+
+
+def parse_environments(source: Source) -> dict[str, Spec]:
+    """The spec of every environment: `${env}` and `${vars.NAME}` resolved, then validated.
+
+    Every problem of every environment is collected; one that is the same in several environments is
+    reported once. Raises SpecError.
+    """
+    specs: dict[str, Spec] = {}
+    problems: list[Problem] = []
+    for env in environment_names(source.data):
+        data, unknown = interpolate(source.data, env, environment_vars(source.data, env))
+        problems += [p.located(source.file, source.marks) for p in unknown]
+        spec, invalid = _validate(source, data)
+        problems += invalid
+        if spec is not None:
+            specs[env] = spec
+    if problems:
+        raise SpecError(list(dict.fromkeys(problems)))
+    return specs

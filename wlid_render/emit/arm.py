@@ -165,8 +165,10 @@ def _identity_template(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
         depends = [x.expr(_identity_id(identity))]
         if previous:  # one FIC at a time per identity: Azure answers 409 to parallel writes
             depends.append(x.expr(previous))
+        resource: dict[str, Any] = {"condition": x.expr(x.param(fic.condition))} if fic.condition else {}
         resources.append(
-            {
+            resource
+            | {
                 "type": FIC_TYPE,
                 "apiVersion": plan.identity_api,
                 "name": x.expr(x.call("format", x.lit("{0}/{1}"), x.lit(identity.name), x.lit(fic.name))),
@@ -185,13 +187,25 @@ def _identity_template(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
         key: {"type": "string", "value": x.expr(f"{ref}.{key}")}
         for key in ("clientId", "principalId", "tenantId")
     }
-    return _template(
-        resources, {"location": {"type": "string"}, "issuer": {"type": "string"}}, outputs=outputs
-    )
+    parameters = {"location": {"type": "string"}, "issuer": {"type": "string"}}
+    parameters |= {name: {"type": _param_type(plan, name)} for name in identity.template_parameters()}
+    return _template(resources, parameters, outputs=outputs)
+
+
+def _param_type(plan: Plan, name: str) -> str:
+    return next(p.type for p in plan.parameters if p.name == name)
+
+
+def _pass_through(names: tuple[str, ...]) -> dict[str, Any]:
+    """Parameters handed unchanged to a nested template that declares them under the same names."""
+    return {name: {"value": x.expr(x.param(name))} for name in names}
 
 
 def _identity(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
-    resource: dict[str, Any] = {
+    resource: dict[str, Any] = (
+        {"condition": x.expr(x.param(identity.condition))} if identity.condition else {}
+    )
+    resource |= {
         "type": DEPLOYMENT_TYPE,
         "apiVersion": plan.deployment_api,
         "name": identity.deployment_name,
@@ -201,7 +215,8 @@ def _identity(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
             "parameters": {
                 "location": {"value": x.expr(x.param("location"))},
                 "issuer": {"value": x.expr(issuer_expression(plan))},
-            },
+            }
+            | _pass_through(identity.template_parameters()),
             "template": _identity_template(plan, identity),
         },
     }
@@ -216,7 +231,11 @@ def _scope_id(target: Target) -> str:
         return "subscription().id"
     if target.kind == "resourceGroup":
         return "resourceGroup().id"
-    return x.resource_id(target.resource_type, *target.resource_name.split("/"))
+    return x.call(
+        "resourceId",
+        x.lit(target.resource_type),
+        *x.name_segments(target.resource_type, target.resource_name),
+    )
 
 
 def _role_assignment(plan: Plan, assignment: RoleAssignment) -> dict[str, Any]:
@@ -229,9 +248,7 @@ def _role_assignment(plan: Plan, assignment: RoleAssignment) -> dict[str, Any]:
         "name": x.expr(x.call("guid", _scope_id(assignment.target), x.param("principalId"), role_definition)),
     }
     if assignment.target.kind == "resource":
-        resource["scope"] = x.plain(
-            x.relative_scope(assignment.target.resource_type, assignment.target.resource_name)
-        )
+        resource["scope"] = x.scope_path(assignment.target.resource_type, assignment.target.resource_name)
     properties: dict[str, Any] = {
         "roleDefinitionId": x.expr(role_definition),
         "principalId": x.expr(x.param("principalId")),
@@ -250,11 +267,11 @@ def _role_deployment(plan: Plan, identity: IdentityPlan, deployment: RoleDeploym
         "name": deployment.name,
     }
     if deployment.subscription_id:
-        resource["subscriptionId"] = deployment.subscription_id
+        resource["subscriptionId"] = x.json_value(deployment.subscription_id)
     elif deployment.at_subscription:  # without it, a nested deployment lands in the resource group
         resource["subscriptionId"] = x.expr("subscription().subscriptionId")
     if deployment.resource_group:
-        resource["resourceGroup"] = deployment.resource_group
+        resource["resourceGroup"] = x.json_value(deployment.resource_group)
     if deployment.at_subscription:
         resource["location"] = x.expr(x.param("location"))
     principal = f"{x.call('reference', _identity_id(identity), x.lit(plan.identity_api))}.principalId"
@@ -262,10 +279,12 @@ def _role_deployment(plan: Plan, identity: IdentityPlan, deployment: RoleDeploym
     resource["properties"] = {
         "expressionEvaluationOptions": {"scope": "Inner"},
         "mode": "Incremental",
-        "parameters": {"principalId": {"value": x.expr(principal)}},
+        "parameters": {"principalId": {"value": x.expr(principal)}}
+        | _pass_through(deployment.template_parameters()),
         "template": _template(
             [_role_assignment(plan, a) for a in deployment.assignments],
-            {"principalId": {"type": "string"}},
+            {"principalId": {"type": "string"}}
+            | {name: {"type": "string"} for name in deployment.template_parameters()},
             schema=schema,
         ),
     }
@@ -291,7 +310,11 @@ def _outputs(plan: Plan) -> dict[str, Any]:
             "reference", x.resource_id(DEPLOYMENT_TYPE, identity.deployment_name), x.lit(plan.deployment_api)
         )
         identities[identity.name] = {
-            key: x.expr(f"{deployment}.outputs.{key}.value")
+            key: x.expr(
+                x.call("if", x.param(identity.condition), f"{deployment}.outputs.{key}.value", x.lit(""))
+                if identity.condition
+                else f"{deployment}.outputs.{key}.value"
+            )
             for key in ("clientId", "principalId", "tenantId")
         }
     return {

@@ -28,7 +28,15 @@ from wlid_render.emit.arm import (
 )
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.bicep_escape import FILTERS, BicepText, require_bicep_text
-from wlid_render.plan.model import AUDIENCE, IdentityPlan, Plan, RoleAssignment, RoleDeployment
+from wlid_render.plan.model import (
+    AUDIENCE,
+    IdentityPlan,
+    ParamRef,
+    Plan,
+    RoleAssignment,
+    RoleDeployment,
+    Value,
+)
 
 CLUSTER_MODULE = "modules/cluster-workload-identity.bicep"
 CLUSTER_SYMBOL = "cluster"
@@ -118,12 +126,13 @@ class FicView:
     name: str
     subject: str
     depends_on: tuple[str, ...]
+    condition: str | None = None
 
 
 @dataclass(frozen=True)
 class ScopeView:
     function: str  # resourceGroup or subscription
-    args: tuple[str, ...]
+    args: tuple[Value, ...]  # literals, or parameters set per environment
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,7 @@ class RoleModuleView:
     name: str
     path: str  # relative to the identity module that calls it (both in azure/modules/)
     scope: ScopeView
+    parameters: tuple[str, ...] = ()  # handed through to the module under the same names
 
 
 @dataclass(frozen=True)
@@ -148,13 +158,15 @@ class IdentityModuleView:
     deployment: str
     path: str  # relative to main.bicep
     name: str
+    condition: str | None = None
+    parameters: tuple[str, ...] = ()  # handed through to the module under the same names
 
 
 @dataclass(frozen=True)
 class TargetView:
     symbol: str
     type_api: str
-    name: str
+    name: Value
 
 
 @dataclass(frozen=True)
@@ -188,16 +200,20 @@ def module_file(deployment_name: str) -> str:
 
 
 def _identity_view(identity: IdentityPlan) -> IdentityView:
-    symbols = Symbols(IDENTITY_MODULE_PARAMS)
+    symbols = Symbols((*IDENTITY_MODULE_PARAMS, *identity.template_parameters()))
     symbol = symbols.new("identity", identity.name)
     fics: list[FicView] = []
     for n, fic in enumerate(identity.credentials, start=1):
         # one FIC at a time per identity: Azure answers 409 to parallel writes
         depends = (fics[-1].symbol,) if fics else ()
-        fics.append(FicView(symbols.new("fic", str(n)), fic.name, fic.subject, depends))
+        fics.append(FicView(symbols.new("fic", str(n)), fic.name, fic.subject, depends, fic.condition))
     modules = tuple(
         RoleModuleView(
-            symbols.new("roles", str(n)), d.name, module_file(d.name).removeprefix("modules/"), _scope(d)
+            symbols.new("roles", str(n)),
+            d.name,
+            module_file(d.name).removeprefix("modules/"),
+            _scope(d),
+            d.template_parameters(),
         )
         for n, d in enumerate(identity.role_deployments, start=1)
     )
@@ -217,7 +233,12 @@ def _main(plan: Plan, directory: Path) -> Artifact:
     symbols = Symbols(_reserved(plan))
     identities = tuple(
         IdentityModuleView(
-            symbols.new("identity", i.name), i.deployment_name, module_file(i.deployment_name), i.name
+            symbols.new("identity", i.name),
+            i.deployment_name,
+            module_file(i.deployment_name),
+            i.name,
+            i.condition,
+            i.template_parameters(),
         )
         for i in plan.identities
     )
@@ -241,6 +262,9 @@ def _identity_module(plan: Plan, identity: IdentityPlan, directory: Path) -> Art
         directory,
         "identity.bicep.j2",
         identity=_identity_view(identity),
+        parameters=tuple(
+            p for name in identity.template_parameters() for p in _parameters(plan) if p.name == name
+        ),
         identity_type=f"{IDENTITY_TYPE}@{plan.identity_api}",
         fic_type=f"{FIC_TYPE}@{plan.identity_api}",
         audience=AUDIENCE,
@@ -264,9 +288,13 @@ def _assignment_views(
         target = assignment.target
         target_symbol = None
         if target.kind == "resource":
-            key = (target.resource_type.lower(), target.resource_name.lower())
+            key = (target.resource_type.lower(), str(target.resource_name).lower())
             if key not in targets:
-                leaf = target.resource_name.rsplit("/", 1)[-1]
+                leaf = (
+                    target.resource_name.name
+                    if isinstance(target.resource_name, ParamRef)
+                    else target.resource_name.rsplit("/", 1)[-1]
+                )
                 type_api = f"{target.resource_type}@{target.api_version}"
                 targets[key] = TargetView(symbols.new("target", leaf), type_api, target.resource_name)
             target_symbol = targets[key].symbol
@@ -283,12 +311,14 @@ def _assignment_views(
 
 
 def _role_module(plan: Plan, deployment: RoleDeployment, directory: Path) -> Artifact:
-    targets, assignments = _assignment_views(deployment.assignments, Symbols((PRINCIPAL_PARAM,)))
+    parameters = deployment.template_parameters()
+    targets, assignments = _assignment_views(deployment.assignments, Symbols((PRINCIPAL_PARAM, *parameters)))
     text = render(
         directory,
         "role-assignments.bicep.j2",
         target_scope="subscription" if deployment.at_subscription else "resourceGroup",
         principal_param=PRINCIPAL_PARAM,
+        parameters=parameters,
         role_type=f"{ROLE_TYPE}@{plan.role_assignment_api}",
         targets=targets,
         assignments=assignments,

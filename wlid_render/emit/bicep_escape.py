@@ -92,7 +92,16 @@ def bicep_value(value: str | bool | int | None) -> BicepText:
     return bicep_json(value)
 
 
+def bicep_ref(value: Any) -> BicepText:
+    """A plan Value: the parameter's symbol when it differs between environments, else a string literal."""
+    name = getattr(value, "name", None)
+    if name is not None and not isinstance(value, str):
+        return bicep_ident(name)
+    return bicep_string(value)
+
+
 FILTERS: dict[str, Callable[[Any], BicepText]] = {
+    "bicep_ref": bicep_ref,
     "bicep_string": bicep_string,
     "bicep_ident": bicep_ident,
     "bicep_key": bicep_key,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from wlid_render.emit.artifact import Artifact, to_yaml, to_yaml_documents
+from wlid_render.emit.components import emit_components
+from wlid_render.emit.k8s_split import common, patch_for
 from wlid_render.plan.model import (
     ContainerPlan,
     EnvironmentPlan,
@@ -91,30 +93,21 @@ def _namespace(plan: Plan, name: str) -> Obj:
     return _object("v1", "Namespace", _metadata(name, None, _common_labels(plan)))
 
 
-def _shared_tenant(plan: Plan) -> str | None:
-    """The tenant ID when every environment has the same one; None when unset or when they differ."""
-    tenants = {env.tenant_id for env in plan.environments}
-    if len(tenants) == 1:
-        return tenants.pop()
-    return None
-
-
-def _service_account(plan: Plan, account: ServiceAccountPlan) -> Obj:
+def _service_account(plan: Plan, env: EnvironmentPlan, account: ServiceAccountPlan) -> Obj:
+    """A ServiceAccount as it is in one environment, without its client ID (always an overlay value)."""
     annotations: dict[str, str] = {}
-    tenant = _shared_tenant(plan)
-    if tenant is not None:
-        annotations[TENANT_ID] = tenant
+    if env.tenant_id is not None:
+        annotations[TENANT_ID] = env.tenant_id
     if account.token_expiration is not None:
         annotations[TOKEN_EXPIRATION] = str(account.token_expiration)
     meta = _metadata(account.name, account.namespace, _common_labels(plan), annotations)
     return _object("v1", "ServiceAccount", meta)
 
 
-def _service_account_patch(plan: Plan, env: EnvironmentPlan, account: ServiceAccountPlan) -> Obj:
-    annotations = {CLIENT_ID: dict(env.client_ids)[account.identity]}
-    if env.tenant_id is not None and _shared_tenant(plan) is None:
-        annotations[TENANT_ID] = env.tenant_id
-    meta = _metadata(account.name, account.namespace, annotations=annotations)
+def _client_id_patch(env: EnvironmentPlan, account: ServiceAccountPlan) -> Obj:
+    meta = _metadata(
+        account.name, account.namespace, annotations={CLIENT_ID: dict(env.client_ids)[account.identity]}
+    )
     return _object("v1", "ServiceAccount", meta)
 
 
@@ -213,21 +206,17 @@ def _workload(plan: Plan, workload: WorkloadPlan) -> Obj:
 
 
 # -- layout ---------------------------------------------------------------------------------------
-def _base_objects(plan: Plan) -> dict[str, Obj]:
-    """Base file name -> object."""
-    named: list[tuple[str, Obj]] = [(_namespace_file(n), _namespace(plan, n)) for n in plan.namespaces]
-    named += [(_service_account_file(a), _service_account(plan, a)) for a in plan.service_accounts]
-    named += [(_workload_file(w), _workload(plan, w)) for w in plan.workloads]
-    return _unique(named, BASE_DIR)
+SERVICE_ACCOUNT_PATCHES = "serviceaccounts.yaml"  # client IDs, and ServiceAccount values that differ
+PATCHES = "patches.yaml"  # other objects' values that differ between environments
+RESOURCES = "resources.yaml"  # objects that exist in this environment only
 
 
-SERVICE_ACCOUNT_PATCHES = "serviceaccounts.yaml"
-
-
-def _overlay_patches(plan: Plan, env: EnvironmentPlan) -> list[Obj]:
-    """The strategic-merge patches of one overlay, in ServiceAccount file order (one file, one per doc)."""
-    accounts = sorted(plan.service_accounts, key=_service_account_file)
-    return [_service_account_patch(plan, env, a) for a in accounts]
+def _env_objects(plan: Plan, env: EnvironmentPlan) -> dict[str, Obj]:
+    """File name -> object, for every object of one environment (client IDs left out)."""
+    named: list[tuple[str, Obj]] = [(_namespace_file(n), _namespace(plan, n)) for n in env.namespaces]
+    named += [(_service_account_file(a), _service_account(plan, env, a)) for a in env.service_accounts]
+    named += [(_workload_file(w), _workload(plan, w)) for w in env.workloads if not w.existing]
+    return _unique(named, f"{OVERLAYS_DIR}/{env.name}")
 
 
 def _unique(named: list[tuple[str, Obj]], folder: str) -> dict[str, Obj]:
@@ -240,30 +229,69 @@ def _unique(named: list[tuple[str, Obj]], folder: str) -> dict[str, Obj]:
     return out
 
 
-def _overlay_kustomization(has_patches: bool) -> Obj:
+def _overlay(
+    plan: Plan, env: EnvironmentPlan, objects: dict[str, Obj], base: dict[str, Obj]
+) -> list[Artifact]:
+    folder = f"{OVERLAYS_DIR}/{env.name}"
+    accounts = {_service_account_file(a): a for a in env.service_accounts}
+    own = [objects[name] for name in sorted(objects) if name not in base]
+    for doc in own:
+        if doc["kind"] == "ServiceAccount":
+            account = accounts[_service_account_file_of(doc)]
+            doc["metadata"].setdefault("annotations", {})[CLIENT_ID] = dict(env.client_ids)[account.identity]
+    account_patches: list[Obj] = []
+    other_patches: list[Obj] = []
+    for name in sorted(base):
+        if name not in objects:
+            continue
+        patch = patch_for(objects[name], base[name])
+        if name in accounts:
+            client = _client_id_patch(env, accounts[name])
+            if patch is not None:
+                client["metadata"]["annotations"] = {
+                    **client["metadata"]["annotations"],
+                    **patch.get("metadata", {}).get("annotations", {}),
+                }
+            account_patches.append(client)
+        elif patch is not None:
+            other_patches.append(patch)
+    artifacts = []
     fields: Obj = {"resources": ["../../base"]}
-    if has_patches:
-        fields["patches"] = [{"path": SERVICE_ACCOUNT_PATCHES}]
-    return _kustomization(**fields)
+    if own:
+        artifacts.append(Artifact(f"{folder}/{RESOURCES}", to_yaml_documents(own)))
+        fields["resources"].append(RESOURCES)
+    patch_files = []
+    for file_name, docs in ((SERVICE_ACCOUNT_PATCHES, account_patches), (PATCHES, other_patches)):
+        if docs:
+            artifacts.append(Artifact(f"{folder}/{file_name}", to_yaml_documents(docs)))
+            patch_files.append({"path": file_name})
+    if patch_files:
+        fields["patches"] = patch_files
+    artifacts.append(Artifact(f"{folder}/kustomization.yaml", to_yaml(_kustomization(**fields))))
+    return artifacts
 
 
-def _files(folder: str, objects: dict[str, Obj]) -> list[Artifact]:
-    return [Artifact(f"{folder}/{name}", to_yaml(obj)) for name, obj in objects.items()]
+def _service_account_file_of(doc: Obj) -> str:
+    return f"serviceaccount_{doc['metadata']['namespace']}_{doc['metadata']['name']}.yaml"
 
 
 def emit_kubernetes(plan: Plan) -> list[Artifact]:
-    """The Kustomize base and overlays of a plan, sorted by path."""
-    base = _base_objects(plan)
-    artifacts = _files(BASE_DIR, base)
+    """The Kustomize base, one overlay per environment, and the Components of existing workloads.
+
+    Objects present in every environment go to the base with what all environments share; each
+    overlay patches in its own values (always the client IDs) and adds the objects only it has.
+    """
+    per_env = {env.name: _env_objects(plan, env) for env in plan.environments}
+    everywhere = set.intersection(*(set(objects) for objects in per_env.values()))
+    base: dict[str, Obj] = {}
+    for name in sorted(everywhere):
+        shared = common([per_env[env][name] for env in per_env])
+        base[name] = shared
+    artifacts = [Artifact(f"{BASE_DIR}/{name}", to_yaml(obj)) for name, obj in base.items()]
     artifacts.append(
         Artifact(f"{BASE_DIR}/kustomization.yaml", to_yaml(_kustomization(resources=sorted(base))))
     )
     for env in plan.environments:
-        folder = f"{OVERLAYS_DIR}/{env.name}"
-        patches = _overlay_patches(plan, env)
-        if patches:
-            artifacts.append(Artifact(f"{folder}/{SERVICE_ACCOUNT_PATCHES}", to_yaml_documents(patches)))
-        artifacts.append(
-            Artifact(f"{folder}/kustomization.yaml", to_yaml(_overlay_kustomization(bool(patches))))
-        )
+        artifacts += _overlay(plan, env, per_env[env.name], base)
+    artifacts += emit_components(plan)
     return sorted(artifacts, key=lambda artifact: artifact.path)

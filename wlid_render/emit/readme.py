@@ -7,7 +7,7 @@ from wlid_render.plan.model import EnvironmentPlan, Plan
 
 
 def _environment_section(plan: Plan, env: EnvironmentPlan) -> list[str]:
-    deployment = f"wlid-{plan.name}"
+    deployment = plan.deployment_name
     target = f"--subscription {env.subscription_id} --resource-group {env.resource_group}"
     lines = [
         f"### {env.name}",

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import TypeVar
 
 from wlid_render.errors import Path, Problem, SpecError
+from wlid_render.plan.merge import EnvView, group_roles, merge
 from wlid_render.plan.model import (
     MAX_FICS_PER_IDENTITY,
     ContainerPlan,
     EnvironmentPlan,
     FederatedCredential,
+    GitOpsPlan,
     IdentityPlan,
     Parameter,
     Plan,
@@ -20,12 +23,15 @@ from wlid_render.plan.model import (
     ServiceAccountPlan,
     WorkloadPlan,
 )
+from wlid_render.plan.names import deployment_name, derived_fic_name, placeholder_for
 from wlid_render.plan.roles import builtin_roles, resolve_role
 from wlid_render.plan.targets import TargetError, target_of
 from wlid_render.spec import Container, Spec, Workload
 from wlid_render.suggest import did_you_mean
 
 DEFAULT_ENVIRONMENT = "default"
+MAX_PARAMETERS = 256
+T = TypeVar("T")
 # Regions where user-assigned identities do not support federated credentials (an editable list; the
 # published versions disagree, see docs/azure-resources.md).
 NO_FIC_REGIONS = frozenset({"malaysiasouth"})
@@ -40,38 +46,30 @@ RESERVED_LABELS = frozenset(
 TOKEN_EXPIRATION_ANNOTATION = "azure.workload.identity/service-account-token-expiration"
 
 
-def placeholder_for(identity: str) -> str:
-    """The Flux post-build variable that carries an identity's client ID."""
-    return "${WLID_CLIENT_ID_" + re.sub(r"[^A-Za-z0-9]", "_", identity).upper() + "}"
-
-
-def _short_hash(*parts: str) -> str:
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:8]
-
-
-def _derived_fic_name(namespace: str, service_account: str) -> str:
-    name = re.sub(r"[^a-zA-Z0-9_-]", "-", f"{namespace}-{service_account}")
-    if len(name) > 120:
-        name = f"{name[:111]}-{_short_hash(namespace, service_account)}"
-    return name
-
-
-def _deployment_name(spec: str, identity: str) -> str:
-    """`wlid-id-<identity>`, at most 64 characters (ARM's limit), unique per identity name ignoring case.
-
-    Deployment names start `wlid-id-`, `wlid-roles-` or `wlid-cluster-`, so that they never collide.
-    """
-    name = f"wlid-id-{identity}"
-    if len(name) > 64:
-        name = f"{name[:55]}-{_short_hash(spec, identity.lower())}"
-    return name
-
-
 class _Builder:
-    def __init__(self, spec: Spec):
+    """Everything of one environment: the spec here is already interpolated for it."""
+
+    def __init__(self, spec: Spec, env: str, bound: Mapping[str, str] | None = None):
         self.spec = spec
+        self.env = env
+        self.bound = dict(bound or {})  # identity -> client ID read from the deployment's outputs
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.declared = set(spec.environments) or {DEFAULT_ENVIRONMENT}
+
+    def included(self, only: list[str] | None, path: Path) -> bool:
+        """Whether an entity limited to `only` environments exists in this one."""
+        if only is None:
+            return True
+        for i, name in enumerate(only):
+            if name not in self.declared:
+                guess = did_you_mean(name, self.declared)
+                self.error(
+                    (*path, "environments", i),
+                    f"no environment named {name!r}",
+                    f"did you mean {guess}?" if guess else f"declared: {', '.join(sorted(self.declared))}",
+                )
+        return self.env in only
 
     def error(self, path: Path, message: str, hint: str = "") -> None:
         self.problems.append(Problem(message, path, hint=hint))
@@ -93,16 +91,23 @@ class _Builder:
                 seen[folded] = i
 
     # -- environments -------------------------------------------------------------------------
-    def environments(self) -> list[EnvironmentPlan]:
+    def environment(self) -> EnvironmentPlan:
         spec = self.spec
         identity_names = {i.name for i in spec.identities}
         envs = spec.environments or {DEFAULT_ENVIRONMENT: None}
         out = []
-        for env_name in sorted(envs):
+        for env_name in [self.env]:
             env = envs[env_name]
             azure = spec.azure.model_copy(update=env.azure.model_dump(exclude_none=True) if env else {})
             cluster = spec.cluster.model_copy(update=env.cluster.model_dump(exclude_none=True) if env else {})
             pinned = dict(env.clientIds) if env else {}
+            for ident in self.bound:
+                if ident not in identity_names:
+                    self.warn(
+                        ("environments", env_name) if env else ("identities",),
+                        f"environment {env_name!r}: the deployment outputs name identity {ident!r}, "
+                        "which the spec does not declare; ignored",
+                    )
             for ident in pinned:
                 if ident not in identity_names:
                     guess = did_you_mean(ident, identity_names)
@@ -111,8 +116,11 @@ class _Builder:
                         f"no identity named {ident!r}",
                         f"did you mean {guess}?" if guess else "keys are identity names",
                     )
+            pinned |= {k: v for k, v in self.bound.items() if k in identity_names}  # outputs win
             client_ids = []
             for identity in spec.identities:
+                if identity.environments is not None and self.env not in identity.environments:
+                    continue
                 if identity.name in pinned:
                     client_ids.append((identity.name, pinned[identity.name].lower()))
                 else:
@@ -159,7 +167,7 @@ class _Builder:
                     "rename one so that they differ in more than case or punctuation",
                 )
             holders[holder] = identity.name
-        return out
+        return out[0]
 
     @staticmethod
     def parameters(envs: list[EnvironmentPlan]) -> tuple[list[Parameter], bool, bool]:
@@ -207,21 +215,23 @@ class _Builder:
         return params, enables, pins
 
     # -- Azure side ---------------------------------------------------------------------------
-    def identities(self, accounts: list[ServiceAccountPlan]) -> list[IdentityPlan]:
+    def identities(self, accounts: list[tuple[int, ServiceAccountPlan]]) -> list[tuple[int, IdentityPlan]]:
         spec = self.spec
         self.duplicates("identities", [(i.name,) for i in spec.identities], "identity", fold=True)
         by_identity: dict[str, list[tuple[int, ServiceAccountPlan]]] = defaultdict(list)
-        for i, account in enumerate(accounts):
+        for i, account in accounts:
             by_identity[account.identity].append((i, account))
         out = []
         for index, identity in enumerate(spec.identities):
+            if not self.included(identity.environments, ("identities", index)):
+                continue
             credentials = []
             names: dict[str, int] = {}
             subjects: dict[str, int] = {}
             for i, account in by_identity.get(identity.name, []):
                 given = spec.serviceAccounts[i].federatedCredentialName
                 fic = FederatedCredential(
-                    name=given or _derived_fic_name(account.namespace, account.name),
+                    name=given or derived_fic_name(account.namespace, account.name),
                     namespace=account.namespace,
                     service_account=account.name,
                 )
@@ -250,19 +260,22 @@ class _Builder:
                     "split the ServiceAccounts over more identities",
                 )
             out.append(
-                IdentityPlan(
-                    name=identity.name,
-                    deployment_name=_deployment_name(self.spec.metadata.name, identity.name),
-                    placeholder=placeholder_for(identity.name),
-                    credentials=tuple(credentials),
-                    role_deployments=tuple(self.role_deployments(index)),
+                (
+                    index,
+                    IdentityPlan(
+                        name=identity.name,
+                        deployment_name=deployment_name(self.spec.metadata.name, identity.name),
+                        placeholder=placeholder_for(identity.name),
+                        credentials=tuple(credentials),
+                        role_deployments=tuple(self.role_deployments(index)),
+                    ),
                 )
             )
         return out
 
     def role_deployments(self, index: int) -> list[RoleDeployment]:
         identity = self.spec.identities[index]
-        groups: dict[tuple[str | None, str | None, bool], list[RoleAssignment]] = {}
+        groups: dict[str, list[RoleAssignment]] = {"all": []}
         seen: dict[tuple[str, str], int] = {}
         for j, grant in enumerate(identity.roles):
             path = ("identities", index, "roles", j)
@@ -283,12 +296,6 @@ class _Builder:
                 continue
             if resolved is None:
                 continue
-            at_subscription = target.kind == "subscription"
-            group_key = (
-                target.subscription_id,
-                None if at_subscription else target.resource_group,
-                at_subscription,
-            )
             identity_key = (
                 f"{target.kind}:{target.subscription_id}:{target.resource_group}:"
                 f"{target.resource_type.lower()}:{target.resource_name.lower()}",
@@ -301,18 +308,11 @@ class _Builder:
                 )
                 continue
             seen[identity_key] = j
-            groups.setdefault(group_key, []).append(
-                RoleAssignment(resolved[0], resolved[1], target, grant.description)
-            )
-        out = []
-        for (sub, rg, at_sub), assignments in groups.items():
-            digest = _short_hash(self.spec.metadata.name, identity.name, str(sub), str(rg), str(at_sub))
-            prefix = f"wlid-roles-{identity.name}"[:55]
-            out.append(RoleDeployment(f"{prefix}-{digest}", sub, rg, at_sub, tuple(assignments)))
-        return out
+            groups["all"].append(RoleAssignment(resolved[0], resolved[1], target, grant.description, j))
+        return group_roles(self.spec.metadata.name, identity.name, [a for g in groups.values() for a in g])
 
     # -- Kubernetes side ----------------------------------------------------------------------
-    def service_accounts(self) -> list[ServiceAccountPlan]:
+    def service_accounts(self) -> list[tuple[int, ServiceAccountPlan]]:
         spec = self.spec
         identity_names = [i.name for i in spec.identities]
         self.duplicates(
@@ -320,6 +320,8 @@ class _Builder:
         )
         out = []
         for i, account in enumerate(spec.serviceAccounts):
+            if not self.included(account.environments, ("serviceAccounts", i)):
+                continue
             if account.identity not in identity_names:
                 guess = did_you_mean(account.identity, identity_names)
                 self.error(
@@ -327,8 +329,21 @@ class _Builder:
                     f"no identity named {account.identity!r}",
                     f"did you mean {guess}?" if guess else f"declared: {', '.join(identity_names)}",
                 )
+            else:
+                only = spec.identities[identity_names.index(account.identity)].environments
+                if only is not None and self.env not in only:
+                    self.error(
+                        ("serviceAccounts", i, "identity"),
+                        f"environment {self.env!r}: identity {account.identity!r} is not deployed there",
+                        "limit the ServiceAccount to the identity's environments",
+                    )
             out.append(
-                ServiceAccountPlan(account.name, account.namespace, account.identity, account.tokenExpiration)
+                (
+                    i,
+                    ServiceAccountPlan(
+                        account.name, account.namespace, account.identity, account.tokenExpiration
+                    ),
+                )
             )
         return out
 
@@ -336,11 +351,14 @@ class _Builder:
         spec = self.spec
         by_name: dict[str, list[str]] = defaultdict(list)
         for account in spec.serviceAccounts:
-            by_name[account.name].append(account.namespace)
+            if account.environments is None or self.env in account.environments:
+                by_name[account.name].append(account.namespace)
         out = []
         keys = []
         for i, workload in enumerate(spec.workloads):
             path: Path = ("workloads", i)
+            if not self.included(workload.environments, path):
+                continue
             namespaces = by_name.get(workload.serviceAccount, [])
             if workload.namespace is not None:
                 namespace = workload.namespace
@@ -382,12 +400,32 @@ class _Builder:
                     annotations=tuple(workload.annotations.items()),
                     replicas=workload.replicas,
                     schedule=workload.schedule,
+                    existing=workload.existing,
+                    index=i,
                 )
             )
         self.duplicates("workloads", keys, "workload")
         return out
 
     def workload_fields(self, workload: Workload, path: Path) -> None:
+        if workload.existing:
+            if workload.kind == "Pod":
+                self.error(
+                    (*path, "kind"),
+                    "an existing workload must be a Deployment, StatefulSet, Job or CronJob",
+                    "a running Pod cannot take a new ServiceAccount; patch its controller",
+                )
+            if workload.containers or workload.replicas is not None or workload.schedule is not None:
+                self.error(
+                    path,
+                    "an existing workload takes only kind, name, namespace, serviceAccount, labels and "
+                    "annotations; its containers come from its own manifests",
+                )
+            return
+        if not workload.containers:
+            self.error(
+                path, "a workload needs at least one container", "or existing: true for one defined elsewhere"
+            )
         if workload.kind == "CronJob" and workload.schedule is None:
             self.error(path, "a CronJob needs a schedule", "e.g. schedule: '*/5 * * * *'")
         if workload.kind != "CronJob" and workload.schedule is not None:
@@ -439,27 +477,98 @@ class _Builder:
         )
 
 
-def build_plan(spec: Spec) -> Plan:
-    """Resolve a validated spec into a plan. Raises SpecError with every problem found."""
-    builder = _Builder(spec)
-    envs = builder.environments()
-    params, enables, pins = builder.parameters(envs)
-    accounts = builder.service_accounts()
-    identities = builder.identities(accounts)
-    workloads = builder.workloads()
-    if builder.problems:
-        raise SpecError(builder.problems)
-    used = {a.namespace for a in accounts} | {w.namespace for w in workloads}
-    namespaces = sorted(n for n in used if n != "default" and not n.startswith("kube-"))
+def build_plan(
+    specs: Spec | Mapping[str, Spec], bound: Mapping[str, Mapping[str, str]] | None = None
+) -> Plan:
+    """Resolve the per-environment specs into one plan. Raises SpecError with every problem found.
+
+    `specs` maps each environment to its spec with `${env}`/`${vars.*}` resolved (see
+    `spec_errors.parse_environments`); a single Spec stands for all its environments as written.
+    `bound` holds client IDs read from deployment outputs (env -> identity -> client ID); they take
+    precedence over `clientIds` pinned in the spec, which take precedence over Flux placeholders.
+    """
+    bound = bound or {}
+    if isinstance(specs, Spec):
+        specs = {env: specs for env in (sorted(specs.environments) or [DEFAULT_ENVIRONMENT])}
+    views: dict[str, EnvView] = {}
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    for env in sorted(specs):
+        builder = _Builder(specs[env], env, bound.get(env))
+        environment = builder.environment()
+        accounts = builder.service_accounts()
+        identities = builder.identities(accounts)
+        workloads = builder.workloads()
+        problems += builder.problems
+        warnings += builder.warnings
+        used = {a.namespace for _, a in accounts} | {w.namespace for w in workloads}
+        environment = replace(
+            environment,
+            namespaces=tuple(sorted(n for n in used if n != "default" and not n.startswith("kube-"))),
+            service_accounts=tuple(a for _, a in accounts),
+            workloads=tuple(workloads),
+        )
+        views[env] = EnvView(environment, identities, accounts)
+    for env in bound:
+        if env not in specs:
+            problems.append(
+                Problem(
+                    f"--outputs names environment {env!r}, which the spec does not declare",
+                    ("environments",),
+                    hint=f"declared: {', '.join(sorted(specs))}",
+                )
+            )
+    if problems:
+        raise SpecError(list(dict.fromkeys(problems)))
+    first = specs[min(specs)]
+    merged = merge(first.metadata.name, views)
+    if merged.problems:
+        raise SpecError(list(dict.fromkeys(merged.problems)))
+    envs = [v.environment for v in views.values()]
+    params, enables, pins = _Builder.parameters(envs)
+    params += merged.parameters
+    if len(params) > MAX_PARAMETERS:
+        raise SpecError(
+            [
+                Problem(
+                    f"{len(params)} template parameters; ARM allows {MAX_PARAMETERS}",
+                    ("environments",),
+                    hint="fewer values that differ between environments, or split the spec",
+                )
+            ]
+        )
     return Plan(
-        name=spec.metadata.name,
+        name=first.metadata.name,
         environments=tuple(envs),
         parameters=tuple(params),
-        identities=tuple(identities),
-        namespaces=tuple(namespaces),
-        service_accounts=tuple(accounts),
-        workloads=tuple(workloads),
+        identities=tuple(merged.identities),
+        namespaces=_union(e.namespaces for e in envs),
+        service_accounts=_union(e.service_accounts for e in envs),
+        workloads=_union(e.workloads for e in envs),
         enables_workload_identity=enables,
         pins_issuer=pins,
-        warnings=tuple(builder.warnings),
+        warnings=tuple(dict.fromkeys(warnings)),
+        gitops=_gitops(first),
+    )
+
+
+def _union(groups: Iterable[tuple[T, ...]]) -> tuple[T, ...]:
+    """Items of all environments, first appearance first (for summaries; emitters use each env's)."""
+    return tuple(dict.fromkeys(item for group in groups for item in group))
+
+
+def _gitops(spec: Spec) -> GitOpsPlan | None:
+    g = spec.gitops
+    if g is None:
+        return None
+    return GitOpsPlan(
+        repo_url=g.repoURL,
+        branch=g.branch,
+        path=g.path.strip("/"),
+        interval=g.interval,
+        flux_namespace=g.fluxNamespace,
+        flux_source_name=g.fluxSourceName,
+        argocd_namespace=g.argocdNamespace,
+        argocd_project=g.argocdProject,
+        destination_server=g.destinationServer,
     )

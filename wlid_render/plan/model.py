@@ -36,14 +36,31 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class ParamRef:
+    """A value that differs between environments: the template parameter that carries it."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"<{self.name}>"
+
+
+Value = str | ParamRef  # a literal, or a parameter set per environment
+
+
+def _names(*values: object) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.name for v in values if isinstance(v, ParamRef)))
+
+
+@dataclass(frozen=True)
 class Target:
     """What a role is granted on."""
 
     kind: Literal["resource", "resourceGroup", "subscription"]
-    subscription_id: str | None  # None: the deployment's subscription
-    resource_group: str | None  # None: the deployment's resource group (unused for kind subscription)
+    subscription_id: Value | None  # None: the deployment's subscription
+    resource_group: Value | None  # None: the deployment's resource group (unused for kind subscription)
     resource_type: str = ""  # e.g. Microsoft.KeyVault/vaults (kind resource only)
-    resource_name: str = ""  # e.g. kv-app, or parent/child for nested types
+    resource_name: Value = ""  # e.g. kv-app, or parent/child for nested types
     api_version: str = ""  # used by the Bicep `existing` declaration
     label: str = ""  # for people: "key vault kv-app"
 
@@ -54,6 +71,7 @@ class RoleAssignment:
     role_id: str  # built-in role-definition GUID
     target: Target
     description: str | None = None
+    index: int = 0  # position in the identity's roles list
 
 
 @dataclass(frozen=True)
@@ -66,10 +84,18 @@ class RoleDeployment:
     """
 
     name: str
-    subscription_id: str | None
-    resource_group: str | None
+    subscription_id: Value | None
+    resource_group: Value | None
     at_subscription: bool
     assignments: tuple[RoleAssignment, ...]
+
+    def scope_parameters(self) -> tuple[str, ...]:
+        """Parameters its parent needs to place it (per-environment subscription or resource group)."""
+        return _names(self.subscription_id, self.resource_group)
+
+    def template_parameters(self) -> tuple[str, ...]:
+        """Parameters its nested template needs, besides principalId (per-environment target names)."""
+        return _names(*(a.target.resource_name for a in self.assignments))
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,7 @@ class FederatedCredential:
     name: str
     namespace: str
     service_account: str
+    condition: str | None = None  # bool parameter: the ServiceAccount exists only in some environments
 
     @property
     def subject(self) -> str:
@@ -94,6 +121,14 @@ class IdentityPlan:
     placeholder: str  # Flux post-build variable holding the client ID when it is not pinned
     credentials: tuple[FederatedCredential, ...]
     role_deployments: tuple[RoleDeployment, ...]
+    condition: str | None = None  # bool parameter: the identity exists only in some environments
+
+    def template_parameters(self) -> tuple[str, ...]:
+        """Parameters its nested template needs besides location and issuer, in a stable order."""
+        names: list[str] = [c.condition for c in self.credentials if c.condition]
+        for deployment in self.role_deployments:
+            names += [*deployment.scope_parameters(), *deployment.template_parameters()]
+        return tuple(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)
@@ -128,6 +163,8 @@ class WorkloadPlan:
     annotations: tuple[tuple[str, str], ...] = ()
     replicas: int | None = None
     schedule: str | None = None
+    existing: bool = False  # defined elsewhere: wlid renders a Kustomize Component that patches it
+    index: int = 0  # position in the spec's workloads list
 
 
 @dataclass(frozen=True)
@@ -144,6 +181,26 @@ class EnvironmentPlan:
     oidc_issuer_url: str | None
     client_ids: tuple[tuple[str, str], ...]  # identity -> client ID or its placeholder
     pinned: frozenset[str] = field(default_factory=frozenset)  # identities whose client ID is known
+    # What this environment runs on the Kubernetes side (entities limited to some environments
+    # appear only in theirs); values may differ between environments.
+    namespaces: tuple[str, ...] = ()
+    service_accounts: tuple[ServiceAccountPlan, ...] = ()
+    workloads: tuple[WorkloadPlan, ...] = ()
+
+
+@dataclass(frozen=True)
+class GitOpsPlan:
+    """Where the rendered tree lives in Git, for the Flux and Argo CD objects."""
+
+    repo_url: str
+    branch: str
+    path: str  # OUT's path inside the repository, "" for the root, no leading or trailing "/"
+    interval: str
+    flux_namespace: str
+    flux_source_name: str
+    argocd_namespace: str
+    argocd_project: str
+    destination_server: str
 
 
 @dataclass(frozen=True)
@@ -158,7 +215,13 @@ class Plan:
     enables_workload_identity: bool  # the template turns on the cluster's OIDC issuer + workload identity
     pins_issuer: bool  # some environment pins the issuer URL (parameter oidcIssuerUrl)
     warnings: tuple[Problem, ...] = ()
+    gitops: GitOpsPlan | None = None
     identity_api: str = IDENTITY_API
     role_assignment_api: str = ROLE_ASSIGNMENT_API
     cluster_api: str = CLUSTER_API
     deployment_api: str = DEPLOYMENT_API
+
+    @property
+    def deployment_name(self) -> str:
+        """The name of the `az deployment group create` deployment of main.json."""
+        return f"wlid-{self.name}"

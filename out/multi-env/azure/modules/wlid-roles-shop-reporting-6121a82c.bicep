@@ -1,0 +1,17 @@
+targetScope = 'resourceGroup'
+
+param principalId string
+
+resource target_stshopassetsprod 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: 'stshopassetsprod'
+}
+
+resource assignment_Storage_Blob_Data_Reader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(target_stshopassetsprod.id, principalId, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'))
+  scope: target_stshopassetsprod
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1')
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}

@@ -1,0 +1,135 @@
+"""Several environments from one spec: variables, per-environment parameters, conditions, overlays."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from wlid_render.emit.arm import parameters_file, template
+from wlid_render.emit.k8s import _env_objects
+from wlid_render.errors import SpecError
+from wlid_render.load import load_file, load_text
+from wlid_render.plan.model import ParamRef
+from wlid_render.render import plan_source, render_plan
+
+MULTI = ROOT / "specs" / "multi-env.yaml"
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return plan_source(load_file(str(MULTI)))
+
+
+def test_values_that_differ_become_parameters(plan):
+    names = {p.name: dict(p.values) for p in plan.parameters}
+    assert names["shop_api_role1_name"] == {"dev": "kv-shop-dev", "prod": "kv-shop-prod"}
+    assert names["shop_api_role1_resourceGroup"] == {
+        "dev": "rg-shop-secrets-dev",
+        "prod": "rg-shop-secrets-prod",
+    }
+    assert names["include_shop_reporting"] == {"dev": False, "prod": True}
+    assert names["clusterName"] == {"dev": "aks-shop-dev", "prod": "aks-shop-prod"}
+    role = plan.identities[0].role_deployments[0]
+    assert role.resource_group == ParamRef("shop_api_role1_resourceGroup")
+    dev = parameters_file(plan, "dev")["parameters"]
+    assert dev["shop_api_role1_name"] == {"value": "kv-shop-dev"}
+    assert dev["include_shop_reporting"] == {"value": False}
+
+
+def test_things_in_some_environments_only_are_conditional(plan):
+    doc = template(plan)
+    reporting = next(r for r in doc["resources"] if r["name"] == "wlid-id-shop-reporting")
+    assert reporting["condition"] == "[parameters('include_shop_reporting')]"
+    output = doc["outputs"]["identities"]["value"]["shop-reporting"]["clientId"]
+    assert output.startswith("[if(parameters('include_shop_reporting'), reference(")
+    params = reporting["properties"]["parameters"]
+    assert set(params) >= {"location", "issuer"}
+    api = next(r for r in doc["resources"] if r["name"] == "wlid-id-shop-api")
+    inner = api["properties"]["template"]
+    assert "shop_api_role1_name" in inner["parameters"]
+    assert api["properties"]["parameters"]["shop_api_role1_name"] == {
+        "value": "[parameters('shop_api_role1_name')]"
+    }
+
+
+def test_unknown_variable_is_located(tmp_path: Path):
+    text = MULTI.read_text("utf-8").replace("${vars.logLevel}", "${vars.loglevel}")
+    with pytest.raises(SpecError) as raised:
+        plan_source(load_text(text, "spec.yaml"))
+    problems = raised.value.problems
+    assert all("unknown variable ${vars.loglevel}" in p.message for p in problems)
+    assert {p.mark.line for p in problems} == {
+        text.splitlines().index("          LOG_LEVEL: ${vars.loglevel}") + 1
+    }
+    assert "did you mean 'logLevel'?" in problems[0].hint
+
+
+def test_escaped_dollar_and_foreign_references_stay(tmp_path: Path):
+    text = MULTI.read_text("utf-8").replace("LOG_LEVEL: ${vars.logLevel}", "LOG_LEVEL: $${env}-${FLUX_VAR}")
+    plan = plan_source(load_text(text, "spec.yaml"))
+    env = dict(plan.environments[0].workloads[0].containers[0].env)
+    assert env["LOG_LEVEL"] == "${env}-${FLUX_VAR}"
+
+
+def test_names_cannot_differ_between_environments():
+    text = MULTI.read_text("utf-8").replace(
+        "  - name: shop-api\n    roles", "  - name: shop-api-${env}\n    roles"
+    )
+    text = text.replace("    identity: shop-api\n", "    identity: shop-api-${env}\n")
+    text = text.replace("    clientIds:\n      shop-api: 55555555-5555-5555-5555-555555555555\n", "")
+    with pytest.raises(SpecError) as raised:
+        plan_source(load_text(text, "spec.yaml"))
+    assert any("cannot differ between environments" in p.message for p in raised.value.problems)
+
+
+def test_unknown_environment_in_a_limit():
+    text = MULTI.read_text("utf-8").replace(
+        "environments: [prod]\n    roles", "environments: [prd]\n    roles"
+    )
+    with pytest.raises(SpecError) as raised:
+        plan_source(load_text(text, "spec.yaml"))
+    assert "no environment named 'prd' (hint: did you mean 'prod'?)" in raised.value.problems[0].format()
+
+
+@pytest.mark.kubectl
+def test_each_overlay_builds_exactly_its_environment(plan, tmp_path: Path):
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not on PATH")
+    for artifact in render_plan(plan):
+        target = tmp_path / artifact.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(artifact.text, "utf-8")
+    for env in plan.environments:
+        built = subprocess.run(
+            ["kubectl", "kustomize", str(tmp_path / "k8s" / "overlays" / env.name)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        got = {(o["kind"], o["metadata"]["name"]): o for o in yaml.safe_load_all(built)}
+        wanted = {}
+        for obj in _env_objects(plan, env).values():
+            obj = json.loads(json.dumps(obj))
+            if obj["kind"] == "ServiceAccount":
+                account = next(a for a in env.service_accounts if a.name == obj["metadata"]["name"])
+                obj["metadata"].setdefault("annotations", {})["azure.workload.identity/client-id"] = dict(
+                    env.client_ids
+                )[account.identity]
+            wanted[(obj["kind"], obj["metadata"]["name"])] = obj
+        assert got == wanted, env.name
+    assert len(plan.environments) == 2
+
+
+def test_outputs_bind_client_ids(plan):
+    bound = plan_source(load_file(str(MULTI)), {"prod": {"shop-api": "77777777-7777-7777-7777-777777777777"}})
+    prod = next(e for e in bound.environments if e.name == "prod")
+    assert dict(prod.client_ids)["shop-api"] == "77777777-7777-7777-7777-777777777777"
+    assert "shop-api" in prod.pinned
+    with pytest.raises(SpecError):
+        plan_source(load_file(str(MULTI)), {"qa": {"shop-api": "77777777-7777-7777-7777-777777777777"}})

@@ -1,0 +1,302 @@
+"""Tests of the GitOps emitter: Flux Kustomizations, the identities ConfigMap, Argo CD Applications."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from wlid_render.emit.gitops import emit_gitops
+from wlid_render.load import load_text
+from wlid_render.plan.model import Plan
+from wlid_render.render import plan_source, render_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORM = (ROOT / "specs" / "platform.yaml").read_text(encoding="utf-8")
+GITOPS = (
+    "gitops: {repoURL: https://github.com/example/platform-gitops.git, "
+    "branch: main, path: clusters/platform}\n"
+)
+ENVS = ("dev", "prod", "staging")
+LABELS = {"app.kubernetes.io/managed-by": "wlid", "app.kubernetes.io/part-of": "platform"}
+
+ORDERS = "WLID_CLIENT_ID_ORDERS_API"
+REPORTING = "WLID_CLIENT_ID_REPORTING"
+# platform.yaml pins orders-api in dev only
+PLACEHOLDERS = {"dev": [REPORTING], "prod": [ORDERS, REPORTING], "staging": [ORDERS, REPORTING]}
+
+ORDERS_ID = "0a0a0a0a-0000-4000-8000-000000000001"
+REPORTING_ID = "0B0B0B0B-0000-4000-8000-000000000002"  # upper case: written lower-case
+
+
+def plan_of(text: str) -> Plan:
+    return plan_source(load_text(text, "spec.yaml"))
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return plan_of(PLATFORM + GITOPS)
+
+
+def by_path(artifacts: list[Any]) -> dict[str, str]:
+    return {a.path: a.text for a in artifacts}
+
+
+def documents(text: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+def flux(files: dict[str, str], env: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    docs = documents(files[f"gitops/flux/{env}.yaml"])
+    kustomizations = [d for d in docs if d["kind"] == "Kustomization"]
+    assert len(kustomizations) == 1
+    return kustomizations[0], [d for d in docs if d["kind"] == "ConfigMap"]
+
+
+def test_files_per_environment(plan: Plan) -> None:
+    artifacts = emit_gitops(plan)
+    paths = [a.path for a in artifacts]
+    assert paths == sorted(paths)
+    assert set(paths) == {
+        "gitops/README.md",
+        *(f"gitops/flux/{e}.yaml" for e in ENVS),
+        *(f"gitops/argocd/{e}.yaml" for e in ENVS),
+    }
+    for artifact in artifacts:
+        assert artifact.text.endswith("\n") and not artifact.text.endswith("\n\n")
+        if artifact.path.endswith(".yaml"):
+            for doc in documents(artifact.text):
+                assert list(doc)[:3] == ["apiVersion", "kind", "metadata"]
+                assert list(doc)[3:] == (["data"] if doc["kind"] == "ConfigMap" else ["spec"])
+                assert doc["metadata"]["labels"] == LABELS
+
+
+def test_nothing_without_gitops_block_or_with_none(plan: Plan) -> None:
+    assert emit_gitops(plan_of(PLATFORM)) == []
+    assert emit_gitops(plan_of(PLATFORM), "both", {"dev": {"reporting": ORDERS_ID}}) == []
+    assert emit_gitops(plan, "none") == []
+
+
+@pytest.mark.parametrize(
+    ("flavour", "folders"), [("flux", {"flux"}), ("argocd", {"argocd"}), ("both", {"flux", "argocd"})]
+)
+def test_flavours(plan: Plan, flavour: str, folders: set[str]) -> None:
+    files = by_path(emit_gitops(plan, flavour))  # type: ignore[arg-type]
+    assert {p.split("/")[1] for p in files if p != "gitops/README.md"} == folders
+    readme = files["gitops/README.md"]
+    assert ("## Flux" in readme) == ("flux" in folders)
+    assert ("## Argo CD" in readme) == ("argocd" in folders)
+
+
+def test_unknown_flavour(plan: Plan) -> None:
+    with pytest.raises(ValueError, match="flavour"):
+        emit_gitops(plan, "helm")  # type: ignore[arg-type]
+
+
+def test_flux_kustomizations(plan: Plan) -> None:
+    files = by_path(emit_gitops(plan))
+    for env in ENVS:
+        kustomization, configmaps = flux(files, env)
+        assert kustomization["apiVersion"] == "kustomize.toolkit.fluxcd.io/v1"
+        assert kustomization["metadata"] == {
+            "name": f"wlid-platform-{env}",
+            "namespace": "flux-system",
+            "labels": LABELS,
+        }
+        spec = kustomization["spec"]
+        assert spec["interval"] == "10m"
+        assert spec["path"] == f"./clusters/platform/k8s/overlays/{env}"
+        assert spec["prune"] is True and spec["wait"] is True
+        assert spec["timeout"] == "5m"
+        assert spec["sourceRef"] == {"kind": "GitRepository", "name": "flux-system"}
+        assert spec["postBuild"] == {
+            "substituteFrom": [{"kind": "ConfigMap", "name": f"wlid-{env}-identities"}]
+        }
+        assert "optional" not in spec["postBuild"]["substituteFrom"][0]
+        assert configmaps == []  # nothing bound
+
+
+def test_argocd_applications(plan: Plan) -> None:
+    files = by_path(emit_gitops(plan))
+    for env in ENVS:
+        app = yaml.safe_load(files[f"gitops/argocd/{env}.yaml"])
+        assert list(app) == ["apiVersion", "kind", "metadata", "spec"]
+        assert app["apiVersion"] == "argoproj.io/v1alpha1" and app["kind"] == "Application"
+        assert app["metadata"]["name"] == f"wlid-platform-{env}"
+        assert app["metadata"]["namespace"] == "argocd"
+        assert app["metadata"]["annotations"] == {
+            "wlid.io/unresolved-client-ids": ",".join(PLACEHOLDERS[env])
+        }
+        assert app["spec"] == {
+            "project": "default",
+            "source": {
+                "repoURL": "https://github.com/example/platform-gitops.git",
+                "targetRevision": "main",
+                "path": f"clusters/platform/k8s/overlays/{env}",
+            },
+            "destination": {"server": "https://kubernetes.default.svc"},
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+        }
+
+
+def test_gitops_settings_are_used() -> None:
+    text = PLATFORM + (
+        "gitops:\n"
+        "  repoURL: git@example.com:org/repo.git\n"
+        "  branch: release\n"
+        "  path: /deploy/wlid/\n"
+        "  interval: 1h30m\n"
+        "  fluxNamespace: flux\n"
+        "  fluxSourceName: infra\n"
+        "  argocdNamespace: gitops\n"
+        "  argocdProject: platform\n"
+        "  destinationServer: https://aks-prod.example.com\n"
+    )
+    files = by_path(emit_gitops(plan_of(text)))
+    kustomization, _ = flux(files, "prod")
+    assert kustomization["metadata"]["namespace"] == "flux"
+    assert kustomization["spec"]["interval"] == "1h30m"
+    assert kustomization["spec"]["path"] == "./deploy/wlid/k8s/overlays/prod"
+    assert kustomization["spec"]["sourceRef"]["name"] == "infra"
+    app = yaml.safe_load(files["gitops/argocd/prod.yaml"])
+    assert app["metadata"]["namespace"] == "gitops"
+    assert app["spec"]["project"] == "platform"
+    assert app["spec"]["source"] == {
+        "repoURL": "git@example.com:org/repo.git",
+        "targetRevision": "release",
+        "path": "deploy/wlid/k8s/overlays/prod",
+    }
+    assert app["spec"]["destination"] == {"server": "https://aks-prod.example.com"}
+    assert "kubectl apply -n gitops -f gitops/argocd/prod.yaml" in files["gitops/README.md"]
+
+
+def test_root_of_repository() -> None:
+    text = PLATFORM + "gitops: {repoURL: https://github.com/example/platform-gitops.git}\n"
+    files = by_path(emit_gitops(plan_of(text)))
+    for env in ENVS:
+        kustomization, _ = flux(files, env)
+        assert kustomization["spec"]["path"] == f"./k8s/overlays/{env}"
+        app = yaml.safe_load(files[f"gitops/argocd/{env}.yaml"])
+        assert app["spec"]["source"]["path"] == f"k8s/overlays/{env}"
+        assert app["spec"]["source"]["targetRevision"] == "main"
+
+
+def test_pinned_environment_needs_no_substitution() -> None:
+    pinned = PLATFORM.replace(
+        "      orders-api: 55555555-5555-5555-5555-555555555555\n",
+        "      orders-api: 55555555-5555-5555-5555-555555555555\n"
+        "      reporting: 77777777-7777-7777-7777-777777777777\n",
+    )
+    assert pinned != PLATFORM
+    plan = plan_of(pinned + GITOPS)
+    files = by_path(emit_gitops(plan, bound={"dev": {"reporting": REPORTING_ID}}))
+    kustomization, configmaps = flux(files, "dev")
+    assert "postBuild" not in kustomization["spec"]
+    assert configmaps == []
+    app = yaml.safe_load(files["gitops/argocd/dev.yaml"])
+    assert "annotations" not in app["metadata"]
+    for env in ("prod", "staging"):
+        kustomization, _ = flux(files, env)
+        assert "postBuild" in kustomization["spec"]
+        assert "annotations" in yaml.safe_load(files[f"gitops/argocd/{env}.yaml"])["metadata"]
+
+
+def test_configmap_only_when_every_placeholder_is_bound(plan: Plan) -> None:
+    bound = {
+        "dev": {"reporting": REPORTING_ID, "orders-api": ORDERS_ID},  # orders-api is pinned in dev
+        "prod": {"orders-api": ORDERS_ID},  # reporting missing
+        "staging": {"orders-api": ORDERS_ID, "reporting": REPORTING_ID},
+    }
+    files = by_path(emit_gitops(plan, "both", bound))
+    _, dev = flux(files, "dev")
+    assert len(dev) == 1
+    assert dev[0]["metadata"] == {"name": "wlid-dev-identities", "namespace": "flux-system", "labels": LABELS}
+    assert dev[0]["data"] == {
+        REPORTING: REPORTING_ID.lower()
+    }  # exactly the placeholders, pinned not repeated
+    _, prod = flux(files, "prod")
+    assert prod == []
+    kustomization, staging = flux(files, "staging")
+    assert staging[0]["data"] == {ORDERS: ORDERS_ID, REPORTING: REPORTING_ID.lower()}
+    assert kustomization["spec"]["postBuild"]["substituteFrom"][0]["name"] == staging[0]["metadata"]["name"]
+    # Argo CD cannot use the ConfigMap: the annotation stays wherever the overlay has placeholders
+    for env in ENVS:
+        app = yaml.safe_load(files[f"gitops/argocd/{env}.yaml"])
+        assert app["metadata"]["annotations"]["wlid.io/unresolved-client-ids"] == ",".join(PLACEHOLDERS[env])
+    readme = files["gitops/README.md"]
+    assert "`wlid-staging-identities` is rendered in `gitops/flux/staging.yaml`" in readme
+    assert "create `wlid-prod-identities`" in readme
+
+
+def test_bound_values_are_checked(plan: Plan) -> None:
+    with pytest.raises(ValueError, match=r"'qa'.*dev, prod, staging"):
+        emit_gitops(plan, bound={"qa": {"reporting": ORDERS_ID}})
+    with pytest.raises(ValueError, match="not a GUID"):
+        emit_gitops(plan, bound={"dev": {"reporting": "${WLID_CLIENT_ID_REPORTING}"}})
+
+
+def test_deterministic(plan: Plan) -> None:
+    bound = {"staging": {"reporting": REPORTING_ID, "orders-api": ORDERS_ID}}
+    first = emit_gitops(plan, "both", bound)
+    again = emit_gitops(plan_of(PLATFORM + GITOPS), "both", dict(reversed(list(bound.items()))))
+    assert first == again
+    assert emit_gitops(plan, "both", {"staging": dict(reversed(list(bound["staging"].items())))}) == first
+
+
+def test_flux_and_argocd_paths_exist_in_rendered_tree(plan: Plan) -> None:
+    assert plan.gitops is not None
+    tree = {f"{plan.gitops.path}/{a.path}" for a in render_plan(plan)}
+    files = by_path(emit_gitops(plan))
+    for env in ENVS:
+        kustomization, _ = flux(files, env)
+        folder = kustomization["spec"]["path"].removeprefix("./")
+        assert f"{folder}/kustomization.yaml" in tree, folder
+        app = yaml.safe_load(files[f"gitops/argocd/{env}.yaml"])
+        assert f"{app['spec']['source']['path']}/kustomization.yaml" in tree
+
+
+def test_readme(plan: Plan) -> None:
+    readme = by_path(emit_gitops(plan))["gitops/README.md"]
+    for env in ENVS:
+        assert f"kubectl apply -f gitops/flux/{env}.yaml" in readme
+        assert f"kubectl apply -n argocd -f gitops/argocd/{env}.yaml" in readme
+    assert "flux-system" in readme and "gitops/flux/" in readme
+    assert "Client IDs must be pinned or bound for Argo CD" in readme
+    assert "wlid-prod-identities" in readme and ORDERS in readme
+
+
+def test_readme_configmap_command_runs(plan: Plan, tmp_path: Path) -> None:
+    """The README's `kubectl create configmap` line, run by bash with stand-ins for az and kubectl."""
+    readme = by_path(emit_gitops(plan))["gitops/README.md"]
+    start = readme.index("  kubectl create configmap wlid-prod-identities")
+    block = readme[start : readme.index("  ```", start)]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "az").write_text(
+        '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a" >> "$LOG"; done\n'
+        'case "$*" in *orders-api*) echo ORDERS ;; *reporting*) echo REPORTING ;; esac\n'
+    )
+    (bin_dir / "kubectl").write_text('#!/bin/sh\nfor a in "$@"; do printf "<%s>\\n" "$a"; done\n')
+    for tool in ("az", "kubectl"):
+        (bin_dir / tool).chmod(0o755)
+    log = tmp_path / "az.log"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "LOG": str(log)}
+    result = subprocess.run(["bash", "-c", block], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == [
+        "<create>",
+        "<configmap>",
+        "<wlid-prod-identities>",
+        "<-n>",
+        "<flux-system>",
+        f"<--from-literal={ORDERS}=ORDERS>",
+        f"<--from-literal={REPORTING}=REPORTING>",
+    ]
+    calls = log.read_text().split("--query\n")
+    assert 'properties.outputs.identities.value."orders-api".clientId' in calls[1]
+    assert "--resource-group\nrg-platform-identities\n" in calls[0]
+    assert "--subscription\n11111111-1111-1111-1111-111111111111\n" in calls[0]
+    assert "--name\nwlid-platform\n" in calls[0]

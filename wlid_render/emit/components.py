@@ -1,0 +1,66 @@
+"""Kustomize Components for workloads defined elsewhere (`existing: true`).
+
+A team whose Deployment comes from Helm or another repository adds the Component to its own
+kustomization (`components: [<path>/k8s/components/<kind>-<namespace>-<name>]`); it patches the
+existing object with the ServiceAccount and the pod label the workload identity webhook looks for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wlid_render.emit.artifact import Artifact, to_yaml
+from wlid_render.plan.model import Plan, WorkloadPlan
+
+COMPONENTS_DIR = "k8s/components"
+COMPONENT_API = "kustomize.config.k8s.io/v1alpha1"
+USE_LABEL = "azure.workload.identity/use"
+API_VERSIONS = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
+
+Obj = dict[str, Any]
+
+
+def component_dir(workload: WorkloadPlan) -> str:
+    return f"{COMPONENTS_DIR}/{workload.kind.lower()}-{workload.namespace}-{workload.name}"
+
+
+def _pod_template_patch(workload: WorkloadPlan) -> Obj:
+    labels = {USE_LABEL: "true", **dict(workload.labels)}
+    metadata: Obj = {"labels": labels}
+    if workload.annotations:
+        metadata["annotations"] = dict(workload.annotations)
+    return {"metadata": metadata, "spec": {"serviceAccountName": workload.service_account}}
+
+
+def _patch(workload: WorkloadPlan) -> Obj:
+    template = _pod_template_patch(workload)
+    spec: Obj = (
+        {"jobTemplate": {"spec": {"template": template}}}
+        if workload.kind == "CronJob"
+        else {"template": template}
+    )
+    return {
+        "apiVersion": API_VERSIONS[workload.kind],
+        "kind": workload.kind,
+        "metadata": {"name": workload.name, "namespace": workload.namespace},
+        "spec": spec,
+    }
+
+
+def emit_components(plan: Plan) -> list[Artifact]:
+    """One Component per existing workload (its first environment's definition), sorted by path."""
+    seen: dict[str, WorkloadPlan] = {}
+    for env in plan.environments:
+        for workload in env.workloads:
+            if workload.existing:
+                seen.setdefault(component_dir(workload), workload)
+    artifacts = []
+    for folder, workload in sorted(seen.items()):
+        kustomization = {
+            "apiVersion": COMPONENT_API,
+            "kind": "Component",
+            "patches": [{"path": "patch.yaml"}],
+        }
+        artifacts.append(Artifact(f"{folder}/kustomization.yaml", to_yaml(kustomization)))
+        artifacts.append(Artifact(f"{folder}/patch.yaml", to_yaml(_patch(workload))))
+    return artifacts

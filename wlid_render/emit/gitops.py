@@ -1,0 +1,334 @@
+"""Plan -> GitOps objects that deploy the Kustomize overlays: Flux Kustomizations and Argo CD Applications.
+
+Written only when the spec has a `gitops:` block, under `gitops/` in OUT:
+
+- `gitops/flux/<env>.yaml`: a Flux `Kustomization` that reconciles `k8s/overlays/<env>` from the
+  GitRepository `gitops.fluxSourceName`, and, when it can be filled, the ConfigMap its post-build
+  substitution reads.
+- `gitops/argocd/<env>.yaml`: an Argo CD `Application` for the same overlay.
+- `gitops/README.md`: how to apply them.
+
+Client IDs and the identities ConfigMap
+---------------------------------------
+A client ID that is not pinned in the spec (`environments.<env>.clientIds`) is only known once the
+identities are deployed; until then the overlay carries the placeholder `${WLID_CLIENT_ID_<IDENTITY>}`.
+For such an environment the Flux Kustomization substitutes the placeholders from the ConfigMap
+`wlid-<env>-identities` in the Flux namespace, whose keys are the variable names (`WLID_CLIENT_ID_...`).
+The reference is not optional: while the ConfigMap is missing, Flux stops with an error naming it
+instead of deploying ServiceAccounts with an empty client ID.
+
+The ConfigMap itself is rendered only when every placeholder of the environment has a known value:
+pass `bound` (environment -> identity -> client ID, as read from the outputs of `az deployment group
+show --name <deployment> --query properties.outputs`, e.g. with `wlid_render.outputs.read_outputs`).
+Otherwise no ConfigMap is written and the Kustomization still refers to it: the team creates it after
+the deployment (`kubectl create configmap wlid-<env>-identities -n <flux namespace> --from-literal
+...`), or renders again with the outputs.
+
+Argo CD
+-------
+WARNING: Argo CD does not substitute variables. An overlay that still holds placeholders deploys
+ServiceAccounts whose client-id annotation is the literal `${WLID_CLIENT_ID_...}`, and token requests of
+their pods fail. Such Applications carry the annotation `wlid.io/unresolved-client-ids` with the
+variable names; pin every client ID in the spec before Argo CD syncs the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from wlid_render.emit.artifact import Artifact, to_yaml, to_yaml_documents
+from wlid_render.plan.model import EnvironmentPlan, GitOpsPlan, Plan
+
+Flavour = Literal["flux", "argocd", "both", "none"]
+
+GITOPS_DIR = "gitops"
+FLUX_KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1"
+ARGOCD_APPLICATION_API = "argoproj.io/v1alpha1"
+UNRESOLVED_ANNOTATION = "wlid.io/unresolved-client-ids"
+FLUX_TIMEOUT = "5m"
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def object_name(plan: Plan, env: EnvironmentPlan) -> str:
+    """Name of the Flux Kustomization and of the Argo CD Application of one environment."""
+    return f"wlid-{plan.name}-{env.name}"
+
+
+def identities_configmap_name(env: EnvironmentPlan) -> str:
+    """Name of the ConfigMap that Flux post-build substitution reads for one environment."""
+    return f"wlid-{env.name}-identities"
+
+
+def variable_name(placeholder: str) -> str:
+    """`${WLID_CLIENT_ID_X}` -> `WLID_CLIENT_ID_X`."""
+    return placeholder[2:-1] if placeholder.startswith("${") and placeholder.endswith("}") else placeholder
+
+
+def unresolved(env: EnvironmentPlan) -> list[tuple[str, str]]:
+    """(identity, variable name) of every client ID of the environment that is still a placeholder."""
+    return [(name, variable_name(value)) for name, value in env.client_ids if name not in env.pinned]
+
+
+def overlay_path(gitops: GitOpsPlan, env: EnvironmentPlan) -> str:
+    """The overlay folder relative to the repository root, without a leading './'."""
+    return "/".join(p for p in (gitops.path.strip("/"), "k8s", "overlays", env.name) if p)
+
+
+def _labels(plan: Plan) -> dict[str, str]:
+    return {"app.kubernetes.io/managed-by": "wlid", "app.kubernetes.io/part-of": plan.name}
+
+
+def _bound_values(
+    env: EnvironmentPlan, bound: Mapping[str, Mapping[str, str]] | None
+) -> dict[str, str] | None:
+    """variable name -> client ID for every placeholder of the environment, or None when one is unknown."""
+    known = (bound or {}).get(env.name) or {}
+    values: dict[str, str] = {}
+    for identity, variable in unresolved(env):
+        client_id = known.get(identity)
+        if client_id is None:
+            return None
+        values[variable] = client_id.lower()
+    return values
+
+
+def _check_bound(plan: Plan, bound: Mapping[str, Mapping[str, str]] | None) -> None:
+    names = [e.name for e in plan.environments]
+    for env_name, ids in (bound or {}).items():
+        if env_name not in names:
+            raise ValueError(
+                f"bound client IDs for unknown environment {env_name!r} (known: {', '.join(names)})"
+            )
+        for identity, client_id in ids.items():
+            if not isinstance(client_id, str) or not _GUID.fullmatch(client_id):
+                raise ValueError(
+                    f"bound client ID of {identity!r} in {env_name!r} is not a GUID: {client_id!r}"
+                )
+
+
+def _flux_documents(plan: Plan, env: EnvironmentPlan, values: dict[str, str] | None) -> list[dict[str, Any]]:
+    gitops = plan.gitops
+    assert gitops is not None
+    spec: dict[str, Any] = {
+        "interval": gitops.interval,
+        "path": f"./{overlay_path(gitops, env)}",
+        "prune": True,
+        "wait": True,
+        "timeout": FLUX_TIMEOUT,
+        "sourceRef": {"kind": "GitRepository", "name": gitops.flux_source_name},
+    }
+    if unresolved(env):
+        spec["postBuild"] = {
+            "substituteFrom": [{"kind": "ConfigMap", "name": identities_configmap_name(env)}]
+        }
+    documents: list[dict[str, Any]] = [
+        {
+            "apiVersion": FLUX_KUSTOMIZATION_API,
+            "kind": "Kustomization",
+            "metadata": {
+                "name": object_name(plan, env),
+                "namespace": gitops.flux_namespace,
+                "labels": _labels(plan),
+            },
+            "spec": spec,
+        }
+    ]
+    if unresolved(env) and values is not None:
+        documents.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": identities_configmap_name(env),
+                    "namespace": gitops.flux_namespace,
+                    "labels": _labels(plan),
+                },
+                "data": values,
+            }
+        )
+    return documents
+
+
+def _argocd_application(plan: Plan, env: EnvironmentPlan) -> dict[str, Any]:
+    gitops = plan.gitops
+    assert gitops is not None
+    metadata: dict[str, Any] = {
+        "name": object_name(plan, env),
+        "namespace": gitops.argocd_namespace,
+        "labels": _labels(plan),
+    }
+    missing = unresolved(env)
+    if missing:
+        metadata["annotations"] = {UNRESOLVED_ANNOTATION: ",".join(variable for _, variable in missing)}
+    return {
+        "apiVersion": ARGOCD_APPLICATION_API,
+        "kind": "Application",
+        "metadata": metadata,
+        "spec": {
+            "project": gitops.argocd_project,
+            "source": {
+                "repoURL": gitops.repo_url,
+                "targetRevision": gitops.branch,
+                "path": overlay_path(gitops, env),
+            },
+            "destination": {"server": gitops.destination_server},
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+        },
+    }
+
+
+def _readme(plan: Plan, flavour: Flavour, configmaps: dict[str, bool]) -> str:
+    gitops = plan.gitops
+    assert gitops is not None
+    out_dir = gitops.path.strip("/")
+    where = f"`{out_dir}/`" if out_dir else "the repository root"
+    lines = [
+        f"# {plan.name}: GitOps objects",
+        "",
+        "Generated by `wlid render` from the `gitops:` block of the spec; do not edit by hand.",
+        f"They deploy the Kustomize overlays `k8s/overlays/<env>` of this tree, which lives at {where} of",
+        f"`{gitops.repo_url}` (branch `{gitops.branch}`).",
+        "",
+        "Every environment normally has its own cluster, and all overlays create the same namespaces and",
+        "ServiceAccounts: give each cluster only the object of its own environment.",
+        "",
+    ]
+    if flavour in ("flux", "both"):
+        lines += [
+            "## Flux",
+            "",
+            f"`gitops/flux/<env>.yaml` holds a Flux `Kustomization` in `{gitops.flux_namespace}`",
+            f"that reconciles `k8s/overlays/<env>` from the GitRepository `{gitops.flux_source_name}`",
+            f"every {gitops.interval} (prune and wait on). The GitRepository must point at the",
+            "repository above.",
+            "",
+            "- Commit, and let the cluster's `flux-system` Kustomization pick the file up from",
+            "  `gitops/flux/` (for example from the folder it reconciles for that cluster). A Kustomization",
+            "  whose path is the whole `gitops/flux/` folder applies every environment to one cluster.",
+            "- Or apply it once by hand on the environment's cluster:",
+            "",
+            "```sh",
+            *(f"kubectl apply -f gitops/flux/{env.name}.yaml" for env in plan.environments),
+            "```",
+            "",
+            "Do not point a Flux Kustomization at the rendered tree itself: it would apply the base and",
+            "every overlay at once.",
+            "",
+        ]
+        lines += _flux_client_ids(plan, configmaps)
+    if flavour in ("argocd", "both"):
+        lines += [
+            "## Argo CD",
+            "",
+            f"`gitops/argocd/<env>.yaml` holds an Argo CD `Application` (project `{gitops.argocd_project}`,",
+            f"destination `{gitops.destination_server}`) with automated sync, prune and self-heal.",
+            "Apply it in the namespace of Argo CD:",
+            "",
+            "```sh",
+            *(
+                f"kubectl apply -n {gitops.argocd_namespace} -f gitops/argocd/{env.name}.yaml"
+                for env in plan.environments
+            ),
+            "```",
+            "",
+            "The spec has one destination for all environments. With an Argo CD in every cluster (the",
+            "default destination `https://kubernetes.default.svc`), apply in each cluster only the",
+            "Application of its environment.",
+            "",
+            "**Client IDs must be pinned or bound for Argo CD.** Argo CD does not substitute the",
+            "`${WLID_CLIENT_ID_...}` placeholders of the overlays: the ServiceAccounts would carry them",
+            "literally and token requests would fail. Client IDs bound from the deployment outputs fill",
+            "only the Flux ConfigMap; for Argo CD write them under `environments.<env>.clientIds` in the",
+            "spec and render again. Applications of environments with placeholders carry the annotation",
+            f"`{UNRESOLVED_ANNOTATION}` listing them.",
+            "",
+        ]
+        pending = [(env, unresolved(env)) for env in plan.environments if unresolved(env)]
+        if pending:
+            lines += [
+                "Still to pin before Argo CD syncs:",
+                "",
+                *(f"- `{env.name}`: {', '.join(f'`{v}`' for _, v in missing)}" for env, missing in pending),
+                "",
+            ]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _flux_client_ids(plan: Plan, configmaps: dict[str, bool]) -> list[str]:
+    gitops = plan.gitops
+    assert gitops is not None
+    lines = ["### Client IDs", ""]
+    pending = [env for env in plan.environments if unresolved(env)]
+    if not pending:
+        return [*lines, "Every client ID is pinned in the spec: no substitution is needed.", ""]
+    lines += [
+        "Client IDs that are not pinned in the spec are placeholders in the overlays. For those",
+        "environments the Kustomization substitutes them from the ConfigMap `wlid-<env>-identities`",
+        f"in `{gitops.flux_namespace}` (not optional: while it is missing Flux reports an error and",
+        "deploys nothing).",
+        "",
+    ]
+    for env in pending:
+        name = identities_configmap_name(env)
+        variables = [v for _, v in unresolved(env)]
+        if configmaps.get(env.name):
+            lines += [f"- `{env.name}`: `{name}` is rendered in `gitops/flux/{env.name}.yaml`.", ""]
+            continue
+        target = ["--subscription", env.subscription_id, "--resource-group", env.resource_group]
+        show = "az deployment group show " + shlex.join([*target, "--name", plan.deployment_name])
+        literals = [
+            f'  --from-literal={v}="$({show} --query '
+            f'{shlex.quote(f"properties.outputs.identities.value.{json.dumps(i)}.clientId")} -o tsv)"'
+            for i, v in unresolved(env)
+        ]
+        lines += [
+            f"- `{env.name}`: create `{name}` after deploying the identities (keys: "
+            f"{', '.join(f'`{v}`' for v in variables)}), with the environment's cluster as kubectl context:",
+            "",
+            "  ```sh",
+            f"  kubectl create configmap {name} -n {gitops.flux_namespace} \\",
+            *(f"  {line} \\" for line in literals[:-1]),
+            f"  {literals[-1]}",
+            "  ```",
+            "",
+            "  or render again with the deployment outputs, which writes the ConfigMap here.",
+            "",
+        ]
+    return lines
+
+
+def emit_gitops(
+    plan: Plan,
+    flavour: Flavour = "both",
+    bound: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[Artifact]:
+    """The GitOps files of a plan, sorted by path; none without a `gitops:` block or with flavour "none".
+
+    `bound` maps environment -> identity -> client ID (e.g. `read_outputs` of each environment); an
+    environment whose placeholders are all bound gets its ConfigMap. Pinned client IDs win over bound
+    ones. Raises ValueError for a bound environment the plan does not have or a value that is no GUID.
+    """
+    if flavour not in ("flux", "argocd", "both", "none"):
+        raise ValueError(f"unknown GitOps flavour {flavour!r} (flux, argocd, both or none)")
+    if plan.gitops is None or flavour == "none":
+        return []
+    _check_bound(plan, bound)
+    artifacts: list[Artifact] = []
+    configmaps: dict[str, bool] = {}
+    for env in plan.environments:
+        if flavour in ("flux", "both"):
+            values = _bound_values(env, bound)
+            configmaps[env.name] = bool(unresolved(env)) and values is not None
+            documents = _flux_documents(plan, env, values)
+            artifacts.append(Artifact(f"{GITOPS_DIR}/flux/{env.name}.yaml", to_yaml_documents(documents)))
+        if flavour in ("argocd", "both"):
+            artifacts.append(
+                Artifact(f"{GITOPS_DIR}/argocd/{env.name}.yaml", to_yaml(_argocd_application(plan, env)))
+            )
+    artifacts.append(Artifact(f"{GITOPS_DIR}/README.md", _readme(plan, flavour, configmaps)))
+    return sorted(artifacts)
