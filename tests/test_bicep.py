@@ -32,7 +32,7 @@ from wlid_render.emit.bicep_escape import (
 )
 from wlid_render.errors import SpecError
 from wlid_render.load import load_file, load_text
-from wlid_render.plan.model import Plan
+from wlid_render.plan.model import IdentityPlan, ParamRef, Plan, RoleDeployment
 from wlid_render.render import plan_source
 from wlid_render.validate.bicep_model import (
     Decl,
@@ -122,10 +122,69 @@ def lab_without_cluster_update() -> Plan:
     return plan_from(text.replace("enableWorkloadIdentity: true", "enableWorkloadIdentity: false"))
 
 
+# Environments whose values differ: names, resource groups and subscriptions of role targets become
+# parameters; what exists in some environments only (an identity, a ServiceAccount's credential) gets
+# a bool parameter as its condition.
+MULTI_ENV_SPEC = """\
+apiVersion: wlid/v1
+kind: WorkloadIdentitySpec
+metadata:
+  name: multi-rich
+azure:
+  subscriptionId: ${vars.subscription}
+  resourceGroup: rg-app-${env}
+  location: westeurope
+cluster:
+  name: aks-app-${env}
+  enableWorkloadIdentity: true
+identities:
+  - name: api
+    roles:
+      - role: Key Vault Secrets User
+        keyVault:
+          name: kv-app-${env}
+          resourceGroup: rg-secrets-${env}
+      - role: Storage Blob Data Contributor
+        resourceId: /subscriptions/${vars.data}/resourceGroups/rg-blob/providers/\
+Microsoft.Storage/storageAccounts/stblob${env}/blobServices/default/containers/uploads
+      - role: Reader
+        resourceGroup: rg-data-${env}
+  - name: worker
+    roles:
+      - role: Storage Blob Data Reader
+        storageAccount: stassets${env}
+  - name: audit
+    environments: [prod]
+    roles:
+      - role: Reader
+        keyVault: kv-app-${env}
+serviceAccounts:
+  - {name: api, namespace: app, identity: api}
+  - {name: worker, namespace: jobs, identity: worker}
+  - {name: worker-extra, namespace: jobs, identity: worker, environments: [prod]}
+  - {name: audit, namespace: app, identity: audit, environments: [prod]}
+environments:
+  dev:
+    vars:
+      subscription: 44444444-4444-4444-4444-444444444444
+      data: 77777777-7777-7777-7777-777777777777
+  prod:
+    vars:
+      subscription: 66666666-6666-6666-6666-666666666666
+      data: 88888888-8888-8888-8888-888888888888
+"""
+
+
+def multi_env_plan() -> Plan:
+    return plan_source(load_file(str(ROOT / "specs" / "multi-env.yaml")))
+
+
 PLANS = {
     "lab": lab_plan,
     "rich": lambda: plan_from(RICH_SPEC),
     "lab-no-cluster-update": lab_without_cluster_update,
+    "multi-env": multi_env_plan,
+    "multi-env-rich": lambda: plan_from(MULTI_ENV_SPEC),
 }
 
 
@@ -156,12 +215,18 @@ def arm_resources(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def arm_guid_scope(name: str) -> tuple[str, ...]:
+def arm_guid_scope(name: str) -> tuple[Any, ...]:
     body = name[len("[guid(") :]
     if body.startswith("resourceGroup().id"):
         return ("resourceGroup",)
     if body.startswith("subscription().id"):
         return ("subscription",)
+    # a target named per environment: resourceId('T', parameters('x')) or split(parameters('x'), '/')[i]...
+    if param := re.match(r"resourceId\('([^']+)', (?:split\()?parameters\('(\w+)'\)", body):
+        resource_type, ref = param[1], ParamRef(param[2])
+        segments = arm_expr.name_segments(resource_type, ref)
+        assert body.startswith(f"{arm_expr.call('resourceId', arm_expr.lit(resource_type), *segments)}, ")
+        return ("resource", resource_type, ref)
     inner = re.match(r"resourceId\(((?:'(?:[^']|'')*'(?:, )?)+)\)", body)
     assert inner, name
     resource_type, *names = arm_literals(inner[1])
@@ -244,6 +309,16 @@ class IdentityModule:
     @property
     def identity_name(self) -> str:
         return decode_string(properties(self.identity.body)["name"])
+
+
+def identity_of(plan: Plan, deployment_name: str) -> IdentityPlan:
+    (identity,) = [i for i in plan.identities if i.deployment_name == deployment_name]
+    return identity
+
+
+def role_deployment_of(plan: Plan, name: str) -> RoleDeployment:
+    (deployment,) = [d for i in plan.identities for d in i.role_deployments if d.name == name]
+    return deployment
 
 
 def emitted(plan: Plan) -> Pair:
@@ -441,10 +516,18 @@ def test_same_identities_and_outputs(plan: Plan) -> None:
         props = properties(m.identity.body)
         assert props["location"].text == b"location" and arm["location"] == "[parameters('location')]"
         assert props["properties"].text == b"{}" and arm["properties"] == {}
-        # the module's parameters and outputs are those of the nested template
+        # the module's parameters and outputs are those of the nested template: location, issuer, and
+        # the parameters it hands down (per-environment targets, conditions of its credentials)
         params = [d for d in m.decls if d.kind == "param"]
-        assert [d.symbol for d in params] == list(m.template["parameters"]) == ["location", "issuer"]
+        handed_down = identity_of(plan, m.module.name).template_parameters()
+        assert (
+            [d.symbol for d in params]
+            == list(m.template["parameters"])
+            == ["location", "issuer", *handed_down]
+        )
         assert [d.type_or_path for d in params] == [p["type"] for p in m.template["parameters"].values()]
+        types = {p.name: p.type for p in plan.parameters}
+        assert [d.type_or_path for d in params[2:]] == [types[n] for n in handed_down]
         outputs = [d for d in m.decls if d.kind == "output"]
         keys = ["clientId", "principalId", "tenantId"]
         assert [d.symbol for d in outputs] == list(m.template["outputs"]) == keys
@@ -465,11 +548,22 @@ def test_same_identities_and_outputs(plan: Plan) -> None:
     for name, value in values.items():
         m = by_identity[name]
         fields = {k: v.text.decode() for k, v in properties(value).items()}
-        assert fields == {
-            k: f"{m.module.decl.symbol}.outputs.{k}" for k in ("clientId", "principalId", "tenantId")
-        }
+        condition = identity_of(plan, m.module.name).condition
         deployment = f"[reference(resourceId('{DEPLOYMENT}', '{m.module.name}'), '{m.arm['apiVersion']}')"
-        assert arm_values[name] == {k: f"{deployment}.outputs.{k}.value]" for k in fields}
+        if condition is None:
+            assert fields == {
+                k: f"{m.module.decl.symbol}.outputs.{k}" for k in ("clientId", "principalId", "tenantId")
+            }
+            assert arm_values[name] == {k: f"{deployment}.outputs.{k}.value]" for k in fields}
+            continue
+        # an identity of some environments only: its outputs are empty where it is not deployed
+        assert fields == {
+            k: f"{condition} ? {m.module.decl.symbol}.outputs.{k} : ''"
+            for k in ("clientId", "principalId", "tenantId")
+        }
+        assert arm_values[name] == {
+            k: f"[if(parameters('{condition}'), {deployment[1:]}.outputs.{k}.value, '')]" for k in fields
+        }
 
 
 def bicep_fics(decls: list[Decl]) -> dict[str, dict[str, Any]]:
@@ -486,6 +580,7 @@ def bicep_fics(decls: list[Decl]) -> dict[str, dict[str, Any]]:
         props = properties(decl.body)
         fic = properties(props["properties"])
         depends = [n.text.decode() for n in named(props["dependsOn"])] if "dependsOn" in props else []
+        condition = named(decl.body)[0].text.decode() if decl.body.type == "if_statement" else None
         out[decl.symbol] = {
             "identity": identity_names[props["parent"].text.decode()],
             "name": decode_string(props["name"]),
@@ -493,6 +588,7 @@ def bicep_fics(decls: list[Decl]) -> dict[str, dict[str, Any]]:
             "audiences": [decode_string(n) for n in named(fic["audiences"])],
             "issuer": fic["issuer"].text.decode(),
             "depends": depends,
+            "condition": condition,
         }
     return out
 
@@ -521,6 +617,13 @@ def test_same_federated_credentials_and_ordering(plan: Plan) -> None:
             expected = [symbols[(p[0], p[1])] for p in previous]
             assert fic["depends"] == expected
             assert fic["issuer"] == "issuer" and resource["properties"]["issuer"] == "[parameters('issuer')]"
+            # a ServiceAccount of some environments only: the credential has a bool parameter as condition
+            (planned,) = [f for f in identity_of(plan, m.module.name).credentials if f.name == name]
+            if planned.condition is None:
+                assert fic["condition"] is None and "condition" not in resource
+            else:
+                assert fic["condition"] == f"({planned.condition})"
+                assert resource["condition"] == f"[parameters('{planned.condition}')]"
         assert arm_keys == [(f["identity"], f["name"]) for f in bicep.values()]  # the same order
         assert len(bicep) == len(arm)
         checked += len(arm)
@@ -567,9 +670,21 @@ def nested_deployments(
         if name in identities:
             assert path == MAIN and name == f"wlid-id-{identities[name].name}"
             assert module.path == f"azure/modules/{name}.bicep"
-            assert list(params) == list(arm[name]["properties"]["parameters"]) == ["location", "issuer"]
+            handed_down = identities[name].template_parameters()
+            expected = ["location", "issuer", *handed_down]
+            assert list(params) == list(arm[name]["properties"]["parameters"]) == expected
             assert params["location"] == "location"
             assert arm[name]["properties"]["parameters"]["location"]["value"] == "[parameters('location')]"
+            for handed in handed_down:  # passed on unchanged, under the same name
+                assert params[handed] == handed
+                assert arm[name]["properties"]["parameters"][handed]["value"] == f"[parameters('{handed}')]"
+            condition = identities[name].condition
+            assert (module.decl.body.type == "if_statement") == (condition is not None)
+            if condition is None:
+                assert "condition" not in arm[name]
+            else:
+                assert named(module.decl.body)[0].text.decode() == f"({condition})"
+                assert arm[name]["condition"] == f"[parameters('{condition}')]"
             waits = ["clusterWorkloadIdentity"] if plan.enables_workload_identity else []
             assert module.depends == waits
             assert len(arm[name].get("dependsOn", [])) == len(waits)
@@ -588,7 +703,14 @@ def nested_deployments(
         identity_name = decode_string(properties(identity[0].body)["name"])
         assert path == f"azure/modules/wlid-id-{identity_name}.bicep"
         assert name.startswith(f"wlid-roles-{identity_name}-")
-        assert params == {"principalId": f"{identity[0].symbol}.properties.principalId"}
+        handed_down = role_deployment_of(plan, name).template_parameters()
+        assert params == {
+            "principalId": f"{identity[0].symbol}.properties.principalId",
+            **{handed: handed for handed in handed_down},
+        }
+        for handed in handed_down:
+            assert arm[name]["properties"]["parameters"][handed]["value"] == f"[parameters('{handed}')]"
+        assert module.decl.body.type != "if_statement" and "condition" not in arm[name]
         principal = arm[name]["properties"]["parameters"]["principalId"]["value"]
         assert arm_literals(principal)[1] == identity_name
         assert arm[name]["dependsOn"] == [f"[resourceId('{IDENTITY}', '{identity_name}')]"]
@@ -623,10 +745,14 @@ def bicep_role_assignments(decls: list[Decl]) -> set[tuple[Any, ...]]:
             symbol = scope_text.removesuffix(".id")
             assert props["scope"].text.decode() == symbol
             target = targets[symbol]
+            target_name = properties(target.body)["name"]
             key = (
                 "resource",
                 target.type_or_path.rsplit("@", 1)[0],
-                decode_string(properties(target.body)["name"]),
+                # a name per environment: the parameter that carries it
+                ParamRef(target_name.text.decode())
+                if target_name.type == "identifier"
+                else decode_string(target_name),
             )
         function, (kind, role) = call_parts(definition)
         assert function == "subscriptionResourceId"
@@ -645,7 +771,9 @@ def arm_role_assignments(template: dict[str, Any]) -> set[tuple[Any, ...]]:
     for resource in template["resources"]:
         scope = arm_guid_scope(resource["name"])
         role = arm_literals(resource["name"].split("subscriptionResourceId(")[1])[1]
-        if scope[0] == "resource":
+        if scope[0] == "resource" and isinstance(scope[2], ParamRef):
+            assert resource["scope"] == arm_expr.scope_path(scope[1], scope[2])
+        elif scope[0] == "resource":
             assert resource["scope"] == arm_expr.relative_scope(scope[1], scope[2])
         description = resource["properties"].get("description")
         out.add((scope, role, arm_plain(description) if description is not None else None))
@@ -667,8 +795,11 @@ def test_same_role_assignments(plan: Plan) -> None:
             assert scope == (
                 "subscription" if "subscriptionDeploymentTemplate" in inner["$schema"] else "resourceGroup"
             )
+            handed_down = role_deployment_of(plan, module.name).template_parameters()
             assert (
-                [d.symbol for d in decls if d.kind == "param"] == list(inner["parameters"]) == ["principalId"]
+                [d.symbol for d in decls if d.kind == "param"]
+                == list(inner["parameters"])
+                == ["principalId", *handed_down]
             )
             assert bicep_role_assignments(decls) == arm_role_assignments(inner)
             checked += len(inner["resources"])

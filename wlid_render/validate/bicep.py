@@ -2,10 +2,14 @@
 and carry the values of the ARM parameters files.
 
 Syntax comes from tree-sitter-bicep; no Bicep compiler is needed. BICEP002 compares the facts that
-`bicep_model` reads from both sides: parameters, deployed resource types and API versions, the names
-known before deployment, the values of resources (location, properties...) where they can be read
-offline, the order of federated credentials, nested deployments (Bicep modules) with their names,
-scopes, files, dependencies and arguments, role assignments, and outputs with what they read.
+`bicep_model` reads from both sides: parameters and their types, deployed resource types and API
+versions, the names known before deployment or read from parameters, the conditions and values of
+resources (location, properties...) where they can be read offline, the order of federated
+credentials, nested deployments (Bicep modules) with their names, scopes, conditions, files,
+dependencies and arguments, role assignments (scope, name, condition), and outputs with what they
+read. A value set per environment is a parameter handed down under its own name: both sides must read
+the same parameter at the same place (`[parameters('x')]`, `format('.../{0}', parameters('x'))`,
+`split(parameters('x'), '/')[i]` in ARM; `x`, `resource ... existing = { name: x }` in Bicep).
 
 Main.bicep is compared with main.json, then each module file with the template of its nested
 deployment, recursively: a module declared in a module is compared with the deployment nested in that
@@ -20,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from wlid_render.validate import bicep_model as bm
 from wlid_render.validate.bicep_model import (
@@ -188,25 +192,41 @@ def pair_unmatched(
     return pairs + [(a, None) for a in only_left] + [(None, b) for b in only_right]
 
 
+NamedKey = tuple[str, bm.NameKey]  # lower-case type, name
+
+
+def _named_resources(
+    arm: ArmTemplate, bicep: BicepFile
+) -> tuple[Counter[NamedKey], Counter[NamedKey], dict[NamedKey, bm.Resource]]:
+    """Deployed resources whose names are literals or parameters (`bm.NameKey`): how many of each name
+    ARM has, how many Bicep has, and Bicep's (first) declaration of each."""
+    left = Counter((r.type.lower(), r.name_key) for r in arm.resources if r.name_key is not None)
+    right: Counter[NamedKey] = Counter()
+    declared: dict[NamedKey, bm.Resource] = {}
+    for b in (b for b in bicep.resources if not b.existing):
+        if (name := bicep.name_key(b)) is not None:
+            right[(b.type.lower(), name)] += 1
+            declared.setdefault((b.type.lower(), name), b)
+    return left, right, declared
+
+
 def compare_names(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
     """Every name known before deployment (a literal, ARM format() of literals, Bicep parent + name),
-    on both sides."""
-    left = Counter((r.type.lower(), r.name) for r in arm.resources if r.name is not None)
-    right: Counter[tuple[str, str]] = Counter()
-    lines: dict[tuple[str, str], int] = {}
+    and every name read from parameters (the same parameters on both sides), on both sides."""
+    left, right, declared = _named_resources(arm, bicep)
     shown = {r.type.lower(): _leaf(r.type) for r in (*arm.resources, *bicep.resources)}
-    for b in (b for b in bicep.resources if not b.existing):
-        if (name := bicep.full_name(b)) is not None:
-            right[(b.type.lower(), name)] += 1
-            lines.setdefault((b.type.lower(), name), b.line)
     out: list[Issue] = []
-    for a, b in pair_unmatched(left, right, lambda k: (k[0], k[1].rpartition("/")[0])):
+    for a, b in pair_unmatched(left, right, lambda k: (k[0], k[1][:-1])):
         if a is None and b is not None:
-            out.append((f"{shown[b[0]]} '{b[1]}' of {s.bicep} is not in {s.arm}", lines[b]))
+            message = f"{shown[b[0]]} '{bm.show_name(b[1])}' of {s.bicep} is not in {s.arm}"
+            out.append((message, declared[b].line))
         elif a is not None and b is None:
-            out.append((f"{shown[a[0]]} '{a[1]}' of {s.arm} is not declared in {s.bicep}", None))
+            out.append(
+                (f"{shown[a[0]]} '{bm.show_name(a[1])}' of {s.arm} is not declared in {s.bicep}", None)
+            )
         elif a is not None and b is not None:
-            out.append((f"{shown[a[0]]} '{a[1]}' of {s.arm} is named '{b[1]}' in {s.bicep}", lines[b]))
+            message = f"{shown[a[0]]} '{bm.show_name(a[1])}' of {s.arm} is named '{bm.show_name(b[1])}' in {s.bicep}"
+            out.append((message, declared[b].line))
     return out
 
 
@@ -243,32 +263,28 @@ def compare_outputs(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]
 
 
 def compare_resource_values(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
-    """Location, tags, sku, kind, identity and properties of each resource with a name known before
-    deployment, declared once on each side (a FIC's subject, issuer and audiences...)."""
-    left = Counter((r.type.lower(), r.name) for r in arm.resources if r.name is not None)
-    right: Counter[tuple[str, str]] = Counter()
-    declared: dict[tuple[str, str], bm.Resource] = {}
-    for b in (b for b in bicep.resources if not b.existing):
-        if (name := bicep.full_name(b)) is not None:
-            right[(b.type.lower(), name)] += 1
-            declared[(b.type.lower(), name)] = b
+    """The condition, location, tags, sku, kind, identity and properties of each resource with a name
+    `compare_names` compares, declared once on each side (a FIC's subject, issuer and audiences...)."""
+    left, right, declared = _named_resources(arm, bicep)
     out: list[Issue] = []
     for a in arm.resources:
-        key = (a.type.lower(), a.name or "")
-        if a.name is None or left[key] != 1 or right[key] != 1:
+        key = (a.type.lower(), a.name_key or ())
+        if a.name_key is None or left[key] != 1 or right[key] != 1:
             continue  # compare_names reports what is missing or twice
         b = declared[key]
         arm_values: Leaves = {}
         bicep_values: Leaves = {}
+        if a.condition is not None:
+            arm_values.update(bm.arm_leaves(a.condition, "condition"))
+        if b.condition is not None:
+            bicep_values.update(bm.bicep_leaves(b.condition, bicep, "condition"))
         for field_name in bm.RESOURCE_VALUES:
             if field_name in a.values:
                 arm_values.update(bm.arm_leaves(a.values[field_name], field_name))
             if field_name in b.props:
                 bicep_values.update(bm.bicep_leaves(b.props[field_name], bicep, field_name))
         for path, bicep_text, arm_text in different_leaves(arm_values, bicep_values):
-            message = (
-                f"{_leaf(a.type)} '{a.name}': {path} is {bicep_text} in {s.bicep}, {arm_text} in {s.arm}"
-            )
+            message = f"{_leaf(a.type)} '{bm.show_name(key[1])}': {path} is {bicep_text} in {s.bicep}, {arm_text} in {s.arm}"
             out.append((message, b.line))
     return out
 
@@ -361,7 +377,29 @@ def compare_fic_order(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issu
 
 
 # -- role assignments ------------------------------------------------------------------------------
-RoleKey = tuple[str, str, str | None]  # scope ('' for the deployment's own), role definition ID, description
+class RoleKey(NamedTuple):
+    """A role assignment as both sides can be compared."""
+
+    # () for the deployment's own, ("resource", lower-case type, name key), or ("?", text)
+    scope: tuple[Any, ...]
+    role: str  # role definition ID
+    description: str | None
+    name: tuple[Any, ...]  # see bicep_model.arm_assignment_name
+    condition: Any = None  # None, a ValueKey, or ("?",) for a condition that cannot be read offline
+
+
+@dataclass(frozen=True)
+class RoleText:
+    """A role assignment as written on its side, for messages."""
+
+    scope: str
+    name: str
+    condition: str | None
+    line: int | None = None
+
+
+def _condition_key(key: ValueKey | None) -> Any:
+    return key if key is not None else ("?",)
 
 
 def relative_scope(resource_type: str, name: str) -> str:
@@ -373,52 +411,103 @@ def relative_scope(resource_type: str, name: str) -> str:
     return "/".join([namespace, *(part for pair in zip(types, names, strict=True) for part in pair)])
 
 
-def arm_role_assignments(arm: ArmTemplate) -> Counter[RoleKey]:
+def arm_role_assignments(arm: ArmTemplate) -> tuple[Counter[RoleKey], dict[RoleKey, RoleText]]:
     out: Counter[RoleKey] = Counter()
+    texts: dict[RoleKey, RoleText] = {}
     for r in (r for r in arm.resources if r.type.lower() == ROLE):
+        scope: tuple[Any, ...] = ()
+        if r.raw_scope:
+            found = bm.arm_relative_scope(r.raw_scope)
+            scope = ("resource", *found) if found is not None else ("?", str(r.raw_scope))
         role = (arm_literals(str(r.properties.get("roleDefinitionId", ""))) or [""])[-1]
         description = r.properties.get("description")
-        out[(r.scope or "", role, arm_plain(description) if isinstance(description, str) else None)] += 1
-    return out
+        condition = _condition_key(bm.arm_value(r.condition)) if r.condition is not None else None
+        key = RoleKey(
+            scope,
+            role,
+            arm_plain(description) if isinstance(description, str) else None,
+            bm.arm_assignment_name(r.raw_name),
+            condition,
+        )
+        out[key] += 1
+        texts.setdefault(
+            key,
+            RoleText(r.scope or "the deployment scope", str(r.raw_name), bm.condition_text(r.condition)),
+        )
+    return out, texts
 
 
-def _bicep_role(bicep: BicepFile, props: dict[str, Node]) -> RoleKey:
-    scope = ""
-    if "scope" in props:
-        target = bicep.resource(bm.source(props["scope"]))
-        name = bicep.full_name(target) if target is not None else None
-        scope = relative_scope(target.type, name) if target and name else bm.source(props["scope"])
-    inner = bm.properties(props["properties"]) if "properties" in props else {}
+def _bicep_role_scope(bicep: BicepFile, props: dict[str, Node]) -> tuple[tuple[Any, ...], str]:
+    if "scope" not in props:
+        return (), "the deployment scope"
+    node = props["scope"]
+    target = bicep.resource(bm.source(node)) if node.type == "identifier" else None
+    name = bicep.name_key(target) if target is not None else None
+    if target is None or name is None or "scope" in target.props:  # not a resource of this scope
+        return ("?", bm.source(node)), bm.source(node)
+    return ("resource", target.type.lower(), name), relative_scope(target.type, bm.show_name(name))
+
+
+def _bicep_role(bicep: BicepFile, r: bm.Resource) -> tuple[RoleKey, RoleText]:
+    scope, scope_text = _bicep_role_scope(bicep, r.props)
+    inner = bm.properties(r.props["properties"]) if "properties" in r.props else {}
     role = bm.source(inner["roleDefinitionId"]) if "roleDefinitionId" in inner else ""
     if "roleDefinitionId" in inner and inner["roleDefinitionId"].type == "call_expression":
         args = bm.call_parts(inner["roleDefinitionId"])[1]
         role = str(bm.literal(args[-1])) if args else role
     description = inner.get("description")
-    return scope, role, bm.decode_string(description) if description is not None else None
+    name = r.props.get("name")
+    key = RoleKey(
+        scope,
+        role,
+        bm.decode_string(description) if description is not None else None,
+        bm.bicep_assignment_name(name, bicep),
+        _condition_key(bm.bicep_value(r.condition, bicep)) if r.condition is not None else None,
+    )
+    condition = bm.source(r.condition) if r.condition is not None else None
+    return key, RoleText(scope_text, bm.source(name) if name else r.name_text, condition, r.line)
+
+
+def bicep_role_assignments(bicep: BicepFile) -> tuple[Counter[RoleKey], dict[RoleKey, RoleText]]:
+    out: Counter[RoleKey] = Counter()
+    texts: dict[RoleKey, RoleText] = {}
+    for r in (r for r in bicep.resources if r.type.lower() == ROLE and not r.existing):
+        try:
+            key, text = _bicep_role(bicep, r)
+        except bm.NotALiteral:
+            key, text = (
+                RoleKey(("?", r.symbol), "?", None, ("?", r.symbol)),
+                RoleText(r.symbol, "", None, r.line),
+            )
+        out[key] += 1
+        texts.setdefault(key, text)
+    return out, texts
+
+
+def _shown_role(key: RoleKey, text: RoleText, other: RoleKey | None) -> str:
+    """`role <id> ('description') at <scope>`, with its condition, and its name when `other` (the
+    assignment it is paired with) has another one."""
+    described = f" ({key.description!r})" if key.description is not None else ""
+    shown = f"role {key.role}{described} at {text.scope}"
+    if text.condition is not None:
+        shown += f" if ({text.condition})"
+    if other is not None and other.name != key.name:
+        shown += f" named {text.name}"
+    return shown
 
 
 def compare_role_assignments(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
-    right: Counter[RoleKey] = Counter()
-    lines: dict[RoleKey, int] = {}
-    for r in (r for r in bicep.resources if r.type.lower() == ROLE and not r.existing):
-        try:
-            key = _bicep_role(bicep, r.props)
-        except bm.NotALiteral:
-            key = ("?", r.symbol, None)
-        right[key] += 1
-        lines.setdefault(key, r.line)
-
-    def shown(key: RoleKey) -> str:
-        described = f" ({key[2]!r})" if key[2] is not None else ""
-        return f"role {key[1]}{described}"
-
+    """The same role assignments: scope (the same parameters where a target's name is one), role,
+    description, name (what its guid() is computed from) and condition."""
+    left, left_texts = arm_role_assignments(arm)
+    right, right_texts = bicep_role_assignments(bicep)
     out: list[Issue] = []
     # the same scope first; then, as one deployment holds the assignments of one identity, any other
-    for a, b in pair_unmatched(arm_role_assignments(arm), right, lambda k: k[0], lambda k: True):
-        left_text = f"{shown(a)} at {a[0] or 'the deployment scope'}" if a else "nothing"
-        right_text = f"{shown(b)} at {b[0] or 'the deployment scope'}" if b else "nothing"
+    for a, b in pair_unmatched(left, right, lambda k: k.scope, lambda k: True):
+        left_text = _shown_role(a, left_texts[a], b) if a else "nothing"
+        right_text = _shown_role(b, right_texts[b], a) if b else "nothing"
         message = f"role assignments differ: {s.arm} grants {left_text}, {s.bicep} {right_text}"
-        out.append((message, lines[b] if b else None))
+        out.append((message, right_texts[b].line if b else None))
     return out
 
 
@@ -610,6 +699,8 @@ def compare_module_call(arm: ArmDeployment, module: Module, bicep: BicepFile, s:
     out: list[Issue] = []
     if scope != arm.scope:
         out.append((f"{where} deploys to {scope} in {s.bicep}, to {arm.scope} in {s.arm}", module.line))
+    for name in (v for kind, v in scope.args if kind == "param" and bicep.param(v) is None):
+        out.append((f"{where} deploys to {scope}, but '{name}' is not a parameter of {s.bicep}", module.line))
     if sorted(module.params) != sorted(arm.params):
         out.append(
             (
@@ -628,10 +719,21 @@ def compare_module_call(arm: ArmDeployment, module: Module, bicep: BicepFile, s:
             ", ".join(sorted(map(_dependency, k))) or "nothing" for k in (waits, arm.depends)
         )
         out.append((f"{where} waits for {bicep_waits} in {s.bicep}, {arm_waits} in {s.arm}", module.line))
-    if module.condition != arm.condition and not (module.condition and str(arm.condition).startswith("[")):
+    if _conditions_differ(arm.raw_condition, module.condition_node, bicep):
         shown = (f"if ({c})" if c else "always" for c in (module.condition, arm.condition))
         out.append((f"{where} runs {next(shown)} in {s.bicep}, {next(shown)} in {s.arm}", module.line))
     return out
+
+
+def _conditions_differ(arm: Any, bicep_node: Node | None, bicep: BicepFile) -> bool:
+    """A condition on one side only, or conditions that read different things (a condition that cannot
+    be read offline on both sides is not compared)."""
+    if (arm is None) != (bicep_node is None):
+        return True
+    if arm is None or bicep_node is None:
+        return False
+    left, right = bm.arm_value(arm), bm.bicep_value(bicep_node, bicep)
+    return (left is not None or right is not None) and left != right
 
 
 # -- BICEP003 --------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from wlid_render.validate.arm_expressions import is_expression, split_call
 from wlid_render.validate.arm_expressions import literal as arm_literal
 
 Node = Any  # tree_sitter.Node
-ScopeArg = tuple[str, str]  # ("literal", value) or ("expr", source text)
+ScopeArg = tuple[str, str]  # ("literal", value), ("param", parameter name) or ("expr", source text)
 ValueKey = tuple[Any, ...]  # see bicep_value / arm_value
 
 
@@ -283,6 +283,9 @@ def scope_of(node: Node) -> Scope:
         return Scope(source(node), ())
     values: list[ScopeArg] = []
     for arg in args:
+        if arg.type == "identifier":  # a parameter, if the file declares it (see BicepFile.param)
+            values.append(("param", source(arg)))
+            continue
         try:
             values.append(("literal", decode_string(arg)))
         except NotALiteral:
@@ -310,6 +313,7 @@ class Resource:
     depends_on: tuple[str, ...]  # symbols (or the text of other expressions)
     props: dict[str, Node]
     line: int
+    condition: Node | None = None  # the expression of `if (...)`, without parentheses
 
 
 @dataclass(frozen=True)
@@ -325,6 +329,7 @@ class Module:
     args: tuple[tuple[str, Node], ...] = ()  # param name -> value node, as passed
     depends_on: tuple[str, ...] = ()  # explicit dependsOn: symbols (or the text of other expressions)
     reads: tuple[str, ...] = ()  # the symbols its body reads (Bicep adds a dependency on each)
+    condition_node: Node | None = None  # the expression of `if (...)`, without parentheses
 
 
 @dataclass(frozen=True)
@@ -348,6 +353,40 @@ class BicepFile:
 
     def module(self, symbol: str) -> Module | None:
         return next((m for m in self.modules if m.symbol == symbol), None)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def name_key(self, resource: Resource) -> NameKey | None:
+        """The name of a resource (with its parents' for `parent:`) as parts: literals and parameters of
+        this file; None when a name is another expression."""
+        chain: list[Resource] = []  # the resource, its parent, its parent's parent...
+        current: Resource | None = resource
+        while current is not None:
+            if current.symbol in {r.symbol for r in chain}:
+                return None
+            chain.append(current)
+            if current.parent is None:
+                break
+            current = self.resource(current.parent)
+            if current is None:
+                return None
+        parts: list[NamePart] = []
+        for child in reversed(chain):
+            node = child.props.get("name")
+            if node is None:
+                return None
+            if node.type == "identifier" and self.param(source(node)) is not None:
+                own: list[NamePart] = [(source(node), None)]
+            else:
+                try:
+                    own = [decode_string(node)]
+                except NotALiteral:
+                    return None
+            parent = self.resource(child.parent) if child.parent else None
+            count = name_segments(child.type) - (name_segments(parent.type) if parent else 0)
+            parts += normal_name(own, count)
+        return tuple(parts)
 
     def full_name(self, resource: Resource) -> str | None:
         """`parent/child` for a child declared with `parent:`; None when a name is not a literal."""
@@ -388,14 +427,26 @@ def _props(body: Node) -> dict[str, Node]:
         return {}
 
 
+def unwrap(node: Node) -> Node:
+    """The expression inside parentheses: `((a))` -> `a`."""
+    while node.type == "parenthesized_expression" and len(named(node)) == 1:
+        node = named(node)[0]
+    return node
+
+
+def _condition_node(body: Node) -> Node | None:
+    return unwrap(named(body)[0]) if body.type == "if_statement" else None
+
+
 def _resource(decl: Decl) -> Resource:
     props = _props(decl.body)
     name, name_text = _name(props)
     type_, _, api = decl.type_or_path.partition("@")
     parent = source(props["parent"]) if "parent" in props else None
     depends = _symbols(props.get("dependsOn"))
+    condition = _condition_node(decl.body)
     return Resource(
-        decl.symbol, type_, api, decl.existing, name, name_text, parent, depends, props, decl.line
+        decl.symbol, type_, api, decl.existing, name, name_text, parent, depends, props, decl.line, condition
     )
 
 
@@ -443,6 +494,7 @@ def _module(decl: Decl) -> Module:
         args,
         depends,
         reads,
+        _condition_node(decl.body),
     )
 
 
@@ -462,10 +514,144 @@ def read_bicep(root: Node) -> BicepFile:
     )
 
 
+# -- names that may read parameters ----------------------------------------------------------------
+# A NamePart is a literal name segment, or a parameter: (name, None) for the whole value, (name, i) for
+# `split(parameters(name), '/')[i]`. A NameKey holds one part per name segment of the resource type
+# (`Microsoft.Storage/storageAccounts/blobServices`: two), as both sides write it once read.
+ParamPart = tuple[str, int | None]
+NamePart = str | ParamPart
+NameKey = tuple[NamePart, ...]
+
+
+def name_segments(resource_type: str) -> int:
+    """How many segments the name of a resource of this type has: one per type after the namespace."""
+    return max(len(resource_type.split("/")) - 1, 1)
+
+
+def normal_name(parts: list[NamePart], count: int) -> list[NamePart]:
+    """Literals split at `/`; a whole parameter naming `count` > 1 segments becomes `split(x, '/')[i]`
+    for each, as Bicep compiles `name: x` of a child type."""
+    out: list[NamePart] = []
+    for part in parts:
+        out += part.split("/") if isinstance(part, str) else [part]
+    if count > 1 and len(out) == 1 and not isinstance(out[0], str) and out[0][1] is None:
+        return [(out[0][0], i) for i in range(count)]
+    return out
+
+
+def show_part(part: NamePart) -> str:
+    if isinstance(part, str):
+        return part
+    return f"<{part[0]}>" if part[1] is None else f"<{part[0]}>[{part[1]}]"
+
+
+def show_name(key: NameKey) -> str:
+    """`a/b` for literals; a parameter shows as `<name>` (or `<name>[i]` for one segment of it)."""
+    return "/".join(map(show_part, key))
+
+
+_SPLIT_INDEX = re.compile(r"(split\(.*\))\s*\[\s*(\d+)\s*\]", re.DOTALL)
+
+
+def arm_param_part(text: str) -> ParamPart | None:
+    """`parameters('x')` -> ("x", None); `split(parameters('x'), '/')[1]` -> ("x", 1)."""
+    text = text.strip()
+    call = split_call(text)
+    if call is not None:
+        if call[0].lower() == "parameters" and len(call[1]) == 1:
+            name = arm_literal(call[1][0])
+            return (name, None) if name is not None else None
+        return None
+    match = _SPLIT_INDEX.fullmatch(text)
+    inner = split_call(match[1]) if match else None
+    if match is None or inner is None or inner[0].lower() != "split" or len(inner[1]) != 2:
+        return None
+    whole = arm_param_part(inner[1][0])
+    if whole is None or whole[1] is not None or arm_literal(inner[1][1]) != "/":
+        return None
+    return whole[0], int(match[2])
+
+
+def _format_parts(pattern: str, args: list[NamePart]) -> list[NamePart] | None:
+    """The segments of `format(pattern, args)`; None when a parameter is only part of a segment."""
+    tokens: list[NamePart] = []
+    for piece in re.split(r"(\{\d+\})", pattern):
+        if re.fullmatch(r"\{\d+\}", piece):
+            index = int(piece[1:-1])
+            if index >= len(args):
+                return None
+            tokens.append(args[index])
+        elif piece:
+            tokens.append(piece)
+    segments: list[NamePart] = []
+    text = ""  # the literal text of the segment being read
+    after_parameter = False
+    for token in tokens:
+        if not isinstance(token, str):
+            if text or after_parameter:
+                return None
+            segments.append(token)
+            after_parameter = True
+            continue
+        if after_parameter:
+            if not token.startswith("/"):
+                return None
+            token = token[1:]
+            after_parameter = False
+        *done, text = (text + token).split("/")
+        segments += done
+    if not after_parameter:
+        segments.append(text)
+    return segments
+
+
+def arm_name_parts(value: Any) -> list[NamePart] | None:
+    """A JSON string as name parts, literals split at `/`: a literal, `[parameters('x')]`, or
+    `[format(...)]` of literals and parameters (whole, or split at `/`); None for other expressions."""
+    if not isinstance(value, str):
+        return None
+    if not is_expression(value):
+        return list(arm_plain(value).split("/"))
+    body = value[1:-1].strip()
+    if (whole := arm_param_part(body)) is not None:
+        return [whole]
+    call = split_call(body)
+    if call is None or call[0].lower() != "format" or not call[1]:
+        return None
+    pattern = arm_literal(call[1][0])
+    args: list[NamePart] = []
+    for arg in call[1][1:]:
+        text = arm_literal(arg)
+        part = text if text is not None else arm_param_part(arg)
+        if part is None:
+            return None
+        args.append(part)
+    return _format_parts(pattern, args) if pattern is not None else None
+
+
+def arm_name_key(resource_type: str, value: Any) -> NameKey | None:
+    parts = arm_name_parts(value)
+    return tuple(normal_name(parts, name_segments(resource_type))) if parts is not None else None
+
+
+def arm_relative_scope(value: Any) -> tuple[str, NameKey] | None:
+    """`Microsoft.KeyVault/vaults/kv` or `[format('Microsoft.KeyVault/vaults/{0}', parameters('x'))]`
+    -> (lower-case resource type, name key)."""
+    parts = arm_name_parts(value)
+    if parts is None or len(parts) < 3 or len(parts) % 2 == 0:
+        return None
+    types = [parts[0], *parts[1::2]]
+    if not all(isinstance(t, str) and t for t in types):
+        return None
+    names = parts[2::2]
+    return "/".join(map(str, types)).lower(), tuple(normal_name(names, len(names)))
+
+
 # -- values: what an expression reads, comparable across Bicep and ARM ----------------------------
 # A ValueKey is ("literal", type name, value), ("param", name), ("property", lower-case resource type,
 # full name, "a.b") for a property of a resource of the same file/template, ("output", deployment name,
-# output name) for an output of a module/nested deployment, ("array", keys), or ("object",) for `{}`.
+# output name) for an output of a module/nested deployment, ("array", keys), ("object",) for `{}`, or
+# ("if", condition, then, else) for `c ? a : b` / `if(c, a, b)`.
 # Other expressions have no key: they cannot be compared offline.
 def _literal_key(value: Any) -> ValueKey:
     return ("literal", type(value).__name__, value)
@@ -495,6 +681,10 @@ def module_output_read(node: Node, bicep: BicepFile) -> tuple[Module, str] | Non
 
 
 def bicep_value(node: Node, bicep: BicepFile) -> ValueKey | None:
+    node = unwrap(node)
+    if node.type == "ternary_expression" and len(named(node)) == 3:
+        keys = [bicep_value(n, bicep) for n in named(node)]
+        return None if None in keys else ("if", *keys)
     if node.type in ("string", "boolean", "number", "null"):
         try:
             return _literal_key(literal(node))
@@ -502,7 +692,7 @@ def bicep_value(node: Node, bicep: BicepFile) -> ValueKey | None:
             return None
     if node.type == "identifier":
         name = source(node)
-        return ("param", name) if any(p.name == name for p in bicep.params) else None
+        return ("param", name) if bicep.param(name) is not None else None
     if node.type == "array":
         items = [bicep_value(n, bicep) for n in named(node)]
         return None if None in items else ("array", tuple(items))
@@ -590,9 +780,31 @@ def arm_value(value: Any) -> ValueKey | None:
         return None
     if not is_expression(value):
         return _literal_key(arm_plain(value))
-    if match := _ARM_PARAMETER.fullmatch(value):
-        return ("param", match[1])
-    reference = arm_reference(value[1:-1].strip())
+    return arm_expression_value(value[1:-1])
+
+
+_ARM_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def arm_expression_value(body: str) -> ValueKey | None:
+    """As `arm_value`, for an expression without its brackets (or an argument of one)."""
+    body = body.strip()
+    if (text := arm_literal(body)) is not None:
+        return _literal_key(text)
+    if _ARM_INTEGER.fullmatch(body):
+        return _literal_key(int(body))
+    call = split_call(body)
+    if call is not None:
+        function, args = call[0].lower(), call[1]
+        if function in ("true", "false", "null") and not args:
+            return _literal_key(None if function == "null" else function == "true")
+        if function == "parameters" and len(args) == 1 and (name := arm_literal(args[0])) is not None:
+            return ("param", name)
+        if function == "if" and len(args) == 3:
+            keys = [arm_expression_value(a) for a in args]
+            return None if None in keys else ("if", *keys)
+        return None
+    reference = arm_reference(body)
     if reference is None:
         return None
     resource_type, name, path = reference
@@ -601,6 +813,100 @@ def arm_value(value: Any) -> ValueKey | None:
             return ("output", name, path[1])
         return None
     return ("property", resource_type, name, ".".join(path))
+
+
+# -- role assignment names: guid() of resource IDs ---------------------------------------------------
+# An IdKey is ("id", "resourcegroup") or ("id", "subscription") for `resourceGroup().id` /
+# `subscription().id`, ("id", lower-case type, name key) for the ID of a resource of the deployment's
+# scope, ("subscriptionResourceId", lower-case type, name key), a ValueKey, or ("?", text) for what
+# cannot be read offline.
+_SCOPE_ID = re.compile(r"(resourceGroup|subscription)\(\s*\)\s*\.\s*id", re.IGNORECASE)
+_ID_FUNCTIONS = {"resourceid": "id", "subscriptionresourceid": "subscriptionResourceId"}
+
+
+def _id_key(function: str, parts: list[NamePart] | None) -> tuple[Any, ...] | None:
+    """resourceId('T', names...) or subscriptionResourceId('T', names...), names read as `parts`."""
+    kind = _ID_FUNCTIONS.get(function.lower())
+    if kind is None or not parts or not isinstance(parts[0], str) or not _RESOURCE_TYPE.fullmatch(parts[0]):
+        return None
+    resource_type, names = parts[0], parts[1:]
+    return kind, resource_type.lower(), tuple(normal_name(names, name_segments(resource_type)))
+
+
+def _arm_id_key(text: str) -> tuple[Any, ...]:
+    text = text.strip()
+    if match := _SCOPE_ID.fullmatch(text):
+        return ("id", match[1].lower())
+    call = split_call(text)
+    if call is not None:
+        parts: list[NamePart] = []
+        for arg in call[1]:
+            part = arm_literal(arg)
+            part = part if part is not None else arm_param_part(arg)
+            if part is None:
+                break
+            parts.append(part)
+        else:
+            if (key := _id_key(call[0], parts)) is not None:
+                return key
+    value = arm_expression_value(text)
+    return value if value is not None else ("?", text)
+
+
+def arm_assignment_name(value: Any) -> tuple[Any, ...]:
+    """`[guid(a, b, ...)]` -> ("guid", IdKey of a, of b...); a literal as a ValueKey; else ("?", text)."""
+    if isinstance(value, str) and is_expression(value):
+        call = split_call(value[1:-1].strip())
+        if call is not None and call[0].lower() == "guid":
+            return ("guid", *map(_arm_id_key, call[1]))
+    key = arm_value(value) if isinstance(value, str) else None
+    return key if key is not None else ("?", str(value))
+
+
+def _bicep_id_key(node: Node, bicep: BicepFile) -> tuple[Any, ...]:
+    node = unwrap(node)
+    text = source(node)
+    if match := _SCOPE_ID.fullmatch(text):
+        return ("id", match[1].lower())
+    chain = _member_chain(node) if node.type == "member_expression" else None
+    if chain is not None and chain[1] == ["id"] and (resource := bicep.resource(chain[0])) is not None:
+        name = bicep.name_key(resource)
+        if name is not None and "scope" not in resource.props:  # a resource of the deployment's scope
+            return ("id", resource.type.lower(), name)
+    if node.type == "call_expression":
+        try:
+            function, args = call_parts(node)
+        except NotALiteral:
+            function, args = "", []
+        parts: list[NamePart] = []
+        for arg in args:
+            if arg.type == "identifier" and bicep.param(source(arg)) is not None:
+                parts.append((source(arg), None))
+                continue
+            try:
+                parts.append(decode_string(arg))
+            except NotALiteral:
+                break
+        else:
+            if (key := _id_key(function, parts)) is not None:
+                return key
+    value = bicep_value(node, bicep)
+    return value if value is not None else ("?", " ".join(text.split()))
+
+
+def bicep_assignment_name(node: Node | None, bicep: BicepFile) -> tuple[Any, ...]:
+    """As `arm_assignment_name`, for the `name` of a Bicep resource."""
+    if node is None:
+        return ("?", "")
+    if node.type == "call_expression":
+        try:
+            function, args = call_parts(node)
+        except NotALiteral:
+            function, args = "", []
+        if function.lower() == "guid":
+            return ("guid", *(_bicep_id_key(a, bicep) for a in args))
+    key = bicep_value(node, bicep)
+    return key if key is not None else ("?", " ".join(source(node).split()))
 
 
 def arm_leaves(value: Any, path: str = "") -> dict[str, tuple[ValueKey | None, str]]:
@@ -725,7 +1031,7 @@ def arm_dependency(value: str) -> DepKey:
 
 def _scope_arg(value: Any) -> ScopeArg:
     if isinstance(value, str) and (match := _ARM_PARAMETER.fullmatch(value)):
-        return ("expr", match[1])
+        return ("param", match[1])
     if isinstance(value, str) and value.startswith("[") and not value.startswith("[["):
         return ("expr", value[1:-1])
     return ("literal", arm_plain(str(value)))
@@ -765,6 +1071,10 @@ class ArmResource:
     properties: dict[str, Any]
     scope: str | None
     values: dict[str, Any] = field(default_factory=dict)  # location, tags, sku, kind, identity, properties
+    name_key: NameKey | None = None  # see arm_name_key
+    raw_name: Any = None  # as written
+    raw_scope: Any = None  # as written
+    condition: Any = None  # as written; None when there is none
 
 
 @dataclass(frozen=True)
@@ -776,6 +1086,7 @@ class ArmDeployment:
     template: ArmTemplate | None
     depends: frozenset[DepKey] = frozenset()
     args: dict[str, Any] = field(default_factory=dict)  # parameter name -> its entry ({"value": ...})
+    raw_condition: Any = None  # as written; None when there is none
 
 
 @dataclass(frozen=True)
@@ -787,7 +1098,8 @@ class ArmTemplate:
     outputs: dict[str, dict[str, Any]]
 
 
-def _condition(value: Any) -> str | None:
+def condition_text(value: Any) -> str | None:
+    """An ARM condition as messages show it: the parameter's name, or the expression as written."""
     if value is None:
         return None
     match = _ARM_PARAMETER.fullmatch(value) if isinstance(value, str) else None
@@ -811,11 +1123,12 @@ def _arm_deployment(resource: dict[str, Any]) -> ArmDeployment:
     return ArmDeployment(
         name=str(resource.get("name")),
         scope=arm_scope(resource),
-        condition=_condition(resource.get("condition")),
+        condition=condition_text(resource.get("condition")),
         params=tuple(args),
         template=arm_template(template) if isinstance(template, dict) else None,
         depends=_arm_depends(resource),
         args={k: _dict(v) for k, v in args.items()},
+        raw_condition=resource.get("condition"),
     )
 
 
@@ -829,6 +1142,10 @@ def _arm_resource(resource: dict[str, Any]) -> ArmResource:
         properties=_dict(resource.get("properties")),
         scope=arm_plain(scope) if isinstance(scope, str) else None,
         values={k: resource[k] for k in RESOURCE_VALUES if k in resource},
+        name_key=arm_name_key(str(resource.get("type", "")), resource.get("name")),
+        raw_name=resource.get("name"),
+        raw_scope=scope,
+        condition=resource.get("condition"),
     )
 
 
