@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -61,3 +63,15 @@ def test_committed_out_is_up_to_date(rendering):
         f"out/{spec.stem} is stale ({', '.join(f'{c.action} {c.path}' for c in drift)}); "
         f"update it with: wlid render specs/{spec.name} -o out/{spec.stem}"
     )
+
+
+@pytest.mark.kubectl
+def test_every_committed_overlay_builds_with_kubectl():
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not on PATH")
+    overlays = sorted((ROOT / "out").glob("*/k8s/overlays/*"))
+    assert len(overlays) >= 7
+    for overlay in overlays:
+        done = subprocess.run(["kubectl", "kustomize", str(overlay)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"{overlay}: {done.stderr}"
+        assert list(yaml.safe_load_all(done.stdout)), overlay
