@@ -2,6 +2,9 @@
 
 Unknown keys are rejected everywhere (`extra="forbid"`). Rules that span several fields (references
 between entries, duplicates, limits) live in `plan`, which sees the whole spec.
+
+Every field carries a description and examples: `wlid schema` turns them into the JSON Schema that
+editors use for completion and hover help (schema/wlid-v1.schema.json). They do not affect validation.
 """
 
 from __future__ import annotations
@@ -110,156 +113,482 @@ def _token_expiration(value: int) -> int:
 
 
 class Metadata(_Model):
-    name: SpecName
+    """What the spec is called."""
+
+    name: SpecName = Field(
+        description="Name of the spec: lower-case letters, digits and '-', at most 40 characters. "
+        "The default output folder is out/<name> and the deployment is named wlid-<name>.",
+        examples=["lab", "shop"],
+    )
 
 
 class Azure(_Model):
-    subscriptionId: Uuid
-    resourceGroup: ResourceGroupName
-    location: Location
-    tenantId: Uuid | None = None
+    """Where the managed identities are created: the resource group the template is deployed to."""
+
+    subscriptionId: Uuid = Field(
+        description="Subscription (GUID) of the identities' resource group.",
+        examples=["11111111-1111-1111-1111-111111111111"],
+    )
+    resourceGroup: ResourceGroupName = Field(
+        description="Resource group where the managed identities are created (the deployment's resource group).",
+        examples=["rg-wlid-lab"],
+    )
+    location: Location = Field(
+        description="Azure region of the identities, short form (eastus, westeurope). Some regions do not "
+        "support federated credentials on user-assigned identities; wlid warns about them.",
+        examples=["eastus", "westeurope"],
+    )
+    tenantId: Uuid | None = Field(
+        None,
+        description="Entra tenant (GUID). Optional; when set, ServiceAccounts get the "
+        "azure.workload.identity/tenant-id annotation (else the cluster's default tenant is used).",
+        examples=["22222222-2222-2222-2222-222222222222"],
+    )
 
 
 class Cluster(_Model):
-    name: ClusterName
-    resourceGroup: ResourceGroupName | None = None
-    subscriptionId: Uuid | None = None
-    enableWorkloadIdentity: StrictBool = False
-    oidcIssuerUrl: IssuerUrl | None = None
+    """The AKS cluster whose OIDC issuer the federated credentials trust."""
+
+    name: ClusterName = Field(
+        description="Name of the AKS cluster (1-63 letters, digits, '-', '_'; starts and ends alphanumeric).",
+        examples=["aks-wlid-lab"],
+    )
+    resourceGroup: ResourceGroupName | None = Field(
+        None,
+        description="Resource group of the cluster. Default: azure.resourceGroup.",
+        examples=["rg-aks"],
+    )
+    subscriptionId: Uuid | None = Field(
+        None,
+        description="Subscription (GUID) of the cluster. Default: azure.subscriptionId.",
+        examples=["11111111-1111-1111-1111-111111111111"],
+    )
+    enableWorkloadIdentity: StrictBool = Field(
+        False,
+        description="true: the template turns on the cluster's OIDC issuer and workload identity "
+        "(az aks update --enable-oidc-issuer --enable-workload-identity) before creating credentials.",
+        examples=[True],
+    )
+    oidcIssuerUrl: IssuerUrl | None = Field(
+        None,
+        description="Pin the cluster's OIDC issuer URL (https://..., ending with '/'). "
+        "Default: the template reads it from the cluster, which avoids typing mistakes.",
+        examples=[
+            "https://eastus.oic.prod-aks.azure.com/22222222-2222-2222-2222-222222222222/33333333-3333-3333-3333-333333333333/"
+        ],
+    )
 
 
 class ResourceRef(_Model):
-    name: AzureName
-    resourceGroup: ResourceGroupName | None = None
-    subscriptionId: Uuid | None = None
+    """A role target named with its resource group (and subscription) when it is not in the deployment's."""
+
+    name: AzureName = Field(description="Name of the resource.", examples=["kv-shop-secrets"])
+    resourceGroup: ResourceGroupName | None = Field(
+        None,
+        description="Resource group of the resource. Default: the deployment's resource group.",
+        examples=["rg-shop-data"],
+    )
+    subscriptionId: Uuid | None = Field(
+        None,
+        description="Subscription (GUID) of the resource; needs resourceGroup. Default: the deployment's.",
+        examples=["33333333-3333-3333-3333-333333333333"],
+    )
 
 
 Target = AzureName | ResourceRef
 
+_TARGET = (
+    "Give a name (a resource in the deployment's resource group) or {name, resourceGroup, subscriptionId}. "
+    "Exactly one target per role."
+)
+
 
 class RoleGrant(_Model):
-    role: StrictStr = Field(min_length=1, max_length=200)
-    keyVault: Target | None = None
-    storageAccount: Target | None = None
-    containerRegistry: Target | None = None
-    serviceBusNamespace: Target | None = None
-    eventHubNamespace: Target | None = None
-    appConfiguration: Target | None = None
-    resourceGroup: ResourceGroupName | None = None
-    subscription: Literal[True] | None = None
-    resourceId: StrictStr | None = Field(default=None, max_length=1024)
-    description: StrictStr | None = Field(default=None, max_length=1024)
+    """A role granted to the identity on exactly one target."""
+
+    role: StrictStr = Field(
+        min_length=1,
+        max_length=200,
+        description="Built-in role name (any case) or a role-definition GUID (a custom role).",
+        examples=["Key Vault Secrets User", "Storage Blob Data Reader"],
+    )
+    keyVault: Target | None = Field(
+        None,
+        description=f"Target: a key vault. {_TARGET}",
+        examples=["kv-wlid-lab", {"name": "kv-shop", "resourceGroup": "rg-shop-secrets"}],
+    )
+    storageAccount: Target | None = Field(
+        None,
+        description=f"Target: a storage account. {_TARGET}",
+        examples=["stshopassets", {"name": "stshopassets", "resourceGroup": "rg-shop-data"}],
+    )
+    containerRegistry: Target | None = Field(
+        None, description=f"Target: a container registry. {_TARGET}", examples=["acrshop"]
+    )
+    serviceBusNamespace: Target | None = Field(
+        None, description=f"Target: a Service Bus namespace. {_TARGET}", examples=["sb-shop-orders"]
+    )
+    eventHubNamespace: Target | None = Field(
+        None, description=f"Target: an Event Hubs namespace. {_TARGET}", examples=["evh-shop-events"]
+    )
+    appConfiguration: Target | None = Field(
+        None, description=f"Target: an App Configuration store. {_TARGET}", examples=["appcs-shop"]
+    )
+    resourceGroup: ResourceGroupName | None = Field(
+        None,
+        description="Target: a resource group (by name, in the deployment's subscription).",
+        examples=["rg-shop-data"],
+    )
+    subscription: Literal[True] | None = Field(
+        None, description="Target: the deployment's subscription (only true is allowed).", examples=[True]
+    )
+    resourceId: StrictStr | None = Field(
+        default=None,
+        max_length=1024,
+        description="Target: any resource, resource group or subscription by its ID, nested types included.",
+        examples=[
+            "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-reports/providers/"
+            "Microsoft.Storage/storageAccounts/streports"
+        ],
+    )
+    description: StrictStr | None = Field(
+        default=None,
+        max_length=1024,
+        description="Optional text on the role assignment.",
+        examples=["Read-only view for cost reports"],
+    )
 
 
 OnlyIn = list[Annotated[StrictStr, Field(min_length=1, max_length=30)]] | None
 
+_ONLY_IN = "Only in these environments (names under environments). Default: every environment."
+
 
 class Identity(_Model):
-    name: IdentityName
-    roles: list[RoleGrant] = []
-    environments: OnlyIn = None  # only in these environments (default: all)
+    """A user-assigned managed identity, its role assignments, and (through ServiceAccounts) its FICs."""
+
+    name: IdentityName = Field(
+        description="Name of the managed identity: 3-128 letters, digits, '-', '_', starting alphanumeric. "
+        "The same in every environment.",
+        examples=["myIdentity", "shop-api"],
+    )
+    roles: list[RoleGrant] = Field(
+        [],
+        description="Roles granted to the identity, each on exactly one target.",
+        examples=[[{"role": "Key Vault Secrets User", "keyVault": "kv-wlid-lab"}]],
+    )
+    environments: OnlyIn = Field(None, description=_ONLY_IN, examples=[["prod"]])
 
 
 class ServiceAccount(_Model):
-    name: DnsSubdomain
-    namespace: DnsLabel = "default"
-    identity: IdentityName
-    federatedCredentialName: FicName | None = None
-    tokenExpiration: Annotated[StrictInt, AfterValidator(_token_expiration)] | None = None
-    environments: OnlyIn = None
+    """A Kubernetes ServiceAccount bound to an identity: wlid annotates it with the client ID and creates
+    the federated credential that trusts system:serviceaccount:<namespace>:<name>."""
+
+    name: DnsSubdomain = Field(
+        description="Name of the ServiceAccount (DNS-1123 subdomain: a-z, 0-9, '-', '.').",
+        examples=["workload-identity-sa"],
+    )
+    namespace: DnsLabel = Field(
+        "default",
+        description="Namespace of the ServiceAccount (DNS-1123 label). Default: default.",
+        examples=["default", "shop"],
+    )
+    identity: IdentityName = Field(
+        description="Name of the identity (under identities) whose client ID the ServiceAccount carries.",
+        examples=["myIdentity"],
+    )
+    federatedCredentialName: FicName | None = Field(
+        None,
+        description="Name of the federated identity credential (3-120 letters, digits, '-', '_'). "
+        "Default: <namespace>-<name>. FIC names cannot be changed later.",
+        examples=["myFedIdentity"],
+    )
+    tokenExpiration: Annotated[StrictInt, AfterValidator(_token_expiration)] | None = Field(
+        None,
+        description="Lifetime of the projected service account token in seconds, 3600..86400 "
+        "(the webhook rejects other values). Default: the webhook's 3600.",
+        examples=[3600, 86400],
+    )
+    environments: OnlyIn = Field(None, description=_ONLY_IN, examples=[["prod"]])
 
 
 class Port(_Model):
-    containerPort: Annotated[StrictInt, Field(ge=1, le=65535)]
-    name: DnsLabel | None = None
-    protocol: Literal["TCP", "UDP", "SCTP"] | None = None
+    """A container port with a name or protocol."""
+
+    containerPort: Annotated[StrictInt, Field(ge=1, le=65535)] = Field(
+        description="Port number, 1-65535.", examples=[8080]
+    )
+    name: DnsLabel | None = Field(
+        None, description="Name of the port (DNS-1123 label).", examples=["metrics"]
+    )
+    protocol: Literal["TCP", "UDP", "SCTP"] | None = Field(
+        None, description="TCP (Kubernetes' default), UDP or SCTP.", examples=["TCP"]
+    )
 
 
 Quantity = Annotated[StrictStr, Field(min_length=1, max_length=64)] | StrictInt
 
 
 class Resources(_Model):
-    requests: dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], Quantity] = {}
-    limits: dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], Quantity] = {}
+    """Compute resources of a container."""
+
+    requests: dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], Quantity] = Field(
+        {},
+        description="Resource requests, e.g. cpu and memory (Kubernetes quantities).",
+        examples=[{"cpu": "100m", "memory": "128Mi"}],
+    )
+    limits: dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], Quantity] = Field(
+        {}, description="Resource limits (Kubernetes quantities).", examples=[{"memory": "256Mi"}]
+    )
 
 
 class Container(_Model):
-    name: DnsLabel
-    image: Annotated[StrictStr, Field(min_length=1, max_length=1024)]
-    command: list[StrictStr] = []
-    args: list[StrictStr] = []
-    env: dict[EnvName, StrictStr] = {}
-    ports: list[Annotated[StrictInt, Field(ge=1, le=65535)] | Port] = []
-    resources: Resources | None = None
+    """A container of a workload."""
+
+    name: DnsLabel = Field(description="Name of the container (DNS-1123 label).", examples=["busybox"])
+    image: Annotated[StrictStr, Field(min_length=1, max_length=1024)] = Field(
+        description="Container image.", examples=["busybox", "ghcr.io/example/shop-api:1.8.0"]
+    )
+    command: list[StrictStr] = Field(
+        [], description="Entrypoint (strings).", examples=[["sh", "-c", "sleep 3600"]]
+    )
+    args: list[StrictStr] = Field([], description="Arguments (strings).", examples=[["--port", "8080"]])
+    env: dict[EnvName, StrictStr] = Field(
+        {},
+        description="Environment variables. Values are strings: quote numbers and yes/no/on/off/true/false.",
+        examples=[{"SECRET_NAME": "my-secret", "PORT": "8080"}],
+    )
+    ports: list[Annotated[StrictInt, Field(ge=1, le=65535)] | Port] = Field(
+        [],
+        description="Container ports: a number, or {containerPort, name, protocol}.",
+        examples=[[8080, {"containerPort": 9090, "name": "metrics", "protocol": "TCP"}]],
+    )
+    resources: Resources | None = Field(
+        None,
+        description="Resource requests and limits.",
+        examples=[{"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}],
+    )
 
 
 class Workload(_Model):
-    name: DnsLabel
-    kind: Literal["Pod", "Deployment", "StatefulSet", "Job", "CronJob"] = "Pod"
-    serviceAccount: DnsSubdomain
-    namespace: DnsLabel | None = None
-    containers: list[Container] = []
-    existing: StrictBool = False  # the workload comes from elsewhere: render a Kustomize Component
-    environments: OnlyIn = None
-    nodeSelector: dict[LabelKey, StrictStr] = {}
-    labels: dict[LabelKey, StrictStr] = {}
-    annotations: dict[LabelKey, StrictStr] = {}
-    replicas: Annotated[StrictInt, Field(ge=0)] | None = None
-    schedule: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = None
+    """A workload whose pods use a ServiceAccount's identity (labelled azure.workload.identity/use: "true")."""
+
+    name: DnsLabel = Field(
+        description="Name of the workload (DNS-1123 label; CronJob and StatefulSet: at most 52 characters).",
+        examples=["sample-workload-identity"],
+    )
+    kind: Literal["Pod", "Deployment", "StatefulSet", "Job", "CronJob"] = Field(
+        "Pod", description="Kind of the workload. Default: Pod.", examples=["Deployment"]
+    )
+    serviceAccount: DnsSubdomain = Field(
+        description="Name of the ServiceAccount (under serviceAccounts) the pods run as.",
+        examples=["workload-identity-sa"],
+    )
+    namespace: DnsLabel | None = Field(
+        None,
+        description="Namespace of the workload. Default: the ServiceAccount's namespace.",
+        examples=["shop"],
+    )
+    containers: list[Container] = Field(
+        [],
+        description="The containers; at least one, none for an existing workload.",
+        examples=[[{"name": "busybox", "image": "busybox", "command": ["sh", "-c", "sleep 3600"]}]],
+    )
+    existing: StrictBool = Field(  # the workload comes from elsewhere: render a Kustomize Component
+        False,
+        description="true: the workload is defined elsewhere; wlid renders a Kustomize Component that patches "
+        "in the ServiceAccount and the workload identity label.",
+        examples=[True],
+    )
+    environments: OnlyIn = Field(None, description=_ONLY_IN, examples=[["prod"]])
+    nodeSelector: dict[LabelKey, StrictStr] = Field(
+        {}, description="Node selector of the pods.", examples=[{"kubernetes.io/os": "linux"}]
+    )
+    labels: dict[LabelKey, StrictStr] = Field(
+        {}, description="Labels added to the pods (pod template).", examples=[{"team": "shop"}]
+    )
+    annotations: dict[LabelKey, StrictStr] = Field(
+        {},
+        description="Annotations added to the pods (pod template), e.g. the webhook's skip-containers.",
+        examples=[{"azure.workload.identity/skip-containers": "sidecar"}],
+    )
+    replicas: Annotated[StrictInt, Field(ge=0)] | None = Field(
+        None, description="Replicas (Deployment, StatefulSet).", examples=[2]
+    )
+    schedule: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = Field(
+        None, description="Cron schedule (CronJob, required there).", examples=["0 2 * * *"]
+    )
 
 
 class AzureOverride(_Model):
-    subscriptionId: Uuid | None = None
-    resourceGroup: ResourceGroupName | None = None
-    location: Location | None = None
-    tenantId: Uuid | None = None
+    """Values of azure that differ in this environment."""
+
+    subscriptionId: Uuid | None = Field(
+        None, description="Overrides azure.subscriptionId.", examples=["44444444-4444-4444-4444-444444444444"]
+    )
+    resourceGroup: ResourceGroupName | None = Field(
+        None, description="Overrides azure.resourceGroup.", examples=["rg-shop-dev"]
+    )
+    location: Location | None = Field(None, description="Overrides azure.location.", examples=["westeurope"])
+    tenantId: Uuid | None = Field(
+        None, description="Overrides azure.tenantId.", examples=["22222222-2222-2222-2222-222222222222"]
+    )
 
 
 class ClusterOverride(_Model):
-    name: ClusterName | None = None
-    resourceGroup: ResourceGroupName | None = None
-    subscriptionId: Uuid | None = None
-    enableWorkloadIdentity: StrictBool | None = None
-    oidcIssuerUrl: IssuerUrl | None = None
+    """Values of cluster that differ in this environment."""
+
+    name: ClusterName | None = Field(None, description="Overrides cluster.name.", examples=["aks-shop-dev"])
+    resourceGroup: ResourceGroupName | None = Field(
+        None, description="Overrides cluster.resourceGroup.", examples=["rg-aks-dev"]
+    )
+    subscriptionId: Uuid | None = Field(
+        None,
+        description="Overrides cluster.subscriptionId.",
+        examples=["44444444-4444-4444-4444-444444444444"],
+    )
+    enableWorkloadIdentity: StrictBool | None = Field(
+        None, description="Overrides cluster.enableWorkloadIdentity.", examples=[True]
+    )
+    oidcIssuerUrl: IssuerUrl | None = Field(
+        None,
+        description="Overrides cluster.oidcIssuerUrl (https://..., ending with '/').",
+        examples=[
+            "https://westeurope.oic.prod-aks.azure.com/22222222-2222-2222-2222-222222222222/44444444-4444-4444-4444-444444444444/"
+        ],
+    )
 
 
 VarName = Annotated[StrictStr, _rule(r"[A-Za-z_][A-Za-z0-9_]*", "variable name (letters, digits, '_')", 64)]
 
 
 class Environment(_Model):
-    vars: dict[VarName, StrictStr] = {}
-    azure: AzureOverride = AzureOverride()
-    cluster: ClusterOverride = ClusterOverride()
-    clientIds: dict[IdentityName, Uuid] = {}
+    """One environment: its variables, what differs from azure and cluster, and its pinned client IDs."""
+
+    vars: dict[VarName, StrictStr] = Field(
+        {},
+        description="Variables for ${vars.NAME} in any string of the spec (outside metadata, environments "
+        "and gitops).",
+        examples=[{"imageTag": "1.8.0", "keyVault": "kv-dev"}],
+    )
+    azure: AzureOverride = Field(
+        AzureOverride(),
+        description="Overrides of azure in this environment.",
+        examples=[{"subscriptionId": "44444444-4444-4444-4444-444444444444", "resourceGroup": "rg-shop-dev"}],
+    )
+    cluster: ClusterOverride = Field(
+        ClusterOverride(),
+        description="Overrides of cluster in this environment.",
+        examples=[{"name": "aks-shop-dev", "enableWorkloadIdentity": True}],
+    )
+    clientIds: dict[IdentityName, Uuid] = Field(
+        {},
+        description="Client IDs of the identities after the first deployment (wlid bind writes them). "
+        "Without one, the overlay carries a Flux placeholder ${WLID_CLIENT_ID_<IDENTITY>}.",
+        examples=[{"myIdentity": "33333333-3333-3333-3333-333333333333"}],
+    )
 
 
 GitRef = Annotated[StrictStr, Field(min_length=1, max_length=255)]
 
 
 class GitOps(_Model):
-    repoURL: Annotated[StrictStr, Field(min_length=1, max_length=2048)]
-    branch: GitRef = "main"
-    path: Annotated[StrictStr, Field(max_length=1024)] = ""  # where OUT sits in the repository
-    interval: Annotated[StrictStr, _rule(r"[0-9]+(ms|s|m|h)([0-9]+(ms|s|m|h))*", "duration (e.g. 10m)")] = (
-        "10m"
+    """Where the rendered tree lives in Git: wlid renders Flux and Argo CD objects under OUT/gitops."""
+
+    repoURL: Annotated[StrictStr, Field(min_length=1, max_length=2048)] = Field(
+        description="URL of the Git repository that holds the rendered tree.",
+        examples=["https://github.com/example/platform-gitops.git"],
     )
-    fluxNamespace: DnsLabel = "flux-system"
-    fluxSourceName: DnsSubdomain = "flux-system"  # the GitRepository that holds this repository
-    argocdNamespace: DnsLabel = "argocd"
-    argocdProject: DnsSubdomain = "default"
-    destinationServer: Annotated[StrictStr, Field(min_length=1, max_length=2048)] = (
-        "https://kubernetes.default.svc"
+    branch: GitRef = Field("main", description="Branch to follow. Default: main.", examples=["main"])
+    path: Annotated[StrictStr, Field(max_length=1024)] = Field(  # where OUT sits in the repository
+        "",
+        description="Where OUT sits in the repository (no leading '/'). Default: the repository root.",
+        examples=["out/lab"],
+    )
+    interval: Annotated[StrictStr, _rule(r"[0-9]+(ms|s|m|h)([0-9]+(ms|s|m|h))*", "duration (e.g. 10m)")] = (
+        Field(
+            "10m", description="Flux reconcile interval (a duration). Default: 10m.", examples=["10m", "1h"]
+        )
+    )
+    fluxNamespace: DnsLabel = Field(
+        "flux-system",
+        description="Namespace of the Flux Kustomizations and ConfigMaps. Default: flux-system.",
+        examples=["flux-system"],
+    )
+    fluxSourceName: DnsSubdomain = Field(  # the GitRepository that holds this repository
+        "flux-system",
+        description="Name of the Flux GitRepository that holds the repository. Default: flux-system.",
+        examples=["flux-system"],
+    )
+    argocdNamespace: DnsLabel = Field(
+        "argocd", description="Namespace of the Argo CD Applications. Default: argocd.", examples=["argocd"]
+    )
+    argocdProject: DnsSubdomain = Field(
+        "default", description="Argo CD project of the Applications. Default: default.", examples=["default"]
+    )
+    destinationServer: Annotated[StrictStr, Field(min_length=1, max_length=2048)] = Field(
+        "https://kubernetes.default.svc",
+        description="Cluster API server the Argo CD Applications deploy to. Default: the cluster Argo CD runs in.",
+        examples=["https://kubernetes.default.svc"],
     )
 
 
 class Spec(_Model):
-    apiVersion: Literal["wlid/v1"]
-    kind: Literal["WorkloadIdentitySpec"]
-    metadata: Metadata
-    azure: Azure
-    cluster: Cluster
-    identities: list[Identity] = Field(min_length=1)
-    serviceAccounts: list[ServiceAccount] = []
-    workloads: list[Workload] = []
-    environments: dict[EnvironmentName, Environment] = {}
-    gitops: GitOps | None = None
+    """A wlid spec (v1): Azure Workload Identity wiring for AKS, rendered by `wlid render`."""
+
+    apiVersion: Literal["wlid/v1"] = Field(description="Always wlid/v1.", examples=["wlid/v1"])
+    kind: Literal["WorkloadIdentitySpec"] = Field(
+        description="Always WorkloadIdentitySpec.", examples=["WorkloadIdentitySpec"]
+    )
+    metadata: Metadata = Field(description="Name of the spec.", examples=[{"name": "lab"}])
+    azure: Azure = Field(
+        description="Where the identities are created: defaults for every environment.",
+        examples=[
+            {
+                "subscriptionId": "11111111-1111-1111-1111-111111111111",
+                "resourceGroup": "rg-wlid-lab",
+                "location": "eastus",
+            }
+        ],
+    )
+    cluster: Cluster = Field(
+        description="The AKS cluster whose OIDC issuer the credentials trust.",
+        examples=[{"name": "aks-wlid-lab", "enableWorkloadIdentity": True}],
+    )
+    identities: list[Identity] = Field(
+        min_length=1,
+        description="The user-assigned managed identities (at least one).",
+        examples=[
+            [{"name": "myIdentity", "roles": [{"role": "Key Vault Secrets User", "keyVault": "kv-wlid-lab"}]}]
+        ],
+    )
+    serviceAccounts: list[ServiceAccount] = Field(
+        [],
+        description="Kubernetes ServiceAccounts, each bound to one identity through a federated credential "
+        "(at most 20 per identity).",
+        examples=[[{"name": "workload-identity-sa", "namespace": "default", "identity": "myIdentity"}]],
+    )
+    workloads: list[Workload] = Field(
+        [],
+        description="Workloads whose pods run as those ServiceAccounts.",
+        examples=[
+            [
+                {
+                    "name": "sample-workload-identity",
+                    "serviceAccount": "workload-identity-sa",
+                    "containers": [{"name": "busybox", "image": "busybox"}],
+                }
+            ]
+        ],
+    )
+    environments: dict[EnvironmentName, Environment] = Field(
+        {},
+        description="Environments by name (lower-case letters, digits, '-'). Default: one environment "
+        "named default.",
+        examples=[{"dev": {"vars": {"imageTag": "1.8.0"}}, "prod": {"vars": {"imageTag": "1.7.3"}}}],
+    )
+    gitops: GitOps | None = Field(
+        None,
+        description="Render Flux and Argo CD objects under OUT/gitops.",
+        examples=[{"repoURL": "https://github.com/example/platform-gitops.git", "path": "out/lab"}],
+    )

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
+import fcntl
 import os
-import tempfile
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -32,8 +38,15 @@ class Comparison:
 
 
 def _safe(out: Path, relpath: str) -> Path:
+    """OUT/relpath, refusing anything that could leave OUT (an emitter bug, never a spec value)."""
     parts = PurePosixPath(relpath).parts
-    if not parts or PurePosixPath(relpath).is_absolute() or ".." in parts or "\x00" in relpath:
+    if (
+        not parts
+        or PurePosixPath(relpath).is_absolute()
+        or ".." in parts
+        or "\\" in relpath
+        or any(ord(c) < 32 for c in relpath)
+    ):
         raise ValueError(f"refusing a path outside OUT: {relpath!r}")
     return out.joinpath(*parts)
 
@@ -65,43 +78,175 @@ def compare(out: Path, artifacts: list[Artifact]) -> Comparison:
     return Comparison(tuple(changes), foreign, bool(on_disk) and not manifest_path.is_file())
 
 
+class WriteError(Exception):
+    """OUT could not be brought up to date; OUT is as it was. The message says why."""
+
+
+LOCK_TIMEOUT = 60.0  # seconds a render waits for another render of the same parent folder
+_STAGING = ".wlid-staging-"
+_RETIRED = ".wlid-retired-"
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-def _write_atomic(target: Path, data: bytes, mode: int) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".wlid-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)  # mkstemp creates 0600; rendered files are ordinary files (0666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+@contextmanager
+def locked(out: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold an exclusive lock for renders into `out`, waiting at most `timeout` seconds.
 
-
-def apply(out: Path, artifacts: list[Artifact], comparison: Comparison) -> None:
-    """Write created and changed files (each atomically), remove owned files no longer produced.
-
-    Unchanged files are not rewritten, so their mtimes stay as they were. The manifest is written
-    last, so an interrupted run still knows every file it owned before.
+    The lock is taken on OUT's parent folder (an advisory flock on the folder itself), so that it
+    leaves no file behind and survives the swap of OUT. Two renders into folders of the same parent
+    wait for each other.
     """
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WriteError(
+                        f"another wlid render is writing into {parent} (waited {timeout:.0f} s); "
+                        "try again when it has finished"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if sys.platform != "linux":
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result != 0:
+        errno = ctypes.get_errno()
+        if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: the filesystem cannot exchange
+            return False
+        raise OSError(errno, os.strerror(errno), str(a))
+    return True
+
+
+def recover(out: Path) -> None:
+    """Finish or undo what an interrupted render left next to OUT. Call while holding the lock."""
+    parent = out.resolve().parent
+    prefix_staging = f"{_STAGING}{out.name}-"
+    prefix_retired = f"{_RETIRED}{out.name}-"
+    if not parent.is_dir():
+        return
+    retired = sorted(p for p in parent.iterdir() if p.name.startswith(prefix_retired))
+    if not out.exists() and retired:
+        os.rename(retired[-1], out)  # the swap stopped half-way: put the previous tree back
+        retired = retired[:-1]
+    for leftover in [*retired, *(p for p in parent.iterdir() if p.name.startswith(prefix_staging))]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _stage(out: Path, staging: Path, artifacts: list[Artifact], comparison: Comparison) -> None:
+    """Build the new tree beside OUT: unchanged and foreign files linked, new contents written."""
     by_path = {a.path: a for a in artifacts}
     mode = 0o666 & ~_umask()
-    for change in comparison.changes:
-        if change.action in ("create", "change") and change.path != MANIFEST:
-            _write_atomic(_safe(out, change.path), by_path[change.path].data, mode)
-    for change in comparison.changes:
-        if change.action == "remove":
-            target = _safe(out, change.path)
-            target.unlink(missing_ok=True)
-            parent = target.parent
-            while parent != out and parent.is_dir() and not any(parent.iterdir()):
-                parent.rmdir()
-                parent = parent.parent
-    if MANIFEST in by_path and any(c.action != "unchanged" for c in comparison.changes):
-        _write_atomic(_safe(out, MANIFEST), by_path[MANIFEST].data, mode)
+    removed = {c.path for c in comparison.changes if c.action == "remove"}
+    staging.mkdir()
+    if out.is_dir():
+        for relpath in _existing_files(out):
+            if relpath in removed or (relpath in by_path and relpath != MANIFEST):
+                continue
+            target = _safe(staging, relpath)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(_safe(out, relpath), target)
+    unchanged = {c.path for c in comparison.changes if c.action == "unchanged"}
+    for artifact in artifacts:
+        target = _safe(staging, artifact.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if artifact.path in unchanged and artifact.path != MANIFEST:
+            _link_or_copy(_safe(out, artifact.path), target)  # same bytes: keep the file and its mtime
+            continue
+        if target.exists():
+            target.unlink()
+        with open(target, "wb") as handle:
+            handle.write(artifact.data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(target, mode)
+
+
+def apply(
+    out: Path, artifacts: list[Artifact], comparison: Comparison | None = None, timeout: float = LOCK_TIMEOUT
+) -> Comparison:
+    """Bring OUT up to date under the lock; returns what changed (compared again under the lock).
+
+    Another render of the same folder is waited for (at most `timeout` seconds); what an interrupted
+    render left next to OUT is cleaned up first. See `_swap` for the all-or-nothing write.
+    """
+    del comparison  # compared again below: the tree may have changed while this render was planning
+    with locked(out, timeout):
+        recover(out)
+        fresh = compare(out, artifacts)
+        if fresh.drift:
+            _swap(out, artifacts, fresh)
+        return fresh
+
+
+def _swap(out: Path, artifacts: list[Artifact], comparison: Comparison) -> None:
+    """Make OUT hold exactly the new tree, all at once.
+
+    The new tree is built in a staging folder next to OUT (unchanged files hard-linked, so their
+    mtimes stay) and exchanged with OUT in one atomic rename: a crash or SIGKILL at any moment leaves
+    OUT either as it was or fully new. Files wlid did not write are carried over untouched. Raises
+    WriteError (OUT intact) when the new tree cannot be written, e.g. on a read-only or full disk.
+    """
+    parent = out.resolve().parent
+    token = f"{out.name}-{os.getpid()}-{time.monotonic_ns()}"
+    staging = parent / f"{_STAGING}{token}"
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        _stage(out, staging, artifacts, comparison)
+        _fsync_dir(parent)
+        if not out.exists():
+            os.rename(staging, out)
+        elif _exchange(staging, out):
+            shutil.rmtree(staging, ignore_errors=True)  # staging now holds the previous tree
+        else:  # no atomic exchange here: two renames, undone by recover() if interrupted between
+            retired = parent / f"{_RETIRED}{token}"
+            os.rename(out, retired)
+            os.rename(staging, out)
+            shutil.rmtree(retired, ignore_errors=True)
+        _fsync_dir(parent)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise WriteError(f"cannot write {out}: {exc.strerror or exc}; {out} is unchanged") from None
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

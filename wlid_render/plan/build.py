@@ -25,6 +25,7 @@ from wlid_render.plan.model import (
 )
 from wlid_render.plan.names import deployment_name, derived_fic_name, placeholder_for
 from wlid_render.plan.roles import builtin_roles, resolve_role
+from wlid_render.plan.secrets import credential_kind
 from wlid_render.plan.targets import TargetError, target_of
 from wlid_render.spec import Container, Spec, Workload
 from wlid_render.suggest import did_you_mean
@@ -451,10 +452,26 @@ class _Builder:
                 f"token expiration {expiration} not valid: expected seconds between 3600 and 86400",
                 "the workload identity webhook rejects the pod at admission otherwise",
             )
+        for j, container in enumerate(workload.containers):
+            self.secrets(container, (*path, "containers", j))
         names = [c.name for c in workload.containers]
         for j, name in enumerate(names):
             if name in names[:j]:
                 self.error((*path, "containers", j, "name"), f"duplicate container name {name!r}")
+
+    def secrets(self, container: Container, path: Path) -> None:
+        values = [(("env", k), v) for k, v in container.env.items()]
+        values += [(("command", i), v) for i, v in enumerate(container.command)]
+        values += [(("args", i), v) for i, v in enumerate(container.args)]
+        for where, value in values:
+            kind = credential_kind(value)
+            if kind:
+                self.error(
+                    (*path, *where),
+                    f"this value looks like {kind}; secrets do not belong in the spec (it ends up in Git)",
+                    "store it in Key Vault and let the workload read it with its identity "
+                    "(e.g. KEYVAULT_URL and SECRET_NAME), or reference a Kubernetes Secret created elsewhere",
+                )
 
     @staticmethod
     def container(container: Container) -> ContainerPlan:
