@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -65,9 +65,9 @@ def render_plan(
     artifacts += emit_pipelines(plan, spec_path)
     artifacts.append(emit_readme(plan, [a.path for a in artifacts]))
     artifacts.sort()
-    paths = [a.path for a in artifacts]
+    paths = [a.path.lower() for a in artifacts]  # case-insensitive filesystems must not merge two files
     if len(set(paths)) != len(paths):  # pragma: no cover - a bug in an emitter, not a user error
-        raise AssertionError(f"two emitters wrote the same path: {sorted(paths)}")
+        raise AssertionError(f"two files would share a path: {sorted(paths)}")
     return [*artifacts, manifest(artifacts)]
 
 
@@ -78,10 +78,24 @@ def render_file(
     gitops: str = "both",
 ) -> Rendering:
     """Load, validate, plan and emit. Raises SpecError with every problem of the spec."""
-    source = load_file(path)
+    return render_source(load_file(path), templates, bound, gitops)
+
+
+def render_source(
+    source: Source,
+    templates: Path | None = None,
+    bound: Mapping[str, Mapping[str, str]] | None = None,
+    gitops: str = "both",
+    progress: Callable[[str], None] | None = None,
+) -> Rendering:
+    """Validate, plan and emit a loaded spec. `progress` is called before each stage ("plan", "emit")."""
+    if progress:
+        progress("plan")
     plan = plan_source(source, bound)
     warnings = tuple(w.located(source.file, source.marks) for w in plan.warnings)
-    artifacts = render_plan(plan, templates, gitops, bound, _repository_path(path))
+    if progress:
+        progress("emit")
+    artifacts = render_plan(plan, templates, gitops, bound, _repository_path(source.file))
     return Rendering(plan, tuple(artifacts), warnings)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import os
+import re
 import shutil
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Literal
 
 from wlid_render.emit.artifact import Artifact
@@ -37,18 +38,14 @@ class Comparison:
         return tuple(c for c in self.changes if c.action != "unchanged")
 
 
+_UNSAFE = re.compile(r"(^|/)\.\.(/|$)|^/|\\|[\x00-\x1f]|^$")
+
+
 def _safe(out: Path, relpath: str) -> Path:
     """OUT/relpath, refusing anything that could leave OUT (an emitter bug, never a spec value)."""
-    parts = PurePosixPath(relpath).parts
-    if (
-        not parts
-        or PurePosixPath(relpath).is_absolute()
-        or ".." in parts
-        or "\\" in relpath
-        or any(ord(c) < 32 for c in relpath)
-    ):
+    if _UNSAFE.search(relpath):
         raise ValueError(f"refusing a path outside OUT: {relpath!r}")
-    return out.joinpath(*parts)
+    return out / relpath
 
 
 def _existing_files(out: Path) -> list[str]:
@@ -187,8 +184,6 @@ def _stage(out: Path, staging: Path, artifacts: list[Artifact], comparison: Comp
             target.unlink()
         with open(target, "wb") as handle:
             handle.write(artifact.data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(target, mode)
 
 
@@ -223,7 +218,7 @@ def _swap(out: Path, artifacts: list[Artifact], comparison: Comparison) -> None:
     try:
         parent.mkdir(parents=True, exist_ok=True)
         _stage(out, staging, artifacts, comparison)
-        _fsync_dir(parent)
+        _flush(staging)  # the new files reach the disk before the swap makes them OUT
         if not out.exists():
             os.rename(staging, out)
         elif _exchange(staging, out):
@@ -237,6 +232,22 @@ def _swap(out: Path, artifacts: list[Artifact], comparison: Comparison) -> None:
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise WriteError(f"cannot write {out}: {exc.strerror or exc}; {out} is unchanged") from None
+
+
+def _flush(path: Path) -> None:
+    """Write everything of the filesystem holding `path` to disk: one syncfs() (Linux), else sync()."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if getattr(libc, "syncfs", None) is None or libc.syncfs(fd) != 0:
+            os.sync()
+    except OSError:
+        os.sync()
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:
