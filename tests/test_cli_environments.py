@@ -123,7 +123,7 @@ def test_gitops_flavours(tmp_path: Path, flavour: str, folders: set[str]):
 def test_component_patches_an_existing_deployment(tmp_path: Path):
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not on PATH")
-    component = ROOT / "out/existing-app/k8s/components/deployment-payments-payments-api"
+    component = ROOT / "out/existing-app/k8s/components/deployment_payments_payments-api"
     app = tmp_path / "app"
     app.mkdir()
     (app / "deployment.yaml").write_text(

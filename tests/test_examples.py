@@ -72,6 +72,8 @@ def test_every_committed_overlay_builds_with_kubectl():
     overlays = sorted((ROOT / "out").glob("*/k8s/overlays/*"))
     assert len(overlays) >= 7
     for overlay in overlays:
-        done = subprocess.run(["kubectl", "kustomize", str(overlay)], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["kubectl", "kustomize", str(overlay)], capture_output=True, text=True, check=False
+        )
         assert done.returncode == 0, f"{overlay}: {done.stderr}"
         assert list(yaml.safe_load_all(done.stdout)), overlay

@@ -15,10 +15,13 @@ JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6
 SAMPLES = {
     "pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
     "jwt": JWT,
-    "storage": "DefaultEndpointsProtocol=https;AccountName=st;AccountKey=" + "a1B2" * 22 + "==;EndpointSuffix=x",
+    "storage": "DefaultEndpointsProtocol=https;AccountName=st;AccountKey="
+    + "a1B2" * 22
+    + "==;EndpointSuffix=x",
     "sas": "https://st.blob.core.windows.net/c?sv=2022-11-02&se=2026-12-01&sr=c&sp=r&sig=" + "A" * 43 + "%3D",
     "client-secret": "abc8Q~" + "x" * 34,
-    "servicebus": "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=" + "k" * 40,
+    "servicebus": "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey="
+    + "k" * 40,
 }
 
 
@@ -53,7 +56,9 @@ def test_a_secret_in_an_env_value_is_refused_at_its_line():
 
 
 def test_a_secret_in_an_argument_is_refused():
-    text = LAB.replace('command: ["sh", "-c", "sleep 3600"]', f'command: ["sh", "-c", "curl -H {SAMPLES["client-secret"]}"]')
+    text = LAB.replace(
+        'command: ["sh", "-c", "sleep 3600"]', f'command: ["sh", "-c", "curl -H {SAMPLES["client-secret"]}"]'
+    )
     with pytest.raises(SpecError) as raised:
         plan_source(load_text(text, "lab.yaml"))
     assert "Microsoft Entra client secret" in raised.value.problems[0].message

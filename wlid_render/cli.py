@@ -1,6 +1,6 @@
 """The `wlid` command line: the only place that prints and exits.
 
-Exit codes: 0 ok, 1 drift (`render --check`), 2 invalid spec or usage.
+Exit codes: 0 ok, 1 drift (`render --check`), 2 invalid spec or usage (or a failed write).
 Heavy modules are imported inside the commands so that `wlid --help` stays fast.
 """
 
@@ -17,13 +17,29 @@ EXIT_DRIFT = 1
 EXIT_INVALID = 2
 
 
+def _colour() -> bool:
+    """Colour on stderr: only on a terminal, never with NO_COLOR set."""
+    from wlid_render.diagnostics import colour_wanted
+
+    return colour_wanted(click.get_text_stream("stderr"))
+
+
 def _echo_problems(problems, quiet: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Every problem as `FILE:LINE:COL: path: message (hint: ...)`, the source line and a caret below."""
+    from wlid_render.diagnostics import SourceLines, format_problem
     from wlid_render.errors import sort_problems
 
+    colour = _colour()
+    sources = SourceLines()
     for problem in sort_problems(problems):
         if quiet and problem.severity != "error":
             continue
-        click.echo(problem.format(), err=True)
+        click.echo(format_problem(problem, sources, colour), err=True, color=colour)
+
+
+def _echo_summary(text: str) -> None:
+    colour = _colour()
+    click.echo(click.style(text, fg="red", bold=True) if colour else text, err=True, color=colour)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,8 +48,54 @@ def main() -> None:
     """Render Azure Workload Identity wiring for AKS (ARM, Bicep, Kustomize) from one spec."""
 
 
+PROGRESS_MIN_WORKLOADS = 300  # larger renders show a progress bar on a terminal
+RENDER_STAGES = ("plan", "emit", "compare", "write")
+_STAGE_LABELS = {
+    "plan": "checking the spec",
+    "emit": "rendering files",
+    "compare": "comparing with OUT",
+    "write": "writing OUT",
+}
+
+
+class _Progress:
+    """A progress bar over the render stages on stderr; does nothing when not shown."""
+
+    def __init__(self, shown: bool):
+        self.bar = None
+        if shown:
+            self.bar = click.progressbar(
+                length=len(RENDER_STAGES),
+                label="wlid render",
+                file=click.get_text_stream("stderr"),
+                show_eta=False,
+                show_percent=False,
+                item_show_func=lambda stage: _STAGE_LABELS.get(stage, "") if stage else "",
+            )
+            self.bar.__enter__()
+        self.done = 0
+
+    def __call__(self, stage: str) -> None:
+        if self.bar is not None:
+            self.bar.update(RENDER_STAGES.index(stage) - self.done, current_item=stage)
+            self.done = RENDER_STAGES.index(stage)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(len(RENDER_STAGES) - self.done, current_item=None)
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _workload_count(data: object) -> int:
+    workloads = data.get("workloads") if isinstance(data, dict) else None
+    return len(workloads) if isinstance(workloads, list) else 0
+
+
 @main.command()
-@click.argument("spec", type=click.Path(dir_okay=False, path_type=str))
+@click.argument(
+    "specs", metavar="SPEC...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str)
+)
 @click.option(
     "-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [out/<name>]."
 )
@@ -46,6 +108,7 @@ def main() -> None:
 )
 @click.option("--force", is_flag=True, help="Render into a non-empty folder that wlid has never written.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="List every file created, changed or removed.")
 @click.option(
     "--validate", "run_validate", is_flag=True, help="Validate OUT after rendering (see wlid validate)."
 )
@@ -64,6 +127,51 @@ def main() -> None:
     help="GitOps objects to render under OUT/gitops (needs the spec's gitops block).",
 )
 def render(
+    specs: tuple[str, ...],
+    out: Path | None,
+    check: bool,
+    dry_run: bool,
+    templates: Path | None,
+    force: bool,
+    quiet: bool,
+    verbose: bool,
+    run_validate: bool,
+    outputs: tuple[str, ...],
+    gitops: str,
+) -> None:
+    """Render SPEC into OUT: azure/ (ARM, Bicep, parameters), k8s/ (Kustomize base and overlays).
+
+    Several SPECs render one after the other, each into its default OUT (out/<name>); the exit code is
+    the highest of theirs (so `--check` over several specs fails when any of them drifts).
+    """
+    from wlid_render.errors import SpecError
+
+    if check and dry_run:
+        raise click.UsageError("--check and --dry-run exclude each other")
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose exclude each other")
+    if len(specs) > 1 and (out is not None or outputs):
+        raise click.UsageError("-o/--out and --outputs take one SPEC")
+    try:
+        bound = _read_outputs(outputs)
+    except SpecError as exc:
+        _echo_problems(exc.problems)
+        count = sum(1 for p in exc.problems if p.severity == "error")
+        _echo_summary(f"{count} error{'s' if count != 1 else ''} in {specs[0]}; nothing written")
+        sys.exit(EXIT_INVALID)
+    code = 0
+    for spec in specs:
+        code = max(
+            code,
+            _render_one(
+                spec, out, check, dry_run, templates, force, quiet, verbose, run_validate, bound, gitops
+            ),
+        )
+    if code:
+        sys.exit(code)
+
+
+def _render_one(
     spec: str,
     out: Path | None,
     check: bool,
@@ -71,70 +179,98 @@ def render(
     templates: Path | None,
     force: bool,
     quiet: bool,
+    verbose: bool,
     run_validate: bool,
-    outputs: tuple[str, ...],
+    bound: dict[str, dict[str, str]],
     gitops: str,
-) -> None:
-    """Render SPEC into OUT: azure/ (ARM, Bicep, parameters), k8s/ (Kustomize base and overlays)."""
+) -> int:
+    """Render one spec; returns the exit code."""
+    from wlid_render.diagnostics import is_terminal
     from wlid_render.errors import SpecError
-    from wlid_render.render import render_file
-    from wlid_render.write import apply, compare
+    from wlid_render.load import load_file
+    from wlid_render.render import render_source
+    from wlid_render.write import WriteError, apply, compare
 
-    if check and dry_run:
-        raise click.UsageError("--check and --dry-run exclude each other")
+    progress = _Progress(False)
     try:
-        bound = _read_outputs(outputs)
-        rendering = render_file(spec, templates, bound=bound, gitops=gitops)
-    except SpecError as exc:
-        _echo_problems(exc.problems)
-        count = sum(1 for p in exc.problems if p.severity == "error")
-        click.echo(f"{count} error{'s' if count != 1 else ''} in {spec}; nothing written", err=True)
-        sys.exit(EXIT_INVALID)
-    _echo_problems(rendering.warnings, quiet)
-    out = out or Path("out") / rendering.plan.name
-    artifacts = list(rendering.artifacts)
-    comparison = compare(out, artifacts)
-    drift = comparison.drift
-    if check:
-        for change in drift:
-            click.echo(f"would {change.action}: {(out / change.path).as_posix()}")
-        if drift:
-            click.echo(
-                f"{out.as_posix()} is out of date ({len(drift)} files); run: wlid render {spec} -o {out}"
+        try:
+            source = load_file(spec)
+            progress = _Progress(
+                not quiet
+                and _workload_count(source.data) > PROGRESS_MIN_WORKLOADS
+                and is_terminal(click.get_text_stream("stderr"))
             )
-            sys.exit(EXIT_DRIFT)
+            rendering = render_source(source, templates, bound=bound, gitops=gitops, progress=progress)
+        except SpecError as exc:
+            progress.close()
+            _echo_problems(exc.problems)
+            count = sum(1 for p in exc.problems if p.severity == "error")
+            _echo_summary(f"{count} error{'s' if count != 1 else ''} in {spec}; nothing written")
+            return EXIT_INVALID
+        out = out or Path("out") / rendering.plan.name
+        artifacts = list(rendering.artifacts)
+        progress("compare")
+        comparison = compare(out, artifacts)
+        refused = comparison.unowned_tree and not force
+        written = not (check or dry_run or refused)
+        if written:
+            progress("write")
+            try:
+                comparison = apply(out, artifacts, comparison)  # compared again under the lock
+            except WriteError as exc:
+                progress.close()
+                _echo_problems(rendering.warnings, quiet)
+                _echo_summary(f"error: {exc}")
+                return EXIT_INVALID
+        progress.close()
+        _echo_problems(rendering.warnings, quiet)
+        if check:
+            drift = comparison.drift
+            for change in drift:
+                click.echo(f"would {change.action}: {(out / change.path).as_posix()}")
+            if drift:
+                click.echo(
+                    f"{out.as_posix()} is out of date ({len(drift)} files); run: wlid render {spec} -o {out}"
+                )
+                return EXIT_DRIFT
+            if not quiet:
+                click.echo(f"{out.as_posix()} is up to date ({len(artifacts)} files)")
+            return 0
+        if refused:
+            click.echo(
+                f"{out.as_posix()} has files that wlid did not write (no .wlid/manifest.json); "
+                "choose an empty folder or pass --force",
+                err=True,
+            )
+            return EXIT_INVALID
+        if dry_run:
+            for change in comparison.changes:
+                click.echo(f"{change.action}: {(out / change.path).as_posix()}")
+            return 0
+        if verbose:
+            past = {"create": "created", "change": "changed", "remove": "removed"}
+            for change in comparison.drift:
+                click.echo(f"{past[change.action]}: {(out / change.path).as_posix()}")
         if not quiet:
-            click.echo(f"{out.as_posix()} is up to date ({len(artifacts)} files)")
-        return
-    if comparison.unowned_tree and not force:
-        click.echo(
-            f"{out.as_posix()} has files that wlid did not write (no .wlid/manifest.json); "
-            "choose an empty folder or pass --force",
-            err=True,
-        )
-        sys.exit(EXIT_INVALID)
-    if dry_run:
-        for change in comparison.changes:
-            click.echo(f"{change.action}: {(out / change.path).as_posix()}")
-        return
-    apply(out, artifacts, comparison)
-    if not quiet:
-        counts = {
-            a: sum(1 for c in comparison.changes if c.action == a) for a in ("create", "change", "remove")
-        }
-        click.echo(
-            f"rendered {out.as_posix()}: {counts['create']} created, {counts['change']} changed, "
-            f"{counts['remove']} removed, {len(artifacts) - counts['create'] - counts['change']} unchanged"
-        )
-        for path in comparison.foreign:
-            click.echo(f"not ours, left alone: {(out / path).as_posix()}", err=True)
-    if run_validate:
-        from wlid_render.validate.run import Options, validate_tree
+            counts = {
+                a: sum(1 for c in comparison.changes if c.action == a) for a in ("create", "change", "remove")
+            }
+            click.echo(
+                f"rendered {out.as_posix()}: {counts['create']} created, {counts['change']} changed, "
+                f"{counts['remove']} removed, {len(artifacts) - counts['create'] - counts['change']} unchanged"
+            )
+            for path in comparison.foreign:
+                click.echo(f"not ours, left alone: {(out / path).as_posix()}", err=True)
+        if run_validate:
+            from wlid_render.validate.run import Options, validate_tree
 
-        findings = validate_tree(out, Options())
-        _print_findings(findings, "text")
-        if any(f.severity == "error" for f in findings):
-            sys.exit(EXIT_DRIFT)
+            findings = validate_tree(out, Options())
+            _print_findings(findings, "text")
+            if any(f.severity == "error" for f in findings):
+                return EXIT_DRIFT
+        return 0
+    finally:
+        progress.close()  # also on an unexpected error: the terminal gets its cursor back
 
 
 def _read_outputs(options: tuple[str, ...]) -> dict[str, dict[str, str]]:
@@ -298,3 +434,100 @@ def whatif(spec: str, env: str, out: Path | None) -> None:
         raise click.BadParameter(str(exc.args[0]), param_hint="ENV") from None
     for line in lines:
         click.echo(line)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--env", "env", metavar="ENV", help="Only this environment [all].")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "mermaid"]),
+    default="text",
+    show_default=True,
+    help="text: a summary per environment; mermaid: a Mermaid flowchart of the same graph.",
+)
+def explain(spec: str, env: str | None, output_format: str) -> None:
+    """Summarise SPEC per environment: cluster and issuer, identities, credentials, roles, workloads."""
+    from wlid_render.errors import SpecError
+    from wlid_render.explain import environment_views, explain_mermaid, explain_text, mermaid_fits
+    from wlid_render.load import load_file
+    from wlid_render.render import plan_source
+
+    try:
+        source = load_file(spec)
+        plan = plan_source(source)
+    except SpecError as exc:
+        _echo_problems(exc.problems)
+        sys.exit(EXIT_INVALID)
+    warnings = [w.located(source.file, source.marks) for w in plan.warnings]
+    try:
+        views = environment_views(plan, env, warnings)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--env") from None
+    if output_format == "text":
+        click.echo(explain_text(views), nl=False)
+        return
+    graph = explain_mermaid(views)
+    click.echo(graph, nl=False)
+    if not mermaid_fits(graph):
+        click.echo(
+            "warning: the graph exceeds Mermaid's default size limits (50,000 characters, 500 edges); "
+            "GitHub will not draw it (--env ENV draws one environment)",
+            err=True,
+        )
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the schema to FILE instead of printing it.",
+)
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of spec v1 (for editor completion and validation)."""
+    from wlid_render.schema import schema_text
+
+    text = schema_text()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if not output.is_file() or output.read_text("utf-8") != text:
+        output.write_text(text, "utf-8", newline="\n")
+    click.echo(f"wrote {output}", err=True)
+
+
+SCHEMA_FILE = "wlid-v1.schema.json"  # the name the starter spec's yaml-language-server line points at
+
+
+@main.command()
+@click.argument("path", default="wlid.yaml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--from-lab", is_flag=True, help="Write the lab example as it is instead of the template to edit."
+)
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init(path: Path, from_lab: bool, force: bool) -> None:
+    """Write a commented starter spec to PATH (default wlid.yaml) that renders as it is."""
+    import shlex
+    from importlib import resources
+
+    import yaml
+
+    if path.exists() and not force:
+        click.echo(f"{path} exists; pass --force to overwrite it", err=True)
+        sys.exit(EXIT_INVALID)
+    name = "lab.yaml" if from_lab else "starter.yaml"
+    text = resources.files("wlid_render.data").joinpath(name).read_text("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8", newline="\n")
+    spec_name = yaml.safe_load(text)["metadata"]["name"]
+    shown = shlex.quote(str(path))
+    what = "the lab example" if from_lab else "a starter spec; edit the values marked EDIT"
+    click.echo(f"wrote {path} ({what}); next:")
+    click.echo(f"  wlid render {shown}")
+    click.echo(f"  wlid validate out/{spec_name}")
+    schema_path = shlex.quote(str(path.parent / SCHEMA_FILE))
+    click.echo(f"editor completion: wlid schema -o {schema_path} (the spec's first line points at it)")

@@ -19,7 +19,10 @@ def dotted(path: Path) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part)
+            if not text.isprintable() or len(text) > 80:  # never let a key forge or flood output
+                text = repr(text[:80])
+            out += f".{text}" if out else text
     return out
 
 

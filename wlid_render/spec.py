@@ -26,7 +26,8 @@ def _rule(pattern: str, what: str, max_len: int | None = None):
         if max_len is not None and len(value) > max_len:
             raise ValueError(f"{what}: at most {max_len} characters, got {len(value)}")
         if not regex.fullmatch(value):
-            raise ValueError(f"{value!r} is not a valid {what}")
+            shown = repr(value) if len(value) <= 80 else f"{value[:60]!r}... ({len(value)} characters)"
+            raise ValueError(f"{shown} is not a valid {what}")
         return value
 
     return AfterValidator(check)
@@ -91,6 +92,14 @@ LabelKey = Annotated[
         r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?",
         "Kubernetes label or annotation key",
         316,
+    ),
+]
+LabelValue = Annotated[
+    StrictStr,
+    _rule(
+        r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?",
+        "Kubernetes label value (at most 63 letters, digits, '-', '_', '.'; alphanumeric at both ends)",
+        63,
     ),
 ]
 EnvName = Annotated[
@@ -401,10 +410,10 @@ class Workload(_Model):
         examples=[True],
     )
     environments: OnlyIn = Field(None, description=_ONLY_IN, examples=[["prod"]])
-    nodeSelector: dict[LabelKey, StrictStr] = Field(
+    nodeSelector: dict[LabelKey, LabelValue] = Field(
         {}, description="Node selector of the pods.", examples=[{"kubernetes.io/os": "linux"}]
     )
-    labels: dict[LabelKey, StrictStr] = Field(
+    labels: dict[LabelKey, LabelValue] = Field(
         {}, description="Labels added to the pods (pod template).", examples=[{"team": "shop"}]
     )
     annotations: dict[LabelKey, StrictStr] = Field(
@@ -489,18 +498,25 @@ class Environment(_Model):
     )
 
 
-GitRef = Annotated[StrictStr, Field(min_length=1, max_length=255)]
+GitRef = Annotated[
+    StrictStr, _rule(r"[A-Za-z0-9._/-]+", "Git branch name (letters, digits, '.', '_', '-', '/')", 255)
+]
 
 
 class GitOps(_Model):
     """Where the rendered tree lives in Git: wlid renders Flux and Argo CD objects under OUT/gitops."""
 
-    repoURL: Annotated[StrictStr, Field(min_length=1, max_length=2048)] = Field(
+    repoURL: Annotated[
+        StrictStr,
+        _rule(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s$`'\"]+|[^\s$`'\"@]+@[^\s$`'\"]+", "Git repository URL", 2048),
+    ] = Field(
         description="URL of the Git repository that holds the rendered tree.",
         examples=["https://github.com/example/platform-gitops.git"],
     )
     branch: GitRef = Field("main", description="Branch to follow. Default: main.", examples=["main"])
-    path: Annotated[StrictStr, Field(max_length=1024)] = Field(  # where OUT sits in the repository
+    path: Annotated[  # where OUT sits in the repository; it reaches pipeline scripts, so no shell or CI syntax
+        StrictStr, _rule(r"[A-Za-z0-9._/-]*", "repository path (letters, digits, '.', '_', '-', '/')", 1024)
+    ] = Field(
         "",
         description="Where OUT sits in the repository (no leading '/'). Default: the repository root.",
         examples=["out/lab"],

@@ -121,7 +121,10 @@ def _problem(source: Source, path: Path, errors: list[dict[str, Any]]) -> Proble
     literals = [e for e in errors if e["type"] == "literal_error"]
     if literals:
         allowed = literals[0].get("ctx", {}).get("expected", "")
-        return Problem(f"must be {allowed}, got {first['input']!r}", path)
+        shown = repr(first["input"])
+        if len(shown) > 80:
+            shown = f"{shown[:60]}... ({len(str(first['input']))} characters)"
+        return Problem(f"must be {allowed}, got {shown}", path)
     if expected and len(expected) == len(kinds):
         choices = " or ".join(dict.fromkeys(expected))
         hint = ""

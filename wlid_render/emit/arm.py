@@ -254,7 +254,7 @@ def _role_assignment(plan: Plan, assignment: RoleAssignment) -> dict[str, Any]:
         "principalId": x.expr(x.param("principalId")),
         "principalType": "ServicePrincipal",
     }
-    if assignment.description:
+    if assignment.description is not None:
         properties["description"] = x.plain(assignment.description)
     resource["properties"] = properties
     return resource

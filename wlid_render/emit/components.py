@@ -1,7 +1,7 @@
 """Kustomize Components for workloads defined elsewhere (`existing: true`).
 
 A team whose Deployment comes from Helm or another repository adds the Component to its own
-kustomization (`components: [<path>/k8s/components/<kind>-<namespace>-<name>]`); it patches the
+kustomization (`components: [<path>/k8s/components/<kind>_<namespace>_<name>]`); it patches the
 existing object with the ServiceAccount and the pod label the workload identity webhook looks for.
 """
 
@@ -21,7 +21,7 @@ Obj = dict[str, Any]
 
 
 def component_dir(workload: WorkloadPlan) -> str:
-    return f"{COMPONENTS_DIR}/{workload.kind.lower()}-{workload.namespace}-{workload.name}"
+    return f"{COMPONENTS_DIR}/{workload.kind.lower()}_{workload.namespace}_{workload.name}"
 
 
 def _pod_template_patch(workload: WorkloadPlan) -> Obj:

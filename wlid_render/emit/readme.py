@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from wlid_render.emit.artifact import Artifact
+from wlid_render.explain import (
+    MERMAID_MAX_EDGES,
+    MERMAID_MAX_TEXT,
+    environment_views,
+    explain_mermaid,
+    graph_edges,
+    mermaid_fits,
+)
 from wlid_render.plan.model import EnvironmentPlan, Plan
 
 
@@ -48,6 +56,37 @@ def _environment_section(plan: Plan, env: EnvironmentPlan) -> list[str]:
     return lines
 
 
+def _graphs(plan: Plan) -> list[str]:
+    """Per environment, the graph of `wlid explain --format mermaid` (GitHub shows it as a picture)."""
+    several = len(plan.environments) > 1
+    lines = [
+        "Issuer -> federated credential -> identity -> role -> scope, and ServiceAccount -> workloads "
+        f"(`wlid explain SPEC{' --env ENV' if several else ''}` prints the same as text):",
+        "",
+    ]
+    for env in plan.environments:
+        if several:
+            lines += [f"**{env.name}**", ""]
+        # Each workload is an edge: a graph of thousands of them is neither resolved nor drawn only to
+        # be dropped.
+        edges = len(env.workloads)
+        graph = ""
+        if edges <= MERMAID_MAX_EDGES:
+            view = environment_views(plan, env.name)[0]
+            edges = graph_edges(view)
+            graph = explain_mermaid([view]) if edges <= MERMAID_MAX_EDGES else ""
+        if graph and mermaid_fits(graph):
+            lines += ["```mermaid", *graph.splitlines(), "```", ""]
+        else:
+            lines += [
+                f"The graph of {env.name} is too large to draw (at least {edges:,} edges; Mermaid draws at "
+                f"most {MERMAID_MAX_EDGES:,} edges and {MERMAID_MAX_TEXT:,} characters); "
+                f"`wlid explain SPEC --env {env.name}` prints it as text.",
+                "",
+            ]
+    return lines
+
+
 def emit_readme(plan: Plan, paths: list[str]) -> Artifact:
     lines = [
         f"# {plan.name}: Azure Workload Identity for AKS",
@@ -66,7 +105,8 @@ def emit_readme(plan: Plan, paths: list[str]) -> Artifact:
             f"{a.role_name} on {a.target.label}" for d in identity.role_deployments for a in d.assignments
         )
         lines.append(f"| `{identity.name}` | {subjects} | {roles or 'none'} |")
-    lines += ["", "Files:", "", *(f"- `{p}`" for p in sorted([*paths, "README.md"])), ""]
+    lines += ["", *_graphs(plan)]
+    lines += ["Files:", "", *(f"- `{p}`" for p in sorted([*paths, "README.md"])), ""]
     lines += ["## Apply", ""]
     for env in plan.environments:
         lines += _environment_section(plan, env)

@@ -449,7 +449,7 @@ class _Builder:
         if expiration is not None and not (expiration.isdigit() and 3600 <= int(expiration) <= 86400):
             self.error(
                 (*path, "annotations", TOKEN_EXPIRATION_ANNOTATION),
-                f"token expiration {expiration} not valid: expected seconds between 3600 and 86400",
+                f"token expiration {expiration[:20]!r} not valid: expected seconds between 3600 and 86400",
                 "the workload identity webhook rejects the pod at admission otherwise",
             )
         for j, container in enumerate(workload.containers):

@@ -1,0 +1,380 @@
+"""A spec's identities and FICs for one environment, compared with what exists in Azure. Pure.
+
+Findings, each with a kind, a severity, the identity, the FIC (or None) and a message:
+
+| kind             | severity              | meaning                                                       |
+|------------------|-----------------------|---------------------------------------------------------------|
+| missing-identity | drift                 | in the spec, not in Azure: the deployment creates it          |
+| missing-fic      | drift                 | in the spec, not on the identity: the deployment creates it   |
+| fic-issuer       | drift                 | same FIC name, another issuer: the deployment rewrites it     |
+| fic-subject      | drift                 | same FIC name, another subject: the deployment rewrites it    |
+| fic-audience     | drift                 | same FIC name, other audiences: the deployment rewrites them  |
+| extra-fic        | drift                 | a FIC trusting the cluster that the spec lacks (made by hand) |
+| foreign-fic      | info (strict: drift)  | a FIC of another issuer (GitHub Actions, another cluster)     |
+| conflict         | error                 | same issuer and subject under another name: deployment fails  |
+| full             | warning / error       | 20 FICs after the deployment / more than 20 (it fails)        |
+| location         | error                 | the identity exists in another region: deployment fails       |
+| client-id        | error                 | the pinned client ID is not the identity's                    |
+| cluster          | drift / warning / err | the cluster's OIDC issuer or workload identity is off         |
+| cluster-issuer   | error                 | the pinned oidcIssuerUrl is not the cluster's issuer          |
+| reset            | warning               | tags or isolationScope that a deployment resets               |
+
+`has_drift` is true when a finding is of severity drift or error. Identities of the resource group
+that the spec does not name are not wlid's and not reported. Role assignments are not compared.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from wlid_render.brownfield.azure import AzureState, ClusterState, FicState, IdentityState
+from wlid_render.plan.model import (
+    AUDIENCE,
+    MAX_FICS_PER_IDENTITY,
+    EnvironmentPlan,
+    FederatedCredential,
+    IdentityPlan,
+    Plan,
+)
+
+Severity = Literal["error", "drift", "warning", "info"]
+DRIFT_SEVERITIES = frozenset({"error", "drift"})
+CONFLICT_MESSAGE = "Issuer and subject combination already exists for this Managed Identity"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _printable(text: str) -> str:
+    """Control characters of values read from Azure, escaped: one finding stays one line on a terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    identity: str  # "" for findings about the cluster
+    fic: str | None
+    message: str
+    severity: Severity = "drift"
+
+    def format(self) -> str:
+        where = self.identity or "cluster"
+        if self.fic:
+            where += f"/{self.fic}"
+        return _printable(f"{where}: {self.severity} {self.kind}: {self.message}")
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    environment: str
+    subscription_id: str
+    resource_group: str
+    findings: tuple[Finding, ...]
+    identities: int = 0  # identities of the spec in this environment
+    credentials: int = 0  # their FICs
+
+    @property
+    def has_drift(self) -> bool:
+        return any(f.severity in DRIFT_SEVERITIES for f in self.findings)
+
+    def to_json(self) -> str:
+        doc = {
+            "environment": self.environment,
+            "subscriptionId": self.subscription_id,
+            "resourceGroup": self.resource_group,
+            "hasDrift": self.has_drift,
+            "findings": [asdict(f) for f in self.findings],
+        }
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def format_drift(report: DriftReport) -> str:
+    """The report as text for the CLI: one line per finding, then a summary line."""
+    lines = [f.format() for f in report.findings]
+    where = f"resource group {report.resource_group} (environment {report.environment})"
+    if report.has_drift:
+        drifted = sum(1 for f in report.findings if f.severity in DRIFT_SEVERITIES)
+        lines.append(f"drift: {drifted} finding(s) in {where}")
+    else:
+        lines.append(
+            f"no drift: {report.identities} identity(ies) and {report.credentials} federated credential(s) "
+            f"match {where}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> DriftReport:
+    """Compare the identities and FICs that `plan` deploys in environment `env` with `state`.
+
+    `state` is what exists in the environment's resource group, with its cluster when it was read
+    (see azure.read_environment_state). `strict`: FICs of other issuers count as drift too.
+    KeyError (naming the known environments) when the plan has no environment `env`.
+    """
+    from wlid_render.whatif import environment
+
+    target = environment(plan, env)
+    findings: list[Finding] = []
+    issuer = _issuer(target, state.cluster, findings)
+    identities = [i for i in plan.identities if _included(plan, i.condition, env)]
+    credentials = 0
+    for identity in identities:
+        existing = state.identity(identity.name)
+        planned = [c for c in identity.credentials if _included(plan, c.condition, env)]
+        credentials += len(planned)
+        if existing is None:
+            findings.append(
+                Finding(
+                    "missing-identity",
+                    identity.name,
+                    None,
+                    f"not in resource group {state.resource_group}: the deployment creates it"
+                    + (f" with {len(planned)} federated credential(s)" if planned else ""),
+                )
+            )
+            continue
+        findings += _identity(identity, planned, existing, target, issuer, strict)
+    return DriftReport(
+        environment=env,
+        subscription_id=state.subscription_id,
+        resource_group=state.resource_group,
+        findings=tuple(findings),
+        identities=len(identities),
+        credentials=credentials,
+    )
+
+
+def _included(plan: Plan, condition: str | None, env: str) -> bool:
+    if condition is None:
+        return True
+    return next(p for p in plan.parameters if p.name == condition).value(env) is True
+
+
+def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[Finding]) -> str | None:
+    """The issuer the environment's FICs get, when it is known; cluster findings on the way."""
+    if cluster is None:
+        return env.oidc_issuer_url
+    if cluster.issuer_url is None:
+        if env.enable_workload_identity:
+            findings.append(
+                Finding(
+                    "cluster",
+                    "",
+                    None,
+                    f"the OIDC issuer of cluster {cluster.name} is off: the deployment turns it on "
+                    "(its issuer URL is known only then, so FIC issuers are not compared)",
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    "cluster",
+                    "",
+                    None,
+                    f"the OIDC issuer of cluster {cluster.name} is off and the spec does not turn it on: the "
+                    "deployment cannot read an issuer (set cluster.enableWorkloadIdentity: true)",
+                    "error",
+                )
+            )
+        return env.oidc_issuer_url
+    if not cluster.workload_identity:
+        if env.enable_workload_identity:
+            findings.append(
+                Finding(
+                    "cluster",
+                    "",
+                    None,
+                    f"workload identity is off on cluster {cluster.name}: the deployment turns it on",
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    "cluster",
+                    "",
+                    None,
+                    f"workload identity (the webhook) is off on cluster {cluster.name}: pods get no token "
+                    "(set cluster.enableWorkloadIdentity: true)",
+                    "warning",
+                )
+            )
+    if env.oidc_issuer_url and env.oidc_issuer_url != cluster.issuer_url:
+        findings.append(
+            Finding(
+                "cluster-issuer",
+                "",
+                None,
+                f"the spec pins oidcIssuerUrl {env.oidc_issuer_url}, cluster {cluster.name} issues tokens as "
+                f"{cluster.issuer_url}: FICs with the pinned issuer never match a token",
+                "error",
+            )
+        )
+        return env.oidc_issuer_url
+    return cluster.issuer_url
+
+
+def _identity(
+    identity: IdentityPlan,
+    planned: list[FederatedCredential],
+    existing: IdentityState,
+    env: EnvironmentPlan,
+    issuer: str | None,
+    strict: bool,
+) -> list[Finding]:
+    name = identity.name
+    out: list[Finding] = []
+    if existing.location and existing.location != env.location:
+        out.append(
+            Finding(
+                "location",
+                name,
+                None,
+                f"exists in region {existing.location}, the spec deploys it to {env.location}: Azure refuses "
+                "to move it (InvalidResourceLocation)",
+                "error",
+            )
+        )
+    reset = []
+    if existing.tags:
+        reset.append("tags " + ", ".join(f"{k}={v}" for k, v in existing.tags))
+    if existing.isolation_scope and existing.isolation_scope != "None":
+        reset.append(f"isolationScope {existing.isolation_scope}")
+    if reset:
+        out.append(
+            Finding(
+                "reset",
+                name,
+                None,
+                f"has {'; '.join(reset)}, which the template does not set: a deployment resets properties the "
+                "template leaves out (what-if shows it)",
+                "warning",
+            )
+        )
+    pinned = dict(env.client_ids).get(name) if name in env.pinned else None
+    if pinned and existing.client_id and pinned.lower() != existing.client_id.lower():
+        out.append(
+            Finding(
+                "client-id",
+                name,
+                None,
+                f"the spec pins client ID {pinned}, the identity's is {existing.client_id.lower()} (was it "
+                "re-created?): the ServiceAccounts would carry the wrong one",
+                "error",
+            )
+        )
+    explained: set[str] = set()  # existing FICs already reported
+    for fic in planned:
+        subject = fic.subject
+        current = existing.credential(fic.name)
+        if current is not None:
+            explained.add(current.name.lower())
+            out += _compare(name, fic.name, current, subject, issuer)
+        twins = [
+            c
+            for c in existing.credentials
+            if c.name.lower() != fic.name.lower() and c.subject == subject and issuer and c.issuer == issuer
+        ]
+        for twin in twins:
+            explained.add(twin.name.lower())
+            out.append(
+                Finding(
+                    "conflict",
+                    name,
+                    fic.name,
+                    f"FIC {twin.name} already trusts {subject} from this issuer: writing {fic.name} fails with "
+                    f'"{CONFLICT_MESSAGE}"; set federatedCredentialName: {twin.name} on ServiceAccount '
+                    f"{fic.namespace}/{fic.service_account}, or delete {twin.name}",
+                    "error",
+                )
+            )
+        if current is None and not twins:
+            out.append(
+                Finding(
+                    "missing-fic",
+                    name,
+                    fic.name,
+                    f"not on the identity: the deployment creates it ({subject})",
+                )
+            )
+    for extra in existing.credentials:
+        if extra.name.lower() in explained:
+            continue
+        if issuer is None or extra.issuer == issuer:
+            out.append(
+                Finding(
+                    "extra-fic",
+                    name,
+                    extra.name,
+                    f"trusts {extra.subject} but the spec does not have it (made by hand?): add its "
+                    "ServiceAccount to the spec or delete it; the deployment leaves it alone",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    "foreign-fic",
+                    name,
+                    extra.name,
+                    f"trusts another issuer ({extra.issuer}, subject {extra.subject}); wlid leaves it alone "
+                    "but it counts towards the limit of 20",
+                    "drift" if strict else "info",
+                )
+            )
+    total = len({c.name.lower() for c in existing.credentials} | {f.name.lower() for f in planned})
+    if total > MAX_FICS_PER_IDENTITY:
+        out.append(
+            Finding(
+                "full",
+                name,
+                None,
+                f"{total} federated credentials after the deployment (existing and planned); Azure allows at "
+                f"most {MAX_FICS_PER_IDENTITY} per identity: the deployment fails",
+                "error",
+            )
+        )
+    elif total == MAX_FICS_PER_IDENTITY:
+        out.append(
+            Finding(
+                "full",
+                name,
+                None,
+                f"{total} federated credentials (existing and planned): the identity is full, Azure allows "
+                f"no more than {MAX_FICS_PER_IDENTITY}",
+                "warning",
+            )
+        )
+    return out
+
+
+def _compare(identity: str, fic: str, current: FicState, subject: str, issuer: str | None) -> list[Finding]:
+    out = []
+    if issuer is not None and current.issuer != issuer:
+        out.append(
+            Finding(
+                "fic-issuer",
+                identity,
+                fic,
+                f"issuer is {current.issuer}, the spec's is {issuer}: the deployment rewrites it",
+            )
+        )
+    if current.subject != subject:
+        out.append(
+            Finding(
+                "fic-subject",
+                identity,
+                fic,
+                f"subject is {current.subject}, the spec's is {subject}: the deployment rewrites it",
+            )
+        )
+    if current.audiences != (AUDIENCE,):
+        shown = ", ".join(current.audiences) or "(none)"
+        out.append(
+            Finding(
+                "fic-audience",
+                identity,
+                fic,
+                f"audiences are {shown}, the spec's is {AUDIENCE}: the deployment rewrites them",
+            )
+        )
+    return out

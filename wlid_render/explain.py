@@ -1,0 +1,440 @@
+"""Plan -> a summary for people: per environment, the cluster and its issuer, each identity with its
+federated credentials, role assignments, ServiceAccounts and workloads, and the warnings.
+
+`environment_views` resolves the plan for one environment (values that differ between environments
+are read from their template parameters); `explain_text` and `explain_mermaid` lay the views out as
+text or as a Mermaid flowchart. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from wlid_render.errors import Problem
+from wlid_render.plan.model import EnvironmentPlan, Parameter, ParamRef, Plan, Target, Value
+from wlid_render.plan.targets import KIND_BY_TYPE
+
+ISSUER_FROM_CLUSTER = "read from the cluster at deployment (oidcIssuerProfile.issuerURL)"
+
+
+@dataclass(frozen=True)
+class CredentialView:
+    name: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class RoleView:
+    role: str
+    scope: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkloadView:
+    kind: str
+    namespace: str
+    name: str
+    existing: bool = False
+
+    @property
+    def label(self) -> str:
+        suffix = " (existing, patched by a Component)" if self.existing else ""
+        return f"{self.kind} {self.namespace}/{self.name}{suffix}"
+
+
+@dataclass(frozen=True)
+class AccountView:
+    namespace: str
+    name: str
+    token_expiration: int | None
+    workloads: tuple[WorkloadView, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    name: str
+    client_id: str  # the pinned client ID or the Flux placeholder
+    pinned: bool
+    credentials: tuple[CredentialView, ...]
+    roles: tuple[RoleView, ...]
+    accounts: tuple[AccountView, ...]
+
+
+@dataclass(frozen=True)
+class EnvironmentView:
+    name: str
+    cluster: str
+    cluster_resource_group: str
+    cluster_subscription_id: str
+    enables_workload_identity: bool
+    issuer: str | None  # pinned issuer URL; None: read from the cluster
+    resource_group: str
+    subscription_id: str
+    location: str
+    identities: tuple[IdentityView, ...]
+    warnings: tuple[Problem, ...] = ()
+
+
+def environment_views(
+    plan: Plan, env: str | None = None, warnings: Sequence[Problem] | None = None
+) -> list[EnvironmentView]:
+    """Every environment of the plan (or only `env`; KeyError naming the choices when it has none).
+
+    `warnings` default to the plan's; a warning that names another environment is left out.
+    """
+    names = [e.name for e in plan.environments]
+    if env is not None and env not in names:
+        raise KeyError(f"no environment {env!r}; the spec has: {', '.join(names)}")
+    found = plan.warnings if warnings is None else warnings
+    return [_view(plan, e, found) for e in plan.environments if env is None or e.name == env]
+
+
+def _view(plan: Plan, env: EnvironmentPlan, warnings: Sequence[Problem]) -> EnvironmentView:
+    client_ids = dict(env.client_ids)
+    parameters = {p.name: p for p in plan.parameters}
+    workloads: dict[tuple[str, str], list[WorkloadView]] = defaultdict(list)
+    for w in env.workloads:
+        workloads[(w.namespace, w.service_account)].append(
+            WorkloadView(w.kind, w.namespace, w.name, w.existing)
+        )
+    accounts: dict[str, list[AccountView]] = defaultdict(list)
+    for a in env.service_accounts:
+        accounts[a.identity].append(
+            AccountView(a.namespace, a.name, a.token_expiration, tuple(workloads[(a.namespace, a.name)]))
+        )
+    identities = []
+    for identity in plan.identities:
+        if identity.name not in client_ids:
+            continue  # not deployed in this environment
+        present = {(a.namespace, a.name) for a in accounts[identity.name]}
+        identities.append(
+            IdentityView(
+                name=identity.name,
+                client_id=client_ids[identity.name],
+                pinned=identity.name in env.pinned,
+                credentials=tuple(
+                    CredentialView(c.name, c.subject)
+                    for c in identity.credentials
+                    if (c.namespace, c.service_account) in present
+                ),
+                roles=tuple(
+                    RoleView(a.role_name, _scope(parameters, env, a.target), a.description)
+                    for d in identity.role_deployments
+                    for a in d.assignments
+                ),
+                accounts=tuple(accounts[identity.name]),
+            )
+        )
+    return EnvironmentView(
+        name=env.name,
+        cluster=env.cluster_name,
+        cluster_resource_group=env.cluster_resource_group,
+        cluster_subscription_id=env.cluster_subscription_id,
+        enables_workload_identity=env.enable_workload_identity,
+        issuer=env.oidc_issuer_url,
+        resource_group=env.resource_group,
+        subscription_id=env.subscription_id,
+        location=env.location,
+        identities=tuple(identities),
+        warnings=tuple(w for w in warnings if _concerns(w, env.name)),
+    )
+
+
+def _concerns(warning: Problem, env: str) -> bool:
+    """Whether a warning belongs to `env`: plan warnings about one environment start with its name."""
+    match = re.match(r"environment '([^']*)'", warning.message)
+    return match is None or match.group(1) == env
+
+
+def _resolve(parameters: Mapping[str, Parameter], env: str, value: Value | None) -> str | None:
+    """A literal as it is; a per-environment value from its template parameter."""
+    if isinstance(value, ParamRef):
+        return str(parameters[value.name].value(env))
+    return value
+
+
+def _scope(parameters: Mapping[str, Parameter], env: EnvironmentPlan, target: Target) -> str:
+    """The role target in this environment, for people: what, where."""
+    sub = _resolve(parameters, env.name, target.subscription_id)
+    where = f", subscription {sub}" if sub and sub.lower() != env.subscription_id else ""
+    if target.kind == "subscription":
+        return f"subscription {sub or env.subscription_id}"
+    rg = _resolve(parameters, env.name, target.resource_group) or env.resource_group
+    if target.kind == "resourceGroup":
+        return f"resource group {rg}{where}"
+    known = KIND_BY_TYPE.get(target.resource_type.lower())
+    kind = known.label if known else target.resource_type
+    return f"{kind} {_resolve(parameters, env.name, target.resource_name)} (resource group {rg}{where})"
+
+
+# -- text ----------------------------------------------------------------------------------------------
+
+
+def explain_text(views: Iterable[EnvironmentView]) -> str:
+    lines: list[str] = []
+    for view in views:
+        if lines:
+            lines.append("")
+        lines += _text(view)
+    return "\n".join(lines) + "\n"
+
+
+def _text(view: EnvironmentView) -> list[str]:
+    flags = (
+        "turned on by the deployment (enableWorkloadIdentity: true)"
+        if view.enables_workload_identity
+        else "expected on already (enableWorkloadIdentity: false)"
+    )
+    lines = [
+        f"environment {view.name}",
+        f"  cluster     {view.cluster} (resource group {view.cluster_resource_group}, "
+        f"subscription {view.cluster_subscription_id})",
+        f"              OIDC issuer and workload identity: {flags}",
+        f"  issuer      {'pinned: ' + view.issuer if view.issuer else ISSUER_FROM_CLUSTER}",
+        f"  identities  in resource group {view.resource_group} ({view.location}), "
+        f"subscription {view.subscription_id}",
+    ]
+    if not view.identities:
+        lines.append("    none")
+    for identity in view.identities:
+        state = (
+            f"pinned {identity.client_id}"
+            if identity.pinned
+            else f"placeholder {identity.client_id} (not pinned; wlid bind pins it after the deployment)"
+        )
+        lines += ["", f"  identity {identity.name}", f"    client ID  {state}", "    federated credentials"]
+        issuer = view.issuer or "the cluster's, read at deployment"
+        for credential in identity.credentials:
+            lines += [
+                f"      {credential.name}",
+                f"        issuer   {issuer}",
+                f"        subject  {credential.subject}",
+            ]
+        if not identity.credentials:
+            lines.append("      none (no ServiceAccount uses this identity here)")
+        lines.append("    roles")
+        for role in identity.roles:
+            text = f"      {role.role} on {role.scope}"
+            lines.append(text + (f": {role.description}" if role.description else ""))
+        if not identity.roles:
+            lines.append("      none")
+        lines.append("    used by")
+        for account in identity.accounts:
+            expiry = f" (token expiration {account.token_expiration} s)" if account.token_expiration else ""
+            lines.append(f"      ServiceAccount {account.label}{expiry}")
+            lines += [f"        {w.label}" for w in account.workloads]
+            if not account.workloads:
+                lines.append("        no workload")
+        if not identity.accounts:
+            lines.append("      no ServiceAccount")
+    lines += ["", "  warnings"]
+    for warning in view.warnings:
+        lines.append(f"    {warning.message}" + (f" (hint: {warning.hint})" if warning.hint else ""))
+    if not view.warnings:
+        lines.append("    none")
+    return lines
+
+
+# -- Mermaid -------------------------------------------------------------------------------------------
+
+# Characters that would end or change a quoted Mermaid label, written as Mermaid entity codes (#name;
+# or #decimal;): the quote, '#' itself (it starts an entity), HTML markup, square brackets, the pipe of
+# edge labels and the backtick of Markdown strings. Round and curly brackets are plain text in quotes.
+_ESCAPES = {
+    '"': "#quot;",
+    "#": "#35;",
+    "&": "#38;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "[": "#91;",
+    "]": "#93;",
+    "|": "#124;",
+    "`": "#96;",
+}
+
+
+def mermaid_label(text: str) -> str:
+    """`text` as the inside of a quoted Mermaid label (line breaks become spaces)."""
+    text = " ".join(text.split())
+    return "".join(_ESCAPES.get(c, c) for c in text)
+
+
+# Words that cannot be node IDs in a flowchart.
+_KEYWORDS = frozenset(
+    {"end", "graph", "flowchart", "subgraph", "direction", "style", "class", "classdef", "click", "linkstyle"}
+)
+
+
+class _Ids:
+    """Mermaid node IDs: letters, digits and '_' only, never a keyword such as `end`, unique even when
+    two names differ only in characters that sanitising drops."""
+
+    def __init__(self, prefix: str = ""):
+        self.prefix = prefix
+        self.by_key: dict[tuple[str, ...], str] = {}
+        self.used: set[str] = set()
+
+    def __call__(self, kind: str, *key: str) -> str:
+        full = (kind, *key)
+        if full in self.by_key:
+            return self.by_key[full]
+        base = re.sub(r"[^A-Za-z0-9_]+", "_", "_".join([self.prefix + kind, *key])).strip("_") or "n"
+        if base.lower() in _KEYWORDS or not base[0].isalpha():
+            base = f"n_{base}"
+        candidate, n = base, 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{base}_{n}"
+        self.used.add(candidate)
+        self.by_key[full] = candidate
+        return candidate
+
+
+# Mermaid's default limits (maxTextSize, maxEdges): a larger diagram shows as an error, not a picture.
+MERMAID_MAX_TEXT = 50_000
+MERMAID_MAX_EDGES = 500
+_BR = "<br/>"
+_ARROW = re.compile(r" (?:-->|-\.->|~~~)")
+_CLASSES = (
+    "classDef issuer fill:#e8f0fe,stroke:#1a73e8,color:#0b3d91",
+    "classDef fic fill:#fff4e5,stroke:#e37400,color:#5f3700",
+    "classDef identity fill:#e6f4ea,stroke:#188038,color:#0d4d22",
+    "classDef role fill:#fce8f3,stroke:#b0307a,color:#5c1340",
+    "classDef scope fill:#f1f3f4,stroke:#5f6368,color:#202124",
+    "classDef sa fill:#ede7f6,stroke:#5e35b1,color:#311b92",
+    "classDef workload fill:#ffffff,stroke:#5e35b1,color:#311b92",
+)
+
+
+def _node(node_id: str, shape: str, *lines: str) -> str:
+    label = _BR.join(mermaid_label(line) for line in lines if line)
+    opening, closing = {
+        "rect": ("[", "]"),
+        "round": ("(", ")"),
+        "stadium": ("([", "])"),
+        "hexagon": ("{{", "}}"),
+        "cylinder": ("[(", ")]"),
+        "subroutine": ("[[", "]]"),
+    }[shape]
+    return f'{node_id}{opening}"{label}"{closing}'
+
+
+def _graph(view: EnvironmentView, ids: _Ids, indent: str) -> list[str]:
+    """The nodes (Kubernetes side first, then Azure) and edges of one environment."""
+    k8s: list[str] = []
+    azure: list[str] = []
+    edges: list[str] = []
+    classes: dict[str, list[str]] = {}
+
+    def tag(node_id: str, cls: str) -> None:
+        classes.setdefault(cls, []).append(node_id)
+
+    issuer = ids("issuer", view.cluster)
+    k8s.append(
+        _node(issuer, "stadium", f"OIDC issuer of {view.cluster}", view.issuer or "read from the cluster")
+    )
+    tag(issuer, "issuer")
+    scopes: dict[str, str] = {}
+    for identity in view.identities:
+        identity_id = ids("identity", identity.name)
+        binding = "pinned" if identity.pinned else "placeholder"
+        azure.append(
+            _node(
+                identity_id,
+                "subroutine",
+                f"managed identity {identity.name}",
+                f"client ID {binding}: {identity.client_id}",
+            )
+        )
+        tag(identity_id, "identity")
+        for credential in identity.credentials:
+            fic_id = ids("fic", identity.name, credential.name)
+            azure.append(_node(fic_id, "rect", f"FIC {credential.name}", f"subject {credential.subject}"))
+            tag(fic_id, "fic")
+            edges += [f"{issuer} -->|issuer| {fic_id}", f"{fic_id} --> {identity_id}"]
+        for n, role in enumerate(identity.roles):
+            role_id = ids("role", identity.name, str(n))
+            azure.append(_node(role_id, "round", role.role))
+            tag(role_id, "role")
+            if role.scope not in scopes:
+                scopes[role.scope] = ids("scope", str(len(scopes) + 1))
+                azure.append(_node(scopes[role.scope], "cylinder", role.scope))
+                tag(scopes[role.scope], "scope")
+            edges += [f"{identity_id} --> {role_id}", f"{role_id} -->|on| {scopes[role.scope]}"]
+        for account in identity.accounts:
+            sa_id = ids("sa", account.namespace, account.name)
+            k8s.append(_node(sa_id, "hexagon", f"ServiceAccount {account.label}"))
+            tag(sa_id, "sa")
+            fic = next(
+                (
+                    c
+                    for c in identity.credentials
+                    if c.subject.endswith(f":{account.namespace}:{account.name}")
+                ),
+                None,
+            )
+            if fic is not None:
+                edges.append(f"{sa_id} -.->|token subject| {ids('fic', identity.name, fic.name)}")
+            for workload in account.workloads:
+                workload_id = ids("workload", workload.kind, workload.namespace, workload.name)
+                k8s.append(_node(workload_id, "rect", workload.label))
+                tag(workload_id, "workload")
+                edges.append(f"{sa_id} --> {workload_id}")
+    lines = [f"{indent}{line}" for line in [*k8s, *azure, *edges]]
+    lines += [f"{indent}class {','.join(members)} {cls}" for cls, members in classes.items()]
+    return lines
+
+
+def explain_mermaid(views: Sequence[EnvironmentView]) -> str:
+    """A Mermaid flowchart: issuer -> FIC -> identity -> role -> scope; ServiceAccount -> workloads.
+
+    One environment gives its graph, left to right; several give one subgraph per environment,
+    stacked in plan order (invisible links keep the order).
+    """
+    if len(views) == 1:
+        lines = ["flowchart LR", *_graph(views[0], _Ids(), "  ")]
+    else:
+        lines = ["flowchart TB"]
+        subgraphs = []
+        for view in views:
+            ids = _Ids(f"{view.name}_")
+            subgraphs.append(ids("env"))
+            lines += [
+                f'  subgraph {subgraphs[-1]}["{mermaid_label(f"environment {view.name}")}"]',
+                "    direction LR",
+                *_graph(view, ids, "    "),
+                "  end",
+            ]
+        lines.append("  " + " ~~~ ".join(subgraphs))
+    lines += [f"  {line}" for line in _CLASSES]
+    return "\n".join(lines) + "\n"
+
+
+def graph_edges(view: EnvironmentView) -> int:
+    """The number of edges `explain_mermaid([view])` draws, without drawing it."""
+    edges = 0
+    for identity in view.identities:
+        subjects = {c.subject for c in identity.credentials}
+        edges += 2 * len(identity.credentials) + 2 * len(identity.roles)
+        for account in identity.accounts:
+            edges += len(account.workloads)
+            edges += f"system:serviceaccount:{account.namespace}:{account.name}" in subjects
+    return edges
+
+
+def mermaid_edges(text: str) -> int:
+    """The edges of a graph written by this module (arrows ` -->`, ` -.->`, links ` ~~~`)."""
+    return len(_ARROW.findall(text))
+
+
+def mermaid_fits(text: str) -> bool:
+    """Whether Mermaid draws `text` with its default limits (GitHub uses them)."""
+    return len(text) <= MERMAID_MAX_TEXT and mermaid_edges(text) <= MERMAID_MAX_EDGES
