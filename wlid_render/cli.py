@@ -531,3 +531,74 @@ def init(path: Path, from_lab: bool, force: bool) -> None:
     click.echo(f"  wlid validate out/{spec_name}")
     schema_path = shlex.quote(str(path.parent / SCHEMA_FILE))
     click.echo(f"editor completion: wlid schema -o {schema_path} (the spec's first line points at it)")
+
+
+@main.command(name="import")
+@click.option("--subscription", required=True, help="Subscription ID of the identities.")
+@click.option("--resource-group", required=True, help="Resource group of the identities.")
+@click.option("--cluster", "cluster_name", help="AKS cluster whose issuer the FICs trust [the only one].")
+@click.option("--cluster-resource-group", help="Resource group of the cluster [--resource-group].")
+@click.option("--name", help="metadata.name of the spec [from the resource group].")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
+def import_command(
+    subscription: str,
+    resource_group: str,
+    cluster_name: str | None,
+    cluster_resource_group: str | None,
+    name: str | None,
+    output: Path,
+    force: bool,
+) -> None:
+    """Read existing identities and FICs (read-only) and write a spec that renders to the same state."""
+    from wlid_render.brownfield import BrownfieldError, build_import, read_state
+
+    if output.exists() and not force:
+        raise click.UsageError(f"{output} exists; pass --force to overwrite it")
+    try:
+        state = read_state(
+            subscription,
+            resource_group,
+            cluster_name=cluster_name,
+            cluster_resource_group=cluster_resource_group,
+        )
+        imported = build_import(state, name=name)
+    except BrownfieldError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(EXIT_INVALID)
+    output.write_text(imported.text, "utf-8")
+    click.echo(f"wrote {output}: {len(imported.identities)} identity(ies), {imported.credentials} FIC(s)")
+    for skipped in imported.skipped:
+        what = f"{skipped.identity}/{skipped.fic}" if skipped.fic else skipped.identity
+        click.echo(f"not imported (listed as a comment in the spec): {what}: {skipped.reason}", err=True)
+
+
+@main.command(name="drift")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--env", "env", default="default", show_default=True, help="Environment to compare.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--strict", "strict_mode", is_flag=True, help="FICs of other issuers count as drift too.")
+def drift_command(spec: str, env: str, output_format: str, strict_mode: bool) -> None:
+    """Compare SPEC's identities and FICs for ENV with what exists in Azure (read-only); exit 1 on drift."""
+    from wlid_render.brownfield import BrownfieldError, drift, format_drift, read_environment_state
+    from wlid_render.errors import SpecError
+    from wlid_render.load import load_file
+    from wlid_render.render import plan_source
+
+    try:
+        plan = plan_source(load_file(spec))
+        state = read_environment_state(plan, env)
+        report = drift(plan, env, state, strict=strict_mode)
+    except SpecError as exc:
+        _echo_problems(exc.problems)
+        sys.exit(EXIT_INVALID)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--env") from None
+    except BrownfieldError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(report.to_json() if output_format == "json" else format_drift(report), nl=False)
+    if report.has_drift:
+        sys.exit(EXIT_DRIFT)

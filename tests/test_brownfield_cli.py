@@ -1,0 +1,74 @@
+"""`wlid import` and `wlid drift` through the CLI, on recorded Azure responses (no network)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("azure.mgmt.msi", reason="the wlid[azure] extra is not installed")
+
+import test_brownfield as recorded
+
+import wlid_render.brownfield as brownfield
+from wlid_render.cli import main
+
+
+@pytest.fixture
+def lab_state(monkeypatch: pytest.MonkeyPatch):
+    real_read, real_env = brownfield.read_state, brownfield.read_environment_state
+
+    def read(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return real_read(
+            *args, credential=recorded.FakeCredential(), transport=recorded.replay("lab"), **kwargs
+        )
+
+    def read_env(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return real_env(
+            *args, credential=recorded.FakeCredential(), transport=recorded.replay("lab"), **kwargs
+        )
+
+    monkeypatch.setattr(brownfield, "read_state", read)
+    monkeypatch.setattr(brownfield, "read_environment_state", read_env)
+
+
+def test_import_then_drift_is_empty(tmp_path: Path, lab_state: None):
+    spec = tmp_path / "imported.yaml"
+    imported = CliRunner().invoke(
+        main,
+        [
+            "import",
+            "--subscription",
+            recorded.SUB,
+            "--resource-group",
+            recorded.RG,
+            "--cluster",
+            "aks-wlid-lab",
+            "-o",
+            str(spec),
+        ],
+    )
+    assert imported.exit_code == 0, imported.output
+    assert "myFedIdentity" in spec.read_text("utf-8")
+    again = CliRunner().invoke(
+        main,
+        [
+            "import",
+            "--subscription",
+            recorded.SUB,
+            "--resource-group",
+            recorded.RG,
+            "--cluster",
+            "aks-wlid-lab",
+            "-o",
+            str(spec),
+        ],
+    )
+    assert again.exit_code == 2 and "--force" in again.output
+    report = CliRunner().invoke(main, ["drift", str(spec), "--env", "default"])
+    assert report.exit_code == 0, report.output
+    assert "no drift" in report.output
+    as_json = CliRunner().invoke(main, ["drift", str(spec), "--env", "default", "--format", "json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.output)["hasDrift"] is False
