@@ -30,3 +30,28 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = (
             f"{item.nodeid}: skipped, but kubectl tests are mandatory here (WLID_REQUIRE_KUBECTL=1)"
         )
+
+
+def spec_models() -> set[type]:
+    """Every pydantic model reachable from the spec's root model."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from wlid_render.spec import Spec
+
+    seen: set[type] = set()
+    stack: list[type] = [Spec]
+    while stack:
+        model = stack.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for field in model.model_fields.values():
+            annotations = [field.annotation]
+            while annotations:
+                current = annotations.pop()
+                annotations.extend(typing.get_args(current))
+                if isinstance(current, type) and issubclass(current, BaseModel):
+                    stack.append(current)
+    return seen

@@ -34,38 +34,17 @@ def lab_state(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(brownfield, "read_environment_state", read_env)
 
 
+def _import(spec: Path):  # type: ignore[no-untyped-def]
+    args = ["--subscription", recorded.SUB, "--resource-group", recorded.RG, "--cluster", "aks-wlid-lab"]
+    return CliRunner().invoke(main, ["import", *args, "-o", str(spec)])
+
+
 def test_import_then_drift_is_empty(tmp_path: Path, lab_state: None):
     spec = tmp_path / "imported.yaml"
-    imported = CliRunner().invoke(
-        main,
-        [
-            "import",
-            "--subscription",
-            recorded.SUB,
-            "--resource-group",
-            recorded.RG,
-            "--cluster",
-            "aks-wlid-lab",
-            "-o",
-            str(spec),
-        ],
-    )
+    imported = _import(spec)
     assert imported.exit_code == 0, imported.output
     assert "myFedIdentity" in spec.read_text("utf-8")
-    again = CliRunner().invoke(
-        main,
-        [
-            "import",
-            "--subscription",
-            recorded.SUB,
-            "--resource-group",
-            recorded.RG,
-            "--cluster",
-            "aks-wlid-lab",
-            "-o",
-            str(spec),
-        ],
-    )
+    again = _import(spec)
     assert again.exit_code == 2 and "--force" in again.output
     report = CliRunner().invoke(main, ["drift", str(spec), "--env", "default"])
     assert report.exit_code == 0, report.output

@@ -3,23 +3,8 @@
 from __future__ import annotations
 
 import re
-import typing
 
-from conftest import ROOT
-from pydantic import BaseModel
-
-from wlid_render.spec import Spec
-
-
-def _models(model: type[BaseModel], seen: set[type[BaseModel]]) -> None:
-    seen.add(model)
-    for field in model.model_fields.values():
-        stack = [field.annotation]
-        while stack:
-            current = stack.pop()
-            stack.extend(typing.get_args(current))
-            if isinstance(current, type) and issubclass(current, BaseModel) and current not in seen:
-                _models(current, seen)
+from conftest import ROOT, spec_models
 
 
 def _reference_section() -> str:
@@ -29,8 +14,7 @@ def _reference_section() -> str:
 
 
 def test_the_spec_reference_names_every_field():
-    models: set[type[BaseModel]] = set()
-    _models(Spec, models)
+    models = spec_models()
     reference = _reference_section()
     missing = sorted(
         f"{model.__name__}.{name}"

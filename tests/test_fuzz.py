@@ -67,7 +67,6 @@ SPEC_FILE = "wlid.yaml"
 WORKLOAD_KINDS = frozenset({"Pod", "Deployment", "StatefulSet", "Job", "CronJob"})
 ROLE_TYPE = "Microsoft.Authorization/roleAssignments"
 
-NOT_IN_A_COMMENT = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")  # line breaks, controls
 CI_EXPANSION = re.compile(r"\$\{\{|\$\(")
 
 
@@ -202,14 +201,6 @@ def _spec_value(value: Any) -> Any:
     return value
 
 
-def _no_known_bug_gitops(path: str) -> bool:
-    return not NOT_IN_A_COMMENT.search(path) and not CI_EXPANSION.search(path)
-
-
-def _component_folder(kind: str, namespace: str, name: str) -> str:
-    return f"{kind.lower()}-{namespace}-{name}"
-
-
 @st.composite
 def valid_cases(draw: st.DrawFn) -> Case:
     envs = draw(st.one_of(st.just([]), st.lists(ENV_NAME, min_size=1, max_size=3, unique=True)))
@@ -244,17 +235,11 @@ def valid_cases(draw: st.DrawFn) -> Case:
 
     workloads = []
     names = draw(st.lists(DNS_LABEL, max_size=4 if accounts else 0, unique=True))
-    folders: set[str] = set()
     for name in names:
         ns, sa = draw(st.sampled_from(accounts))
         existing = draw(st.booleans())
         kinds = ["Deployment", "StatefulSet", "Job", "CronJob"] + ([] if existing else ["Pod"])
         kind = draw(st.sampled_from(kinds))
-        if existing:
-            folder = _component_folder(kind, ns, name)
-            if folder in folders:  # one Component per folder
-                continue
-            folders.add(folder)
         labels = draw(st.dictionaries(LABEL_KEY, LABEL_VALUE, max_size=2))
         annotations = draw(st.dictionaries(LABEL_KEY, templates(() if existing else refs), max_size=2))
         workload: dict[str, Any] = {"name": name, "kind": kind, "serviceAccount": sa, "namespace": ns}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import typing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,12 +10,11 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ROOT, SPECS
+from conftest import ROOT, SPECS, spec_models
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from wlid_render.cli import main
 from wlid_render.schema import SCHEMA_PATH, UPDATE_COMMAND, schema_text, spec_schema
-from wlid_render.spec import Spec
 
 COMMITTED = ROOT / SCHEMA_PATH
 STARTERS = sorted((ROOT / "wlid_render" / "data").glob("*.yaml"))
@@ -62,20 +60,8 @@ def test_every_property_has_a_description_and_examples():
     assert [where for where, prop in properties if not prop.get("examples")] == []
 
 
-def _models(model: type[BaseModel], seen: set[type[BaseModel]]) -> None:
-    seen.add(model)
-    for field in model.model_fields.values():
-        stack = [field.annotation]
-        while stack:
-            current = stack.pop()
-            stack.extend(typing.get_args(current))
-            if isinstance(current, type) and issubclass(current, BaseModel) and current not in seen:
-                _models(current, seen)
-
-
 def _all_fields():
-    models: set[type[BaseModel]] = set()
-    _models(Spec, models)
+    models = spec_models()
     for model in sorted(models, key=lambda m: m.__name__):
         for name, field in model.model_fields.items():
             yield model, name, field

@@ -189,7 +189,7 @@ def _render_one(
     from wlid_render.errors import SpecError
     from wlid_render.load import load_file
     from wlid_render.render import render_source
-    from wlid_render.write import WriteError, apply, compare
+    from wlid_render.write import UnownedTree, WriteError, apply, compare
 
     progress = _Progress(False)
     try:
@@ -209,14 +209,17 @@ def _render_one(
             return EXIT_INVALID
         out = out or Path("out") / rendering.plan.name
         artifacts = list(rendering.artifacts)
-        progress("compare")
-        comparison = compare(out, artifacts)
-        refused = comparison.unowned_tree and not force
-        written = not (check or dry_run or refused)
-        if written:
+        refused = False
+        if check or dry_run:
+            progress("compare")
+            comparison = compare(out, artifacts)
+            refused = comparison.unowned_tree and dry_run and not force
+        else:
             progress("write")
             try:
-                comparison = apply(out, artifacts, comparison)  # compared again under the lock
+                comparison = apply(out, artifacts, force=force)
+            except UnownedTree:
+                refused = True
             except WriteError as exc:
                 progress.close()
                 _echo_problems(rendering.warnings, quiet)

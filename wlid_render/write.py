@@ -187,21 +187,30 @@ def _stage(out: Path, staging: Path, artifacts: list[Artifact], comparison: Comp
         os.chmod(target, mode)
 
 
+class UnownedTree(WriteError):
+    """OUT holds files but no manifest: wlid never rendered there (see `apply`'s `force`)."""
+
+
 def apply(
-    out: Path, artifacts: list[Artifact], comparison: Comparison | None = None, timeout: float = LOCK_TIMEOUT
+    out: Path, artifacts: list[Artifact], force: bool = False, timeout: float = LOCK_TIMEOUT
 ) -> Comparison:
-    """Bring OUT up to date under the lock; returns what changed (compared again under the lock).
+    """Bring OUT up to date under the lock; returns what changed.
 
     Another render of the same folder is waited for (at most `timeout` seconds); what an interrupted
-    render left next to OUT is cleaned up first. See `_swap` for the all-or-nothing write.
+    render left next to OUT is cleaned up first; OUT is compared while the lock is held. A non-empty
+    OUT that wlid never wrote raises UnownedTree unless `force`. See `_swap` for the write itself.
     """
-    del comparison  # compared again below: the tree may have changed while this render was planning
     with locked(out, timeout):
         recover(out)
-        fresh = compare(out, artifacts)
-        if fresh.drift:
-            _swap(out, artifacts, fresh)
-        return fresh
+        comparison = compare(out, artifacts)
+        if comparison.unowned_tree and not force:
+            raise UnownedTree(
+                f"{out.as_posix()} has files that wlid did not write (no .wlid/manifest.json); "
+                "choose an empty folder or pass --force"
+            )
+        if comparison.drift:
+            _swap(out, artifacts, comparison)
+        return comparison
 
 
 def _swap(out: Path, artifacts: list[Artifact], comparison: Comparison) -> None:
