@@ -137,7 +137,7 @@ def _expressions(ctx: _Context, template: dict[str, Any], prefix: JsonPath) -> N
                 ctx.add("ARM003", f"variables({name!r}) is not declared in this template", path)
 
 
-def _resource_key(resource: dict[str, Any]) -> tuple[str, str] | None:
+def resource_key(resource: dict[str, Any]) -> tuple[str, str] | None:
     """(type, full name) of a resource whose name is a literal or format('{0}/{1}', 'a', 'b')."""
     rtype, name = resource.get("type"), resource.get("name")
     if not isinstance(rtype, str) or not isinstance(name, str):
@@ -175,7 +175,7 @@ def _dependency_key(entry: str) -> tuple[str, str] | str | None:
 
 def _dependencies(ctx: _Context, template: dict[str, Any], prefix: JsonPath) -> None:
     resources = [r for r in template.get("resources", []) if isinstance(r, dict)]
-    keys = {_resource_key(r) for r in resources} - {None}
+    keys = {resource_key(r) for r in resources} - {None}
     names = {k[1] for k in keys if k} | {str(r.get("name")) for r in resources}
     deployments = {k[1] for k in keys if k and k[0] == "microsoft.resources/deployments"}
     for i, resource in enumerate(resources):
@@ -195,7 +195,7 @@ def _fic_ordering(ctx: _Context, template: dict[str, Any], prefix: JsonPath) -> 
     resources = [r if isinstance(r, dict) else {} for r in template.get("resources", [])]
     fics: dict[str, list[tuple[int, str]]] = {}
     for i, resource in enumerate(resources):
-        key = _resource_key(resource)
+        key = resource_key(resource)
         copy = resource.get("copy") or {}
         serial = str(copy.get("mode", "")).lower() == "serial" and copy.get("batchSize") == 1
         if key and key[0] == FIC_TYPE and "/" in key[1] and not (copy and serial):

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from wlid_render.validate.arm import FIC_TYPE, MAIN, _resource_key
+from wlid_render.validate.arm import FIC_TYPE, MAIN, resource_key
 from wlid_render.validate.arm_schema import nested_template_paths
 from wlid_render.validate.finding import Finding, Severity
 from wlid_render.validate.overlays import BuiltObject, blame
@@ -56,7 +56,7 @@ def template_fics(tree: RenderedTree) -> list[Fic]:
     found = []
     for prefix, template in nested_template_paths(tree.json(MAIN)):
         for i, resource in enumerate(template.get("resources", [])):
-            key = _resource_key(resource) if isinstance(resource, dict) else None
+            key = resource_key(resource) if isinstance(resource, dict) else None
             if key and key[0] == FIC_TYPE and "/" in key[1]:
                 identity, name = key[1].split("/", 1)
                 props = resource.get("properties", {}) or {}
@@ -152,7 +152,7 @@ class _Rules:
         doc = self.tree.json(MAIN) if self.tree.exists(MAIN) else {}
         for prefix, template in nested_template_paths(doc):
             for i, resource in enumerate(template.get("resources", [])):
-                key = _resource_key(resource) if isinstance(resource, dict) else None
+                key = resource_key(resource) if isinstance(resource, dict) else None
                 if key and key[0] == IDENTITY_TYPE and not IDENTITY_NAME.fullmatch(key[1]):
                     self.add(
                         "WI007",
