@@ -100,20 +100,6 @@ def test_the_main_template_holds_one_deployment_per_identity(plan):
             ], "the flags must be on before any FIC is created"
 
 
-def test_a_thousand_service_accounts_fit_in_one_template():
-    import sys
-
-    sys.path.insert(0, str(SPECS[0].parents[1] / "benchmarks"))
-    from generate import spec_text
-
-    from wlid_render.load import load_text
-
-    plan = plan_source(load_text(spec_text(1000), "n1000.yaml"))
-    doc = template(plan)
-    assert len(doc["resources"]) == 50  # one nested deployment per identity
-    assert max(len(r["properties"]["template"]["resources"]) for r in doc["resources"]) <= 25
-
-
 def test_role_assignments_follow_the_rules(plan):
     doc = template(plan)
     assignments = [r for r in _all_resources(doc) if r["type"] == "Microsoft.Authorization/roleAssignments"]

@@ -12,6 +12,7 @@ from wlid_render.emit import arm_expr as x
 from wlid_render.emit.artifact import Artifact, to_json
 from wlid_render.plan.model import (
     AUDIENCE,
+    AzureDeployment,
     IdentityPlan,
     Plan,
     RoleAssignment,
@@ -201,7 +202,7 @@ def _pass_through(names: tuple[str, ...]) -> dict[str, Any]:
     return {name: {"value": x.expr(x.param(name))} for name in names}
 
 
-def _identity(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
+def _identity(plan: Plan, identity: IdentityPlan, after_cluster: bool) -> dict[str, Any]:
     resource: dict[str, Any] = (
         {"condition": x.expr(x.param(identity.condition))} if identity.condition else {}
     )
@@ -220,7 +221,7 @@ def _identity(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
             "template": _identity_template(plan, identity),
         },
     }
-    if plan.enables_workload_identity:  # the issuer exists once the flags are on
+    if after_cluster:  # the issuer exists once the flags are on
         resource["dependsOn"] = [x.expr(_cluster_deployment_id(plan))]
     return resource
 
@@ -292,9 +293,9 @@ def _role_deployment(plan: Plan, identity: IdentityPlan, deployment: RoleDeploym
     return resource
 
 
-def _parameters(plan: Plan) -> dict[str, Any]:
+def _parameters(deployment: AzureDeployment) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for p in plan.parameters:
+    for p in deployment.parameters:
         entry: dict[str, Any] = {"type": p.type}
         if p.default is not None:
             entry["defaultValue"] = p.default
@@ -303,36 +304,39 @@ def _parameters(plan: Plan) -> dict[str, Any]:
     return out
 
 
-def _outputs(plan: Plan) -> dict[str, Any]:
+def _outputs(plan: Plan, deployment: AzureDeployment) -> dict[str, Any]:
     identities = {}
-    for identity in plan.identities:
-        deployment = x.call(
+    for identity in deployment.identities:
+        nested = x.call(
             "reference", x.resource_id(DEPLOYMENT_TYPE, identity.deployment_name), x.lit(plan.deployment_api)
         )
         identities[identity.name] = {
             key: x.expr(
-                x.call("if", x.param(identity.condition), f"{deployment}.outputs.{key}.value", x.lit(""))
+                x.call("if", x.param(identity.condition), f"{nested}.outputs.{key}.value", x.lit(""))
                 if identity.condition
-                else f"{deployment}.outputs.{key}.value"
+                else f"{nested}.outputs.{key}.value"
             )
             for key in ("clientId", "principalId", "tenantId")
         }
-    return {
-        "identities": {"type": "object", "value": identities},
-        "oidcIssuerUrl": {"type": "string", "value": x.expr(issuer_expression(plan))},
-    }
+    outputs: dict[str, Any] = {}
+    if deployment.outputs_identities:
+        outputs["identities"] = {"type": "object", "value": identities}
+    outputs["oidcIssuerUrl"] = {"type": "string", "value": x.expr(issuer_expression(plan))}
+    return outputs
 
 
-def template(plan: Plan) -> dict[str, Any]:
+def template(plan: Plan, deployment: AzureDeployment | None = None) -> dict[str, Any]:
+    """The template of one top-level deployment (by default the first, `main`)."""
+    deployment = deployment or plan.deployments[0]
     resources: list[dict[str, Any]] = []
-    if plan.enables_workload_identity:
+    if deployment.cluster_update:
         resources.append(_cluster_update(plan))
-    resources.extend(_identity(plan, identity) for identity in plan.identities)
+    resources.extend(_identity(plan, i, deployment.cluster_update) for i in deployment.identities)
     doc: dict[str, Any] = {
         "$schema": TEMPLATE_SCHEMA,
         "contentVersion": "1.0.0.0",
         "metadata": {"_generator": {"name": "wlid", "spec": plan.name}},
-        "parameters": _parameters(plan),
+        "parameters": _parameters(deployment),
         "variables": {
             "clusterId": x.expr(
                 x.call(
@@ -345,23 +349,29 @@ def template(plan: Plan) -> dict[str, Any]:
             )
         },
         "resources": resources,
-        "outputs": _outputs(plan),
+        "outputs": _outputs(plan, deployment),
     }
     return doc
 
 
-def parameters_file(plan: Plan, env: str) -> dict[str, Any]:
+def parameters_file(plan: Plan, env: str, deployment: AzureDeployment | None = None) -> dict[str, Any]:
     values = {}
-    for p in plan.parameters:
+    for p in (deployment or plan.deployments[0]).parameters:
         value = p.value(env)
         values[p.name] = {"value": x.plain(value) if isinstance(value, str) else value}
     return {"$schema": PARAMETERS_SCHEMA, "contentVersion": "1.0.0.0", "parameters": values}
 
 
 def emit_arm(plan: Plan) -> list[Artifact]:
-    artifacts = [Artifact("azure/main.json", to_json(template(plan)))]
-    for env in plan.environments:
-        artifacts.append(
-            Artifact(f"azure/params/{env.name}.parameters.json", to_json(parameters_file(plan, env.name)))
-        )
+    """One template per top-level deployment, and its parameters file per environment."""
+    artifacts = []
+    for deployment in plan.deployments:
+        artifacts.append(Artifact(deployment.template_path(), to_json(template(plan, deployment))))
+        for env in plan.environments:
+            artifacts.append(
+                Artifact(
+                    deployment.parameters_path(env.name),
+                    to_json(parameters_file(plan, env.name, deployment)),
+                )
+            )
     return artifacts

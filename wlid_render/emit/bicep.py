@@ -30,7 +30,9 @@ from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.bicep_escape import FILTERS, BicepText, require_bicep_text
 from wlid_render.plan.model import (
     AUDIENCE,
+    AzureDeployment,
     IdentityPlan,
+    Parameter,
     ParamRef,
     Plan,
     RoleAssignment,
@@ -220,17 +222,18 @@ def _identity_view(identity: IdentityPlan) -> IdentityView:
     return IdentityView(symbol, identity.name, tuple(fics), modules)
 
 
-def _parameters(plan: Plan) -> tuple[ParamView, ...]:
-    return tuple(ParamView(p.name, p.type, p.description, p.default) for p in plan.parameters)
+def _parameters(parameters: tuple[Parameter, ...]) -> tuple[ParamView, ...]:
+    return tuple(ParamView(p.name, p.type, p.description, p.default) for p in parameters)
 
 
-def _reserved(plan: Plan) -> tuple[str, ...]:
-    return (*(p.name for p in plan.parameters), CLUSTER_SYMBOL, CLUSTER_MODULE_SYMBOL)
+def _reserved(deployment: AzureDeployment) -> tuple[str, ...]:
+    return (*(p.name for p in deployment.parameters), CLUSTER_SYMBOL, CLUSTER_MODULE_SYMBOL)
 
 
 # -- files ---------------------------------------------------------------------------------------
-def _main(plan: Plan, directory: Path) -> Artifact:
-    symbols = Symbols(_reserved(plan))
+def _main(plan: Plan, deployment: AzureDeployment, directory: Path) -> Artifact:
+    """The Bicep file of one top-level deployment: main.bicep, or identities-NNN.bicep."""
+    symbols = Symbols(_reserved(deployment))
     identities = tuple(
         IdentityModuleView(
             symbols.new("identity", i.name),
@@ -240,21 +243,22 @@ def _main(plan: Plan, directory: Path) -> Artifact:
             i.condition,
             i.template_parameters(),
         )
-        for i in plan.identities
+        for i in deployment.identities
     )
     text = render(
         directory,
         "main.bicep.j2",
-        parameters=_parameters(plan),
+        parameters=_parameters(deployment.parameters),
         cluster_type=f"{CLUSTER_TYPE}@{plan.cluster_api}",
-        enables_workload_identity=plan.enables_workload_identity,
+        cluster_update=deployment.cluster_update,
+        outputs_identities=deployment.outputs_identities,
         pins_issuer=plan.pins_issuer,
         cluster_module=CLUSTER_MODULE,
         cluster_deployment=cluster_deployment_name(plan),
         cluster_module_symbol=CLUSTER_MODULE_SYMBOL,
         identities=identities,
     )
-    return Artifact("azure/main.bicep", text)
+    return Artifact(deployment.template_path(bicep=True), text)
 
 
 def _identity_module(plan: Plan, identity: IdentityPlan, directory: Path) -> Artifact:
@@ -263,7 +267,10 @@ def _identity_module(plan: Plan, identity: IdentityPlan, directory: Path) -> Art
         "identity.bicep.j2",
         identity=_identity_view(identity),
         parameters=tuple(
-            p for name in identity.template_parameters() for p in _parameters(plan) if p.name == name
+            p
+            for name in identity.template_parameters()
+            for p in _parameters(plan.parameters)
+            if p.name == name
         ),
         identity_type=f"{IDENTITY_TYPE}@{plan.identity_api}",
         fic_type=f"{FIC_TYPE}@{plan.identity_api}",
@@ -326,22 +333,25 @@ def _role_module(plan: Plan, deployment: RoleDeployment, directory: Path) -> Art
     return Artifact(f"azure/{module_file(deployment.name)}", text)
 
 
-def _params_file(plan: Plan, env: str, directory: Path) -> Artifact:
-    values = tuple((p.name, p.value(env)) for p in plan.parameters)
-    text = render(directory, "params.bicepparam.j2", main="../main.bicep", values=values)
-    return Artifact(f"azure/params/{env}.bicepparam", text)
+def _params_file(deployment: AzureDeployment, env: str, directory: Path) -> Artifact:
+    values = tuple((p.name, p.value(env)) for p in deployment.parameters)
+    main = "../" + deployment.template_path(bicep=True).removeprefix("azure/")
+    text = render(directory, "params.bicepparam.j2", main=main, values=values)
+    return Artifact(deployment.parameters_path(env, bicep=True), text)
 
 
 def emit_bicep(plan: Plan, templates: Path | None = None) -> list[Artifact]:
     """The Bicep artifacts of a plan, sorted by path. Pure: reads templates, writes nothing."""
     directory = templates if templates is not None else default_templates()
-    artifacts = [_main(plan, directory)]
+    artifacts = [_main(plan, d, directory) for d in plan.deployments]
     if plan.enables_workload_identity:
         artifacts.append(_cluster_module(plan, directory))
     for identity in plan.identities:
         artifacts.append(_identity_module(plan, identity, directory))
         artifacts.extend(_role_module(plan, d, directory) for d in identity.role_deployments)
-    artifacts.extend(_params_file(plan, env.name, directory) for env in plan.environments)
+    artifacts.extend(
+        _params_file(d, env.name, directory) for d in plan.deployments for env in plan.environments
+    )
     paths = [a.path.lower() for a in artifacts]
     if len(set(paths)) != len(paths):
         raise ValueError(f"two Bicep files would share a path: {sorted(paths)}")

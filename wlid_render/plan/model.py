@@ -7,6 +7,7 @@ are tuples or read-only mappings so that a plan can be shared without copying.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from wlid_render.errors import Problem
@@ -132,6 +133,31 @@ class IdentityPlan:
 
 
 @dataclass(frozen=True)
+class AzureDeployment:
+    """One top-level deployment (`az deployment group create`) and its files below `azure/`.
+
+    A spec whose resources fit one template has one: `main`, the cluster flags and every identity. A
+    larger one is split (see plan/deployments.py): `main` turns on the cluster flags, and each
+    `identities-NNN` deployment holds a stable group of identities; deploy `main` first.
+    """
+
+    stem: str  # "main" or "identities-NNN": azure/<stem>.json and azure/<stem>.bicep
+    name: str  # the deployment name
+    identities: tuple[IdentityPlan, ...]
+    cluster_update: bool  # holds the nested deployment that turns on the cluster flags
+    parameters: tuple[Parameter, ...]  # those its template declares, in plan order
+    outputs_identities: bool = True  # has the `identities` output
+
+    def template_path(self, bicep: bool = False) -> str:
+        return f"azure/{self.stem}.{'bicep' if bicep else 'json'}"
+
+    def parameters_path(self, env: str, bicep: bool = False) -> str:
+        suffix = "bicepparam" if bicep else "parameters.json"
+        middle = "" if self.stem == "main" else f".{self.stem}"
+        return f"azure/params/{env}{middle}.{suffix}"
+
+
+@dataclass(frozen=True)
 class ServiceAccountPlan:
     name: str
     namespace: str
@@ -220,6 +246,13 @@ class Plan:
     role_assignment_api: str = ROLE_ASSIGNMENT_API
     cluster_api: str = CLUSTER_API
     deployment_api: str = DEPLOYMENT_API
+
+    @cached_property
+    def deployments(self) -> tuple[AzureDeployment, ...]:
+        """The top-level deployments, `main` first (see plan/deployments.py)."""
+        from wlid_render.plan.deployments import plan_deployments
+
+        return plan_deployments(self.name, self.identities, self.parameters, self.enables_workload_identity)
 
     @property
     def deployment_name(self) -> str:
