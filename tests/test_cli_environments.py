@@ -150,3 +150,39 @@ def test_component_patches_an_existing_deployment(tmp_path: Path):
     assert template["metadata"]["labels"] == {"app": "payments-api", "azure.workload.identity/use": "true"}
     assert template["spec"]["serviceAccountName"] == "payments-api"
     assert template["spec"]["containers"][0]["image"] == "example/payments:1"
+
+
+def _split_outputs(tmp_path: Path, second_client: str = "aaaaaaaa-0000-0000-0000-000000000002") -> list[str]:
+    """The outputs of two identity groups of one environment, one identity each."""
+    identities = OUTPUTS["identities"]["value"]
+    first = {"identities": {"type": "Object", "value": {"shop-api": identities["shop-api"]}}}
+    second_value = {**identities["shop-reporting"], "clientId": second_client}
+    second = {"identities": {"type": "Object", "value": {"shop-reporting": second_value}}}
+    paths = []
+    for n, doc in enumerate((first, second)):
+        path = tmp_path / f"prod-outputs-{n}.json"
+        path.write_text(json.dumps(doc), "utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def test_bind_merges_the_outputs_of_several_deployments(tmp_path: Path):
+    spec = tmp_path / "multi-env.yaml"
+    shutil.copy(MULTI, spec)
+    result = CliRunner().invoke(main, ["bind", "prod", *_split_outputs(tmp_path), "--spec", str(spec)])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(spec.read_text("utf-8"))["environments"]["prod"]["clientIds"] == {
+        "shop-api": "aaaaaaaa-0000-0000-0000-000000000001",
+        "shop-reporting": "aaaaaaaa-0000-0000-0000-000000000002",
+    }
+
+
+def test_outputs_of_one_environment_must_agree(tmp_path: Path):
+    paths = _split_outputs(tmp_path, "bbbbbbbb-0000-0000-0000-000000000002")
+    clash = tmp_path / "clash.json"
+    clash.write_text(json.dumps(OUTPUTS), "utf-8")  # shop-reporting ...02 against bbbbbbbb-...02
+    options = [arg for path in (*paths, str(clash)) for arg in ("--outputs", f"prod={path}")]
+    result = CliRunner().invoke(main, ["render", str(MULTI), "-o", str(tmp_path / "out"), *options])
+    assert result.exit_code == 2, result.output  # invalid input, as for any bad outputs file
+    assert "identity 'shop-reporting' has client ID aaaaaaaa-0000-0000-0000-000000000002" in result.output
+    assert "clash.json" in result.output

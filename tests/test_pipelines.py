@@ -363,3 +363,65 @@ def test_whatif_commands_quote_paths(plan: Plan) -> None:
 def test_whatif_commands_unknown_environment(plan: Plan) -> None:
     with pytest.raises(KeyError, match=r"'qa'.*dev, prod, staging"):
         whatif_commands(plan, "qa", OUT)
+
+
+@pytest.fixture(scope="module")
+def split_plan() -> Plan:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import spec_text
+
+    plan = plan_of(spec_text(1000))
+    assert len(plan.deployments) > 2  # main and at least two identity groups
+    return plan
+
+
+def test_split_pipeline_previews_every_deployment(
+    split_plan: Plan, tmp_path: Path, shell_env: dict[str, str]
+) -> None:
+    github = yaml.safe_load(
+        dict((a.path, a.text) for a in emit_pipelines(split_plan))["pipelines/github-actions.yml"]
+    )
+    steps = github["jobs"]["whatif-prod"]["steps"]
+    whatif = step(steps, lambda s: "what-if \\" in s.get("run", ""))["run"]
+    summary = step(steps, lambda s: "<<'PY'" in s.get("run", ""))["run"]
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "result.json").write_text(json.dumps(SUCCEEDED))
+    step_summary = tmp_path / "step-summary.md"
+    env = {**shell_env, "AZ_RESULT": str(tmp_path / "result.json"), "GITHUB_STEP_SUMMARY": str(step_summary)}
+    subprocess.run(["bash", "-e", "-c", whatif], cwd=work, env=env, check=True)
+    log = (tmp_path / "az.log").read_text().split("what-if\n")[1:]
+    out = f"out/{split_plan.name}"
+    expected = [
+        (d.name, f"{out}/{d.template_path()}", f"{out}/{d.parameters_path('prod')}")
+        for d in split_plan.deployments
+    ]
+    seen = []
+    for call in log:
+        words = call.split("\n")
+        seen.append(tuple(words[words.index(o) + 1] for o in ("--name", "--template-file", "--parameters")))
+    assert seen == expected
+    results = sorted(p.name for p in work.glob("whatif-*.json"))
+    assert results == sorted(
+        ["whatif-prod.json", *(f"whatif-prod.{d.stem}.json" for d in split_plan.deployments[1:])]
+    )
+    done = subprocess.run(["bash", "-e", "-c", summary], cwd=work, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    text = step_summary.read_text()
+    assert all(f"## what-if prod {d.stem}: Succeeded" in text for d in split_plan.deployments[1:])
+    (work / results[-1]).write_text(json.dumps(FAILED))  # one failed group fails the step
+    done = subprocess.run(["bash", "-e", "-c", summary], cwd=work, env=env, capture_output=True, text=True)
+    assert done.returncode == 1
+
+
+def test_split_whatif_commands_cover_every_deployment(split_plan: Plan) -> None:
+    lines = whatif_commands(split_plan, "dev", "out/x")
+    creates = [line for line in lines if line.startswith("az deployment group create")]
+    assert len(creates) == len(split_plan.deployments)
+    assert "--name wlid-bench-1000 " in creates[0] and "out/x/azure/main.json" in creates[0]
+    for line, d in zip(creates[1:], split_plan.deployments[1:], strict=True):
+        assert f"--name wlid-bench-1000.{d.stem} " in line
+        assert (
+            f"out/x/azure/{d.stem}.json" in line
+            and f"out/x/azure/params/dev.{d.stem}.parameters.json" in line
+        )

@@ -276,18 +276,43 @@ def _render_one(
         progress.close()  # also on an unexpected error: the terminal gets its cursor back
 
 
+def _merged_outputs(paths: tuple[str, ...]) -> dict[str, str]:
+    """Client IDs from several outputs files of one environment; SpecError when two disagree."""
+    from wlid_render.errors import Problem, SpecError
+    from wlid_render.outputs import read_outputs
+
+    merged: dict[str, str] = {}
+    where: dict[str, str] = {}
+    problems = []
+    for path in paths:
+        for identity, client_id in read_outputs(path).items():
+            if merged.setdefault(identity, client_id) != client_id:
+                problems.append(
+                    Problem(
+                        f"identity {identity!r} has client ID {client_id} here and {merged[identity]} in "
+                        f"{where[identity]}",
+                        hint="pass the outputs of one environment only",
+                        file=path,
+                    )
+                )
+            where.setdefault(identity, path)
+    if problems:
+        raise SpecError(problems)
+    return merged
+
+
 def _read_outputs(options: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """`--outputs ENV=FILE` options -> env -> identity -> client ID (SpecError for a bad file)."""
-    from wlid_render.outputs import parse_outputs_option, read_outputs
+    from wlid_render.outputs import parse_outputs_option
 
-    bound: dict[str, dict[str, str]] = {}
+    paths: dict[str, list[str]] = {}
     for option in options:
         try:
             env, path = parse_outputs_option(option)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--outputs") from None
-        bound.setdefault(env, {}).update(read_outputs(path))
-    return bound
+        paths.setdefault(env, []).append(path)
+    return {env: _merged_outputs(tuple(files)) for env, files in paths.items()}
 
 
 def _print_findings(findings, output_format: str) -> None:  # type: ignore[no-untyped-def]
@@ -371,7 +396,9 @@ def validate(
 
 @main.command()
 @click.argument("env")
-@click.argument("outputs_file", metavar="OUTPUTS", type=click.Path(dir_okay=False, path_type=str))
+@click.argument(
+    "outputs_files", metavar="OUTPUTS...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str)
+)
 @click.option(
     "--spec",
     default="wlid.yaml",
@@ -379,16 +406,18 @@ def validate(
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="The spec to update.",
 )
-def bind(env: str, outputs_file: str, spec: Path) -> None:
-    """Pin ENV's client IDs from deployment OUTPUTS into the spec (comments and layout kept)."""
+def bind(env: str, outputs_files: tuple[str, ...], spec: Path) -> None:
+    """Pin ENV's client IDs from deployment OUTPUTS into the spec (comments and layout kept).
+
+    A large spec deploys its identities in several groups: pass the outputs of every group.
+    """
     from wlid_render.bind import bind_client_ids
     from wlid_render.errors import SpecError
     from wlid_render.load import load_text
-    from wlid_render.outputs import read_outputs
     from wlid_render.spec_errors import parse_environments
 
     try:
-        client_ids = read_outputs(outputs_file)
+        client_ids = _merged_outputs(outputs_files)
         raw = spec.read_bytes()
         text = raw.decode("utf-8-sig")
         specs = parse_environments(load_text(text, str(spec)))

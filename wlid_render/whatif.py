@@ -2,7 +2,9 @@
 
 The commands deploy `azure/main.json` with `azure/params/<env>.parameters.json` into the environment's
 subscription and resource group under the deployment name `Plan.deployment_name`, the name the README
-and the outputs query (`az deployment group show --name ...`) use. Every value is shell-quoted.
+and the outputs query (`az deployment group show --name ...`) use. A large spec has more top-level
+deployments (`Plan.deployments`: `main`, then `identities-NNN` groups), each with its own template,
+parameters files and name; `main` goes first. Every value is shell-quoted.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import os
 import shlex
 from typing import Literal
 
-from wlid_render.plan.model import EnvironmentPlan, Plan
+from wlid_render.plan.model import AzureDeployment, EnvironmentPlan, Plan
 
 Verb = Literal["what-if", "create"]
 
@@ -31,22 +33,33 @@ def out_path(out: str | os.PathLike[str], *parts: str) -> str:
     return "/".join([base.rstrip("/"), *parts])  # "/" + parts gives "/azure/..."
 
 
-def template_files(env: EnvironmentPlan, out: str | os.PathLike[str], bicep: bool = False) -> tuple[str, str]:
-    """(template, parameters file) of one environment below OUT."""
-    template, parameters = (
-        ("main.bicep", f"{env.name}.bicepparam") if bicep else ("main.json", f"{env.name}.parameters.json")
-    )
-    return out_path(out, "azure", template), out_path(out, "azure", "params", parameters)
+def template_files(
+    env: EnvironmentPlan,
+    out: str | os.PathLike[str],
+    bicep: bool = False,
+    deployment: AzureDeployment | None = None,
+) -> tuple[str, str]:
+    """(template, parameters file) of one environment below OUT, for `main` unless `deployment` is given."""
+    if deployment is None:
+        template = "azure/main.bicep" if bicep else "azure/main.json"
+        parameters = f"azure/params/{env.name}.{'bicepparam' if bicep else 'parameters.json'}"
+    else:
+        template, parameters = deployment.template_path(bicep), deployment.parameters_path(env.name, bicep)
+    return out_path(out, template), out_path(out, parameters)
 
 
 def deployment_arguments(
-    plan: Plan, env: EnvironmentPlan, out: str | os.PathLike[str], bicep: bool = False
+    plan: Plan,
+    env: EnvironmentPlan,
+    out: str | os.PathLike[str],
+    bicep: bool = False,
+    deployment: AzureDeployment | None = None,
 ) -> list[str]:
     """The options shared by what-if and create: deployment name, target, template and parameters."""
-    template, parameters = template_files(env, out, bicep)
+    template, parameters = template_files(env, out, bicep, deployment)
     return [
         "--name",
-        plan.deployment_name,
+        deployment.name if deployment is not None else plan.deployment_name,
         "--subscription",
         env.subscription_id,
         "--resource-group",
@@ -65,23 +78,28 @@ def az_command(
     out: str | os.PathLike[str],
     *extra: str,
     bicep: bool = False,
+    deployment: AzureDeployment | None = None,
 ) -> str:
     """`az deployment group <verb> ...` as one shell-quoted line, `extra` options appended."""
-    words = ["az", "deployment", "group", verb, *deployment_arguments(plan, env, out, bicep), *extra]
-    return shlex.join(words)
+    arguments = deployment_arguments(plan, env, out, bicep, deployment)
+    return shlex.join(["az", "deployment", "group", verb, *arguments, *extra])
 
 
 def whatif_commands(plan: Plan, env: str, out: str | os.PathLike[str]) -> list[str]:
     """The shell lines that preview (what-if) and then deploy (create) environment `env` from OUT.
 
-    Two commands with the ARM JSON template and its parameters file, then one comment line (starting
-    with `#`) with the Bicep files to use instead. Raises KeyError for an unknown environment.
+    Per top-level deployment (`main` first), two commands with the ARM JSON template and its
+    parameters file, then one comment line (starting with `#`) with the Bicep files to use instead.
+    Raises KeyError for an unknown environment.
     """
     plan_env = environment(plan, env)
-    template, parameters = template_files(plan_env, out, bicep=True)
-    return [
-        az_command("what-if", plan, plan_env, out),
-        az_command("create", plan, plan_env, out),
-        "# Bicep instead of ARM JSON: the same two commands with "
-        f"--template-file {shlex.quote(template)} --parameters {shlex.quote(parameters)}",
-    ]
+    lines = []
+    for deployment in plan.deployments:
+        template, parameters = template_files(plan_env, out, True, deployment)
+        lines += [
+            az_command("what-if", plan, plan_env, out, deployment=deployment),
+            az_command("create", plan, plan_env, out, deployment=deployment),
+            "# Bicep instead of ARM JSON: the same two commands with "
+            f"--template-file {shlex.quote(template)} --parameters {shlex.quote(parameters)}",
+        ]
+    return lines

@@ -98,14 +98,62 @@ def tree_path(plan: Plan) -> str:
 
 
 def _whatif_script(plan: Plan, env: EnvironmentPlan) -> str:
-    args = deployment_arguments(plan, env, tree_path(plan))
-    pairs = [f"  {shlex.quote(args[i])} {shlex.quote(args[i + 1])} \\" for i in range(0, len(args), 2)]
-    last = f"  --no-pretty-print > {shlex.quote(_result(env))}"
-    return "\n".join(["az deployment group what-if \\", *pairs, last]) + "\n"
+    """What-if of every top-level deployment of the environment, `main` first, one JSON result each."""
+    out = tree_path(plan)
+    main, *groups = plan.deployments
+    lines = _whatif_command(deployment_arguments(plan, env, out, deployment=main), shlex.quote(_result(env)))
+    if groups:
+        # A large spec: the identity groups are deployments of their own, named <main>.<group>.
+        stems = " ".join(shlex.quote(g.stem) for g in groups)
+        words = [
+            _with_group(value)
+            for option in (
+                ("--name", f"{plan.deployment_name}.$group"),
+                ("--subscription", env.subscription_id),
+                ("--resource-group", env.resource_group),
+                ("--template-file", f"{out}/azure/$group.json"),
+                ("--parameters", f"{out}/azure/params/{env.name}.$group.parameters.json"),
+            )
+            for value in option
+        ]
+        lines += [f"for group in {stems}; do"]
+        lines += ["  " + line for line in _whatif_command(words, _with_group(_result(env, "$group")), True)]
+        lines += ["done"]
+    return "\n".join(lines) + "\n"
 
 
-def _result(env: EnvironmentPlan) -> str:
-    return f"whatif-{env.name}.json"
+def _with_group(value: str) -> str:
+    """`value` shell-quoted, with every `$group` left for the shell to expand."""
+    return '"$group"'.join(shlex.quote(piece) if piece else "" for piece in value.split("$group"))
+
+
+def _whatif_command(args: list[str], result: str, quoted: bool = False) -> list[str]:
+    words = args if quoted else [shlex.quote(a) for a in args]
+    pairs = [f"  {words[i]} {words[i + 1]} \\" for i in range(0, len(words), 2)]
+    return ["az deployment group what-if \\", *pairs, f"  --no-pretty-print > {result}"]
+
+
+def _result(env: EnvironmentPlan, stem: str = "") -> str:
+    return f"whatif-{env.name}.{stem}.json" if stem else f"whatif-{env.name}.json"
+
+
+def _results(plan: Plan, env: EnvironmentPlan) -> list[tuple[str, str]]:
+    """(result file, label) of every what-if of the environment."""
+    groups = plan.deployments[1:]
+    return [(_result(env), env.name)] + [(_result(env, g.stem), f"{env.name} {g.stem}") for g in groups]
+
+
+def _summary_lines(plan: Plan, env: EnvironmentPlan, summary: str, suffix: str = "") -> list[str]:
+    """Summarise the what-if results; with several deployments the script is saved once and run per result."""
+    results = _results(plan, env)
+    if len(results) == 1:
+        return _heredoc(f"{shlex.quote(results[0][0])} {shlex.quote(env.name)} {summary}", suffix)
+    script = "wlid-whatif-summary.py"
+    lines = [f"cat > {script} <<'{HEREDOC_END}'", *SUMMARY_SCRIPT.splitlines(), HEREDOC_END, "failed=0"]
+    for result, label in results:
+        lines.append(f"python {script} {shlex.quote(result)} {shlex.quote(label)} {summary} || failed=1")
+    lines.append(f"[ \"$failed\" = 0 ]{suffix}")
+    return lines
 
 
 def _heredoc(arguments: str, suffix: str = "") -> list[str]:
@@ -209,9 +257,7 @@ def _github(plan: Plan, spec: str) -> str:
     )
     jobs: dict[str, Any] = {}
     for env in plan.environments:
-        summary_lines = _heredoc(
-            f'{shlex.quote(_result(env))} {shlex.quote(env.name)} "$GITHUB_STEP_SUMMARY"'
-        )
+        summary_lines = _summary_lines(plan, env, '"$GITHUB_STEP_SUMMARY"')
         jobs[f"whatif-{env.name}"] = {
             "name": f"what-if {env.name}",
             "runs-on": "ubuntu-latest",
@@ -277,7 +323,7 @@ def _azure(plan: Plan, spec: str) -> str:
         markdown = f"$(Agent.TempDirectory)/whatif-{env.name}.md"
         summary = [
             "status=0",
-            *_heredoc(f'{shlex.quote(_result(env))} {shlex.quote(env.name)} "{markdown}"', " || status=$?"),
+            *_summary_lines(plan, env, f'"{markdown}"', " || status=$?"),
             f'echo "##vso[task.uploadsummary]{markdown}"',
             'exit "$status"',
         ]

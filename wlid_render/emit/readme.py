@@ -14,8 +14,59 @@ from wlid_render.explain import (
 from wlid_render.plan.model import EnvironmentPlan, Plan
 
 
+def _commands(plan: Plan, env: EnvironmentPlan, target: str) -> list[str]:
+    """The az commands of one environment: `main`, then each identity group of a large spec."""
+    main, *groups = plan.deployments
+    lines = [
+        "```sh",
+        f"az deployment group what-if {target} \\",
+        "  --template-file azure/main.json \\",
+        f"  --parameters azure/params/{env.name}.parameters.json",
+        f"az deployment group create {target} --name {main.name} \\",
+        "  --template-file azure/main.json \\",
+        f"  --parameters azure/params/{env.name}.parameters.json",
+    ]
+    if groups:
+        lines += [
+            f"for group in {' '.join(g.stem for g in groups)}; do",
+            f'  az deployment group create {target} --name "{main.name}.$group" \\',
+            '    --template-file "azure/$group.json" \\',
+            f'    --parameters "azure/params/{env.name}.$group.parameters.json"',
+            "done",
+        ]
+    lines += ["```", ""]
+    if groups:
+        lines += [
+            f"The identities are split into {len(groups)} deployments (`azure/identities-NNN.json`) so that "
+            "each template stays within ARM's limits; deploy `main` first (it turns on the cluster's OIDC "
+            "issuer), preview each group with `what-if` the same way.",
+            "",
+        ]
+        bicep = (
+            "`--template-file azure/<name>.bicep --parameters "
+            f"azure/params/{env.name}.<name>.bicepparam` (for main: `azure/main.bicep` and "
+            f"`azure/params/{env.name}.bicepparam`)."
+        )
+    else:
+        bicep = f"`--template-file azure/main.bicep --parameters azure/params/{env.name}.bicepparam`."
+    return [*lines, f"With Bicep instead: {bicep}", ""]
+
+
+def _read_outputs(plan: Plan, target: str) -> list[str]:
+    query = "--query properties.outputs.identities.value"
+    groups = [d for d in plan.deployments if d.outputs_identities]
+    if len(groups) == 1:
+        return [
+            "Read them after the deployment with",
+            f"`az deployment group show {target} --name {groups[0].name} {query}`",
+        ]
+    return [
+        "Read them after the deployments, from each identity group, with",
+        f"`az deployment group show {target} --name {plan.deployment_name}.<group> {query}`",
+    ]
+
+
 def _environment_section(plan: Plan, env: EnvironmentPlan) -> list[str]:
-    deployment = plan.deployment_name
     target = f"--subscription {env.subscription_id} --resource-group {env.resource_group}"
     lines = [
         f"### {env.name}",
@@ -23,17 +74,7 @@ def _environment_section(plan: Plan, env: EnvironmentPlan) -> list[str]:
         f"Identities in resource group `{env.resource_group}` ({env.location}), subscription "
         f"`{env.subscription_id}`; cluster `{env.cluster_name}` in `{env.cluster_resource_group}`.",
         "",
-        "```sh",
-        f"az deployment group what-if {target} \\",
-        "  --template-file azure/main.json \\",
-        f"  --parameters azure/params/{env.name}.parameters.json",
-        f"az deployment group create {target} --name {deployment} \\",
-        "  --template-file azure/main.json \\",
-        f"  --parameters azure/params/{env.name}.parameters.json",
-        "```",
-        "",
-        f"With Bicep instead: `--template-file azure/main.bicep --parameters azure/params/{env.name}.bicepparam`.",
-        "",
+        *_commands(plan, env, target),
     ]
     missing = [(name, value) for name, value in env.client_ids if name not in env.pinned]
     if missing:
@@ -42,9 +83,7 @@ def _environment_section(plan: Plan, env: EnvironmentPlan) -> list[str]:
             "",
             *(f"- `{value}`: client ID of `{name}`" for name, value in missing),
             "",
-            "Read them after the deployment with",
-            f"`az deployment group show {target} --name {deployment} "
-            "--query properties.outputs.identities.value`",
+            *_read_outputs(plan, target),
             f"and pin them under `environments.{env.name}.clientIds` in the spec (or let Flux substitute them).",
             "",
         ]
