@@ -20,6 +20,11 @@ from typing import Any
 
 import yaml
 
+try:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
 from wlid_render.emit.artifact import Artifact, to_yaml
 from wlid_render.plan.model import EnvironmentPlan, Plan
 from wlid_render.whatif import deployment_arguments
@@ -198,7 +203,7 @@ class _Scripts:
             body = "\n".join(indent + line if line else "" for line in script.rstrip("\n").split("\n"))
             text = text[: match.start()] + f"{match['lead']}{match['key']}: |\n{body}" + text[match.end() :]
         expected = _replace(document, self.scripts)
-        if yaml.safe_load(text) != expected:  # pragma: no cover - a bug in this module
+        if yaml.load(text, Loader=_Loader) != expected:  # pragma: no cover - a bug in this module
             raise AssertionError("literal blocks changed the pipeline")
         return header + text
 
