@@ -321,6 +321,8 @@ def _merged_outputs(paths: tuple[str, ...]) -> dict[str, str]:
 
 def _read_outputs(options: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """`--outputs ENV=FILE` options -> env -> identity -> client ID (SpecError for a bad file)."""
+    if not options:
+        return {}
     from wlid_render.outputs import parse_outputs_option
 
     paths: dict[str, list[str]] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import os
 import re
@@ -123,6 +122,8 @@ def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
     if sys.platform != "linux":
         return False
+    import ctypes  # only when writing: `--check` and `--dry-run` do not pay for it
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -245,6 +246,8 @@ def _swap(out: Path, artifacts: list[Artifact], comparison: Comparison) -> None:
 
 def _flush(path: Path) -> None:
     """Write everything of the filesystem holding `path` to disk: one syncfs() (Linux), else sync()."""
+    import ctypes
+
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
