@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from wlid_render.errors import Path, Problem, SpecError
-from wlid_render.interpolate import environment_names, environment_vars, interpolate
+from wlid_render.interpolate import environment_names, environment_vars, interpolate, uses_references
 from wlid_render.load import Source
 from wlid_render.spec import Spec
 from wlid_render.suggest import did_you_mean
@@ -170,7 +170,13 @@ def parse_environments(source: Source) -> dict[str, Spec]:
     """
     specs: dict[str, Spec] = {}
     problems: list[Problem] = []
-    for env in environment_names(source.data):
+    names = environment_names(source.data)
+    if not uses_references(source.data):  # the same values in every environment: validate once
+        spec, problems = _validate(source, source.data)
+        if problems:
+            raise SpecError(problems)
+        return dict.fromkeys(names, spec)  # type: ignore[arg-type]
+    for env in names:
         data, unknown = interpolate(source.data, env, environment_vars(source.data, env))
         problems += [p.located(source.file, source.marks) for p in unknown]
         spec, invalid = _validate(source, data)
