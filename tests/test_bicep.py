@@ -29,6 +29,7 @@ from wlid_render.emit.bicep_escape import (
     bicep_key,
     bicep_string,
     bicep_value,
+    escaped_body,
 )
 from wlid_render.errors import SpecError
 from wlid_render.load import load_file, load_text
@@ -926,6 +927,12 @@ def test_bicep_string(text: str, literal: str) -> None:
     out = bicep_string(text)
     assert out == literal
     assert isinstance(out, BicepText)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",))))
+def test_bicep_string_fast_path_agrees_with_the_escape_of_every_character(text: str) -> None:
+    assert bicep_string(text) == "'" + escaped_body(text) + "'"
 
 
 def test_bicep_string_rejects_non_text() -> None:

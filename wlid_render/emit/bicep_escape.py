@@ -16,6 +16,9 @@ _SIMPLE_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\
 # which some editors and diff tools treat as line breaks.
 _ESCAPED_CODE_POINTS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Characters that are not written as themselves (or, for `$` and `/`, may not be): a value without any
+# of them is its own literal body.
+_SPECIAL = re.compile("[\\\\'$/\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 class BicepText(str):
@@ -41,8 +44,15 @@ def bicep_string(value: str) -> BicepText:
     """A single-quoted Bicep string literal whose value is exactly `value` (no interpolation)."""
     if not isinstance(value, str):
         raise TypeError(f"bicep_string expects a str, got {type(value).__name__}: {value!r}")
+    if not _SPECIAL.search(value):  # the common case: every character stands for itself
+        return BicepText("'" + value + "'")
     if _SURROGATE.search(value):
         raise ValueError(f"{value!r} holds a lone surrogate, which a UTF-8 Bicep file cannot carry")
+    return BicepText("'" + escaped_body(value) + "'")
+
+
+def escaped_body(value: str) -> str:
+    """The text between the quotes of the literal of `value`, character by character."""
     out: list[str] = []
     # tree-sitter-bicep starts a new token at the start of the literal, after an escape, after `$`, and
     # after `#` or white space that open a segment; there it reads `//` or `/*` as a comment.
@@ -57,7 +67,7 @@ def bicep_string(value: str) -> BicepText:
             piece = _escape_char(char)
         segment_start = piece != char or char == "$" or (segment_start and (char == "#" or char.isspace()))
         out.append(piece)
-    return BicepText("'" + "".join(out) + "'")
+    return "".join(out)
 
 
 def bicep_ident(value: str) -> BicepText:
