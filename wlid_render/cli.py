@@ -7,6 +7,7 @@ Heavy modules are imported inside the commands so that `wlid --help` stays fast.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,10 @@ from wlid_render import __version__
 
 EXIT_DRIFT = 1
 EXIT_INVALID = 2
+
+# The spec is validated with wlid's own pydantic models only: skip pydantic's search of every installed
+# distribution for plugins (entry points), which costs milliseconds at each start.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def _colour() -> bool:
