@@ -10,7 +10,15 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from wlid_render.validate.arm_schema import fast_resource_check, nested_template_paths, resource_validator
+from wlid_render.validate.arm_schema import (
+    PARAMETERS,
+    TEMPLATE,
+    fast_document_check,
+    fast_resource_check,
+    nested_template_paths,
+    resource_validator,
+    validator,
+)
 from wlid_render.validate.k8s import SUPPORTED_VERSIONS, fast_check, validator_for
 
 
@@ -79,3 +87,40 @@ def test_every_vendored_version_has_a_fast_check():
     for version in SUPPORTED_VERSIONS:
         assert Path(ROOT / "wlid_render/data/k8s_schemas" / f"v{version}.json").is_file()
         assert fast_check(version, "v1", "ServiceAccount") is not None
+
+
+def _documents() -> list[tuple[str, dict]]:
+    """(schema URL, document) of every committed template (without its resources, as `wlid validate`
+    checks a template's own structure) and parameters file, with broken variants of each."""
+    found = []
+    for path in sorted((ROOT / "out").glob("*/azure/main.json")):
+        for _, template in nested_template_paths(json.loads(path.read_text("utf-8"))):
+            skeleton = {**template, "resources": []}
+            found += [
+                (TEMPLATE, skeleton),
+                (TEMPLATE, {**skeleton, "contentVersion": 5}),
+                (TEMPLATE, {**skeleton, "unknown": 1}),
+                (TEMPLATE, {**skeleton, "parameters": {"p": {"type": "strin"}}}),
+                (TEMPLATE, {**skeleton, "outputs": {"o": {"value": 1}}}),
+                (TEMPLATE, {k: v for k, v in skeleton.items() if k != "$schema"}),
+            ]
+    for path in sorted((ROOT / "out").glob("*/azure/params/*.parameters.json")):
+        doc = json.loads(path.read_text("utf-8"))
+        found += [
+            (PARAMETERS, doc),
+            (PARAMETERS, {**doc, "contentVersion": 5}),
+            (PARAMETERS, {**doc, "parameters": {"p": 1}}),
+            (PARAMETERS, {k: v for k, v in doc.items() if k != "parameters"}),
+        ]
+    return found
+
+
+def test_document_fast_check_agrees():
+    checked = 0
+    for url, doc in _documents():
+        fast = fast_document_check(url)
+        assert fast is not None
+        assert fast.is_valid(doc) == (not list(validator(url).iter_errors(doc))), doc
+        checked += 1
+    assert fast_document_check(TEMPLATE) is fast_document_check(TEMPLATE)
+    assert checked > 40

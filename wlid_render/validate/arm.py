@@ -1,10 +1,12 @@
-"""Checks of azure/main.json and the parameters files: official schemas, expressions, references, limits."""
+"""Checks of the top-level templates (azure/main.json, azure/identities-NNN.json) and the parameters
+files: official schemas, expressions, references, limits."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -13,17 +15,27 @@ from wlid_render.validate.arm_expressions import is_expression, literal, scan, s
 from wlid_render.validate.arm_schema import (
     PARAMETERS,
     TEMPLATE,
+    fast_document_check,
     fast_resource_check,
     nested_template_paths,
     resource_validator,
     validator,
 )
-from wlid_render.validate.finding import Finding
+from wlid_render.validate.finding import Finding, Severity
+from wlid_render.validate.templates import (
+    MAIN_TEMPLATE,
+    TopTemplate,
+    parameters_files,
+    parameters_owner,
+    top_templates,
+)
 from wlid_render.validate.tree import RenderedTree
 
-MAIN = "azure/main.json"
+MAIN = MAIN_TEMPLATE.json
 FIC_TYPE = "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials"
+DEPLOYMENT_TYPE = "microsoft.resources/deployments"
 MAX_RESOURCES, MAX_PARAMETERS, MAX_VARIABLES, MAX_OUTPUTS = 800, 256, 256, 64
+MAX_WHATIF_NESTED = 500  # what-if gives up on a template with more nested templates
 MAX_EXPRESSION = 24_576
 MAX_TEMPLATE_BYTES, MAX_RESOURCE_BYTES = 4 * 1024 * 1024, 1024 * 1024
 
@@ -36,9 +48,9 @@ class _Context:
     rel: str
     findings: list[Finding]
 
-    def add(self, rule: str, message: str, path: JsonPath = (), severity: str = "error") -> None:
+    def add(self, rule: str, message: str, path: JsonPath = (), severity: Severity = "error") -> None:
         line = self.tree.line_of(self.rel, path) if path else None
-        self.findings.append(Finding(self.tree.display(self.rel), line, rule, severity, message))  # type: ignore[arg-type]
+        self.findings.append(Finding(self.tree.display(self.rel), line, rule, severity, message))
 
 
 def _explain(error: ValidationError) -> tuple[tuple[bool, bool, bool, int], ValidationError]:
@@ -97,6 +109,9 @@ def _report(ctx: _Context, errors: Any, prefix: JsonPath, strip: int = 0) -> Non
 
 
 def _schema(ctx: _Context, doc: Any, url: str, prefix: JsonPath) -> None:
+    fast = fast_document_check(url)
+    if fast is not None and fast.is_valid(doc):
+        return
     for error in validator(url).iter_errors(doc):
         deepest = _explain(error)[1]
         path = (*prefix, *deepest.absolute_path)
@@ -126,7 +141,7 @@ def _expressions(ctx: _Context, template: dict[str, Any], prefix: JsonPath) -> N
             continue
         if len(value) > MAX_EXPRESSION:
             ctx.add("ARM006", f"an expression of {len(value)} characters (ARM allows {MAX_EXPRESSION})", path)
-        result = scan(value)
+        result = _scan(value)
         for problem in result.problems:
             ctx.add("ARM002", f"expression {value[:80]!r}: {problem}", path)
         for name in result.parameters:
@@ -142,16 +157,26 @@ def resource_key(resource: dict[str, Any]) -> tuple[str, str] | None:
     rtype, name = resource.get("type"), resource.get("name")
     if not isinstance(rtype, str) or not isinstance(name, str):
         return None
+    full = _full_name(name)
+    return (rtype.lower(), full) if full is not None else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _full_name(name: str) -> str | None:
     if not is_expression(name):
-        return rtype.lower(), name
+        return name
     call = split_call(name[1:-1])
     if call and call[0].lower() == "format" and call[1]:
         parts = [literal(a) for a in call[1]]
         if all(p is not None for p in parts) and parts[0]:
-            return rtype.lower(), parts[0].format(*parts[1:])  # type: ignore[union-attr]
+            return parts[0].format(*parts[1:])  # type: ignore[union-attr]
     return None
 
 
+_scan = lru_cache(maxsize=1 << 16)(scan)  # the same expressions recur in every identity's template
+
+
+@lru_cache(maxsize=1 << 16)
 def _dependency_key(entry: str) -> tuple[str, str] | str | None:
     """(type, name) named by a dependsOn entry, a bare name, or None when it cannot be read."""
     if not is_expression(entry):
@@ -236,11 +261,16 @@ def _reach(start: str, edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
+def _instances(resource: Any) -> int:
+    """How many resources one definition deploys: its copy count when it is a literal, else 1."""
+    copy = resource.get("copy") if isinstance(resource, dict) else None
+    return copy["count"] if isinstance(copy, dict) and isinstance(copy.get("count"), int) else 1
+
+
 def _limits(ctx: _Context, template: dict[str, Any], prefix: JsonPath) -> None:
     count = 0
     for resource in template.get("resources", []):
-        copy = resource.get("copy") if isinstance(resource, dict) else None
-        count += copy["count"] if isinstance(copy, dict) and isinstance(copy.get("count"), int) else 1
+        count += _instances(resource)
         size = len(json.dumps(resource, separators=(",", ":")))
         if size > MAX_RESOURCE_BYTES:
             ctx.add("ARM006", f"a resource definition of {size} bytes (ARM allows 1 MB)", prefix)
@@ -254,46 +284,113 @@ def _limits(ctx: _Context, template: dict[str, Any], prefix: JsonPath) -> None:
             ctx.add("ARM006", f"{found} {what} in one template; ARM allows {limit}", prefix)
 
 
-def check_template(tree: RenderedTree) -> list[Finding]:
-    """ARM001-ARM006 on azure/main.json and every nested template in it."""
-    if not tree.exists(MAIN):
-        return []
-    ctx = _Context(tree, MAIN, [])
-    size = len(tree.text(MAIN).encode("utf-8"))
+def _nested(resource: Any) -> dict[str, Any] | None:
+    """The inline template of a nested deployment, or None."""
+    if not isinstance(resource, dict) or str(resource.get("type", "")).lower() != DEPLOYMENT_TYPE:
+        return None
+    inner = (resource.get("properties") or {}).get("template")
+    return inner if isinstance(inner, dict) else None
+
+
+def deployed_counts(template: dict[str, Any]) -> tuple[int, int]:
+    """(resources, nested deployments) a template deploys, those of its inline nested templates and
+    copy-loop instances included."""
+    resources = deployments = 0
+    for resource in template.get("resources", []) or []:
+        instances = _instances(resource)
+        resources += instances
+        if isinstance(resource, dict) and str(resource.get("type", "")).lower() == DEPLOYMENT_TYPE:
+            deployments += instances
+        inner = _nested(resource)
+        if inner is not None:
+            inner_resources, inner_deployments = deployed_counts(inner)
+            resources += instances * inner_resources
+            deployments += instances * inner_deployments
+    return resources, deployments
+
+
+def _file_limits(ctx: _Context, doc: dict[str, Any]) -> None:
+    """Limits of the template file as a whole: its size, and what it deploys with its nested templates."""
+    size = len(ctx.tree.text(ctx.rel).encode("utf-8"))
     if size > MAX_TEMPLATE_BYTES:
         ctx.add("ARM006", f"the template has {size} bytes; ARM allows 4 MB")
-    doc = tree.json(MAIN)
-    for prefix, template in nested_template_paths(doc):
-        _template_schema(ctx, template, prefix)
-        _expressions(ctx, template, prefix)
-        _dependencies(ctx, template, prefix)
-        _fic_ordering(ctx, template, prefix)
-        _limits(ctx, template, prefix)
-    return ctx.findings
+    resources, deployments = deployed_counts(doc)
+    own = sum(_instances(r) for r in doc.get("resources", []) or [])
+    if resources > MAX_RESOURCES >= own:  # beyond ARM's own limit, _limits reports an error
+        ctx.add(
+            "ARM006",
+            f"{resources} resources with those of its nested templates; wlid keeps each top-level "
+            f"deployment within {MAX_RESOURCES} (re-render to split it)",
+            severity="warning",
+        )
+    if deployments > MAX_WHATIF_NESTED:
+        ctx.add(
+            "ARM006",
+            f"{deployments} nested templates; what-if gives up past {MAX_WHATIF_NESTED}",
+            severity="warning",
+        )
+
+
+def _check_one(tree: RenderedTree, template: TopTemplate, findings: list[Finding]) -> None:
+    ctx = _Context(tree, template.json, findings)
+    doc = tree.json(template.json)
+    if not isinstance(doc, dict):
+        ctx.add("ARM001", "(root): the template is not a JSON object")
+        return
+    _file_limits(ctx, doc)
+    for prefix, nested in nested_template_paths(doc):
+        _template_schema(ctx, nested, prefix)
+        _expressions(ctx, nested, prefix)
+        _dependencies(ctx, nested, prefix)
+        _fic_ordering(ctx, nested, prefix)
+        _limits(ctx, nested, prefix)
+
+
+def check_template(tree: RenderedTree) -> list[Finding]:
+    """ARM001-ARM006 on each top-level template and every nested template in it."""
+    findings: list[Finding] = []
+    for template in top_templates(tree):
+        _check_one(tree, template, findings)
+    return findings
+
+
+def _declared_parameters(tree: RenderedTree, template: TopTemplate) -> dict[str, Any] | None:
+    """The parameters a top-level template declares; None when there is no such template."""
+    if not tree.exists(template.json):
+        return None
+    doc = tree.json(template.json)
+    declared = doc.get("parameters", {}) if isinstance(doc, dict) else {}
+    return declared if isinstance(declared, dict) else {}
+
+
+def _parameters_file(tree: RenderedTree, rel: str, findings: list[Finding]) -> None:
+    ctx = _Context(tree, rel, findings)
+    doc = tree.json(rel)
+    _schema(ctx, doc, PARAMETERS, ())
+    _, template = parameters_owner(rel) or ("", MAIN_TEMPLATE)
+    declared = _declared_parameters(tree, template)
+    if declared is None:
+        ctx.add("PARAM004", f"there is no {template.json} for these parameters", ("parameters",))
+        return
+    given = doc.get("parameters", {}) if isinstance(doc, dict) else {}
+    given = given if isinstance(given, dict) else {}
+    for name, spec in declared.items():
+        if name not in given and not (isinstance(spec, dict) and "defaultValue" in spec):
+            ctx.add("PARAM002", f"parameter {name!r} of {template.json} has no value here", ("parameters",))
+    for name in given:
+        if name not in declared:
+            ctx.add(
+                "PARAM003", f"parameter {name!r} is not declared in {template.json}", ("parameters", name)
+            )
 
 
 def check_parameters(tree: RenderedTree) -> list[Finding]:
-    """PARAM001 schema, PARAM002 required parameter missing, PARAM003 parameter unknown to the template."""
+    """PARAM001 schema, PARAM002 required parameter missing, PARAM003 parameter unknown to the template,
+    PARAM004 no template: each parameters file against the top-level template it belongs to."""
     findings: list[Finding] = []
-    declared = tree.json(MAIN).get("parameters", {}) if tree.exists(MAIN) else {}
-    for rel in tree.files:
-        if not (rel.startswith("azure/params/") and rel.endswith(".parameters.json")):
-            continue
-        ctx = _Context(tree, rel, findings)
-        doc = tree.json(rel)
-        _schema(ctx, doc, PARAMETERS, ())
-        given = doc.get("parameters", {}) if isinstance(doc, dict) else {}
-        for name, spec in declared.items():
-            if name not in given and "defaultValue" not in spec:
-                ctx.add(
-                    "PARAM002", f"parameter {name!r} of azure/main.json has no value here", ("parameters",)
-                )
-        for name in given:
-            if name not in declared:
-                ctx.add(
-                    "PARAM003", f"parameter {name!r} is not declared in azure/main.json", ("parameters", name)
-                )
-    for f in findings:
-        if f.rule == "ARM001":
-            findings[findings.index(f)] = Finding(f.file, f.line, "PARAM001", f.severity, f.message)
-    return findings
+    for rel in parameters_files(tree):
+        _parameters_file(tree, rel, findings)
+    return [
+        Finding(f.file, f.line, "PARAM001", f.severity, f.message) if f.rule == "ARM001" else f
+        for f in findings
+    ]

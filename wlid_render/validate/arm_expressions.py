@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # ARM template functions (Microsoft Learn, "ARM template functions"), lower-case. Functions whose name
 # starts with "list" (listKeys, listSecrets, ...) are resource list* functions and are accepted too.
@@ -201,8 +202,11 @@ def scan(expression: str) -> Scan:
     return result
 
 
-def split_call(text: str) -> tuple[str, list[str]] | None:
-    """`name(arg, 'x', f(y))` -> ("name", ["arg", "'x'", "f(y)"]) for a single top-level call."""
+@lru_cache(maxsize=1 << 16)
+def split_call(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """`name(arg, 'x', f(y))` -> ("name", ("arg", "'x'", "f(y)")) for a single top-level call.
+
+    Cached: the templates of a tree repeat the same calls in every identity's nested deployment."""
     match = _IDENT.match(text)
     if not match or not text[match.end() :].startswith("(") or not text.endswith(")"):
         return None
@@ -228,7 +232,7 @@ def split_call(text: str) -> tuple[str, list[str]] | None:
         i += 1
     if inner.strip():
         args.append(inner[start:].strip())
-    return match.group(), args
+    return match.group(), tuple(args)
 
 
 def literal(arg: str) -> str | None:

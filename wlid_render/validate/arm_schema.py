@@ -160,3 +160,19 @@ def fast_resource_check(resource_type: str, api_version: str) -> Any:
     registry = _registry()
     schema = {"allOf": [{"$ref": RESOURCE_BASE}, {"$ref": ref}]}
     return jsonschema_rs.Draft4Validator(schema, retriever=lambda uri: registry.contents(uri.split("#")[0]))
+
+
+@lru_cache(maxsize=4)
+def fast_document_check(url: str) -> Any:
+    """A compiled jsonschema-rs validator for the same schema as `validator(url)`, or None.
+
+    Like `fast_resource_check`: it only answers valid/invalid; an invalid document is checked again by
+    `validator(url)` for messages. Compiled once, reused for every template and parameters file.
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - an optional accelerator
+        return None
+    registry = _registry()
+    schema = registry.contents(url.split("#")[0])
+    return jsonschema_rs.Draft4Validator(schema, retriever=lambda uri: registry.contents(uri.split("#")[0]))

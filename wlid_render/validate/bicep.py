@@ -1,5 +1,6 @@
-"""BICEP001-003: the Bicep files of a rendered tree parse, describe the deployment of `azure/main.json`
-and carry the values of the ARM parameters files.
+"""BICEP001-003: the Bicep files of a rendered tree parse, describe the deployments of its top-level
+templates (`azure/main.json`, and the `azure/identities-NNN.json` groups of a split tree) and carry
+the values of the ARM parameters files.
 
 Syntax comes from tree-sitter-bicep; no Bicep compiler is needed. BICEP002 compares the facts that
 `bicep_model` reads from both sides: parameters and their types, deployed resource types and API
@@ -11,9 +12,10 @@ read. A value set per environment is a parameter handed down under its own name:
 the same parameter at the same place (`[parameters('x')]`, `format('.../{0}', parameters('x'))`,
 `split(parameters('x'), '/')[i]` in ARM; `x`, `resource ... existing = { name: x }` in Bicep).
 
-Main.bicep is compared with main.json, then each module file with the template of its nested
-deployment, recursively: a module declared in a module is compared with the deployment nested in that
-deployment, and its path is read relative to the file that declares it.
+Each top-level Bicep file (`azure/<stem>.bicep`) is compared with its template (`azure/<stem>.json`),
+then each module file with the template of its nested deployment, recursively: a module declared in a
+module is compared with the deployment nested in that deployment, and its path is read relative to the
+file that declares it. Each `.bicepparam` must use its own template's Bicep file.
 """
 
 from __future__ import annotations
@@ -41,10 +43,17 @@ from wlid_render.validate.bicep_model import (
     arm_plain,
 )
 from wlid_render.validate.finding import Finding
+from wlid_render.validate.templates import (
+    MAIN_TEMPLATE,
+    TopTemplate,
+    parameters_files,
+    parameters_owner,
+    top_bicep_files,
+    top_templates,
+)
 from wlid_render.validate.tree import RenderedTree, TreeError
 
-MAIN = "azure/main.bicep"
-ARM_MAIN = "azure/main.json"
+MAIN = MAIN_TEMPLATE.bicep
 IDENTITY = "microsoft.managedidentity/userassignedidentities"
 FIC = f"{IDENTITY}/federatedidentitycredentials"
 ROLE = "microsoft.authorization/roleassignments"
@@ -54,7 +63,8 @@ K = TypeVar("K")
 
 
 def check_bicep(tree: RenderedTree) -> list[Finding]:
-    """BICEP001 syntax, BICEP002 the same deployment as main.json, BICEP003 the parameter files.
+    """BICEP001 syntax, BICEP002 the same deployments as the top-level templates, BICEP003 the
+    parameter files. A tree without `azure/main.bicep` has no Bicep side and is not checked.
 
     Raises `bicep_model.BicepUnavailable` when tree-sitter-bicep is not installed (a broken install,
     not a broken tree).
@@ -63,24 +73,23 @@ def check_bicep(tree: RenderedTree) -> list[Finding]:
         return []
     findings: list[Finding] = []
     roots: dict[str, Node] = {}  # the files that parse without problems
-    for rel in bicep_files(tree):
+    files = bicep_files(tree)
+    for rel in files:
         findings += _syntax(tree, rel, roots)
-    if MAIN in roots:
-        findings += _deployment(tree, roots)
-    for rel in (r for r in bicep_files(tree) if r.endswith(".bicepparam")):
+    findings += _deployments(tree, roots, files)
+    for rel in (r for r in files if r.endswith(".bicepparam")):
         findings += _parameter_file(tree, rel, roots.get(rel))
     findings += _parameter_files_without_bicepparam(tree)
     return findings
 
 
 def bicep_files(tree: RenderedTree) -> list[str]:
-    def wanted(rel: str) -> bool:
-        folder, name = posixpath.split(rel)
-        return (folder == "azure/modules" and name.endswith(".bicep")) or (
-            folder == "azure/params" and name.endswith(".bicepparam")
-        )
-
-    return [MAIN, *(rel for rel in tree.files if wanted(rel))]
+    """The top-level Bicep files (main.bicep first), the modules and the .bicepparam files."""
+    return [
+        *(t.bicep for t in top_bicep_files(tree)),
+        *(f"azure/modules/{name}" for name in tree.names_in("azure/modules") if name.endswith(".bicep")),
+        *(f"azure/params/{name}" for name in tree.names_in("azure/params") if name.endswith(".bicepparam")),
+    ]
 
 
 # -- BICEP001 --------------------------------------------------------------------------------------
@@ -547,18 +556,31 @@ COMPARISONS: tuple[Comparison, ...] = (
 
 
 # -- BICEP002: modules and nested deployments, recursively -----------------------------------------
-def _deployment(tree: RenderedTree, roots: dict[str, Node]) -> list[Finding]:
-    if not tree.exists(ARM_MAIN):
-        return []  # the ARM checks report a missing main.json
-    try:
-        doc = tree.json(ARM_MAIN)
-    except TreeError:
-        return []  # and one that is not JSON
-    if not isinstance(doc, dict):
-        return []
-    walk = _Walk(tree, roots, set(bicep_files(tree)))
-    walk.compare(bm.arm_template(doc), MAIN, Sides("main.json", "main.bicep"))
+def _deployments(tree: RenderedTree, roots: dict[str, Node], files: list[str]) -> list[Finding]:
+    """Each top-level Bicep file against its template; one without the other is a finding."""
+    walk = _Walk(tree, roots, set(files))
+    templates = set(top_templates(tree))
+    for top in sorted(templates | set(top_bicep_files(tree)), key=lambda t: (t != MAIN_TEMPLATE, t)):
+        if top not in templates:
+            walk.out.append(_alone(tree, top.bicep, top.json, "this Bicep file"))
+        elif not tree.exists(top.bicep):
+            walk.out.append(_alone(tree, top.json, top.bicep, "this template"))
+        elif top.bicep in roots:
+            _compare_top(walk, top)
     return walk.out
+
+
+def _alone(tree: RenderedTree, rel: str, missing: str, what: str) -> Finding:
+    return Finding(tree.display(rel), None, "BICEP002", "error", f"there is no {missing} for {what}")
+
+
+def _compare_top(walk: _Walk, top: TopTemplate) -> None:
+    try:
+        doc = walk.tree.json(top.json)
+    except TreeError:
+        return  # the ARM checks report a template that is not JSON
+    if isinstance(doc, dict):
+        walk.compare(bm.arm_template(doc), top.bicep, Sides(top.file_name, f"{top.stem}.bicep"))
 
 
 def _findings(tree: RenderedTree, rel: str, issues: Iterable[Issue]) -> list[Finding]:
@@ -567,7 +589,7 @@ def _findings(tree: RenderedTree, rel: str, issues: Iterable[Issue]) -> list[Fin
 
 @dataclass
 class _Walk:
-    """Main.bicep against main.json, then each module file against its nested template."""
+    """Each top-level Bicep file against its template, then each module file against its nested template."""
 
     tree: RenderedTree
     roots: dict[str, Node]  # the files that parse without problems
@@ -629,6 +651,8 @@ class _Walk:
     ) -> list[Issue]:
         """Every `<module>.outputs.x` of a Bicep file names an output its module file declares."""
         out: list[Issue] = []
+        if not bicep.modules or b"outputs" not in self.roots[rel].text:
+            return out  # nothing to read: no need to walk the file
         stack = [self.roots[rel]]
         while stack:
             node = stack.pop()
@@ -737,22 +761,26 @@ def _conditions_differ(arm: Any, bicep_node: Node | None, bicep: BicepFile) -> b
 
 
 # -- BICEP003 --------------------------------------------------------------------------------------
+def _using_issues(tree: RenderedTree, rel: str, params: bm.ParamsFile, template: TopTemplate) -> list[Issue]:
+    """`using` must name the Bicep file of the template the file's name says it belongs to."""
+    own = posixpath.relpath(template.bicep, posixpath.dirname(rel))
+    if params.using is None:
+        message = f"no `using` statement: a .bicepparam file must name its Bicep file (using '{own}')"
+        return [(message, None)]
+    if bm.module_target(rel, params.using) != template.bicep:
+        return [(f"`using {params.using!r}` does not point at {template.bicep}", params.using_line)]
+    if not tree.exists(template.bicep):
+        return [(f"`using {params.using!r}`: there is no {template.bicep}", params.using_line)]
+    return []
+
+
 def _parameter_file(tree: RenderedTree, rel: str, root: Node | None) -> list[Finding]:
     if root is None:
         return []  # BICEP001 reported it
-    env = posixpath.basename(rel).removesuffix(".bicepparam")
-    arm_rel = f"azure/params/{env}.parameters.json"
+    env, template = parameters_owner(rel) or (posixpath.basename(rel), MAIN_TEMPLATE)
+    arm_rel = template.parameters(env)
     params = bm.read_bicepparam(tree.text(rel), root)
-    issues: list[Issue] = []
-    if params.using is None:
-        issues.append(
-            (
-                "no `using` statement: a .bicepparam file must name its Bicep file (using '../main.bicep')",
-                None,
-            )
-        )
-    elif bm.module_target(rel, params.using) != MAIN:
-        issues.append((f"`using {params.using!r}` does not point at {MAIN}", params.using_line))
+    issues = _using_issues(tree, rel, params, template)
     if not tree.exists(arm_rel):
         issues.append((f"there is no {tree.display(arm_rel)} for environment '{env}'", None))
     else:
@@ -762,13 +790,11 @@ def _parameter_file(tree: RenderedTree, rel: str, root: Node | None) -> list[Fin
 
 def _parameter_files_without_bicepparam(tree: RenderedTree) -> list[Finding]:
     out = []
-    for rel in tree.files:
-        folder, name = posixpath.split(rel)
-        if folder == "azure/params" and name.endswith(".parameters.json"):
-            twin = f"{folder}/{name.removesuffix('.parameters.json')}.bicepparam"
-            if not tree.exists(twin):
-                message = f"there is no {tree.display(twin)} for these parameters"
-                out.append(Finding(tree.display(rel), None, "BICEP003", "error", message))
+    for rel in parameters_files(tree):
+        twin = f"{rel.removesuffix('.parameters.json')}.bicepparam"
+        if not tree.exists(twin):
+            message = f"there is no {tree.display(twin)} for these parameters"
+            out.append(Finding(tree.display(rel), None, "BICEP003", "error", message))
     return out
 
 

@@ -120,6 +120,7 @@ def source(node: Node) -> str:
 _ESCAPE = re.compile(r"\\(?:(?P<simple>['\\nrt$])|u\{(?P<hex>[0-9A-Fa-f]{1,6})\})|(?P<space>[^\S\n\r])")
 _SIMPLE = {"'": "'", "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "$": "$"}
 _INTERPOLATION = re.compile(r"(?<!\\)(?:\\\\)*\$\{")
+_PLAIN_BREAKERS = (b"\\", b"${", b"\n", b"\r")  # a string without these is its text between the quotes
 
 
 def decode_escapes(raw: str) -> str:
@@ -143,6 +144,17 @@ def decode_escapes(raw: str) -> str:
     return "".join(out)
 
 
+def _plain(node: Node) -> bool:
+    """A string that is one content segment between its quotes, without escapes or line breaks."""
+    children = node.children
+    if len(children) != 3 or children[1].type != "string_content":
+        return False
+    text = node.text
+    return children[1].end_byte - children[1].start_byte == len(text) - 2 and not any(
+        c in text for c in _PLAIN_BREAKERS
+    )
+
+
 def decode_string(node: Node) -> str:
     """The value of a single-quoted Bicep string without interpolation. Stricter than the grammar."""
     if node.type != "string":
@@ -151,6 +163,8 @@ def decode_string(node: Node) -> str:
     children = node.children
     if text[:1] != b"'" or text[:3] == b"'''" or children[0].type != "'" or children[-1].type != "'":
         raise NotALiteral(f"not a single-quoted string: {text!r}")
+    if _plain(node):  # the common case: one segment, no escape, no interpolation
+        return text[1:-1].decode("utf-8")
     if _INTERPOLATION.search(text.decode("utf-8", "replace")):
         raise NotALiteral(f"interpolation in {text!r}")
     out: list[str] = []

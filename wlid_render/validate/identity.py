@@ -1,10 +1,15 @@
-"""Workload identity rules across the Azure and Kubernetes files (WI001-WI013)."""
+"""Workload identity rules across the Azure and Kubernetes files (WI001-WI014).
+
+The Azure side is every top-level template of the tree (main.json and the identities-NNN.json groups
+of a split tree): a ServiceAccount is trusted when any of them holds a credential for its subject.
+"""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -14,6 +19,7 @@ from wlid_render.validate.arm import FIC_TYPE, MAIN, resource_key
 from wlid_render.validate.arm_schema import nested_template_paths
 from wlid_render.validate.finding import Finding, Severity
 from wlid_render.validate.overlays import BuiltObject, blame
+from wlid_render.validate.templates import parameters_files, top_templates
 from wlid_render.validate.tree import RenderedTree
 
 USE_LABEL = "azure.workload.identity/use"
@@ -40,6 +46,10 @@ def parse_regions(text: str) -> frozenset[str]:
     )
 
 
+JsonPath = tuple[str | int, ...]
+Scope = tuple[tuple[str, str], ...]  # (subscriptionId, resourceGroup) of each enclosing deployment
+
+
 @dataclass(frozen=True)
 class Fic:
     identity: str
@@ -47,30 +57,76 @@ class Fic:
     subject: Any
     issuer: Any
     audiences: Any
-    path: tuple[str | int, ...]
+    path: JsonPath
+    rel: str = MAIN  # the top-level template that holds it
 
 
-def template_fics(tree: RenderedTree) -> list[Fic]:
-    if not tree.exists(MAIN):
-        return []
-    found = []
-    for prefix, template in nested_template_paths(tree.json(MAIN)):
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    scope: Scope  # where its nested deployments put it, as written
+    path: JsonPath
+    rel: str
+
+
+@dataclass
+class AzureSide:
+    """The federated credentials and managed identities of every top-level template of a tree."""
+
+    templates: int = 0
+    fics: list[Fic] = field(default_factory=list)
+    identities: list[Identity] = field(default_factory=list)
+
+
+def _scope(doc: dict[str, Any], prefix: JsonPath) -> Scope:
+    """The scopes of the deployments that nest the template at `prefix` (resources, i, properties, template)*."""
+    chain = []
+    node: Any = doc
+    for k in range(0, len(prefix), 4):
+        deployment = node["resources"][prefix[k + 1]]
+        chain.append((str(deployment.get("subscriptionId", "")), str(deployment.get("resourceGroup", ""))))
+        node = deployment["properties"]["template"]
+    return tuple(chain)
+
+
+def _read_template(side: AzureSide, rel: str, doc: Any) -> None:
+    if not isinstance(doc, dict):
+        return
+    for prefix, template in nested_template_paths(doc):
         for i, resource in enumerate(template.get("resources", [])):
             key = resource_key(resource) if isinstance(resource, dict) else None
-            if key and key[0] == FIC_TYPE and "/" in key[1]:
+            if key is None:
+                continue
+            path = (*prefix, "resources", i)
+            if key[0] == FIC_TYPE and "/" in key[1]:
                 identity, name = key[1].split("/", 1)
                 props = resource.get("properties", {}) or {}
-                found.append(
+                side.fics.append(
                     Fic(
                         identity,
                         name,
                         props.get("subject"),
                         props.get("issuer"),
                         props.get("audiences"),
-                        (*prefix, "resources", i),
+                        path,
+                        rel,
                     )
                 )
-    return found
+            elif key[0] == IDENTITY_TYPE:
+                side.identities.append(Identity(key[1], _scope(doc, prefix), path, rel))
+
+
+def azure_side(tree: RenderedTree) -> AzureSide:
+    side = AzureSide()
+    for template in top_templates(tree):
+        side.templates += 1
+        _read_template(side, template.json, tree.json(template.json))
+    return side
+
+
+def template_fics(tree: RenderedTree) -> list[Fic]:
+    """The federated credentials of every top-level template, in template and resource order."""
+    return azure_side(tree).fics
 
 
 def _pod_specs(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
@@ -106,10 +162,10 @@ class _Rules:
         self.findings.append(Finding(self.tree.display(rel), line, rule, severity, message))
 
     # -- Azure side -----------------------------------------------------------------------------
-    def azure(self, fics: list[Fic]) -> None:
+    def azure(self, side: AzureSide) -> None:
         by_identity: dict[str, list[Fic]] = {}
         pairs: dict[tuple[str, str, str], Fic] = {}
-        for fic in fics:
+        for fic in side.fics:
             by_identity.setdefault(fic.identity, []).append(fic)
             if not FIC_NAME.fullmatch(fic.name):
                 self.add(
@@ -117,7 +173,7 @@ class _Rules:
                     "error",
                     f"federated credential name {fic.name!r} breaks Azure's rule "
                     "(3-120 letters, digits, '-', '_'; starts alphanumeric)",
-                    MAIN,
+                    fic.rel,
                     fic.path,
                 )
             if fic.audiences != [AUDIENCE]:
@@ -126,7 +182,7 @@ class _Rules:
                     "error",
                     f"federated credential {fic.identity}/{fic.name}: audiences must be "
                     f"[{AUDIENCE!r}], got {fic.audiences!r}",
-                    MAIN,
+                    fic.rel,
                     (*fic.path, "properties"),
                 )
             key = (fic.identity, str(fic.issuer), str(fic.subject))
@@ -136,7 +192,7 @@ class _Rules:
                     "error",
                     f"identity {fic.identity}: credentials {pairs[key].name} and {fic.name} "
                     f"have the same issuer and subject {fic.subject}; Azure refuses the second",
-                    MAIN,
+                    fic.rel,
                     fic.path,
                 )
             pairs[key] = fic
@@ -146,27 +202,38 @@ class _Rules:
                     "WI005",
                     "error",
                     f"identity {identity} has {len(members)} federated credentials; Azure allows {MAX_FICS}",
-                    MAIN,
+                    members[MAX_FICS].rel,
                     members[MAX_FICS].path,
                 )
-        doc = self.tree.json(MAIN) if self.tree.exists(MAIN) else {}
-        for prefix, template in nested_template_paths(doc):
-            for i, resource in enumerate(template.get("resources", [])):
-                key = resource_key(resource) if isinstance(resource, dict) else None
-                if key and key[0] == IDENTITY_TYPE and not IDENTITY_NAME.fullmatch(key[1]):
-                    self.add(
-                        "WI007",
-                        "error",
-                        f"managed identity name {key[1]!r} breaks Azure's rule "
-                        "(3-128 letters, digits, '-', '_'; starts alphanumeric)",
-                        MAIN,
-                        (*prefix, "resources", i),
-                    )
+        self.identities(side.identities)
+
+    def identities(self, identities: list[Identity]) -> None:
+        """WI007 names; WI014 an identity that two top-level templates deploy at the same place."""
+        first: dict[tuple[str, Scope], Identity] = {}
+        for identity in identities:
+            if not IDENTITY_NAME.fullmatch(identity.name):
+                self.add(
+                    "WI007",
+                    "error",
+                    f"managed identity name {identity.name!r} breaks Azure's rule "
+                    "(3-128 letters, digits, '-', '_'; starts alphanumeric)",
+                    identity.rel,
+                    identity.path,
+                )
+            seen = first.setdefault((identity.name.lower(), identity.scope), identity)
+            if seen.rel != identity.rel:
+                self.add(
+                    "WI014",
+                    "error",
+                    f"managed identity {identity.name} is also deployed by "
+                    f"{posixpath.basename(seen.rel)}; two top-level deployments would race to write it "
+                    "and its federated credentials",
+                    identity.rel,
+                    identity.path,
+                )
 
     def parameters(self) -> None:
-        for rel in self.tree.files:
-            if not (rel.startswith("azure/params/") and rel.endswith(".parameters.json")):
-                continue
+        for rel in parameters_files(self.tree):
             values = (self.tree.json(rel) or {}).get("parameters", {}) or {}
             issuer = (values.get("oidcIssuerUrl") or {}).get("value")
             if (
@@ -322,10 +389,10 @@ def check_identity(
     tree: RenderedTree, overlays: dict[str, list[BuiltObject]], extra_regions: Iterable[str] = ()
 ) -> list[Finding]:
     rules = _Rules(tree, bundled_regions() | frozenset(r.lower() for r in extra_regions))
-    fics = template_fics(tree)
-    rules.azure(fics)
+    side = azure_side(tree)
+    rules.azure(side)
     rules.parameters()
-    subjects = {f.subject for f in fics if isinstance(f.subject, str)} if tree.exists(MAIN) else None
+    subjects = {f.subject for f in side.fics if isinstance(f.subject, str)} if side.templates else None
     for env, objects in overlays.items():
         rules.overlay(env, objects, subjects)  # type: ignore[arg-type]
     return rules.findings

@@ -1,4 +1,5 @@
-"""Least privilege (LP001, LP002): broad roles and broad scopes in the role assignments of main.json."""
+"""Least privilege (LP001, LP002): broad roles and broad scopes in the role assignments of every
+top-level template (main.json, identities-NNN.json)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from wlid_render.validate.arm import MAIN
 from wlid_render.validate.arm_schema import nested_template_paths
 from wlid_render.validate.finding import Finding
+from wlid_render.validate.templates import top_templates
 from wlid_render.validate.tree import RenderedTree
 
 ROLE_TYPE = "microsoft.authorization/roleassignments"
@@ -35,10 +36,7 @@ def _scope_of(prefix: tuple, doc: dict[str, Any]) -> str | None:
     return "resource group"
 
 
-def check_privilege(tree: RenderedTree) -> list[Finding]:
-    if not tree.exists(MAIN):
-        return []
-    doc = tree.json(MAIN)
+def _assignment_findings(tree: RenderedTree, rel: str, doc: dict[str, Any]) -> list[Finding]:
     roles = privileged_roles()
     findings: list[Finding] = []
     for prefix, template in nested_template_paths(doc):
@@ -52,8 +50,8 @@ def check_privilege(tree: RenderedTree) -> list[Finding]:
             if role:
                 findings.append(
                     Finding(
-                        tree.display(MAIN),
-                        tree.line_of(MAIN, path),
+                        tree.display(rel),
+                        tree.line_of(rel, path),
                         "LP001",
                         "warning",
                         f"role assignment grants {role['name']}, which {role['why']}; "
@@ -64,12 +62,21 @@ def check_privilege(tree: RenderedTree) -> list[Finding]:
                 scope = _scope_of(prefix, doc)
                 findings.append(
                     Finding(
-                        tree.display(MAIN),
-                        tree.line_of(MAIN, path),
+                        tree.display(rel),
+                        tree.line_of(rel, path),
                         "LP002",
                         "warning",
                         f"role assignment on a whole {scope}; a resource scope (keyVault, storageAccount, ...) "
                         "is usually enough",
                     )
                 )
+    return findings
+
+
+def check_privilege(tree: RenderedTree) -> list[Finding]:
+    findings: list[Finding] = []
+    for template in top_templates(tree):
+        doc = tree.json(template.json)
+        if isinstance(doc, dict):
+            findings += _assignment_findings(tree, template.json, doc)
     return findings

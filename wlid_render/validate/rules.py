@@ -25,6 +25,11 @@ RULES: dict[str, Rule] = {
         Rule("PARAM001", "Parameters file does not match the official schema", "Fix the named property."),
         Rule("PARAM002", "Required template parameter has no value", "Add it to the parameters file."),
         Rule("PARAM003", "Parameter unknown to the template", "Remove it; ARM rejects unknown parameters."),
+        Rule(
+            "PARAM004",
+            "Parameters file of a template that does not exist",
+            "Remove it, or re-render the tree: azure/params/<env>.<stem>.parameters.json goes with azure/<stem>.json.",
+        ),
         Rule("K8S001", "Kubernetes object does not match its schema", "Fix the named field."),
         Rule("K8S002", "kubectl kustomize cannot build the overlay", "Fix the kustomization it names."),
         Rule("K8S003", "Overlay cannot be built", "Fix the missing file or the patch target."),
@@ -68,6 +73,11 @@ RULES: dict[str, Rule] = {
         Rule("WI012", "Region without FIC support", "Create the identity in another region."),
         Rule(
             "WI013", "Client ID still a placeholder", "Pin clientIds in the spec or let Flux substitute it."
+        ),
+        Rule(
+            "WI014",
+            "Identity deployed by more than one top-level deployment",
+            "Keep each identity in one template; re-render the tree.",
         ),
         Rule("LP001", "Broad role", "Grant a narrower (data-plane) role."),
         Rule("LP002", "Broad scope", "Grant on the resource instead of a resource group or subscription."),

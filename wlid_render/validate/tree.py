@@ -40,6 +40,18 @@ class RenderedTree:
             if p.is_file() and ".wlid" not in p.relative_to(self.root).parts
         )
 
+    @cached_property
+    def _folders(self) -> dict[str, list[str]]:
+        folders: dict[str, list[str]] = {}
+        for rel in self.files:
+            folder, _, name = rel.rpartition("/")
+            folders.setdefault(folder, []).append(name)
+        return folders
+
+    def names_in(self, folder: str) -> list[str]:
+        """The names of the files directly in `folder` (a relative path, '' for the root), sorted."""
+        return self._folders.get(folder, [])
+
     def display(self, rel: str) -> str:
         """The path as a person should see it: OUT/rel."""
         return (self.root / rel).as_posix()
