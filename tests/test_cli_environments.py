@@ -47,8 +47,8 @@ def test_outputs_leave_no_placeholder_for_that_environment(tmp_path: Path):
         main, ["render", str(MULTI), "-o", str(out), "--outputs", f"prod={_outputs(tmp_path)}"]
     )
     assert result.exit_code == 0, result.output
-    prod = (out / "k8s/overlays/prod/serviceaccounts.yaml").read_text() + (
-        out / "k8s/overlays/prod/resources.yaml"
+    prod = (out / "k8s/overlays/prod/shop/serviceaccounts.yaml").read_text() + (
+        out / "k8s/overlays/prod/shop/resources.yaml"
     ).read_text()
     assert "${WLID_CLIENT_ID" not in prod
     assert "aaaaaaaa-0000-0000-0000-000000000001" in prod and "aaaaaaaa-0000-0000-0000-000000000002" in prod
@@ -86,7 +86,7 @@ def test_bind_pins_the_client_ids_and_keeps_the_file(tmp_path: Path):
     out = tmp_path / "out"
     rendered = CliRunner().invoke(main, ["render", str(spec), "-o", str(out)])
     assert rendered.exit_code == 0
-    assert "${WLID_CLIENT_ID" not in (out / "k8s/overlays/prod/serviceaccounts.yaml").read_text()
+    assert "${WLID_CLIENT_ID" not in (out / "k8s/overlays/prod/shop/serviceaccounts.yaml").read_text()
     again = CliRunner().invoke(main, ["bind", "prod", str(_outputs(tmp_path)), "--spec", str(spec)])
     assert again.exit_code == 0 and spec.read_text("utf-8") == after
 

@@ -158,7 +158,7 @@ def test_verbose_lists_every_file_written(tmp_path: Path):
     ]
     assert sorted(changed) == [
         f"changed: {(out / '.wlid/manifest.json').as_posix()}",
-        f"changed: {(out / 'k8s/base/pod_default_sample-workload-identity.yaml').as_posix()}",
+        f"changed: {(out / 'k8s/base/default/pods.yaml').as_posix()}",
     ]
     unchanged = CliRunner().invoke(main, ["render", str(spec), "-o", str(out), "-v"])
     assert not any(line.startswith(("created", "changed")) for line in unchanged.stdout.splitlines())

@@ -347,7 +347,7 @@ def test_strings_that_other_yaml_readers_take_for_numbers_stay_strings(tmp_path:
         "utf-8",
     )
     tree = _render_tree(spec, tmp_path / "out")
-    text = tree["k8s/base/pod_default_w.yaml"].decode()
+    text = tree["k8s/base/default/pods.yaml"].decode()
     pod = yaml.safe_load(text)
     assert {e["name"]: e["value"] for e in pod["spec"]["containers"][0]["env"]} == values
     for value in values.values():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import importlib.util
 import json
+import posixpath
 import re
 import shutil
 import subprocess
@@ -18,10 +20,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from overlay_build import build_overlay, load_documents, object_key
 from referencing import Registry, Resource
 
 from wlid_render.emit.artifact import Artifact
-from wlid_render.emit.k8s import emit_kubernetes
+from wlid_render.emit.k8s import _env_objects, emit_kubernetes
 from wlid_render.errors import SpecError
 from wlid_render.load import load_text
 from wlid_render.plan.model import Plan
@@ -135,31 +138,46 @@ environments:
       subscriptionId: 33333333-3333-3333-3333-333333333333
 """
 
-PATCHES = "serviceaccounts.yaml"  # the one strategic-merge patch file of every overlay
+PATCHES = "serviceaccounts.yaml"  # the ServiceAccount patch file of every namespace of an overlay
+OTHER_PATCHES = "patches.yaml"  # other values that differ in one environment
+RESOURCES = "resources.yaml"  # objects only one environment has
+# The files of a base namespace folder, in the order its kustomization lists them.
+KIND_FILES = {
+    "Namespace": "namespace.yaml",
+    "ServiceAccount": "serviceaccounts.yaml",
+    "Deployment": "deployments.yaml",
+    "StatefulSet": "statefulsets.yaml",
+    "Job": "jobs.yaml",
+    "CronJob": "cronjobs.yaml",
+    "Pod": "pods.yaml",
+}
 
 LAB_FILES = [
+    "k8s/base/default/kustomization.yaml",
+    "k8s/base/default/pods.yaml",
+    "k8s/base/default/serviceaccounts.yaml",
     "k8s/base/kustomization.yaml",
-    "k8s/base/pod_default_sample-workload-identity-key-vault.yaml",
-    "k8s/base/pod_default_sample-workload-identity.yaml",
-    "k8s/base/serviceaccount_default_workload-identity-sa.yaml",
+    "k8s/overlays/default/default/kustomization.yaml",
+    "k8s/overlays/default/default/serviceaccounts.yaml",
     "k8s/overlays/default/kustomization.yaml",
-    "k8s/overlays/default/serviceaccounts.yaml",
 ]
 
 MULTI_FILES = [
-    "k8s/base/cronjob_shop_nightly.yaml",
-    "k8s/base/deployment_shop_web.yaml",
-    "k8s/base/job_shop_migrate.yaml",
     "k8s/base/kustomization.yaml",
-    "k8s/base/namespace_shop.yaml",
-    "k8s/base/pod_shop_debug.yaml",
-    "k8s/base/serviceaccount_shop_api.yaml",
-    "k8s/base/serviceaccount_shop_batch.yaml",
-    "k8s/base/statefulset_shop_db.yaml",
+    "k8s/base/shop/cronjobs.yaml",
+    "k8s/base/shop/deployments.yaml",
+    "k8s/base/shop/jobs.yaml",
+    "k8s/base/shop/kustomization.yaml",
+    "k8s/base/shop/namespace.yaml",
+    "k8s/base/shop/pods.yaml",
+    "k8s/base/shop/serviceaccounts.yaml",
+    "k8s/base/shop/statefulsets.yaml",
     "k8s/overlays/dev/kustomization.yaml",
-    "k8s/overlays/dev/serviceaccounts.yaml",
+    "k8s/overlays/dev/shop/kustomization.yaml",
+    "k8s/overlays/dev/shop/serviceaccounts.yaml",
     "k8s/overlays/prod/kustomization.yaml",
-    "k8s/overlays/prod/serviceaccounts.yaml",
+    "k8s/overlays/prod/shop/kustomization.yaml",
+    "k8s/overlays/prod/shop/serviceaccounts.yaml",
 ]
 
 
@@ -176,17 +194,31 @@ def is_patch_file(path: str) -> bool:
     return path.startswith("k8s/overlays/") and path.endswith(f"/{PATCHES}")
 
 
+def is_kustomization(path: str) -> bool:
+    return path.endswith("/kustomization.yaml")
+
+
 def by_path(artifacts: list[Artifact]) -> dict[str, Any]:
-    """Path -> its object; for an overlay's patch file, the list of its documents (patches)."""
+    """Path -> a kustomization's mapping, or the list of documents of any other file."""
     out: dict[str, Any] = {}
     for artifact in artifacts:
         docs = list(yaml.safe_load_all(artifact.text))
-        if is_patch_file(artifact.path):
-            out[artifact.path] = docs
-        else:
+        assert docs and all(isinstance(d, dict) for d in docs), artifact.path
+        if is_kustomization(artifact.path):
             assert len(docs) == 1, artifact.path
             out[artifact.path] = docs[0]
+        else:
+            out[artifact.path] = docs
     return out
+
+
+def base_object(tree: dict[str, Any], kind: str, namespace: str, name: str) -> dict[str, Any]:
+    """The base object kind namespace/name, from the file of its kind in its namespace folder."""
+    folder = name if kind == "Namespace" else namespace
+    docs = tree[f"k8s/base/{folder}/{KIND_FILES[kind]}"]
+    found = [d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name]
+    assert len(found) == 1, (kind, namespace, name, found)
+    return found[0]
 
 
 def all_objects(tree: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -215,7 +247,7 @@ def patch_index(docs: list[dict[str, Any]], namespace: str, name: str) -> int:
 
 def account_patch(tree: dict[str, Any], env: str, namespace: str, name: str) -> dict[str, Any]:
     """The document of an overlay's patch file that patches ServiceAccount namespace/name."""
-    docs = tree[f"k8s/overlays/{env}/{PATCHES}"]
+    docs = tree[f"k8s/overlays/{env}/{namespace}/{PATCHES}"]
     return docs[patch_index(docs, namespace, name)]
 
 
@@ -223,15 +255,60 @@ def account_patch_text(
     tree: dict[str, Any], texts: dict[str, str], env: str, namespace: str, name: str
 ) -> str:
     """The text of that document, as written."""
-    path = f"k8s/overlays/{env}/{PATCHES}"
+    path = f"k8s/overlays/{env}/{namespace}/{PATCHES}"
     docs = document_texts(texts[path])
     assert len(docs) == len(tree[path])
     return docs[patch_index(tree[path], namespace, name)]
 
 
 def is_object_file(path: str) -> bool:
-    """A Kubernetes object of the base (not a kustomization, not an overlay patch)."""
-    return path.startswith("k8s/base/") and not path.endswith("/kustomization.yaml")
+    """A file of Kubernetes objects of the base (not a kustomization, not an overlay patch)."""
+    return path.startswith("k8s/base/") and not is_kustomization(path)
+
+
+def base_objects(tree: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(path, object) for every object of the base."""
+    return [(path, obj) for path, docs in tree.items() if is_object_file(path) for obj in docs]
+
+
+def check_kustomizations(tree: dict[str, Any]) -> None:
+    """Every kustomization of the base and the overlays lists exactly the files and folders next to it.
+
+    The base and each overlay list their namespace folders, sorted; a base namespace folder lists its
+    files in kind order; an overlay namespace folder lists the base folder of its namespace (when
+    there is one) and its own files.
+    """
+    for path in tree:
+        if not (is_kustomization(path) and path.startswith(("k8s/base/", "k8s/overlays/"))):
+            continue
+        folder = posixpath.dirname(path)
+        doc = tree[path]
+        assert list(doc)[:2] == ["apiVersion", "kind"], path
+        assert set(doc) <= {"apiVersion", "kind", "resources", "patches"}, path
+        children = sorted({p[len(folder) + 1 :].split("/")[0] for p in tree if p.startswith(f"{folder}/")})
+        children.remove("kustomization.yaml")
+        resources = doc.get("resources", [])
+        patches = [entry["path"] for entry in doc.get("patches", [])]
+        local = [r for r in resources if not r.startswith("../")]
+        assert sorted(local + patches) == children, path
+        assert len(set(local + patches)) == len(local + patches), path
+        parts = folder.split("/")
+        if parts[1] == "base" and len(parts) == 2:
+            assert resources == children and all(f"{folder}/{c}/kustomization.yaml" in tree for c in children)
+        elif parts[1] == "base":
+            assert len(parts) == 3 and resources == [f for f in KIND_FILES.values() if f in children], path
+            assert "patches" not in doc, path
+        elif len(parts) == 3:  # k8s/overlays/<env>
+            assert resources == children and all(f"{folder}/{c}/kustomization.yaml" in tree for c in children)
+        else:  # k8s/overlays/<env>/<ns>
+            assert len(parts) == 4, path
+            namespace = parts[3]
+            shared = f"k8s/base/{namespace}/kustomization.yaml" in tree
+            expected = [f"../../../base/{namespace}"] if shared else []
+            expected += [RESOURCES] if RESOURCES in children else []
+            assert resources == expected and resources, path
+            assert patches == [f for f in (PATCHES, OTHER_PATCHES) if f in children], path
+            assert shared or not patches, path  # patches only patch the base
 
 
 def pod_templates(obj: dict[str, Any]) -> list[dict[str, Any]]:
@@ -325,7 +402,7 @@ def test_lab_file_list(lab: dict[str, Any]) -> None:
 
 
 def test_lab_base_service_account_has_no_client_id(lab: dict[str, Any]) -> None:
-    account = lab["k8s/base/serviceaccount_default_workload-identity-sa.yaml"]
+    account = base_object(lab, "ServiceAccount", "default", "workload-identity-sa")
     assert account["kind"] == "ServiceAccount"
     assert account["metadata"]["name"] == "workload-identity-sa"
     assert account["metadata"]["namespace"] == "default"
@@ -334,7 +411,7 @@ def test_lab_base_service_account_has_no_client_id(lab: dict[str, Any]) -> None:
 
 
 def test_lab_overlay_patch_carries_placeholder(lab: dict[str, Any], lab_plan: Plan) -> None:
-    path = f"k8s/overlays/default/{PATCHES}"
+    path = f"k8s/overlays/default/default/{PATCHES}"
     assert len(lab[path]) == 1  # one ServiceAccount, one document
     patch = account_patch(lab, "default", "default", "workload-identity-sa")
     assert patch["metadata"]["annotations"][CLIENT_ID] == "${WLID_CLIENT_ID_MYIDENTITY}"
@@ -342,8 +419,9 @@ def test_lab_overlay_patch_carries_placeholder(lab: dict[str, Any], lab_plan: Pl
     assert "---" not in texts[path]
     text = account_patch_text(lab, texts, "default", "default", "workload-identity-sa")
     assert "${WLID_CLIENT_ID_MYIDENTITY}" in text
-    kustomization = lab["k8s/overlays/default/kustomization.yaml"]
-    assert kustomization["resources"] == ["../../base"]
+    assert lab["k8s/overlays/default/kustomization.yaml"]["resources"] == ["default"]
+    kustomization = lab["k8s/overlays/default/default/kustomization.yaml"]
+    assert kustomization["resources"] == ["../../../base/default"]
     assert kustomization["patches"] == [{"path": PATCHES}]
 
 
@@ -357,12 +435,12 @@ def test_lab_pods_use_workload_identity(lab: dict[str, Any]) -> None:
 
 def test_lab_label_is_a_quoted_string(lab_plan: Plan) -> None:
     for artifact in emit_kubernetes(lab_plan):
-        if "/pod_" in artifact.path:
-            assert "azure.workload.identity/use: 'true'" in artifact.text
+        if artifact.path.endswith("/pods.yaml"):
+            assert artifact.text.count("azure.workload.identity/use: 'true'") == 2
 
 
 def test_lab_key_vault_pod(lab: dict[str, Any]) -> None:
-    pod = lab["k8s/base/pod_default_sample-workload-identity-key-vault.yaml"]
+    pod = base_object(lab, "Pod", "default", "sample-workload-identity-key-vault")
     container = pod["spec"]["containers"][0]
     env = {e["name"]: e["value"] for e in container["env"]}
     assert env["KEYVAULT_URL"] == "https://kv-wlid-lab.vault.azure.net/"
@@ -373,7 +451,7 @@ def test_lab_key_vault_pod(lab: dict[str, Any]) -> None:
 
 
 def test_lab_first_pod_command(lab: dict[str, Any]) -> None:
-    pod = lab["k8s/base/pod_default_sample-workload-identity.yaml"]
+    pod = base_object(lab, "Pod", "default", "sample-workload-identity")
     assert pod["spec"]["containers"][0]["command"] == ["sh", "-c", "sleep 3600"]
     assert list(pod["spec"]["containers"][0]) == ["name", "image", "command"]
 
@@ -382,14 +460,48 @@ def test_lab_has_no_default_namespace_object(lab: dict[str, Any]) -> None:
     assert not [obj for _, obj in all_objects(lab) if obj.get("kind") == "Namespace"]
 
 
-def test_base_kustomization_lists_every_object_file(lab: dict[str, Any], multi: dict[str, Any]) -> None:
-    for tree in (lab, multi):
+def test_base_kustomization_lists_every_namespace_folder(lab: dict[str, Any], multi: dict[str, Any]) -> None:
+    for tree, namespaces in ((lab, ["default"]), (multi, ["shop"])):
         kustomization = tree["k8s/base/kustomization.yaml"]
         assert list(kustomization) == ["apiVersion", "kind", "resources"]
         assert kustomization["apiVersion"] == "kustomize.config.k8s.io/v1beta1"
         assert kustomization["kind"] == "Kustomization"
-        files = sorted(p.removeprefix("k8s/base/") for p in tree if is_object_file(p))
-        assert kustomization["resources"] == files
+        assert kustomization["resources"] == namespaces
+        folders = sorted({p.split("/")[2] for p in tree if is_object_file(p)})
+        assert folders == namespaces
+
+
+def test_namespace_kustomization_lists_its_files_in_kind_order(multi: dict[str, Any]) -> None:
+    kustomization = multi["k8s/base/shop/kustomization.yaml"]
+    assert list(kustomization) == ["apiVersion", "kind", "resources"]
+    assert kustomization["resources"] == [
+        "namespace.yaml",
+        "serviceaccounts.yaml",
+        "deployments.yaml",
+        "statefulsets.yaml",
+        "jobs.yaml",
+        "cronjobs.yaml",
+        "pods.yaml",
+    ]
+
+
+@pytest.mark.parametrize("spec", ["lab", "multi"])
+def test_every_kustomization_lists_exactly_its_files(spec: str, request: pytest.FixtureRequest) -> None:
+    check_kustomizations(request.getfixturevalue(spec))
+
+
+def test_each_base_file_holds_one_kind_of_one_namespace_sorted_by_name(multi: dict[str, Any]) -> None:
+    for path, docs in multi.items():
+        if not is_object_file(path):
+            continue
+        folder, file_name = path.split("/")[2:]
+        assert {KIND_FILES[d["kind"]] for d in docs} == {file_name}, path
+        for doc in docs:
+            meta = doc["metadata"]
+            assert (meta["name"] if doc["kind"] == "Namespace" else meta["namespace"]) == folder, path
+        names = [d["metadata"]["name"] for d in docs]
+        assert names == sorted(names), path
+    assert [d["metadata"]["name"] for d in multi["k8s/base/shop/serviceaccounts.yaml"]] == ["api", "batch"]
 
 
 # -- the multi-environment spec -------------------------------------------------------------------
@@ -398,9 +510,7 @@ def test_multi_file_list(multi: dict[str, Any]) -> None:
 
 
 def test_common_layout_of_every_object(multi: dict[str, Any]) -> None:
-    for path, obj in multi.items():
-        if not is_object_file(path):
-            continue
+    for path, obj in base_objects(multi):
         assert list(obj)[:3] == ["apiVersion", "kind", "metadata"], path
         meta = obj["metadata"]
         expected_order = ["name", "labels", "annotations"]
@@ -412,7 +522,7 @@ def test_common_layout_of_every_object(multi: dict[str, Any]) -> None:
 
 
 def test_namespace_object(multi: dict[str, Any]) -> None:
-    namespace = multi["k8s/base/namespace_shop.yaml"]
+    (namespace,) = multi["k8s/base/shop/namespace.yaml"]
     assert namespace["apiVersion"] == "v1"
     assert namespace["kind"] == "Namespace"
     assert namespace["metadata"]["name"] == "shop"
@@ -421,7 +531,7 @@ def test_namespace_object(multi: dict[str, Any]) -> None:
 
 def test_tenant_differing_per_environment_goes_to_overlays(multi: dict[str, Any]) -> None:
     for name in ("api", "batch"):
-        base = multi[f"k8s/base/serviceaccount_shop_{name}.yaml"]
+        base = base_object(multi, "ServiceAccount", "shop", name)
         assert TENANT_ID not in base["metadata"].get("annotations", {})
         dev = account_patch(multi, "dev", "shop", name)
         prod = account_patch(multi, "prod", "shop", name)
@@ -431,7 +541,7 @@ def test_tenant_differing_per_environment_goes_to_overlays(multi: dict[str, Any]
 
 def test_client_ids_only_in_overlays(multi: dict[str, Any], multi_texts: dict[str, str]) -> None:
     for name in ("api", "batch"):
-        base = multi[f"k8s/base/serviceaccount_shop_{name}.yaml"]
+        base = base_object(multi, "ServiceAccount", "shop", name)
         assert CLIENT_ID not in base["metadata"].get("annotations", {})
 
     def client_id(env: str, name: str) -> str:
@@ -450,9 +560,9 @@ def test_client_ids_only_in_overlays(multi: dict[str, Any], multi_texts: dict[st
 
 
 def test_token_expiration_in_base_as_string(multi: dict[str, Any]) -> None:
-    api = multi["k8s/base/serviceaccount_shop_api.yaml"]
+    api = base_object(multi, "ServiceAccount", "shop", "api")
     assert api["metadata"]["annotations"][TOKEN_EXPIRATION] == "7200"
-    batch = multi["k8s/base/serviceaccount_shop_batch.yaml"]
+    batch = base_object(multi, "ServiceAccount", "shop", "batch")
     assert TOKEN_EXPIRATION not in batch["metadata"].get("annotations", {})
     for env in ("dev", "prod"):
         for name in ("api", "batch"):
@@ -482,7 +592,7 @@ def test_overlay_patch_file_has_one_document_per_service_account(
     multi: dict[str, Any], multi_texts: dict[str, str]
 ) -> None:
     for env in ("dev", "prod"):
-        path = f"k8s/overlays/{env}/{PATCHES}"
+        path = f"k8s/overlays/{env}/shop/{PATCHES}"
         docs = multi[path]
         assert [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs] == [
             ("shop", "api"),
@@ -497,7 +607,7 @@ def test_overlay_patch_file_has_one_document_per_service_account(
 
 
 def test_overlay_patch_documents_follow_base_file_order() -> None:
-    """Documents are sorted by the ServiceAccount's base file name, not by (namespace, name)."""
+    """Per namespace, the patches are in the order of the base file's documents: by name."""
     data = yaml.safe_load(MULTI_SPEC)
     data["serviceAccounts"] = [
         {"name": "b-c", "namespace": "a", "identity": "api-identity"},
@@ -506,12 +616,13 @@ def test_overlay_patch_documents_follow_base_file_order() -> None:
     ]
     data["workloads"] = []
     tree = by_path(emit_kubernetes(plan_of_data(data)))
-    base = sorted(p for p in tree if p.startswith("k8s/base/serviceaccount_"))
-    expected = [(tree[p]["metadata"]["namespace"], tree[p]["metadata"]["name"]) for p in base]
-    assert expected == [("a-b", "c"), ("a", "a"), ("a", "b-c")]
-    for env in ("dev", "prod"):
-        docs = tree[f"k8s/overlays/{env}/{PATCHES}"]
-        assert [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs] == expected
+    for namespace, names in (("a", ["a", "b-c"]), ("a-b", ["c"])):
+        base = tree[f"k8s/base/{namespace}/serviceaccounts.yaml"]
+        expected = [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in base]
+        assert expected == [(namespace, name) for name in names]
+        for env in ("dev", "prod"):
+            docs = tree[f"k8s/overlays/{env}/{namespace}/{PATCHES}"]
+            assert [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs] == expected
 
 
 def test_overlays_hold_no_per_service_account_patch_files(multi: dict[str, Any]) -> None:
@@ -521,9 +632,12 @@ def test_overlays_hold_no_per_service_account_patch_files(multi: dict[str, Any])
 
 def test_overlay_kustomizations(multi: dict[str, Any]) -> None:
     for env in ("dev", "prod"):
-        kustomization = multi[f"k8s/overlays/{env}/kustomization.yaml"]
+        top = multi[f"k8s/overlays/{env}/kustomization.yaml"]
+        assert list(top) == ["apiVersion", "kind", "resources"]
+        assert top["resources"] == ["shop"]
+        kustomization = multi[f"k8s/overlays/{env}/shop/kustomization.yaml"]
         assert list(kustomization) == ["apiVersion", "kind", "resources", "patches"]
-        assert kustomization["resources"] == ["../../base"]
+        assert kustomization["resources"] == ["../../../base/shop"]
         assert kustomization["patches"] == [{"path": PATCHES}]
 
 
@@ -542,7 +656,9 @@ def _with_tenants(top: str | None, per_env: dict[str, str | None]) -> Plan:
 
 def test_same_tenant_everywhere_goes_to_base() -> None:
     tree = by_path(emit_kubernetes(_with_tenants(DEV_TENANT, {"dev": None, "prod": None})))
-    assert tree["k8s/base/serviceaccount_shop_api.yaml"]["metadata"]["annotations"][TENANT_ID] == DEV_TENANT
+    assert (
+        base_object(tree, "ServiceAccount", "shop", "api")["metadata"]["annotations"][TENANT_ID] == DEV_TENANT
+    )
     for env in ("dev", "prod"):
         for name in ("api", "batch"):
             patch = account_patch(tree, env, "shop", name)
@@ -551,7 +667,8 @@ def test_same_tenant_everywhere_goes_to_base() -> None:
 
 def test_tenant_of_one_environment_only_goes_to_that_overlay() -> None:
     tree = by_path(emit_kubernetes(_with_tenants(None, {"dev": DEV_TENANT, "prod": None})))
-    assert TENANT_ID not in tree["k8s/base/serviceaccount_shop_batch.yaml"]["metadata"].get("annotations", {})
+    batch = base_object(tree, "ServiceAccount", "shop", "batch")
+    assert TENANT_ID not in batch["metadata"].get("annotations", {})
     dev = account_patch(tree, "dev", "shop", "batch")["metadata"]["annotations"]
     prod = account_patch(tree, "prod", "shop", "batch")["metadata"]["annotations"]
     assert dev[TENANT_ID] == DEV_TENANT
@@ -568,15 +685,15 @@ def test_no_tenant_anywhere() -> None:
 
 def test_workload_kinds_and_api_versions(multi: dict[str, Any]) -> None:
     kinds = {
-        "deployment_shop_web": ("apps/v1", "Deployment"),
-        "statefulset_shop_db": ("apps/v1", "StatefulSet"),
-        "job_shop_migrate": ("batch/v1", "Job"),
-        "cronjob_shop_nightly": ("batch/v1", "CronJob"),
-        "pod_shop_debug": ("v1", "Pod"),
+        "deployments.yaml": ("apps/v1", "Deployment", "web"),
+        "statefulsets.yaml": ("apps/v1", "StatefulSet", "db"),
+        "jobs.yaml": ("batch/v1", "Job", "migrate"),
+        "cronjobs.yaml": ("batch/v1", "CronJob", "nightly"),
+        "pods.yaml": ("v1", "Pod", "debug"),
     }
-    for stem, (api_version, kind) in kinds.items():
-        obj = multi[f"k8s/base/{stem}.yaml"]
-        assert (obj["apiVersion"], obj["kind"]) == (api_version, kind)
+    for file_name, (api_version, kind, name) in kinds.items():
+        (obj,) = multi[f"k8s/base/shop/{file_name}"]
+        assert (obj["apiVersion"], obj["kind"], obj["metadata"]["name"]) == (api_version, kind, name)
         assert obj["metadata"]["namespace"] == "shop"
 
 
@@ -598,14 +715,19 @@ def test_pod_templates_carry_label_and_service_account(multi: dict[str, Any]) ->
 
 
 def test_controllers_do_not_carry_the_use_label(multi: dict[str, Any]) -> None:
-    for stem in ("deployment_shop_web", "statefulset_shop_db", "job_shop_migrate", "cronjob_shop_nightly"):
-        labels = multi[f"k8s/base/{stem}.yaml"]["metadata"]["labels"]
+    for kind, name in (
+        ("Deployment", "web"),
+        ("StatefulSet", "db"),
+        ("Job", "migrate"),
+        ("CronJob", "nightly"),
+    ):
+        labels = base_object(multi, kind, "shop", name)["metadata"]["labels"]
         assert USE not in labels
-        assert labels["app.kubernetes.io/name"] == stem.split("_", 2)[2]
+        assert labels["app.kubernetes.io/name"] == name
 
 
 def test_deployment(multi: dict[str, Any]) -> None:
-    web = multi["k8s/base/deployment_shop_web.yaml"]
+    web = base_object(multi, "Deployment", "shop", "web")
     assert web["metadata"]["labels"]["tier"] == "frontend"
     assert "annotations" not in web["metadata"]
     spec = web["spec"]
@@ -636,7 +758,7 @@ def test_deployment(multi: dict[str, Any]) -> None:
 
 
 def test_statefulset(multi: dict[str, Any]) -> None:
-    spec = multi["k8s/base/statefulset_shop_db.yaml"]["spec"]
+    spec = base_object(multi, "StatefulSet", "shop", "db")["spec"]
     assert spec["replicas"] == 1
     assert spec["serviceName"] == "db"
     assert spec["selector"]["matchLabels"] == {
@@ -649,7 +771,7 @@ def test_statefulset(multi: dict[str, Any]) -> None:
 
 
 def test_job(multi: dict[str, Any]) -> None:
-    spec = multi["k8s/base/job_shop_migrate.yaml"]["spec"]
+    spec = base_object(multi, "Job", "shop", "migrate")["spec"]
     assert list(spec) == ["template"]
     pod = spec["template"]["spec"]
     assert pod["restartPolicy"] == "OnFailure"
@@ -663,7 +785,7 @@ def test_job(multi: dict[str, Any]) -> None:
 
 
 def test_cronjob(multi: dict[str, Any]) -> None:
-    spec = multi["k8s/base/cronjob_shop_nightly.yaml"]["spec"]
+    spec = base_object(multi, "CronJob", "shop", "nightly")["spec"]
     assert list(spec) == ["schedule", "jobTemplate"]
     assert spec["schedule"] == "0 2 * * *"
     pod = spec["jobTemplate"]["spec"]["template"]["spec"]
@@ -674,7 +796,7 @@ def test_cronjob(multi: dict[str, Any]) -> None:
 
 
 def test_pod_without_replicas_or_restart_policy(multi: dict[str, Any]) -> None:
-    pod = multi["k8s/base/pod_shop_debug.yaml"]
+    pod = base_object(multi, "Pod", "shop", "debug")
     assert list(pod) == ["apiVersion", "kind", "metadata", "spec"]
     assert list(pod["spec"]) == ["serviceAccountName", "containers"]
     assert pod["metadata"]["labels"][USE] == "true"
@@ -703,7 +825,7 @@ def test_output_is_sorted_and_newline_terminated(multi_plan: Plan) -> None:
         assert "\r" not in artifact.text
 
 
-def test_names_that_join_alike_get_distinct_files() -> None:
+def test_names_that_join_alike_get_distinct_places() -> None:
     data = yaml.safe_load(MULTI_SPEC)
     data["serviceAccounts"] = [
         {"name": "b-c", "namespace": "a", "identity": "api-identity"},
@@ -711,47 +833,45 @@ def test_names_that_join_alike_get_distinct_files() -> None:
     ]
     data["workloads"] = []
     tree = by_path(emit_kubernetes(plan_of_data(data)))
-    assert {"k8s/base/serviceaccount_a_b-c.yaml", "k8s/base/serviceaccount_a-b_c.yaml"} <= set(tree)
+    assert base_object(tree, "ServiceAccount", "a", "b-c") != base_object(tree, "ServiceAccount", "a-b", "c")
+    assert tree["k8s/base/kustomization.yaml"]["resources"] == ["a", "a-b"]
     for env in ("dev", "prod"):
-        docs = tree[f"k8s/overlays/{env}/{PATCHES}"]
-        assert len(docs) == 2
-        account_patch(tree, env, "a", "b-c")
-        account_patch(tree, env, "a-b", "c")
+        for namespace, name in (("a", "b-c"), ("a-b", "c")):
+            assert len(tree[f"k8s/overlays/{env}/{namespace}/{PATCHES}"]) == 1
+            account_patch(tree, env, namespace, name)
 
 
 # -- schemas --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("spec", ["lab", "multi"])
 def test_objects_match_kubernetes_schemas(spec: str, request: pytest.FixtureRequest) -> None:
     tree: dict[str, Any] = request.getfixturevalue(spec)
-    checked = 0
-    for path, obj in tree.items():
-        if is_object_file(path):
-            assert schema_errors(obj) == [], path
-            checked += 1
-    assert checked == len([p for p in tree if is_object_file(p)]) > 0
+    objects = base_objects(tree)
+    for path, obj in objects:
+        assert schema_errors(obj) == [], (path, obj["metadata"]["name"])
+    assert len(objects) == sum(len(docs) for path, docs in tree.items() if is_object_file(path)) > 0
 
 
 def test_schema_validation_rejects_broken_objects(multi: dict[str, Any]) -> None:
-    deployment = copy.deepcopy(multi["k8s/base/deployment_shop_web.yaml"])
+    deployment = copy.deepcopy(base_object(multi, "Deployment", "shop", "web"))
     assert schema_errors(deployment) == []
     del deployment["spec"]["selector"]
     assert any("selector" in e for e in schema_errors(deployment))
 
-    pod = copy.deepcopy(multi["k8s/base/pod_shop_debug.yaml"])
+    pod = copy.deepcopy(base_object(multi, "Pod", "shop", "debug"))
     pod["spec"]["containers"] = "shell"
     assert any(e.startswith("spec.containers") for e in schema_errors(pod))
 
-    account = copy.deepcopy(multi["k8s/base/serviceaccount_shop_api.yaml"])
+    account = copy.deepcopy(base_object(multi, "ServiceAccount", "shop", "api"))
     account["metadata"]["annotations"][TOKEN_EXPIRATION] = 7200
     assert schema_errors(account) != []
 
-    job = copy.deepcopy(multi["k8s/base/job_shop_migrate.yaml"])
+    job = copy.deepcopy(base_object(multi, "Job", "shop", "migrate"))
     job["spec"]["template"]["spec"]["restartPolicyy"] = "Never"
     assert schema_errors(job) != []
 
 
 def test_validators_are_compiled_once(multi: dict[str, Any]) -> None:
-    obj = multi["k8s/base/cronjob_shop_nightly.yaml"]
+    obj = base_object(multi, "CronJob", "shop", "nightly")
     first = validator_for(obj["apiVersion"], obj["kind"])
     assert validator_for(obj["apiVersion"], obj["kind"]) is first
 
@@ -844,10 +964,12 @@ def ambiguous_spec() -> dict[str, Any]:
 
 def test_ambiguous_names_stay_strings() -> None:
     tree = by_path(emit_kubernetes(plan_of_data(ambiguous_spec())))
-    assert tree["k8s/base/namespace_0123.yaml"]["metadata"]["name"] == "0123"
-    account = tree["k8s/base/serviceaccount_0123_true.yaml"]["metadata"]
+    assert tree["k8s/base/kustomization.yaml"]["resources"] == ["0123"]
+    assert tree["k8s/overlays/dev/kustomization.yaml"]["resources"] == ["0123"]
+    assert base_object(tree, "Namespace", "", "0123")["metadata"]["name"] == "0123"
+    account = base_object(tree, "ServiceAccount", "0123", "true")["metadata"]
     assert (account["name"], account["namespace"]) == ("true", "0123")
-    deployment = tree["k8s/base/deployment_0123_1e3.yaml"]
+    deployment = base_object(tree, "Deployment", "0123", "1e3")
     assert deployment["metadata"]["name"] == "1e3"
     assert deployment["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] == "1e3"
     pod = deployment["spec"]["template"]
@@ -888,31 +1010,46 @@ DNS_LABEL = st.one_of(
 KINDS = ["Pod", "Deployment", "StatefulSet", "Job", "CronJob"]
 
 
+LIMITS = [None, ["dev"], ["prod"], ["dev", "prod"]]
+
+
 @st.composite
-def random_specs(draw: st.DrawFn) -> dict[str, Any]:
+def random_specs(draw: st.DrawFn, limits: bool = False) -> dict[str, Any]:
+    """Random names; with `limits`, ServiceAccounts and workloads limited to some environments and
+    values that differ per environment, so that overlays hold resources and patches of their own."""
     accounts = draw(
         st.lists(st.tuples(DNS_LABEL, DNS_LABEL), min_size=1, max_size=4, unique=True)
     )  # (namespace, name)
+    only_in = {account: draw(st.sampled_from(LIMITS)) if limits else None for account in accounts}
     workloads = []
     for i in range(draw(st.integers(min_value=0, max_value=5))):
         namespace, account = draw(st.sampled_from(accounts))
         kind = draw(st.sampled_from(KINDS))
+        tag = "${env}" if limits and draw(st.booleans()) else "1"
         workload: dict[str, Any] = {
             "name": draw(DNS_LABEL),
             "kind": kind,
             "serviceAccount": account,
             "namespace": namespace,
-            "containers": [{"name": draw(DNS_LABEL), "image": f"registry.example/app{i}:1"}],
+            "containers": [{"name": draw(DNS_LABEL), "image": f"registry.example/app{i}:{tag}"}],
         }
+        if only_in[(namespace, account)] is not None:
+            workload["environments"] = only_in[(namespace, account)]
         if kind == "CronJob":
             workload["schedule"] = "*/5 * * * *"
         if kind in ("Deployment", "StatefulSet"):
             workload["replicas"] = draw(st.integers(min_value=0, max_value=5))
         workloads.append(workload)
-    # The file-name scheme joins namespace and name with '-'; keep the generated names apart.
-    account_files = {f"{ns}-{name}" for ns, name in accounts}
-    workload_files = {(w["kind"], f"{w['namespace']}-{w['name']}") for w in workloads}
-    assume(len(account_files) == len(accounts) and len(workload_files) == len(workloads))
+    # Federated credential names join namespace and name with '-'; keep the generated names apart.
+    account_names = {f"{ns}-{name}" for ns, name in accounts}
+    workload_keys = {(w["kind"], w["namespace"], w["name"]) for w in workloads}
+    assume(len(account_names) == len(accounts) and len(workload_keys) == len(workloads))
+    service_accounts = []
+    for ns, name in accounts:
+        account: dict[str, Any] = {"name": name, "namespace": ns, "identity": "prop-identity"}
+        if only_in[(ns, name)] is not None:
+            account["environments"] = only_in[(ns, name)]
+        service_accounts.append(account)
     return {
         "apiVersion": "wlid/v1",
         "kind": "WorkloadIdentitySpec",
@@ -924,9 +1061,7 @@ def random_specs(draw: st.DrawFn) -> dict[str, Any]:
         },
         "cluster": {"name": "aks-prop"},
         "identities": [{"name": "prop-identity"}],
-        "serviceAccounts": [
-            {"name": name, "namespace": ns, "identity": "prop-identity"} for ns, name in accounts
-        ],
+        "serviceAccounts": service_accounts,
         "workloads": workloads,
         "environments": {"dev": {}, "prod": {}},
     }
@@ -940,18 +1075,18 @@ def test_random_names_give_well_formed_yaml(data: dict[str, Any]) -> None:
     assert artifacts == emit_kubernetes(plan)
     names = {a["name"] for a in data["serviceAccounts"]} | {w["name"] for w in data["workloads"]}
     names |= {a["namespace"] for a in data["serviceAccounts"]}
-    base_accounts = sorted(
-        (a.path, yaml.safe_load(a.text)) for a in artifacts if a.path.startswith("k8s/base/serviceaccount_")
-    )
-    account_order = [(obj["metadata"]["namespace"], obj["metadata"]["name"]) for _, obj in base_accounts]
+    tree = by_path(artifacts)
+    check_kustomizations(tree)
     objects = 0
     for artifact in artifacts:
         docs = list(yaml.safe_load_all(artifact.text))
         if is_patch_file(artifact.path):
-            assert len(docs) == len(plan.service_accounts), artifact.path
+            namespace = artifact.path.split("/")[3]
+            base = tree[f"k8s/base/{namespace}/serviceaccounts.yaml"]
+            account_order = [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in base]
             patched = [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in docs]
             assert patched == account_order, artifact.path
-        else:
+        elif is_kustomization(artifact.path):
             assert len(docs) == 1, artifact.path
         for obj in docs:
             assert isinstance(obj, dict), artifact.path
@@ -968,3 +1103,168 @@ def test_random_names_give_well_formed_yaml(data: dict[str, Any]) -> None:
         len(plan.namespaces) + len(plan.service_accounts) * (1 + len(plan.environments)) + len(plan.workloads)
     )
     assert objects == expected
+
+
+def expected_objects(plan: Plan, env_name: str) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    """The objects the plan gives one environment, client IDs included, keyed like overlay_build."""
+    env = next(e for e in plan.environments if e.name == env_name)
+    client_ids = dict(env.client_ids)
+    identities = {(a.namespace, a.name): a.identity for a in env.service_accounts}
+    out = {}
+    for obj in _env_objects(plan, env).values():
+        obj = json.loads(json.dumps(obj))
+        meta = obj["metadata"]
+        if obj["kind"] == "ServiceAccount":
+            identity = identities[(meta["namespace"], meta["name"])]
+            meta.setdefault("annotations", {})[CLIENT_ID] = client_ids[identity]
+        out[(obj["apiVersion"], obj["kind"], meta.get("namespace") or "default", meta["name"])] = obj
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_specs(limits=True))
+def test_the_overlays_hold_exactly_the_objects_of_the_plan(data: dict[str, Any]) -> None:
+    plan = plan_of_data(data)
+    tree = by_path(emit_kubernetes(plan))
+    check_kustomizations(tree)
+    texts = {a.path: a.text for a in emit_kubernetes(plan)}
+    total = 0
+    for env in plan.environments:
+        built = build_overlay(texts, env.name)
+        assert built == expected_objects(plan, env.name), env.name
+        workloads = [w for w in env.workloads if not w.existing]
+        assert len(built) == len(env.namespaces) + len(env.service_accounts) + len(workloads)
+        total += len(built)
+        folders = {key[3] if key[1] == "Namespace" else key[2] for key in built}
+        assert tree[f"k8s/overlays/{env.name}/kustomization.yaml"]["resources"] == sorted(folders)
+    planned = sum(
+        len(e.namespaces) + len(e.service_accounts) + len([w for w in e.workloads if not w.existing])
+        for e in plan.environments
+    )
+    assert total == planned
+
+
+# -- a namespace that only some environments have -------------------------------------------------
+def env_only_spec() -> dict[str, Any]:
+    """MULTI_SPEC plus a namespace `ops` that only prod has, and an image tag that differs in dev."""
+    data = yaml.safe_load(MULTI_SPEC)
+    data["serviceAccounts"].append(
+        {"name": "runner", "namespace": "ops", "identity": "batch-identity", "environments": ["prod"]}
+    )
+    data["workloads"].append(
+        {
+            "name": "sweeper",
+            "kind": "CronJob",
+            "namespace": "ops",
+            "serviceAccount": "runner",
+            "schedule": "*/10 * * * *",
+            "environments": ["prod"],
+            "containers": [{"name": "sweep", "image": "ghcr.io/example/sweep:1"}],
+        }
+    )
+    data["workloads"][0]["containers"][0]["image"] = "ghcr.io/example/web:${env}"
+    return data
+
+
+@pytest.fixture(scope="module")
+def env_only_plan() -> Plan:
+    return plan_of_data(env_only_spec())
+
+
+def test_a_namespace_of_one_environment_lives_in_its_overlay_only(env_only_plan: Plan) -> None:
+    tree = by_path(emit_kubernetes(env_only_plan))
+    check_kustomizations(tree)
+    assert not [p for p in tree if p.startswith("k8s/base/ops/")]
+    assert not [p for p in tree if p.startswith("k8s/overlays/dev/ops/")]
+    assert tree["k8s/base/kustomization.yaml"]["resources"] == ["shop"]
+    assert tree["k8s/overlays/dev/kustomization.yaml"]["resources"] == ["shop"]
+    assert tree["k8s/overlays/prod/kustomization.yaml"]["resources"] == ["ops", "shop"]
+    ops = tree["k8s/overlays/prod/ops/kustomization.yaml"]
+    assert ops["resources"] == [RESOURCES] and "patches" not in ops
+    own = tree[f"k8s/overlays/prod/ops/{RESOURCES}"]
+    assert [(d["kind"], d["metadata"]["name"]) for d in own] == [
+        ("Namespace", "ops"),
+        ("ServiceAccount", "runner"),
+        ("CronJob", "sweeper"),
+    ]
+    assert own[1]["metadata"]["annotations"][CLIENT_ID] == "${WLID_CLIENT_ID_BATCH_IDENTITY}"
+    assert sorted(p.rsplit("/", 1)[1] for p in tree if p.startswith("k8s/overlays/prod/ops/")) == [
+        "kustomization.yaml",
+        RESOURCES,
+    ]
+
+
+def test_values_that_differ_are_patched_in_their_namespace_folder(env_only_plan: Plan) -> None:
+    tree = by_path(emit_kubernetes(env_only_plan))
+    web = base_object(tree, "Deployment", "shop", "web")
+    assert "image" not in web["spec"]["template"]["spec"]["containers"][0]
+    for env in ("dev", "prod"):
+        assert tree[f"k8s/overlays/{env}/shop/kustomization.yaml"]["patches"] == [
+            {"path": PATCHES},
+            {"path": OTHER_PATCHES},
+        ]
+        (patch,) = tree[f"k8s/overlays/{env}/shop/{OTHER_PATCHES}"]
+        assert (patch["kind"], patch["metadata"]["name"]) == ("Deployment", "web")
+        assert patch["spec"]["template"]["spec"]["containers"] == [
+            {"name": "web", "image": f"ghcr.io/example/web:{env}"}
+        ]
+
+
+def test_total_objects_over_the_overlays_equal_the_plan(env_only_plan: Plan) -> None:
+    texts = {a.path: a.text for a in emit_kubernetes(env_only_plan)}
+    counts = {env.name: len(build_overlay(texts, env.name)) for env in env_only_plan.environments}
+    assert counts == {"dev": 8, "prod": 11}  # prod adds Namespace ops, ServiceAccount runner, CronJob
+    for env in env_only_plan.environments:
+        assert build_overlay(texts, env.name) == expected_objects(env_only_plan, env.name)
+
+
+@pytest.mark.kubectl
+@needs_kubectl
+@pytest.mark.parametrize("spec", ["multi_plan", "env_only_plan"])
+def test_kubectl_builds_exactly_the_objects_of_each_environment(
+    spec: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    plan: Plan = request.getfixturevalue(spec)
+    write_tree(emit_kubernetes(plan), tmp_path)
+    for env in plan.environments:
+        got = kustomize(tmp_path / "k8s" / "overlays" / env.name)
+        keys = [
+            (o["apiVersion"], o["kind"], o["metadata"].get("namespace", "default"), o["metadata"]["name"])
+            for o in got
+        ]
+        assert len(set(keys)) == len(keys)
+        assert dict(zip(keys, got, strict=True)) == expected_objects(plan, env.name), env.name
+        for namespace in {k[3] if k[1] == "Namespace" else k[2] for k in keys}:
+            part = kustomize(tmp_path / "k8s" / "overlays" / env.name / namespace)
+            assert part and all(o in got for o in part), (env.name, namespace)
+
+
+def test_two_objects_in_the_same_place_are_refused(multi_plan: Plan) -> None:
+    env = multi_plan.environments[0]
+    twice = dataclasses.replace(env, service_accounts=(*env.service_accounts, env.service_accounts[0]))
+    plan = dataclasses.replace(multi_plan, environments=(twice, *multi_plan.environments[1:]))
+    with pytest.raises(
+        ValueError, match=r"map to the same document 'api' of k8s/overlays/dev/shop/serviceaccounts.yaml"
+    ):
+        emit_kubernetes(plan)
+
+
+# -- the benchmark's flat baseline ----------------------------------------------------------------
+def test_the_benchmark_flat_baseline_holds_the_objects_of_dev(tmp_path: Path) -> None:
+    """benchmarks/run.py compares kustomize of the overlays with one flat file of dev's objects."""
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+    assert spec and spec.loader
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    run_spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert run_spec and run_spec.loader
+    bench = importlib.util.module_from_spec(run_spec)
+    run_spec.loader.exec_module(bench)
+    plan = plan_of(generate.spec_text(60))
+    artifacts = emit_kubernetes(plan)
+    write_tree(artifacts, tmp_path / "out")
+    flat = bench.flat_kustomization(tmp_path / "out", "dev", tmp_path / "flat")
+    objects = load_documents((flat / "all.yaml").read_text("utf-8"))
+    built = build_overlay({a.path: a.text for a in artifacts}, "dev")
+    assert len(objects) == len(built) == len(plan.namespaces) + 2 * 60
+    assert {object_key(o): o for o in objects} == built

@@ -24,9 +24,9 @@ from wlid_render.validate.k8s import SUPPORTED_VERSIONS, fast_check, validator_f
 
 def _k8s_objects() -> list[dict]:
     objects = []
-    for path in sorted((ROOT / "out").glob("*/k8s/base/*.yaml")):
+    for path in sorted((ROOT / "out").glob("*/k8s/base/*/*.yaml")):
         if path.name != "kustomization.yaml":
-            objects.append(yaml.safe_load(path.read_text("utf-8")))
+            objects.extend(yaml.safe_load_all(path.read_text("utf-8")))
     return objects
 
 

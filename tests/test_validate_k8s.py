@@ -35,19 +35,21 @@ CLIENT_ID = "azure.workload.identity/client-id"
 TENANT_ID = "azure.workload.identity/tenant-id"
 TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
 
-DEPLOYMENT = "k8s/base/deployment_orders_orders-api.yaml"
-STATEFULSET = "k8s/base/statefulset_orders_orders-worker.yaml"
-API_ACCOUNT = "k8s/base/serviceaccount_orders_orders-api.yaml"
-DEV_PATCHES = "k8s/overlays/dev/serviceaccounts.yaml"
-PROD_PATCHES = "k8s/overlays/prod/serviceaccounts.yaml"
-LAB_PATCHES = "k8s/overlays/default/serviceaccounts.yaml"
-# The documents of each platform overlay's patch file, in file order: (label, namespace, name).
+DEPLOYMENT = "k8s/base/orders/deployments.yaml"  # orders-api, the one Deployment of namespace orders
+STATEFULSET = "k8s/base/orders/statefulsets.yaml"  # orders-worker
+ACCOUNTS = "k8s/base/orders/serviceaccounts.yaml"  # orders-api (document 0), orders-worker (1)
+API_ACCOUNT = "ServiceAccount orders/orders-api"
+DEV_PATCHES = "k8s/overlays/dev/orders/serviceaccounts.yaml"
+PROD_PATCHES = "k8s/overlays/prod/orders/serviceaccounts.yaml"
+LAB_PATCHES = "k8s/overlays/default/default/serviceaccounts.yaml"
+# Every ServiceAccount of the platform example: (label, namespace, name, document index), where the
+# index is its position both in its base file and in each overlay's patch file of its namespace.
 PATCHED_ACCOUNTS = [
-    ("ServiceAccount orders/orders-api", "orders", "orders-api"),
-    ("ServiceAccount orders/orders-worker", "orders", "orders-worker"),
-    ("ServiceAccount reporting/reporting", "reporting", "reporting"),
+    ("ServiceAccount orders/orders-api", "orders", "orders-api", 0),
+    ("ServiceAccount orders/orders-worker", "orders", "orders-worker", 1),
+    ("ServiceAccount reporting/reporting", "reporting", "reporting", 0),
 ]
-LAB_POD = "k8s/base/pod_default_sample-workload-identity.yaml"
+LAB_POD = "k8s/base/default/pods.yaml"  # sample-workload-identity (0), ...-key-vault (1)
 
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
@@ -115,6 +117,16 @@ def kustomize(folder: Path) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
+def patch_file(env: str, namespace: str) -> str:
+    """The ServiceAccount patch file of one namespace of an overlay."""
+    return f"k8s/overlays/{env}/{namespace}/serviceaccounts.yaml"
+
+
+def by_label(objects: list[BuiltObject], label: str) -> BuiltObject:
+    (found,) = [o for o in objects if o.label == label]
+    return found
+
+
 def canonical(objects: list[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps(obj, sort_keys=True) for obj in objects)
 
@@ -143,17 +155,24 @@ def test_example_overlays_and_objects() -> None:
     platform, _ = build_overlays(RenderedTree(OUT / "platform"))
     assert list(lab) == ["default"]
     assert list(platform) == ["dev", "prod", "staging"]
-    base = yaml.safe_load((OUT / "platform/k8s/base/kustomization.yaml").read_text("utf-8"))
+    base = OUT / "platform/k8s/base"
+    expected = []  # every document of the base, in resource order: namespace folders, then their files
+    for namespace in yaml.safe_load((base / "kustomization.yaml").read_text("utf-8"))["resources"]:
+        folder = base / namespace
+        for name in yaml.safe_load((folder / "kustomization.yaml").read_text("utf-8"))["resources"]:
+            docs = list(yaml.safe_load_all((folder / name).read_text("utf-8")))
+            expected += [(f"k8s/base/{namespace}/{name}", index) for index in range(len(docs))]
+    assert expected[0] == ("k8s/base/orders/namespace.yaml", 0) and len(expected) == 9
     for objects in platform.values():
-        assert [o.source for o in objects] == [f"k8s/base/{name}" for name in base["resources"]]
-        assert {o.index for o in objects} == {0}
+        assert [(o.source, o.index) for o in objects] == expected
 
 
 # -- the overlay builder --------------------------------------------------------------------------
 def test_overlay_patch_adds_client_id_and_keeps_base_annotations() -> None:
     tree = RenderedTree(OUT / "platform")
     overlays, _ = build_overlays(tree)
-    account = next(o for o in overlays["dev"] if o.source == API_ACCOUNT)
+    account = by_label(overlays["dev"], API_ACCOUNT)
+    assert (account.source, account.index) == (ACCOUNTS, 0)
     assert account.patches == ((DEV_PATCHES, 0),)
     assert account.obj["metadata"]["annotations"] == {
         TENANT_ID: "22222222-2222-2222-2222-222222222222",
@@ -161,10 +180,10 @@ def test_overlay_patch_adds_client_id_and_keeps_base_annotations() -> None:
         CLIENT_ID: "55555555-5555-5555-5555-555555555555",
     }
     assert account.obj["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "wlid"
-    prod = next(o for o in overlays["prod"] if o.source == API_ACCOUNT)
+    prod = by_label(overlays["prod"], API_ACCOUNT)
     assert prod.obj["metadata"]["annotations"][CLIENT_ID] == "${WLID_CLIENT_ID_ORDERS_API}"
     # the parsed base document is left alone
-    assert CLIENT_ID not in tree.yaml_documents(API_ACCOUNT)[0]["metadata"]["annotations"]
+    assert CLIENT_ID not in tree.yaml_documents(ACCOUNTS)[0]["metadata"]["annotations"]
     deployment = next(o for o in overlays["dev"] if o.source == DEPLOYMENT)
     assert deployment.patches == ()
 
@@ -174,16 +193,17 @@ def test_each_document_of_a_patch_file_patches_its_own_account(env: str) -> None
     tree = RenderedTree(OUT / "platform")
     overlays, findings = build_overlays(tree)
     assert findings == []
-    rel = f"k8s/overlays/{env}/serviceaccounts.yaml"
-    patches = tree.yaml_documents(rel)
-    assert len(patches) == len(PATCHED_ACCOUNTS)
     accounts = {o.label: o for o in overlays[env] if o.obj["kind"] == "ServiceAccount"}
-    assert sorted(accounts) == sorted(label for label, _, _ in PATCHED_ACCOUNTS)
-    for index, (label, namespace, name) in enumerate(PATCHED_ACCOUNTS):
+    assert sorted(accounts) == sorted(label for label, *_ in PATCHED_ACCOUNTS)
+    assert [len(tree.yaml_documents(patch_file(env, ns))) for ns in ("orders", "reporting")] == [2, 1]
+    for label, namespace, name, index in PATCHED_ACCOUNTS:
+        rel = patch_file(env, namespace)
+        patch = tree.yaml_documents(rel)[index]
+        assert (patch["metadata"]["namespace"], patch["metadata"]["name"]) == (namespace, name)
         account = accounts[label]
-        assert account.source == f"k8s/base/serviceaccount_{namespace}_{name}.yaml"
+        assert (account.source, account.index) == (f"k8s/base/{namespace}/serviceaccounts.yaml", index)
         assert account.patches == ((rel, index),)
-        expected = patches[index]["metadata"]["annotations"][CLIENT_ID]
+        expected = patch["metadata"]["annotations"][CLIENT_ID]
         assert account.obj["metadata"]["annotations"][CLIENT_ID] == expected
 
 
@@ -220,29 +240,31 @@ def test_missing_resource_file(tmp_path: Path) -> None:
     root = copy_example("platform", tmp_path)
     (root / DEPLOYMENT).unlink()
     finding = only(run(root), "K8S003")  # once, although three overlays use the base
-    assert finding.file == (root / "k8s/base/kustomization.yaml").as_posix()
-    assert finding.line == line_number(root, "k8s/base/kustomization.yaml", "deployment_orders_orders-api")
-    assert "deployment_orders_orders-api.yaml does not exist" in finding.message
+    kustomization = "k8s/base/orders/kustomization.yaml"
+    assert finding.file == (root / kustomization).as_posix()
+    assert finding.line == line_number(root, kustomization, "deployments.yaml")
+    assert f"{DEPLOYMENT} does not exist" in finding.message
     overlays, _ = build_overlays(RenderedTree(root))
     assert all(len(objects) == 8 for objects in overlays.values())
 
 
-@pytest.mark.parametrize("index", range(len(PATCHED_ACCOUNTS)))
-def test_patch_matching_no_object(tmp_path: Path, index: int) -> None:
+@pytest.mark.parametrize("account", range(len(PATCHED_ACCOUNTS)))
+def test_patch_matching_no_object(tmp_path: Path, account: int) -> None:
     root = copy_example("platform", tmp_path)
-    label, namespace, name = PATCHED_ACCOUNTS[index]
-    edit_document(root, DEV_PATCHES, index, f"  name: {name}\n", f"  name: {name}-typo\n")
+    label, namespace, name, index = PATCHED_ACCOUNTS[account]
+    rel = patch_file("dev", namespace)
+    edit_document(root, rel, index, f"  name: {name}\n", f"  name: {name}-typo\n")
     finding = only(run(root), "K8S003")
-    assert finding.file == (root / DEV_PATCHES).as_posix()
-    assert finding.line == line_number(root, DEV_PATCHES, f"name: {name}-typo")
-    assert finding.line in document_lines(root, DEV_PATCHES, index)
+    assert finding.file == (root / rel).as_posix()
+    assert finding.line == line_number(root, rel, f"name: {name}-typo")
+    assert finding.line in document_lines(root, rel, index)
     assert "matches no object" in finding.message
     assert f"ServiceAccount {namespace}/{name}-typo" in finding.message
-    # the other documents of the file still patch their own accounts
+    # the other documents still patch their own accounts
     overlays, _ = build_overlays(RenderedTree(root))
     patched = {o.label: o.patches for o in overlays["dev"] if o.patches}
     assert patched == {
-        other: ((DEV_PATCHES, i),) for i, (other, _, _) in enumerate(PATCHED_ACCOUNTS) if i != index
+        other: ((patch_file("dev", ns), i),) for other, ns, _, i in PATCHED_ACCOUNTS if other != label
     }
     assert label not in patched
 
@@ -289,7 +311,7 @@ def test_unparseable_yaml_and_non_objects(tmp_path: Path) -> None:
 
 def test_patch_entries_other_than_path_are_reported(tmp_path: Path) -> None:
     root = copy_example("lab", tmp_path)
-    rel = "k8s/overlays/default/kustomization.yaml"
+    rel = "k8s/overlays/default/default/kustomization.yaml"
     edit(root, rel, "- path: serviceaccounts.yaml", "- target: {kind: Pod}\n  path: serviceaccounts.yaml")
     finding = only(run(root), "K8S003")
     assert "only patches entries of the form" in finding.message
@@ -308,7 +330,7 @@ def test_patch_entries_other_than_path_are_reported(tmp_path: Path) -> None:
 def test_bad_resource_entries(tmp_path: Path, entry: str, message: str) -> None:
     root = copy_example("platform", tmp_path)
     rel = "k8s/overlays/dev/kustomization.yaml"
-    edit(root, rel, "- ../../base", f"- ../../base\n- {entry}")
+    edit(root, rel, "- reporting\n", f"- reporting\n- {entry}\n")
     findings = run(root)
     assert [f.rule for f in findings] == ["K8S003"]
     assert message in findings[0].message
@@ -316,17 +338,15 @@ def test_bad_resource_entries(tmp_path: Path, entry: str, message: str) -> None:
     assert len(overlays["dev"]) == 9
 
 
-@pytest.mark.parametrize("index", range(len(PATCHED_ACCOUNTS)))
-def test_patch_directives_are_refused(tmp_path: Path, index: int) -> None:
+@pytest.mark.parametrize("account", range(len(PATCHED_ACCOUNTS)))
+def test_patch_directives_are_refused(tmp_path: Path, account: int) -> None:
     root = copy_example("platform", tmp_path)
-    _, _, name = PATCHED_ACCOUNTS[index]
-    edit_document(root, DEV_PATCHES, index, f"  name: {name}\n", f"  name: {name}\n  $patch: delete\n")
+    _, namespace, name, index = PATCHED_ACCOUNTS[account]
+    rel = patch_file("dev", namespace)
+    edit_document(root, rel, index, f"  name: {name}\n", f"  name: {name}\n  $patch: delete\n")
     finding = only(run(root), "K8S003")
-    assert (finding.file, finding.line) == (
-        (root / DEV_PATCHES).as_posix(),
-        line_number(root, DEV_PATCHES, "$patch"),
-    )
-    assert finding.line in document_lines(root, DEV_PATCHES, index)
+    assert (finding.file, finding.line) == ((root / rel).as_posix(), line_number(root, rel, "$patch"))
+    assert finding.line in document_lines(root, rel, index)
     assert "patch directive $patch is not supported" in finding.message
 
 
@@ -351,7 +371,7 @@ def test_overlay_folder_without_kustomization(tmp_path: Path) -> None:
 # -- K8S001 ---------------------------------------------------------------------------------------
 def test_unknown_field_in_a_pod(tmp_path: Path) -> None:
     root = copy_example("lab", tmp_path)
-    edit(root, LAB_POD, "  serviceAccountName:", "  hostNetwrk: true\n  serviceAccountName:")
+    edit_document(root, LAB_POD, 0, "  serviceAccountName:", "  hostNetwrk: true\n  serviceAccountName:")
     finding = only(run(root), "K8S001")
     assert finding.file == (root / LAB_POD).as_posix()
     assert finding.line == line_number(root, LAB_POD, "hostNetwrk")
@@ -389,36 +409,35 @@ def test_missing_containers(tmp_path: Path) -> None:
     assert "spec.template.spec: 'containers' is a required property" in finding.message
 
 
-@pytest.mark.parametrize("index", range(len(PATCHED_ACCOUNTS)))
-def test_value_set_by_a_patch_points_at_the_patch(tmp_path: Path, index: int) -> None:
+@pytest.mark.parametrize("account", range(len(PATCHED_ACCOUNTS)))
+def test_value_set_by_a_patch_points_at_the_patch(tmp_path: Path, account: int) -> None:
     root = copy_example("platform", tmp_path)
-    label, _, _ = PATCHED_ACCOUNTS[index]
+    label, namespace, _, index = PATCHED_ACCOUNTS[account]
+    rel = patch_file("dev", namespace)
     # the old value stays on the line as a comment: `client-id: 5555 # 55555555-...`
-    edit_document(root, DEV_PATCHES, index, "client-id: ", "client-id: 5555 # ")
+    edit_document(root, rel, index, "client-id: ", "client-id: 5555 # ")
     finding = only(run(root), "K8S001")
-    assert finding.file == (root / DEV_PATCHES).as_posix()
-    assert finding.line == line_number(root, DEV_PATCHES, "client-id: 5555 #")
-    assert finding.line in document_lines(root, DEV_PATCHES, index)
+    assert finding.file == (root / rel).as_posix()
+    assert finding.line == line_number(root, rel, "client-id: 5555 #")
+    assert finding.line in document_lines(root, rel, index)
     assert finding.message == (
         f"{label}: metadata.annotations.azure.workload.identity/client-id: "
         "5555 is not of type 'string', 'null' (overlay dev, Kubernetes 1.32)"
     )
 
 
-@pytest.mark.parametrize("index", range(len(PATCHED_ACCOUNTS)))
-def test_unknown_field_added_by_a_patch_points_at_the_patch(tmp_path: Path, index: int) -> None:
+@pytest.mark.parametrize("account", range(len(PATCHED_ACCOUNTS)))
+def test_unknown_field_added_by_a_patch_points_at_the_patch(tmp_path: Path, account: int) -> None:
     root = copy_example("platform", tmp_path)
-    label, _, _ = PATCHED_ACCOUNTS[index]
-    path = root / PROD_PATCHES
+    label, namespace, _, index = PATCHED_ACCOUNTS[account]
+    rel = patch_file("prod", namespace)
+    path = root / rel
     docs = split_documents(path.read_text("utf-8"))
     docs[index] += "automountServiceAccountTokn: false\n"
     path.write_text("---\n".join(docs), "utf-8")
     finding = only(run(root), "K8S001")
-    assert (finding.file, finding.line) == (
-        path.as_posix(),
-        line_number(root, PROD_PATCHES, "automount"),
-    )
-    assert finding.line in document_lines(root, PROD_PATCHES, index)
+    assert (finding.file, finding.line) == (path.as_posix(), line_number(root, rel, "automount"))
+    assert finding.line in document_lines(root, rel, index)
     assert finding.message.startswith(f"{label}: Additional properties are not allowed")
     assert "(overlay prod," in finding.message
 
@@ -440,8 +459,8 @@ def test_two_documents_patching_one_object_the_later_wins(tmp_path: Path) -> Non
     append_document(root, DEV_PATCHES, api_account_patch("7"))
     overlays, findings = build_overlays(RenderedTree(root))
     assert findings == []
-    account = next(o for o in overlays["dev"] if o.source == API_ACCOUNT)
-    assert account.patches == ((DEV_PATCHES, 0), (DEV_PATCHES, 3))
+    account = by_label(overlays["dev"], API_ACCOUNT)
+    assert account.patches == ((DEV_PATCHES, 0), (DEV_PATCHES, 2))
     assert account.obj["metadata"]["annotations"][CLIENT_ID] == 7
     finding = only(run(root), "K8S001")
     # the document that set the value, not the first one that patches the same object
@@ -449,7 +468,7 @@ def test_two_documents_patching_one_object_the_later_wins(tmp_path: Path) -> Non
         (root / DEV_PATCHES).as_posix(),
         line_number(root, DEV_PATCHES, "client-id: 7"),
     )
-    assert finding.line in document_lines(root, DEV_PATCHES, 3)
+    assert finding.line in document_lines(root, DEV_PATCHES, 2)
     assert finding.message.startswith("ServiceAccount orders/orders-api: metadata.annotations.")
 
 
@@ -469,7 +488,7 @@ def test_two_documents_patching_one_object_agree_with_kubectl(tmp_path: Path) ->
     assert findings == []
     expected = kustomize(root / "k8s" / "overlays" / "dev")
     assert canonical([o.obj for o in overlays["dev"]]) == canonical(expected)
-    account = next(o for o in overlays["dev"] if o.source == API_ACCOUNT)
+    account = by_label(overlays["dev"], API_ACCOUNT)
     assert account.obj["metadata"]["annotations"][CLIENT_ID] == "second"
 
 
@@ -485,27 +504,28 @@ def test_lines_in_a_patch_file_with_an_empty_document(tmp_path: Path, before: st
 
 def test_base_error_in_a_patched_object_points_at_the_base(tmp_path: Path) -> None:
     root = copy_example("platform", tmp_path)
-    edit(root, API_ACCOUNT, "  labels:\n", "  labels:\n    tier: 1\n")
+    edit_document(root, ACCOUNTS, 0, "  labels:\n", "  labels:\n    tier: 1\n")
     finding = only(run(root), "K8S001")
-    assert (finding.file, finding.line) == (
-        (root / API_ACCOUNT).as_posix(),
-        line_number(root, API_ACCOUNT, "tier"),
-    )
+    assert (finding.file, finding.line) == ((root / ACCOUNTS).as_posix(), line_number(root, ACCOUNTS, "tier"))
+    assert finding.line in document_lines(root, ACCOUNTS, 0)
+    assert finding.message.startswith(f"{API_ACCOUNT}: ")
     assert finding.message.endswith("(overlays dev, prod, staging, Kubernetes 1.32)")
 
 
 def test_line_in_a_multi_document_base_file(tmp_path: Path) -> None:
     root = copy_example("lab", tmp_path)
-    other = "k8s/base/pod_default_sample-workload-identity-key-vault.yaml"
-    joined = (root / other).read_text("utf-8") + "---\n" + (root / LAB_POD).read_text("utf-8")
-    (root / other).write_text(joined.replace("- sleep 3600", "- sleep 3600\n    tty: maybe"), "utf-8")
-    (root / LAB_POD).unlink()
-    edit(root, "k8s/base/kustomization.yaml", "- pod_default_sample-workload-identity.yaml\n", "")
+    edit_document(root, LAB_POD, 1, "  - name: oidc\n", "  - name: oidc\n    tty: maybe\n")
     overlays, findings = build_overlays(RenderedTree(root))
     assert findings == []
-    assert [(o.source, o.index) for o in overlays["default"]][:2] == [(other, 0), (other, 1)]
+    accounts = "k8s/base/default/serviceaccounts.yaml"
+    assert [(o.source, o.index) for o in overlays["default"]] == [(accounts, 0), (LAB_POD, 0), (LAB_POD, 1)]
     finding = only(run(root), "K8S001")
-    assert (finding.file, finding.line) == ((root / other).as_posix(), line_number(root, other, "tty: maybe"))
+    assert (finding.file, finding.line) == (
+        (root / LAB_POD).as_posix(),
+        line_number(root, LAB_POD, "tty: maybe"),
+    )
+    assert finding.line in document_lines(root, LAB_POD, 1)
+    assert finding.message.startswith("Pod default/sample-workload-identity-key-vault: ")
     assert "containers[0].tty: 'maybe' is not of type 'boolean'" in finding.message
 
 
@@ -513,17 +533,17 @@ def test_line_in_a_multi_document_base_file(tmp_path: Path) -> None:
 def test_unknown_kind_is_a_warning(tmp_path: Path) -> None:
     root = copy_example("platform", tmp_path)
     service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: orders-api\n  namespace: orders\n"
-    (root / "k8s/base/service_orders_orders-api.yaml").write_text(service, "utf-8")
+    (root / "k8s/base/orders/services.yaml").write_text(service, "utf-8")
     edit(
         root,
-        "k8s/base/kustomization.yaml",
-        "- namespace_orders.yaml\n",
-        "- namespace_orders.yaml\n- service_orders_orders-api.yaml\n",
+        "k8s/base/orders/kustomization.yaml",
+        "- namespace.yaml\n",
+        "- namespace.yaml\n- services.yaml\n",
     )
     findings = run(root)
     finding = only(findings, "K8S004")
     assert finding.severity == "warning"
-    assert finding.file.endswith("k8s/base/service_orders_orders-api.yaml")
+    assert finding.file.endswith("k8s/base/orders/services.yaml")
     assert finding.line == 2
     assert "no schema for kind Service" in finding.message
     assert "not checked" in finding.message
@@ -539,7 +559,7 @@ def test_kind_with_an_unknown_api_version_is_not_checked(tmp_path: Path) -> None
 # -- K8S002 ---------------------------------------------------------------------------------------
 def break_overlay(root: Path) -> str:
     rel = "k8s/overlays/default/kustomization.yaml"
-    edit(root, rel, "- ../../base", "- ../../base\n- missing.yaml")
+    edit(root, rel, "- default\n", "- default\n- missing.yaml\n")
     return rel
 
 

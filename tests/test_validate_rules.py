@@ -39,10 +39,13 @@ def _edit_json(path: Path, change) -> None:  # type: ignore[no-untyped-def]
     path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
 
 
-def _edit_yaml(path: Path, change) -> None:  # type: ignore[no-untyped-def]
-    doc = yaml.safe_load(path.read_text("utf-8"))
-    change(doc)
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+def _edit_yaml(path: Path, change, name: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Change the one document of a YAML file, or of a multi-document file the object named `name`."""
+    docs = list(yaml.safe_load_all(path.read_text("utf-8")))
+    picked = [d for d in docs if name is None or d["metadata"]["name"] == name]
+    assert len(picked) == 1, (path, name)
+    change(picked[0])
+    path.write_text(yaml.safe_dump_all(docs, sort_keys=False), "utf-8")
 
 
 def _rules(out: Path, options: Options = OFFLINE) -> dict[str, list[Any]]:
@@ -168,7 +171,7 @@ def test_parameters_files(lab: Path):
 
 
 def test_labelled_pod_without_client_id(lab: Path):
-    patch = lab / "k8s" / "overlays" / "default" / "serviceaccounts.yaml"
+    patch = lab / "k8s" / "overlays" / "default" / "default" / "serviceaccounts.yaml"
     _edit_yaml(patch, lambda d: d["metadata"].__setitem__("annotations", {"note": "x"}))
     found = _rules(lab)
     assert len(found["WI001"]) == 2  # both lab pods
@@ -176,20 +179,23 @@ def test_labelled_pod_without_client_id(lab: Path):
 
 
 def test_label_on_the_service_account_only(lab: Path):
-    base = lab / "k8s" / "base"
+    base = lab / "k8s" / "base" / "default"
     _edit_yaml(
-        base / "serviceaccount_default_workload-identity-sa.yaml",
+        base / "serviceaccounts.yaml",
         lambda d: d["metadata"]["labels"].__setitem__("azure.workload.identity/use", "true"),
     )
     _edit_yaml(
-        base / "pod_default_sample-workload-identity.yaml",
+        base / "pods.yaml",
         lambda d: d["metadata"]["labels"].pop("azure.workload.identity/use"),
+        name="sample-workload-identity",
     )
     found = _rules(lab)
-    assert sorted((f.severity, Path(f.file).name) for f in found["WI002"]) == [
-        ("error", "pod_default_sample-workload-identity.yaml"),
-        ("warning", "serviceaccount_default_workload-identity-sa.yaml"),
+    assert sorted((f.severity, Path(f.file).relative_to(lab).as_posix()) for f in found["WI002"]) == [
+        ("error", "k8s/base/default/pods.yaml"),
+        ("warning", "k8s/base/default/serviceaccounts.yaml"),
     ]
+    (error,) = [f for f in found["WI002"] if f.severity == "error"]
+    assert "Pod default/sample-workload-identity:" in error.message
 
 
 def test_service_account_without_fic(lab: Path):
@@ -230,13 +236,13 @@ def test_more_than_20_fics(lab: Path):
 
 def test_token_expiration(lab: Path):
     _edit_yaml(
-        lab / "k8s" / "base" / "serviceaccount_default_workload-identity-sa.yaml",
+        lab / "k8s" / "base" / "default" / "serviceaccounts.yaml",
         lambda d: d["metadata"].__setitem__(
             "annotations", {"azure.workload.identity/service-account-token-expiration": "60"}
         ),
     )
     finding = _rules(lab)["WI008"][0]
-    assert finding.file.endswith("k8s/base/serviceaccount_default_workload-identity-sa.yaml") and finding.line
+    assert finding.file.endswith("k8s/base/default/serviceaccounts.yaml") and finding.line
 
 
 def test_pinned_issuer_and_region(lab: Path):
@@ -268,7 +274,7 @@ def test_host_network_proxy_and_virtual_nodes(lab: Path):
         doc["spec"]["hostNetwork"] = True
         doc["spec"]["nodeSelector"] = {"type": "virtual-kubelet"}
 
-    _edit_yaml(lab / "k8s" / "base" / "pod_default_sample-workload-identity.yaml", change)
+    _edit_yaml(lab / "k8s" / "base" / "default" / "pods.yaml", change, name="sample-workload-identity")
     found = _rules(lab)
     assert found["WI010"] and found["WI011"]
 

@@ -96,9 +96,9 @@ def _cli_render(spec: Path, out: Path) -> None:
 def test_unchanged_files_keep_their_mtime_when_others_change(tmp_path: Path):
     out = tmp_path / "out"
     _render_into(out, _spec(20, "1.0.0"))
-    base = out / "k8s" / "base" / "serviceaccount_team-00_sa-00000.yaml"
+    base = out / "k8s" / "base" / "team-00" / "serviceaccounts.yaml"
     os.utime(base, ns=(10**9, 10**9))
-    changed = out / "k8s" / "base" / "deployment_team-00_app-00000.yaml"
+    changed = out / "k8s" / "base" / "team-00" / "deployments.yaml"
     _render_into(out, _spec(20, "2.0.0"))
     assert base.stat().st_mtime_ns == 10**9
     assert b"2.0.0" in changed.read_bytes()

@@ -4,11 +4,22 @@ The base holds every object that is the same in all environments: Namespaces, Se
 the annotations shared by all environments) and the workloads, whose pods carry the label the
 workload identity webhook looks for. Each overlay patches its ServiceAccounts with the annotations
 that differ per environment: always the client ID, and the tenant ID when environments disagree.
+
+Both are split into one kustomization per namespace, so that kustomize's work stays linear in the
+number of objects however large the estate:
+
+    k8s/base/kustomization.yaml                 resources: the namespace folders
+    k8s/base/<ns>/kustomization.yaml            resources: namespace.yaml, serviceaccounts.yaml, ...
+    k8s/base/<ns>/<kind-plural>.yaml            the objects of one kind, one document each, by name
+    k8s/overlays/<env>/kustomization.yaml       resources: the namespace folders of that environment
+    k8s/overlays/<env>/<ns>/kustomization.yaml  ../../../base/<ns> (when shared), resources.yaml,
+                                                patches serviceaccounts.yaml and patches.yaml
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from wlid_render.emit.artifact import Artifact, to_yaml, to_yaml_documents
 from wlid_render.emit.components import emit_components
@@ -75,19 +86,6 @@ def _kustomization(**fields: Any) -> Obj:
     return {"apiVersion": KUSTOMIZE_API, "kind": "Kustomization", **fields}
 
 
-# -- file names -----------------------------------------------------------------------------------
-def _namespace_file(name: str) -> str:
-    return f"namespace_{name}.yaml"
-
-
-def _service_account_file(account: ServiceAccountPlan) -> str:
-    return f"serviceaccount_{account.namespace}_{account.name}.yaml"
-
-
-def _workload_file(workload: WorkloadPlan) -> str:
-    return f"{workload.kind.lower()}_{workload.namespace}_{workload.name}.yaml"
-
-
 # -- Namespaces and ServiceAccounts ---------------------------------------------------------------
 def _namespace(plan: Plan, name: str) -> Obj:
     return _object("v1", "Namespace", _metadata(name, None, _common_labels(plan)))
@@ -104,10 +102,8 @@ def _service_account(plan: Plan, env: EnvironmentPlan, account: ServiceAccountPl
     return _object("v1", "ServiceAccount", meta)
 
 
-def _client_id_patch(env: EnvironmentPlan, account: ServiceAccountPlan) -> Obj:
-    meta = _metadata(
-        account.name, account.namespace, annotations={CLIENT_ID: dict(env.client_ids)[account.identity]}
-    )
+def _client_id_patch(account: ServiceAccountPlan, client_id: str) -> Obj:
+    meta = _metadata(account.name, account.namespace, annotations={CLIENT_ID: client_id})
     return _object("v1", "ServiceAccount", meta)
 
 
@@ -206,47 +202,138 @@ def _workload(plan: Plan, workload: WorkloadPlan) -> Obj:
 
 
 # -- layout ---------------------------------------------------------------------------------------
-SERVICE_ACCOUNT_PATCHES = "serviceaccounts.yaml"  # client IDs, and ServiceAccount values that differ
-PATCHES = "patches.yaml"  # other objects' values that differ between environments
-RESOURCES = "resources.yaml"  # objects that exist in this environment only
+# One kustomization per namespace, in the base and in every overlay, so that no kustomization grows
+# with the whole estate. A namespace folder holds one multi-document file per kind, documents sorted
+# by name; its kustomization lists the files in this order (only those that exist).
+SERVICE_ACCOUNTS = "serviceaccounts.yaml"
+KIND_FILES = {
+    "Namespace": "namespace.yaml",
+    "ServiceAccount": SERVICE_ACCOUNTS,
+    "Deployment": "deployments.yaml",
+    "StatefulSet": "statefulsets.yaml",
+    "Job": "jobs.yaml",
+    "CronJob": "cronjobs.yaml",
+    "Pod": "pods.yaml",
+}
+FILE_ORDER = tuple(KIND_FILES.values())
+SERVICE_ACCOUNT_PATCHES = SERVICE_ACCOUNTS  # overlay: client IDs, and ServiceAccount values that differ
+PATCHES = "patches.yaml"  # overlay: other objects' values that differ between environments
+RESOURCES = "resources.yaml"  # overlay: objects that exist in this environment only
 
 
-def _env_objects(plan: Plan, env: EnvironmentPlan) -> dict[str, Obj]:
-    """File name -> object, for every object of one environment (client IDs left out)."""
-    named: list[tuple[str, Obj]] = [(_namespace_file(n), _namespace(plan, n)) for n in env.namespaces]
-    named += [(_service_account_file(a), _service_account(plan, env, a)) for a in env.service_accounts]
-    named += [(_workload_file(w), _workload(plan, w)) for w in env.workloads if not w.existing]
-    return _unique(named, f"{OVERLAYS_DIR}/{env.name}")
+class Key(NamedTuple):
+    """Where an object lives: its namespace folder, its file (position in FILE_ORDER), its name."""
+
+    namespace: str
+    file: int
+    name: str
+
+    @property
+    def file_name(self) -> str:
+        return FILE_ORDER[self.file]
 
 
-def _unique(named: list[tuple[str, Obj]], folder: str) -> dict[str, Obj]:
-    """Refuse two objects that would share a file rather than let one overwrite the other."""
-    out: dict[str, Obj] = {}
-    for file_name, obj in named:
-        if file_name in out:
-            raise ValueError(f"two Kubernetes objects map to the same file {folder}/{file_name}")
-        out[file_name] = obj
+def _key(obj: Obj) -> Key:
+    meta = obj["metadata"]
+    folder = meta["name"] if obj["kind"] == "Namespace" else meta["namespace"]
+    return Key(folder, FILE_ORDER.index(KIND_FILES[obj["kind"]]), meta["name"])
+
+
+def _account_key(account: ServiceAccountPlan) -> Key:
+    return Key(account.namespace, FILE_ORDER.index(SERVICE_ACCOUNTS), account.name)
+
+
+def _env_objects(plan: Plan, env: EnvironmentPlan) -> dict[Key, Obj]:
+    """Key -> object, for every object of one environment (client IDs left out)."""
+    objects = [_namespace(plan, n) for n in env.namespaces]
+    objects += [_service_account(plan, env, a) for a in env.service_accounts]
+    objects += [_workload(plan, w) for w in env.workloads if not w.existing]
+    return _unique(objects, f"{OVERLAYS_DIR}/{env.name}")
+
+
+def _unique(objects: list[Obj], folder: str) -> dict[Key, Obj]:
+    """Refuse two objects that would share a place rather than let one overwrite the other."""
+    out: dict[Key, Obj] = {}
+    for obj in objects:
+        key = _key(obj)
+        if key in out:
+            raise ValueError(
+                f"two Kubernetes objects map to the same document {key.name!r} of "
+                f"{folder}/{key.namespace}/{key.file_name}"
+            )
+        out[key] = obj
     return out
 
 
-def _overlay(
-    plan: Plan, env: EnvironmentPlan, objects: dict[str, Obj], base: dict[str, Obj]
+def _by_namespace(keys: Iterable[Key]) -> dict[str, list[Key]]:
+    """Namespace -> its keys in file order and by name; namespaces sorted."""
+    grouped: dict[str, list[Key]] = {}
+    for key in sorted(keys):
+        grouped.setdefault(key.namespace, []).append(key)
+    return grouped
+
+
+def _base(base: dict[Key, Obj]) -> list[Artifact]:
+    """`k8s/base/<ns>/` with one file per kind, and the kustomizations that list them."""
+    artifacts = []
+    namespaces = _by_namespace(base)
+    for namespace, keys in namespaces.items():
+        folder = f"{BASE_DIR}/{namespace}"
+        files: dict[str, list[Obj]] = {}
+        for key in keys:
+            files.setdefault(key.file_name, []).append(base[key])
+        for file_name, docs in files.items():
+            artifacts.append(Artifact(f"{folder}/{file_name}", to_yaml_documents(docs)))
+        kustomization = _kustomization(resources=list(files))
+        artifacts.append(Artifact(f"{folder}/kustomization.yaml", to_yaml(kustomization)))
+    top = _kustomization(resources=list(namespaces))
+    artifacts.append(Artifact(f"{BASE_DIR}/kustomization.yaml", to_yaml(top)))
+    return artifacts
+
+
+def _overlay(env: EnvironmentPlan, objects: dict[Key, Obj], base: dict[Key, Obj]) -> list[Artifact]:
+    """`k8s/overlays/<env>/<ns>/` for every namespace the environment has, and its kustomization."""
+    artifacts = []
+    namespaces = _by_namespace(objects)
+    base_namespaces = {key.namespace for key in base}
+    client_ids = dict(env.client_ids)
+    accounts = {_account_key(a): (a, client_ids[a.identity]) for a in env.service_accounts}
+    for namespace, keys in namespaces.items():
+        folder = f"{OVERLAYS_DIR}/{env.name}/{namespace}"
+        fields: Obj = {"resources": [f"../../../base/{namespace}"] if namespace in base_namespaces else []}
+        artifacts += _namespace_overlay(folder, fields, keys, objects, base, accounts)
+    top = _kustomization(resources=list(namespaces))
+    artifacts.append(Artifact(f"{OVERLAYS_DIR}/{env.name}/kustomization.yaml", to_yaml(top)))
+    return artifacts
+
+
+def _namespace_overlay(
+    folder: str,
+    fields: Obj,
+    keys: list[Key],
+    objects: dict[Key, Obj],
+    base: dict[Key, Obj],
+    accounts: dict[Key, tuple[ServiceAccountPlan, str]],
 ) -> list[Artifact]:
-    folder = f"{OVERLAYS_DIR}/{env.name}"
-    accounts = {_service_account_file(a): a for a in env.service_accounts}
-    own = [objects[name] for name in sorted(objects) if name not in base]
-    for doc in own:
-        if doc["kind"] == "ServiceAccount":
-            account = accounts[_service_account_file_of(doc)]
-            doc["metadata"].setdefault("annotations", {})[CLIENT_ID] = dict(env.client_ids)[account.identity]
+    """The folder of one namespace of an overlay; `fields` already lists its base folder, if any.
+
+    `accounts` maps the environment's ServiceAccounts to their plan and client ID.
+    """
+    own = []
+    for key in keys:
+        if key not in base:
+            doc = objects[key]
+            if key in accounts:
+                doc["metadata"].setdefault("annotations", {})[CLIENT_ID] = accounts[key][1]
+            own.append(doc)
     account_patches: list[Obj] = []
     other_patches: list[Obj] = []
-    for name in sorted(base):
-        if name not in objects:
+    for key in keys:
+        if key not in base:
             continue
-        patch = patch_for(objects[name], base[name])
-        if name in accounts:
-            client = _client_id_patch(env, accounts[name])
+        patch = patch_for(objects[key], base[key])
+        if key in accounts:
+            client = _client_id_patch(*accounts[key])
             if patch is not None:
                 client["metadata"]["annotations"] = {
                     **client["metadata"]["annotations"],
@@ -256,7 +343,6 @@ def _overlay(
         elif patch is not None:
             other_patches.append(patch)
     artifacts = []
-    fields: Obj = {"resources": ["../../base"]}
     if own:
         artifacts.append(Artifact(f"{folder}/{RESOURCES}", to_yaml_documents(own)))
         fields["resources"].append(RESOURCES)
@@ -271,27 +357,18 @@ def _overlay(
     return artifacts
 
 
-def _service_account_file_of(doc: Obj) -> str:
-    return f"serviceaccount_{doc['metadata']['namespace']}_{doc['metadata']['name']}.yaml"
-
-
 def emit_kubernetes(plan: Plan) -> list[Artifact]:
     """The Kustomize base, one overlay per environment, and the Components of existing workloads.
 
     Objects present in every environment go to the base with what all environments share; each
     overlay patches in its own values (always the client IDs) and adds the objects only it has.
+    Both are split into one kustomization per namespace.
     """
     per_env = {env.name: _env_objects(plan, env) for env in plan.environments}
     everywhere = set.intersection(*(set(objects) for objects in per_env.values()))
-    base: dict[str, Obj] = {}
-    for name in sorted(everywhere):
-        shared = common([per_env[env][name] for env in per_env])
-        base[name] = shared
-    artifacts = [Artifact(f"{BASE_DIR}/{name}", to_yaml(obj)) for name, obj in base.items()]
-    artifacts.append(
-        Artifact(f"{BASE_DIR}/kustomization.yaml", to_yaml(_kustomization(resources=sorted(base))))
-    )
+    base = {key: common([objects[key] for objects in per_env.values()]) for key in sorted(everywhere)}
+    artifacts = _base(base)
     for env in plan.environments:
-        artifacts += _overlay(plan, env, per_env[env.name], base)
+        artifacts += _overlay(env, per_env[env.name], base)
     artifacts += emit_components(plan)
     return sorted(artifacts, key=lambda artifact: artifact.path)

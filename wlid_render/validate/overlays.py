@@ -2,7 +2,9 @@
 
 Each folder under `k8s/overlays/` is an environment. Its kustomization lists `resources` (files, or
 folders holding a kustomization of their own, built recursively) and `patches` entries with a `path`:
-strategic-merge patch files. Each document of a patch file is a patch of its own, applied in file
+strategic-merge patch files. wlid writes one folder per namespace in each overlay, which includes
+that namespace's base folder `k8s/base/<ns>`; a folder is built once and its objects are shared by
+every overlay that includes it. Each document of a patch file is a patch of its own, applied in file
 order and matched to an object by apiVersion, kind, metadata.name and metadata.namespace (no
 namespace and `default` are the same). Merging is simplified: maps merge recursively, lists and
 scalars replace, `null` deletes a key. Unlike kustomize, lists are never merged by key (a patch of
