@@ -432,11 +432,19 @@ AZURE_EXPANSIONS = re.compile(
 )
 
 
+def tree_prefix(gitops: dict[str, str]) -> str:
+    path = gitops["path"].strip("/")
+    return f"{path}/" if path else ""
+
+
 def check_gitops(gitops: dict[str, str], files: dict[str, str], envs: list[str]) -> None:
     for env in envs:
-        (app,) = load_documents(files[f"gitops/argocd/{env}.yaml"])
-        assert app["spec"]["source"]["repoURL"] == gitops["repoURL"]
-        assert app["spec"]["source"]["targetRevision"] == gitops["branch"]
+        apps = load_documents(files[f"gitops/argocd/{env}.yaml"])
+        assert apps  # one Application per namespace folder of the overlay
+        for app in apps:
+            assert app["spec"]["source"]["repoURL"] == gitops["repoURL"]
+            assert app["spec"]["source"]["targetRevision"] == gitops["branch"]
+            assert f"{app['spec']['source']['path'].removeprefix(tree_prefix(gitops))}/kustomization.yaml" in files
     tree = gitops["path"].strip("/") or "."
     for path, allowed in (
         ("pipelines/github-actions.yml", GITHUB_EXPRESSIONS),

@@ -26,8 +26,9 @@ LABELS = {"app.kubernetes.io/managed-by": "wlid", "app.kubernetes.io/part-of": "
 
 ORDERS = "WLID_CLIENT_ID_ORDERS_API"
 REPORTING = "WLID_CLIENT_ID_REPORTING"
-# platform.yaml pins orders-api in dev only
+# platform.yaml pins orders-api in dev only; namespace orders uses orders-api, reporting uses reporting
 PLACEHOLDERS = {"dev": [REPORTING], "prod": [ORDERS, REPORTING], "staging": [ORDERS, REPORTING]}
+NAMESPACES = {"orders": ORDERS, "reporting": REPORTING}
 
 ORDERS_ID = "0a0a0a0a-0000-4000-8000-000000000001"
 REPORTING_ID = "0B0B0B0B-0000-4000-8000-000000000002"  # upper case: written lower-case
@@ -50,11 +51,19 @@ def documents(text: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(text) if d is not None]
 
 
-def flux(files: dict[str, str], env: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def flux(files: dict[str, str], env: str) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The environment's Flux Kustomizations by namespace folder, and its ConfigMaps."""
     docs = documents(files[f"gitops/flux/{env}.yaml"])
-    kustomizations = [d for d in docs if d["kind"] == "Kustomization"]
-    assert len(kustomizations) == 1
-    return kustomizations[0], [d for d in docs if d["kind"] == "ConfigMap"]
+    kustomizations = {d["spec"]["path"].rsplit("/", 1)[1]: d for d in docs if d["kind"] == "Kustomization"}
+    assert list(kustomizations) == sorted(NAMESPACES)  # one per namespace folder of the overlay
+    return kustomizations, [d for d in docs if d["kind"] == "ConfigMap"]
+
+
+def argocd(files: dict[str, str], env: str) -> dict[str, dict[str, Any]]:
+    """The environment's Argo CD Applications by namespace folder."""
+    apps = {d["spec"]["source"]["path"].rsplit("/", 1)[1]: d for d in documents(files[f"gitops/argocd/{env}.yaml"])}
+    assert list(apps) == sorted(NAMESPACES)
+    return apps
 
 
 def test_files_per_environment(plan: Plan) -> None:
@@ -100,47 +109,53 @@ def test_unknown_flavour(plan: Plan) -> None:
 def test_flux_kustomizations(plan: Plan) -> None:
     files = by_path(emit_gitops(plan))
     for env in ENVS:
-        kustomization, configmaps = flux(files, env)
-        assert kustomization["apiVersion"] == "kustomize.toolkit.fluxcd.io/v1"
-        assert kustomization["metadata"] == {
-            "name": f"wlid-platform-{env}",
-            "namespace": "flux-system",
-            "labels": LABELS,
-        }
-        spec = kustomization["spec"]
-        assert spec["interval"] == "10m"
-        assert spec["path"] == f"./clusters/platform/k8s/overlays/{env}"
-        assert spec["prune"] is True and spec["wait"] is True
-        assert spec["timeout"] == "5m"
-        assert spec["sourceRef"] == {"kind": "GitRepository", "name": "flux-system"}
-        assert spec["postBuild"] == {
-            "substituteFrom": [{"kind": "ConfigMap", "name": f"wlid-{env}-identities"}]
-        }
-        assert "optional" not in spec["postBuild"]["substituteFrom"][0]
+        kustomizations, configmaps = flux(files, env)
+        for namespace, kustomization in kustomizations.items():
+            assert kustomization["apiVersion"] == "kustomize.toolkit.fluxcd.io/v1"
+            assert kustomization["metadata"] == {
+                "name": f"wlid-platform-{env}-{namespace}",
+                "namespace": "flux-system",
+                "labels": LABELS,
+            }
+            spec = kustomization["spec"]
+            assert spec["interval"] == "10m"
+            assert spec["path"] == f"./clusters/platform/k8s/overlays/{env}/{namespace}"
+            assert spec["prune"] is True and spec["wait"] is True
+            assert spec["timeout"] == "5m"
+            assert spec["sourceRef"] == {"kind": "GitRepository", "name": "flux-system"}
+            if NAMESPACES[namespace] in PLACEHOLDERS[env]:  # substitution only where placeholders are
+                assert spec["postBuild"] == {
+                    "substituteFrom": [{"kind": "ConfigMap", "name": f"wlid-{env}-identities"}]
+                }
+                assert "optional" not in spec["postBuild"]["substituteFrom"][0]
+            else:
+                assert "postBuild" not in spec
         assert configmaps == []  # nothing bound
 
 
 def test_argocd_applications(plan: Plan) -> None:
     files = by_path(emit_gitops(plan))
     for env in ENVS:
-        app = yaml.safe_load(files[f"gitops/argocd/{env}.yaml"])
-        assert list(app) == ["apiVersion", "kind", "metadata", "spec"]
-        assert app["apiVersion"] == "argoproj.io/v1alpha1" and app["kind"] == "Application"
-        assert app["metadata"]["name"] == f"wlid-platform-{env}"
-        assert app["metadata"]["namespace"] == "argocd"
-        assert app["metadata"]["annotations"] == {
-            "wlid.io/unresolved-client-ids": ",".join(PLACEHOLDERS[env])
-        }
-        assert app["spec"] == {
-            "project": "default",
-            "source": {
-                "repoURL": "https://github.com/example/platform-gitops.git",
-                "targetRevision": "main",
-                "path": f"clusters/platform/k8s/overlays/{env}",
-            },
-            "destination": {"server": "https://kubernetes.default.svc"},
-            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
-        }
+        for namespace, app in argocd(files, env).items():
+            assert list(app) == ["apiVersion", "kind", "metadata", "spec"]
+            assert app["apiVersion"] == "argoproj.io/v1alpha1" and app["kind"] == "Application"
+            assert app["metadata"]["name"] == f"wlid-platform-{env}-{namespace}"
+            assert app["metadata"]["namespace"] == "argocd"
+            variable = NAMESPACES[namespace]
+            if variable in PLACEHOLDERS[env]:
+                assert app["metadata"]["annotations"] == {"wlid.io/unresolved-client-ids": variable}
+            else:
+                assert "annotations" not in app["metadata"]
+            assert app["spec"] == {
+                "project": "default",
+                "source": {
+                    "repoURL": "https://github.com/example/platform-gitops.git",
+                    "targetRevision": "main",
+                    "path": f"clusters/platform/k8s/overlays/{env}/{namespace}",
+                },
+                "destination": {"server": "https://kubernetes.default.svc"},
+                "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+            }
 
 
 def test_gitops_settings_are_used() -> None:
@@ -157,18 +172,18 @@ def test_gitops_settings_are_used() -> None:
         "  destinationServer: https://aks-prod.example.com\n"
     )
     files = by_path(emit_gitops(plan_of(text)))
-    kustomization, _ = flux(files, "prod")
+    kustomization = flux(files, "prod")[0]["orders"]
     assert kustomization["metadata"]["namespace"] == "flux"
     assert kustomization["spec"]["interval"] == "1h30m"
-    assert kustomization["spec"]["path"] == "./deploy/wlid/k8s/overlays/prod"
+    assert kustomization["spec"]["path"] == "./deploy/wlid/k8s/overlays/prod/orders"
     assert kustomization["spec"]["sourceRef"]["name"] == "infra"
-    app = yaml.safe_load(files["gitops/argocd/prod.yaml"])
+    app = argocd(files, "prod")["orders"]
     assert app["metadata"]["namespace"] == "gitops"
     assert app["spec"]["project"] == "platform"
     assert app["spec"]["source"] == {
         "repoURL": "git@example.com:org/repo.git",
         "targetRevision": "release",
-        "path": "deploy/wlid/k8s/overlays/prod",
+        "path": "deploy/wlid/k8s/overlays/prod/orders",
     }
     assert app["spec"]["destination"] == {"server": "https://aks-prod.example.com"}
     assert "kubectl apply -n gitops -f gitops/argocd/prod.yaml" in files["gitops/README.md"]
@@ -178,11 +193,11 @@ def test_root_of_repository() -> None:
     text = PLATFORM + "gitops: {repoURL: https://github.com/example/platform-gitops.git}\n"
     files = by_path(emit_gitops(plan_of(text)))
     for env in ENVS:
-        kustomization, _ = flux(files, env)
-        assert kustomization["spec"]["path"] == f"./k8s/overlays/{env}"
-        app = yaml.safe_load(files[f"gitops/argocd/{env}.yaml"])
-        assert app["spec"]["source"]["path"] == f"k8s/overlays/{env}"
-        assert app["spec"]["source"]["targetRevision"] == "main"
+        for namespace, kustomization in flux(files, env)[0].items():
+            assert kustomization["spec"]["path"] == f"./k8s/overlays/{env}/{namespace}"
+        for namespace, app in argocd(files, env).items():
+            assert app["spec"]["source"]["path"] == f"k8s/overlays/{env}/{namespace}"
+            assert app["spec"]["source"]["targetRevision"] == "main"
 
 
 def test_pinned_environment_needs_no_substitution() -> None:
@@ -194,15 +209,13 @@ def test_pinned_environment_needs_no_substitution() -> None:
     assert pinned != PLATFORM
     plan = plan_of(pinned + GITOPS)
     files = by_path(emit_gitops(plan, bound={"dev": {"reporting": REPORTING_ID}}))
-    kustomization, configmaps = flux(files, "dev")
-    assert "postBuild" not in kustomization["spec"]
+    kustomizations, configmaps = flux(files, "dev")
+    assert all("postBuild" not in k["spec"] for k in kustomizations.values())
     assert configmaps == []
-    app = yaml.safe_load(files["gitops/argocd/dev.yaml"])
-    assert "annotations" not in app["metadata"]
+    assert all("annotations" not in app["metadata"] for app in argocd(files, "dev").values())
     for env in ("prod", "staging"):
-        kustomization, _ = flux(files, env)
-        assert "postBuild" in kustomization["spec"]
-        assert "annotations" in yaml.safe_load(files[f"gitops/argocd/{env}.yaml"])["metadata"]
+        assert all("postBuild" in k["spec"] for k in flux(files, env)[0].values())
+        assert all("annotations" in app["metadata"] for app in argocd(files, env).values())
 
 
 def test_configmap_only_when_every_placeholder_is_bound(plan: Plan) -> None:
@@ -220,13 +233,18 @@ def test_configmap_only_when_every_placeholder_is_bound(plan: Plan) -> None:
     }  # exactly the placeholders, pinned not repeated
     _, prod = flux(files, "prod")
     assert prod == []
-    kustomization, staging = flux(files, "staging")
+    kustomizations, staging = flux(files, "staging")
     assert staging[0]["data"] == {ORDERS: ORDERS_ID, REPORTING: REPORTING_ID.lower()}
-    assert kustomization["spec"]["postBuild"]["substituteFrom"][0]["name"] == staging[0]["metadata"]["name"]
+    for kustomization in kustomizations.values():
+        assert kustomization["spec"]["postBuild"]["substituteFrom"][0]["name"] == staging[0]["metadata"]["name"]
     # Argo CD cannot use the ConfigMap: the annotation stays wherever the overlay has placeholders
     for env in ENVS:
-        app = yaml.safe_load(files[f"gitops/argocd/{env}.yaml"])
-        assert app["metadata"]["annotations"]["wlid.io/unresolved-client-ids"] == ",".join(PLACEHOLDERS[env])
+        annotated = [
+            app["metadata"]["annotations"]["wlid.io/unresolved-client-ids"]
+            for app in argocd(files, env).values()
+            if "annotations" in app["metadata"]
+        ]
+        assert annotated == PLACEHOLDERS[env]
     readme = files["gitops/README.md"]
     assert "`wlid-staging-identities` is rendered in `gitops/flux/staging.yaml`" in readme
     assert "create `wlid-prod-identities`" in readme
@@ -252,11 +270,11 @@ def test_flux_and_argocd_paths_exist_in_rendered_tree(plan: Plan) -> None:
     tree = {f"{plan.gitops.path}/{a.path}" for a in render_plan(plan)}
     files = by_path(emit_gitops(plan))
     for env in ENVS:
-        kustomization, _ = flux(files, env)
-        folder = kustomization["spec"]["path"].removeprefix("./")
-        assert f"{folder}/kustomization.yaml" in tree, folder
-        app = yaml.safe_load(files[f"gitops/argocd/{env}.yaml"])
-        assert f"{app['spec']['source']['path']}/kustomization.yaml" in tree
+        for kustomization in flux(files, env)[0].values():
+            folder = kustomization["spec"]["path"].removeprefix("./")
+            assert f"{folder}/kustomization.yaml" in tree, folder
+        for app in argocd(files, env).values():
+            assert f"{app['spec']['source']['path']}/kustomization.yaml" in tree
 
 
 def test_readme(plan: Plan) -> None:
@@ -300,3 +318,17 @@ def test_readme_configmap_command_runs(plan: Plan, tmp_path: Path) -> None:
     assert "--resource-group\nrg-platform-identities\n" in calls[0]
     assert "--subscription\n11111111-1111-1111-1111-111111111111\n" in calls[0]
     assert "--name\nwlid-platform\n" in calls[0]
+
+
+def test_split_deployments_read_each_identity_from_its_group() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import spec_text
+
+    plan = plan_of(spec_text(1000) + GITOPS)
+    readme = by_path(emit_gitops(plan))["gitops/README.md"]
+    for deployment in plan.deployments[1:]:
+        identity = deployment.identities[0].name
+        assert f"--name {deployment.name} --query 'properties.outputs.identities.value.\"{identity}\".clientId'" in readme
+    assert f"--name {plan.deployment_name} --query" not in readme  # main has no identities output

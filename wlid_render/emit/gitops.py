@@ -2,11 +2,17 @@
 
 Written only when the spec has a `gitops:` block, under `gitops/` in OUT:
 
-- `gitops/flux/<env>.yaml`: a Flux `Kustomization` that reconciles `k8s/overlays/<env>` from the
-  GitRepository `gitops.fluxSourceName`, and, when it can be filled, the ConfigMap its post-build
-  substitution reads.
-- `gitops/argocd/<env>.yaml`: an Argo CD `Application` for the same overlay.
+- `gitops/flux/<env>.yaml`: one Flux `Kustomization` per namespace folder of the overlay, reconciling
+  `k8s/overlays/<env>/<ns>` from the GitRepository `gitops.fluxSourceName`, and, when it can be
+  filled, the ConfigMap their post-build substitution reads.
+- `gitops/argocd/<env>.yaml`: one Argo CD `Application` per namespace folder of the same overlay.
 - `gitops/README.md`: how to apply them.
+
+One object per namespace rather than one per environment: kustomize builds each namespace folder on
+its own, so the build time of an environment grows linearly with its namespaces (one build of a
+whole large overlay grows faster than linearly), a failing namespace does not hold the others back,
+and each team's namespace reports its own health. `kubectl kustomize k8s/overlays/<env>` still
+previews the whole environment.
 
 Client IDs and the identities ConfigMap
 ---------------------------------------
@@ -40,7 +46,8 @@ import shlex
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from wlid_render.emit.artifact import Artifact, to_yaml, to_yaml_documents
+from wlid_render.emit.artifact import Artifact, to_yaml_documents
+from wlid_render.emit.k8s import overlay_namespaces
 from wlid_render.plan.model import EnvironmentPlan, GitOpsPlan, Plan
 
 Flavour = Literal["flux", "argocd", "both", "none"]
@@ -54,9 +61,11 @@ FLUX_TIMEOUT = "5m"
 _GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
-def object_name(plan: Plan, env: EnvironmentPlan) -> str:
-    """Name of the Flux Kustomization and of the Argo CD Application of one environment."""
-    return f"wlid-{plan.name}-{env.name}"
+def object_name(plan: Plan, env: EnvironmentPlan, namespace: str | None = None) -> str:
+    """Name of the Flux Kustomization and of the Argo CD Application of one namespace folder of an
+    environment's overlay (of the whole overlay when `namespace` is None)."""
+    base = f"wlid-{plan.name}-{env.name}"
+    return f"{base}-{namespace}" if namespace is not None else base
 
 
 def identities_configmap_name(env: EnvironmentPlan) -> str:
@@ -74,9 +83,26 @@ def unresolved(env: EnvironmentPlan) -> list[tuple[str, str]]:
     return [(name, variable_name(value)) for name, value in env.client_ids if name not in env.pinned]
 
 
-def overlay_path(gitops: GitOpsPlan, env: EnvironmentPlan) -> str:
-    """The overlay folder relative to the repository root, without a leading './'."""
-    return "/".join(p for p in (gitops.path.strip("/"), "k8s", "overlays", env.name) if p)
+def overlay_path(gitops: GitOpsPlan, env: EnvironmentPlan, namespace: str | None = None) -> str:
+    """The overlay folder (or one of its namespace folders) relative to the repository root, without a
+    leading './'."""
+    parts = (gitops.path.strip("/"), "k8s", "overlays", env.name, namespace or "")
+    return "/".join(p for p in parts if p)
+
+
+def units(env: EnvironmentPlan) -> list[tuple[str | None, list[tuple[str, str]]]]:
+    """(namespace folder, its unresolved (identity, variable)) for each object that deploys the
+    environment; the whole overlay (None) when it has no namespace folder."""
+    missing = dict(unresolved(env))
+    namespaces = overlay_namespaces(env)
+    if not namespaces:
+        return [(None, sorted(missing.items()))]
+    used: dict[str, set[str]] = {}
+    for account in env.service_accounts:
+        used.setdefault(account.namespace, set()).add(account.identity)
+    return [
+        (ns, [(i, v) for i, v in missing.items() if i in used.get(ns, set())]) for ns in namespaces
+    ]
 
 
 def _labels(plan: Plan) -> dict[str, str]:
@@ -114,30 +140,28 @@ def _check_bound(plan: Plan, bound: Mapping[str, Mapping[str, str]] | None) -> N
 def _flux_documents(plan: Plan, env: EnvironmentPlan, values: dict[str, str] | None) -> list[dict[str, Any]]:
     gitops = plan.gitops
     assert gitops is not None
-    spec: dict[str, Any] = {
-        "interval": gitops.interval,
-        "path": f"./{overlay_path(gitops, env)}",
-        "prune": True,
-        "wait": True,
-        "timeout": FLUX_TIMEOUT,
-        "sourceRef": {"kind": "GitRepository", "name": gitops.flux_source_name},
-    }
-    if unresolved(env):
-        spec["postBuild"] = {
-            "substituteFrom": [{"kind": "ConfigMap", "name": identities_configmap_name(env)}]
+    documents: list[dict[str, Any]] = []
+    for namespace, missing in units(env):
+        spec: dict[str, Any] = {
+            "interval": gitops.interval,
+            "path": f"./{overlay_path(gitops, env, namespace)}",
+            "prune": True,
+            "wait": True,
+            "timeout": FLUX_TIMEOUT,
+            "sourceRef": {"kind": "GitRepository", "name": gitops.flux_source_name},
         }
-    documents: list[dict[str, Any]] = [
-        {
-            "apiVersion": FLUX_KUSTOMIZATION_API,
-            "kind": "Kustomization",
-            "metadata": {
-                "name": object_name(plan, env),
-                "namespace": gitops.flux_namespace,
-                "labels": _labels(plan),
-            },
-            "spec": spec,
+        if missing:
+            spec["postBuild"] = {
+                "substituteFrom": [{"kind": "ConfigMap", "name": identities_configmap_name(env)}]
+            }
+        metadata = {
+            "name": object_name(plan, env, namespace),
+            "namespace": gitops.flux_namespace,
+            "labels": _labels(plan),
         }
-    ]
+        documents.append(
+            {"apiVersion": FLUX_KUSTOMIZATION_API, "kind": "Kustomization", "metadata": metadata, "spec": spec}
+        )
     if unresolved(env) and values is not None:
         documents.append(
             {
@@ -154,32 +178,36 @@ def _flux_documents(plan: Plan, env: EnvironmentPlan, values: dict[str, str] | N
     return documents
 
 
-def _argocd_application(plan: Plan, env: EnvironmentPlan) -> dict[str, Any]:
+def _argocd_applications(plan: Plan, env: EnvironmentPlan) -> list[dict[str, Any]]:
     gitops = plan.gitops
     assert gitops is not None
-    metadata: dict[str, Any] = {
-        "name": object_name(plan, env),
-        "namespace": gitops.argocd_namespace,
-        "labels": _labels(plan),
-    }
-    missing = unresolved(env)
-    if missing:
-        metadata["annotations"] = {UNRESOLVED_ANNOTATION: ",".join(variable for _, variable in missing)}
-    return {
-        "apiVersion": ARGOCD_APPLICATION_API,
-        "kind": "Application",
-        "metadata": metadata,
-        "spec": {
-            "project": gitops.argocd_project,
-            "source": {
-                "repoURL": gitops.repo_url,
-                "targetRevision": gitops.branch,
-                "path": overlay_path(gitops, env),
-            },
-            "destination": {"server": gitops.destination_server},
-            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
-        },
-    }
+    applications = []
+    for namespace, missing in units(env):
+        metadata: dict[str, Any] = {
+            "name": object_name(plan, env, namespace),
+            "namespace": gitops.argocd_namespace,
+            "labels": _labels(plan),
+        }
+        if missing:
+            metadata["annotations"] = {UNRESOLVED_ANNOTATION: ",".join(variable for _, variable in missing)}
+        applications.append(
+            {
+                "apiVersion": ARGOCD_APPLICATION_API,
+                "kind": "Application",
+                "metadata": metadata,
+                "spec": {
+                    "project": gitops.argocd_project,
+                    "source": {
+                        "repoURL": gitops.repo_url,
+                        "targetRevision": gitops.branch,
+                        "path": overlay_path(gitops, env, namespace),
+                    },
+                    "destination": {"server": gitops.destination_server},
+                    "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+                },
+            }
+        )
+    return applications
 
 
 def _readme(plan: Plan, flavour: Flavour, configmaps: dict[str, bool]) -> str:
@@ -191,7 +219,8 @@ def _readme(plan: Plan, flavour: Flavour, configmaps: dict[str, bool]) -> str:
         f"# {plan.name}: GitOps objects",
         "",
         "Generated by `wlid render` from the `gitops:` block of the spec; do not edit by hand.",
-        f"They deploy the Kustomize overlays `k8s/overlays/<env>` of this tree, which lives at {where} of",
+        "They deploy the Kustomize overlays `k8s/overlays/<env>`, one object per namespace folder",
+        f"`k8s/overlays/<env>/<ns>`, of this tree, which lives at {where} of",
         f"`{gitops.repo_url}` (branch `{gitops.branch}`).",
         "",
         "Every environment normally has its own cluster, and all overlays create the same namespaces and",
@@ -202,8 +231,8 @@ def _readme(plan: Plan, flavour: Flavour, configmaps: dict[str, bool]) -> str:
         lines += [
             "## Flux",
             "",
-            f"`gitops/flux/<env>.yaml` holds a Flux `Kustomization` in `{gitops.flux_namespace}`",
-            f"that reconciles `k8s/overlays/<env>` from the GitRepository `{gitops.flux_source_name}`",
+            f"`gitops/flux/<env>.yaml` holds one Flux `Kustomization` per namespace in `{gitops.flux_namespace}`",
+            f"that reconciles `k8s/overlays/<env>/<ns>` from the GitRepository `{gitops.flux_source_name}`",
             f"every {gitops.interval} (prune and wait on). The GitRepository must point at the",
             "repository above.",
             "",
@@ -225,7 +254,7 @@ def _readme(plan: Plan, flavour: Flavour, configmaps: dict[str, bool]) -> str:
         lines += [
             "## Argo CD",
             "",
-            f"`gitops/argocd/<env>.yaml` holds an Argo CD `Application` (project `{gitops.argocd_project}`,",
+            f"`gitops/argocd/<env>.yaml` holds one Argo CD `Application` per namespace (project `{gitops.argocd_project}`,",
             f"destination `{gitops.destination_server}`) with automated sync, prune and self-heal.",
             "Apply it in the namespace of Argo CD:",
             "",
@@ -280,10 +309,10 @@ def _flux_client_ids(plan: Plan, configmaps: dict[str, bool]) -> list[str]:
             lines += [f"- `{env.name}`: `{name}` is rendered in `gitops/flux/{env.name}.yaml`.", ""]
             continue
         target = ["--subscription", env.subscription_id, "--resource-group", env.resource_group]
-        show = "az deployment group show " + shlex.join([*target, "--name", plan.deployment_name])
+        deployment_of = {i.name: d.name for d in plan.deployments for i in d.identities}
         literals = [
-            f'  --from-literal={v}="$({show} --query '
-            f'{shlex.quote(f"properties.outputs.identities.value.{json.dumps(i)}.clientId")} -o tsv)"'
+            f'  --from-literal={v}="$(az deployment group show {shlex.join([*target, "--name", deployment_of[i]])}'
+            f' --query {shlex.quote(f"properties.outputs.identities.value.{json.dumps(i)}.clientId")} -o tsv)"'
             for i, v in unresolved(env)
         ]
         lines += [
@@ -327,8 +356,7 @@ def emit_gitops(
             documents = _flux_documents(plan, env, values)
             artifacts.append(Artifact(f"{GITOPS_DIR}/flux/{env.name}.yaml", to_yaml_documents(documents)))
         if flavour in ("argocd", "both"):
-            artifacts.append(
-                Artifact(f"{GITOPS_DIR}/argocd/{env.name}.yaml", to_yaml(_argocd_application(plan, env)))
-            )
+            applications = _argocd_applications(plan, env)
+            artifacts.append(Artifact(f"{GITOPS_DIR}/argocd/{env.name}.yaml", to_yaml_documents(applications)))
     artifacts.append(Artifact(f"{GITOPS_DIR}/README.md", _readme(plan, flavour, configmaps)))
     return sorted(artifacts)

@@ -243,6 +243,13 @@ def _account_key(account: ServiceAccountPlan) -> Key:
     return Key(account.namespace, FILE_ORDER.index(SERVICE_ACCOUNTS), account.name)
 
 
+def overlay_namespaces(env: EnvironmentPlan) -> list[str]:
+    """The namespace folders of `k8s/overlays/<env>`, sorted: the namespaces of its objects."""
+    names = set(env.namespaces) | {a.namespace for a in env.service_accounts}
+    names |= {w.namespace for w in env.workloads if not w.existing}
+    return sorted(names)
+
+
 def _env_objects(plan: Plan, env: EnvironmentPlan) -> dict[Key, Obj]:
     """Key -> object, for every object of one environment (client IDs left out)."""
     objects = [_namespace(plan, n) for n in env.namespaces]
@@ -295,6 +302,7 @@ def _overlay(env: EnvironmentPlan, objects: dict[Key, Obj], base: dict[Key, Obj]
     """`k8s/overlays/<env>/<ns>/` for every namespace the environment has, and its kustomization."""
     artifacts = []
     namespaces = _by_namespace(objects)
+    assert list(namespaces) == overlay_namespaces(env), "overlay_namespaces must name the folders"
     base_namespaces = {key.namespace for key in base}
     client_ids = dict(env.client_ids)
     accounts = {_account_key(a): (a, client_ids[a.identity]) for a in env.service_accounts}
