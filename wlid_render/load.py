@@ -8,6 +8,7 @@ This module imports nothing of ours but `errors`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,37 @@ ALIAS_BUDGET = 100
 NODE_BUDGET = 500_000
 EXPANSION_BUDGET = 10_000  # values that aliases may stand for, all aliases together
 
+_At = tuple[int, int]  # a 1-based (line, column) while composing; a Mark once it leaves this module
+
+
+class Marks(Mapping[Path, Mark]):
+    """Spec paths -> source marks. Kept as (line, column) pairs; a Mark is made when one is looked up."""
+
+    __slots__ = ("_at",)
+
+    def __init__(self, at: dict[Path, _At] | None = None) -> None:
+        self._at: dict[Path, _At] = {} if at is None else at
+
+    def __getitem__(self, path: Path) -> Mark:
+        line, column = self._at[path]
+        return Mark(line, column)
+
+    def get(self, path: Path, default: Any = None) -> Any:  # type: ignore[override]
+        at = self._at.get(path)
+        return default if at is None else Mark(*at)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._at
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+    def __repr__(self) -> str:
+        return f"Marks({dict(self.items())!r})"
+
 
 @dataclass(frozen=True)
 class Source:
@@ -31,8 +63,8 @@ class Source:
 
     file: str
     data: Any
-    marks: dict[Path, Mark] = field(default_factory=dict)
-    key_marks: dict[Path, Mark] = field(default_factory=dict)
+    marks: Mapping[Path, Mark] = field(default_factory=Marks)
+    key_marks: Mapping[Path, Mark] = field(default_factory=Marks)
 
 
 MAX_DEPTH = 64  # nesting levels; a spec needs about ten
@@ -41,227 +73,279 @@ SAFE_TAGS = frozenset(
 )  # timestamps, binary, sets, ... and every custom tag are refused: a spec holds none of them
 MAX_SCALAR_DIGITS = 100
 
+_STR = "tag:yaml.org,2002:str"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_REUSED_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null"))  # immutable values
+_MERGE_PROBLEM = "YAML merge keys (<<) are not supported"
+_KEY_PROBLEM = "mapping keys must be strings"
+_DUPLICATE_HINT = "each key may appear once in a mapping"
+_ALIAS_HINT = "write the values out; aliases are limited to keep expansion bounded"
 
-def _mark(event: Any) -> Mark:
-    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
 
-
-@dataclass
 class _Frame:
-    value: dict[str, Any] | list[Any]
-    path: Path
-    key: Any = None  # the mapping key waiting for its value (None: a key comes next)
-    key_mark: Mark | None = None
-    as_key: bool = False  # this collection is itself a mapping key (refused)
-    anchor: str | None = None
-    weight: int = 1  # values inside, aliases expanded
+    """An open collection: its value so far, its path, and what comes next in it."""
+
+    __slots__ = ("anchor", "as_key", "at", "is_list", "key", "path", "value", "weight")
+
+    def __init__(
+        self, value: dict[str, Any] | list[Any], path: Path, at: _At, as_key: bool, anchor: str | None
+    ) -> None:
+        self.value = value
+        self.is_list = type(value) is list
+        self.path = path
+        self.key: Any = None  # the mapping key waiting for its value (None: a key comes next)
+        self.at = at  # where the collection starts
+        self.as_key = as_key  # this collection is itself a mapping key (refused)
+        self.anchor = anchor
+        self.weight = 1  # values inside, aliases expanded
 
 
 _NO_KEY = object()
 
 
-class _Composer:
+def _at(event: Any) -> _At:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+def _current_path(stack: list[_Frame]) -> Path:
+    """The path of the node an event at this point stands for."""
+    if not stack:
+        return ()
+    frame = stack[-1]
+    if frame.is_list:
+        return (*frame.path, len(frame.value))
+    return (*frame.path, frame.key) if frame.key is not None and frame.key is not _NO_KEY else frame.path
+
+
+class _Composed:
+    """What composing found: the root value and its mark, marks by path, and the problems."""
+
+    __slots__ = ("key_marks", "marks", "problems", "root", "root_at")
+
+    def __init__(self) -> None:
+        self.marks: dict[Path, _At] = {}
+        self.key_marks: dict[Path, _At] = {}
+        self.problems: list[Problem] = []
+        self.root: Any = _NO_KEY
+        self.root_at: _At | None = None
+
+
+def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
     """Events -> values, iteratively (no recursion, whatever the nesting) with marks for every path.
 
     Reading the event stream instead of composing a node graph keeps deep nesting from exhausting
     Python's or libyaml's stack, lets an alias be located where it is used, and refuses tags and
-    scalar forms a spec has no use for before anything constructs them.
+    scalar forms a spec has no use for before anything constructs them. One loop with the state in
+    local variables: a spec of a thousand workloads is some 30,000 events.
     """
 
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.marks: dict[Path, Mark] = {}
-        self.key_marks: dict[Path, Mark] = {}
-        self.problems: list[Problem] = []
-        self.stack: list[_Frame] = []
-        self.anchors: dict[str, Any] = {}
-        self.weights: dict[str, int] = {}  # anchor -> values it stands for once expanded
-        self.expanded = 0
-        self.aliases = 0
-        self.events = 0
-        self.documents = 0
-        self.root: Any = _NO_KEY
-        self.root_mark: Mark | None = None
-        self.resolver = yaml.resolver.Resolver()
-        self.constructor = yaml.constructor.SafeConstructor()
+    def fail(message: str, at: _At | None, path: Path = (), hint: str = "") -> SpecError:
+        mark = None if at is None else Mark(*at)
+        return SpecError([Problem(message, path, hint=hint, file=file, mark=mark)])
 
-    def fail(self, message: str, mark: Mark | None, path: Path = (), hint: str = "") -> SpecError:
-        return SpecError([Problem(message, path, hint=hint, file=self.file, mark=mark)])
+    marks = out.marks
+    key_marks = out.key_marks
+    problems = out.problems
+    stack: list[_Frame] = []
+    push = stack.append
+    pop = stack.pop
+    anchors: dict[str, Any] = {}
+    weights: dict[str, int] = {}  # anchor -> values it stands for once expanded
+    expanded = aliases = events = documents = 0
+    resolver = yaml.resolver.Resolver()
+    resolve = resolver.resolve
+    scalar_node = yaml.ScalarNode
+    implicit_resolvers = resolver.yaml_implicit_resolvers
+    # A plain scalar whose first character no implicit resolver watches is a string, as is every
+    # quoted one, unless resolvers by path or for any first character were added to PyYAML.
+    plain_str_shortcut = not resolver.yaml_path_resolvers and None not in implicit_resolvers
+    constructor: yaml.constructor.SafeConstructor | None = None
+    resolved: dict[str, str] = {}  # plain scalar text -> tag
+    constructed: dict[tuple[str, str], Any] = {}  # (tag, text) -> int, bool or None
+    scalar_event, mapping_start, sequence_start = (
+        yaml.ScalarEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceStartEvent,
+    )
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    alias_event, document_start = yaml.AliasEvent, yaml.DocumentStartEvent
+    top: _Frame | None = None  # stack[-1]
 
-    # -- values ---------------------------------------------------------------------------------
-    def scalar(self, event: yaml.ScalarEvent) -> Any:
-        tag = event.tag
-        if tag is None or tag == "!":
-            tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
-        if tag not in SAFE_TAGS:
-            short = tag.replace("tag:yaml.org,2002:", "!!")
-            raise self.fail(
-                f"unsupported YAML tag or value form {short} ({_shown(event.value)})",
-                _mark(event),
-                self.path(),
-                hint="write it as a plain string (quote it)",
-            )
-        if (
-            tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-            and len(event.value) > MAX_SCALAR_DIGITS
-        ):
-            raise self.fail("a number with too many digits", _mark(event), self.path(), hint="quote it")
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-        try:
-            return self.constructor.construct_object(node)
-        except (yaml.YAMLError, ValueError, KeyError) as exc:
-            raise self.fail(
-                f"cannot read the value {_shown(event.value)}: {exc}", _mark(event), self.path()
-            ) from None
-
-    def path(self) -> Path:
-        if not self.stack:
-            return ()
-        frame = self.stack[-1]
-        if isinstance(frame.value, list):
-            return (*frame.path, len(frame.value))
-        return (*frame.path, frame.key) if frame.key not in (None, _NO_KEY) else frame.path
-
-    def attach(self, value: Any, mark: Mark, anchor: str | None, weight: int = 1) -> None:
-        if anchor:
-            self.anchors[anchor] = value
-            self.weights[anchor] = weight
-        if self.stack:
-            self.stack[-1].weight += weight
-        if not self.stack:
-            self.root, self.root_mark = value, mark
-            self.marks[()] = mark
-            return
-        frame = self.stack[-1]
-        if isinstance(frame.value, list):
-            self.marks[(*frame.path, len(frame.value))] = mark
-            frame.value.append(value)
-            return
-        if frame.key is None:  # this value is a key
-            self.key(frame, value, mark)
-            return
-        if frame.key is not _NO_KEY:
-            path = (*frame.path, frame.key)
-            self.marks[path] = mark
-            frame.value[frame.key] = value
-        frame.key = None
-
-    def key(self, frame: _Frame, value: Any, mark: Mark) -> None:
-        if not isinstance(value, str):
-            self.problems.append(
-                Problem("mapping keys must be strings", frame.path, file=self.file, mark=mark)
-            )
-            frame.key = _NO_KEY
-            return
-        if value in frame.value:
-            first = self.key_marks[(*frame.path, value)]
-            self.problems.append(
-                Problem(
-                    f"duplicate key {value!r} (first defined at line {first.line})",
-                    (*frame.path, value),
-                    hint="each key may appear once in a mapping",
-                    file=self.file,
-                    mark=mark,
-                )
-            )
-            frame.key = _NO_KEY
-            return
-        self.key_marks[(*frame.path, value)] = mark
-        frame.key = value
-
-    # -- events ---------------------------------------------------------------------------------
-    def feed(self, event: yaml.Event) -> None:
-        self.events += 1
-        if self.events > NODE_BUDGET:
-            raise self.fail("the document is too large", _mark(event))
-        if isinstance(event, yaml.DocumentStartEvent):
-            self.documents += 1
-            if self.documents > 1:
-                raise self.fail(
-                    "the file holds more than one YAML document", _mark(event), hint="put one spec per file"
-                )
-        elif isinstance(event, yaml.ScalarEvent):
-            self.scalar_event(event)
-        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-            self.start(event)
-        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-            frame = self.stack.pop()
-            if frame.as_key:
-                self.problems.append(
-                    Problem("mapping keys must be strings", frame.path, file=self.file, mark=frame.key_mark)
-                )
-                self.stack[-1].key = _NO_KEY
+    while True:
+        event = get_event()
+        if event is None:
+            break
+        events += 1
+        if events > NODE_BUDGET:
+            raise fail("the document is too large", _at(event))
+        kind = event.__class__
+        value: Any
+        weight = 1
+        anchor: str | None
+        if kind is scalar_event:
+            mark = event.start_mark
+            at = (mark.line + 1, mark.column + 1)
+            text = event.value
+            tag = event.tag
+            anchor = event.anchor
+            if tag is None or tag == "!":
+                implicit = event.implicit
+                if (
+                    text == "<<"
+                    and tag is None
+                    and top is not None
+                    and top.key is None
+                    and not top.is_list
+                    and implicit[0]
+                ):
+                    problems.append(Problem(_MERGE_PROBLEM, top.path, file=file, mark=Mark(*at)))
+                    top.key = _NO_KEY
+                    continue
+                if not implicit[0]:
+                    tag = _STR if plain_str_shortcut else resolve(scalar_node, text, implicit)
+                elif plain_str_shortcut and (text[0] if text else "") not in implicit_resolvers:
+                    tag = _STR
+                else:  # with implicit[0] set, what a plain scalar resolves to depends on its text only
+                    tag = resolved.get(text)
+                    if tag is None:
+                        tag = resolved[text] = resolve(scalar_node, text, implicit)
+            if tag == _STR:
+                value = text
+            elif (tag, text) in constructed:
+                value = constructed[tag, text]
             else:
-                mark = self.marks.get(frame.path, frame.key_mark or Mark(1, 1))
-                self.attach(frame.value, mark, frame.anchor, frame.weight)
-        elif isinstance(event, yaml.AliasEvent):
-            self.alias(event)
-
-    def scalar_event(self, event: yaml.ScalarEvent) -> None:
-        frame = self.stack[-1] if self.stack else None
-        if (
-            frame is not None
-            and isinstance(frame.value, dict)
-            and frame.key is None
-            and event.tag is None
-            and event.value == "<<"
-            and event.implicit[0]
-        ):
-            self.problems.append(
-                Problem(
-                    "YAML merge keys (<<) are not supported", frame.path, file=self.file, mark=_mark(event)
+                if tag not in SAFE_TAGS:
+                    short = tag.replace("tag:yaml.org,2002:", "!!")
+                    raise fail(
+                        f"unsupported YAML tag or value form {short} ({_shown(text)})",
+                        at,
+                        _current_path(stack),
+                        hint="write it as a plain string (quote it)",
+                    )
+                if tag in _NUMBER_TAGS and len(text) > MAX_SCALAR_DIGITS:
+                    raise fail("a number with too many digits", at, _current_path(stack), hint="quote it")
+                if constructor is None:
+                    constructor = yaml.constructor.SafeConstructor()
+                node = scalar_node(tag, text, event.start_mark, event.end_mark, event.style)
+                try:
+                    value = constructor.construct_object(node)
+                except (yaml.YAMLError, ValueError, KeyError) as exc:
+                    raise fail(
+                        f"cannot read the value {_shown(text)}: {exc}", at, _current_path(stack)
+                    ) from None
+                if tag in _REUSED_TAGS:
+                    constructed[tag, text] = value
+        elif kind is mapping_start or kind is sequence_start:
+            at = _at(event)
+            if len(stack) >= MAX_DEPTH:
+                raise fail(
+                    f"the spec nests deeper than {MAX_DEPTH} levels",
+                    at,
+                    _current_path(stack),
+                    hint="a spec needs about ten",
                 )
-            )
-            frame.key = _NO_KEY
-            return
-        self.attach(self.scalar(event), _mark(event), event.anchor)
+            tag = event.tag
+            if tag is not None and tag != "!" and tag not in SAFE_TAGS:
+                raise fail(f"unsupported YAML tag {tag}", at, _current_path(stack), hint="remove the tag")
+            as_key = top is not None and not top.is_list and top.key is None
+            path = top.path if as_key else _current_path(stack)  # type: ignore[union-attr]
+            collection: dict[str, Any] | list[Any] = {} if kind is mapping_start else []
+            anchor = event.anchor
+            if anchor:
+                anchors[anchor] = collection
+                weights[anchor] = 1
+            if not as_key:
+                marks[path] = at
+            top = _Frame(collection, path, at, as_key, anchor)
+            push(top)
+            continue
+        elif kind in ends:
+            frame = pop()
+            top = stack[-1] if stack else None
+            if frame.as_key:
+                problems.append(Problem(_KEY_PROBLEM, frame.path, file=file, mark=Mark(*frame.at)))
+                top.key = _NO_KEY  # type: ignore[union-attr]
+                continue
+            value = frame.value
+            at = marks.get(frame.path, frame.at)
+            anchor = frame.anchor
+            weight = frame.weight
+        elif kind is alias_event:
+            at = _at(event)
+            aliases += 1
+            name = event.anchor
+            if aliases > ALIAS_BUDGET:
+                raise fail(
+                    f"too many YAML aliases (more than {ALIAS_BUDGET})",
+                    at,
+                    _current_path(stack),
+                    hint=_ALIAS_HINT,
+                )
+            if name not in anchors:
+                raise fail(f"unknown YAML alias *{name}", at, _current_path(stack))
+            value = anchors[name]
+            if any(frame.value is value for frame in stack):
+                raise fail(f"the YAML alias *{name} refers to itself", at, _current_path(stack))
+            weight = weights.get(name, 1)
+            expanded += weight
+            if expanded > EXPANSION_BUDGET:
+                raise fail(
+                    f"YAML aliases expand to more than {EXPANSION_BUDGET} values",
+                    at,
+                    _current_path(stack),
+                    hint=_ALIAS_HINT,
+                )
+            anchor = None
+        else:
+            if kind is document_start:
+                documents += 1
+                if documents > 1:
+                    raise fail(
+                        "the file holds more than one YAML document", _at(event), hint="put one spec per file"
+                    )
+            continue
 
-    def start(self, event: yaml.CollectionStartEvent) -> None:
-        if len(self.stack) >= MAX_DEPTH:
-            raise self.fail(
-                f"the spec nests deeper than {MAX_DEPTH} levels",
-                _mark(event),
-                self.path(),
-                hint="a spec needs about ten",
-            )
-        tag = event.tag
-        if tag is not None and tag != "!" and tag not in SAFE_TAGS:
-            raise self.fail(f"unsupported YAML tag {tag}", _mark(event), self.path(), hint="remove the tag")
-        parent = self.stack[-1] if self.stack else None
-        as_key = parent is not None and isinstance(parent.value, dict) and parent.key is None
-        path = self.path() if not as_key else (parent.path if parent else ())
-        value: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
-        if event.anchor:
-            self.anchors[event.anchor] = value
-            self.weights[event.anchor] = 1
-        if not as_key:
-            self.marks[path] = _mark(event)
-        self.stack.append(_Frame(value, path, key_mark=_mark(event), as_key=as_key, anchor=event.anchor))
-
-    def alias(self, event: yaml.AliasEvent) -> None:
-        self.aliases += 1
-        if self.aliases > ALIAS_BUDGET:
-            raise self.fail(
-                f"too many YAML aliases (more than {ALIAS_BUDGET})",
-                _mark(event),
-                self.path(),
-                hint="write the values out; aliases are limited to keep expansion bounded",
-            )
-        if event.anchor not in self.anchors:
-            raise self.fail(f"unknown YAML alias *{event.anchor}", _mark(event), self.path())
-        value = self.anchors[event.anchor]
-        if any(frame.value is value for frame in self.stack):
-            raise self.fail(f"the YAML alias *{event.anchor} refers to itself", _mark(event), self.path())
-        weight = self.weights.get(event.anchor, 1)
-        self.expanded += weight
-        if self.expanded > EXPANSION_BUDGET:
-            raise self.fail(
-                f"YAML aliases expand to more than {EXPANSION_BUDGET} values",
-                _mark(event),
-                self.path(),
-                hint="write the values out; aliases are limited to keep expansion bounded",
-            )
-        self.attach(value, _mark(event), None, weight)
+        # Place the value: in the open collection (as an item, a key or a key's value), or as the root.
+        if anchor:
+            anchors[anchor] = value
+            weights[anchor] = weight
+        if top is None:
+            out.root, out.root_at = value, at
+            marks[()] = at
+            continue
+        top.weight += weight
+        if top.is_list:
+            items = top.value
+            marks[(*top.path, len(items))] = at
+            items.append(value)  # type: ignore[union-attr]
+            continue
+        key = top.key
+        if key is None:  # this value is a key
+            if not isinstance(value, str):
+                problems.append(Problem(_KEY_PROBLEM, top.path, file=file, mark=Mark(*at)))
+                top.key = _NO_KEY
+            elif value in top.value:
+                path = (*top.path, value)
+                first = key_marks[path]
+                problems.append(
+                    Problem(
+                        f"duplicate key {value!r} (first defined at line {first[0]})",
+                        path,
+                        hint=_DUPLICATE_HINT,
+                        file=file,
+                        mark=Mark(*at),
+                    )
+                )
+                top.key = _NO_KEY
+            else:
+                key_marks[(*top.path, value)] = at
+                top.key = value
+            continue
+        if key is not _NO_KEY:
+            marks[(*top.path, key)] = at
+            top.value[key] = value  # type: ignore[call-overload]
+        top.key = None
 
 
 def _shown(value: str, limit: int = 60) -> str:
@@ -274,10 +358,13 @@ def load_text(text: str, file: str) -> Source:
     """Parse one YAML document. Raises SpecError with every problem found."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    composer = _Composer(file)
+    composed = _Composed()
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            composer.feed(event)
+        loader = _Loader(text)
+        try:
+            _compose(loader.get_event, file, composed)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else None
@@ -291,15 +378,16 @@ def load_text(text: str, file: str) -> Source:
         ) from None
     except yaml.YAMLError as exc:
         raise SpecError([Problem(f"not valid YAML: {exc}", file=file)]) from None
-    if composer.problems:
-        raise SpecError(composer.problems)
-    if composer.root is _NO_KEY:
+    if composed.problems:
+        raise SpecError(composed.problems)
+    if composed.root is _NO_KEY:
         raise SpecError([Problem("the file is empty", file=file, mark=Mark(1, 1))])
-    if not isinstance(composer.root, dict):
-        raise SpecError(
-            [Problem("the spec must be a YAML mapping (key: value)", file=file, mark=composer.root_mark)]
-        )
-    return Source(file=file, data=composer.root, marks=composer.marks, key_marks=composer.key_marks)
+    if not isinstance(composed.root, dict):
+        root_mark = None if composed.root_at is None else Mark(*composed.root_at)
+        raise SpecError([Problem("the spec must be a YAML mapping (key: value)", file=file, mark=root_mark)])
+    return Source(
+        file=file, data=composed.root, marks=Marks(composed.marks), key_marks=Marks(composed.key_marks)
+    )
 
 
 def load_file(path: str) -> Source:

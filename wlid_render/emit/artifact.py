@@ -7,34 +7,24 @@ final newline, so that equal inputs give equal bytes.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from wlid_render.emit import json_text, yaml_text
+
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeDumper as _Dumper
+
+    _LIBYAML = True  # yaml_text writes what libyaml's emitter writes
 except ImportError:  # pragma: no cover
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
 
+    _LIBYAML = False
 
-# Plain scalars that some YAML reader (1.1 like PyYAML, or 1.2 like the Go yaml used by kustomize and
-# Flux) would read as something other than a string. Such strings are always written quoted.
-_NOT_A_STRING = re.compile(
-    r"""(?x)
-    ~ | null | Null | NULL | true | True | TRUE | false | False | FALSE
-    | y | Y | yes | Yes | YES | n | N | no | No | NO | on | On | ON | off | Off | OFF
-    | [-+]?(0|[1-9][0-9_]*)                        # decimal
-    | [-+]?0[0-7_]+ | 0o[0-7]+                      # octal, both spellings
-    | [-+]?0x[0-9a-fA-F_]+ | [-+]?0b[01_]+         # hex, binary
-    | [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?  # sexagesimal (YAML 1.1)
-    | [-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?  # floats, 1e3 included
-    | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN)
-    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?      # timestamps
-    | =  | <<
-    """
-)
+
+_NOT_A_STRING = yaml_text.NOT_A_STRING  # the brownfield importer quotes the same strings
 
 
 class _CanonicalDumper(_Dumper):  # type: ignore[misc, valid-type]
@@ -61,12 +51,36 @@ class Artifact:
 
 
 def to_json(value: Any) -> str:
-    """JSON with 2-space indent, keys in insertion order, non-ASCII kept, final newline."""
+    """JSON with 2-space indent, keys in insertion order, non-ASCII kept, final newline.
+
+    The text of `json.dumps(value, indent=2, ensure_ascii=False)`, written by `json_text`.
+    """
+    try:
+        return json_text.dump(value)
+    except json_text.Unsupported:
+        return _to_json_reference(value)
+
+
+def _to_json_reference(value: Any) -> str:
+    """The canonical JSON text as `json.dumps` writes it: what `to_json` must equal."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def to_yaml(value: Any) -> str:
-    """One YAML document, keys in insertion order, block style, final newline."""
+    """One YAML document, keys in insertion order, block style, final newline.
+
+    Written by `yaml_text`; what it does not reproduce byte for byte goes through PyYAML.
+    """
+    if _LIBYAML:
+        try:
+            return yaml_text.dump(value)
+        except yaml_text.Unsupported:
+            pass
+    return _to_yaml_reference(value)
+
+
+def _to_yaml_reference(value: Any) -> str:
+    """The canonical YAML text as PyYAML writes it: what `to_yaml` must equal."""
     return yaml.dump(
         value,
         Dumper=_CanonicalDumper,
