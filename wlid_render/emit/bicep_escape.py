@@ -16,9 +16,9 @@ _SIMPLE_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\
 # which some editors and diff tools treat as line breaks.
 _ESCAPED_CODE_POINTS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Characters that are not written as themselves (or, for `$` and `/`, may not be): a value without any
-# of them is its own literal body.
-_SPECIAL = re.compile("[\\\\'$/\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# What is not written as itself: a value without any of it is its own literal body. `$` and `/` only
+# matter as `${`, `//` and `/*`.
+_SPECIAL = re.compile("[\\\\'\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]|\\$\\{|/[/*]")
 
 
 class BicepText(str):
