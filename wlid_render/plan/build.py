@@ -50,9 +50,19 @@ TOKEN_EXPIRATION_ANNOTATION = "azure.workload.identity/service-account-token-exp
 class _Builder:
     """Everything of one environment: the spec here is already interpolated for it."""
 
-    def __init__(self, spec: Spec, env: str, bound: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        spec: Spec,
+        env: str,
+        bound: Mapping[str, str] | None = None,
+        checked: dict[int, tuple[ContainerPlan, ...]] | None = None,
+    ):
         self.spec = spec
         self.env = env
+        # Workloads already checked and converted by the builder of another environment that shares
+        # this very Spec (a spec without ${env}/${vars.*}): id(workload) -> its containers. Their
+        # problems were recorded there, and are the same here.
+        self.checked = checked if checked is not None else {}
         self.bound = dict(bound or {})  # identity -> client ID read from the deployment's outputs
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -387,7 +397,10 @@ class _Builder:
                     "set the workload's namespace",
                 )
                 namespace = namespaces[0]
-            self.workload_fields(workload, path)
+            containers = self.checked.get(id(workload))
+            if containers is None:
+                self.workload_fields(workload, path)
+                containers = self.checked[id(workload)] = tuple(self.container(c) for c in workload.containers)
             keys.append((workload.kind, namespace, workload.name))
             out.append(
                 WorkloadPlan(
@@ -395,7 +408,7 @@ class _Builder:
                     kind=workload.kind,
                     namespace=namespace,
                     service_account=workload.serviceAccount,
-                    containers=tuple(self.container(c) for c in workload.containers),
+                    containers=containers,
                     node_selector=tuple(workload.nodeSelector.items()),
                     labels=tuple(workload.labels.items()),
                     annotations=tuple(workload.annotations.items()),
@@ -510,8 +523,9 @@ def build_plan(
     views: dict[str, EnvView] = {}
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    checked: dict[int, tuple[ContainerPlan, ...]] = {}  # shared by environments that share a Spec
     for env in sorted(specs):
-        builder = _Builder(specs[env], env, bound.get(env))
+        builder = _Builder(specs[env], env, bound.get(env), checked)
         environment = builder.environment()
         accounts = builder.service_accounts()
         identities = builder.identities(accounts)
