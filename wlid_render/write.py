@@ -83,12 +83,6 @@ _STAGING = ".wlid-staging-"
 _RETIRED = ".wlid-retired-"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 @contextmanager
 def locked(out: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold an exclusive lock for renders into `out`, waiting at most `timeout` seconds.
@@ -164,28 +158,35 @@ def _link_or_copy(source: Path, target: Path) -> None:
 def _stage(out: Path, staging: Path, artifacts: list[Artifact], comparison: Comparison) -> None:
     """Build the new tree beside OUT: unchanged and foreign files linked, new contents written."""
     by_path = {a.path: a for a in artifacts}
-    mode = 0o666 & ~_umask()
     removed = {c.path for c in comparison.changes if c.action == "remove"}
     staging.mkdir()
+    made = {staging}  # folders known to exist: one mkdir per folder, not per file
+
+    def folder_of(target: Path) -> None:
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.update(target.parents)
+
     if out.is_dir():
         for relpath in _existing_files(out):
             if relpath in removed or (relpath in by_path and relpath != MANIFEST):
                 continue
             target = _safe(staging, relpath)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            folder_of(target)
             _link_or_copy(_safe(out, relpath), target)
     unchanged = {c.path for c in comparison.changes if c.action == "unchanged"}
     for artifact in artifacts:
         target = _safe(staging, artifact.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder_of(target)
         if artifact.path in unchanged and artifact.path != MANIFEST:
             _link_or_copy(_safe(out, artifact.path), target)  # same bytes: keep the file and its mtime
             continue
-        if target.exists():
+        if artifact.path == MANIFEST and target.exists():  # linked above: never write through a link
             target.unlink()
-        with open(target, "wb") as handle:
+        # 0o666 less the umask, as `open()` would create it; O_EXCL: never through an existing file
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        with os.fdopen(fd, "wb") as handle:
             handle.write(artifact.data)
-        os.chmod(target, mode)
 
 
 class UnownedTree(WriteError):
