@@ -226,3 +226,40 @@ def test_budgets() -> None:
         ("c",),
         (3, 4),
     )
+
+
+def test_a_duplicate_key_names_the_first_definition_even_after_another_duplicate() -> None:
+    text = "a:\n  c: 2\n  b: 1\n  b:\n    c: 1\n  c: 3\n"
+    with pytest.raises(SpecError) as caught:
+        load_text(text, "x.yaml")
+    found = [(p.message, p.mark) for p in caught.value.problems]
+    assert found == [
+        ("duplicate key 'b' (first defined at line 3)", Mark(4, 3)),
+        ("duplicate key 'c' (first defined at line 2)", Mark(6, 3)),  # not line 5, inside the second b
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!map x\n", "unsupported YAML tag or value form !!map ('x')"),
+        ("a: !!map\n", "unsupported YAML tag or value form !!map ('')"),
+        ("a: !!seq x\n", "unsupported YAML tag or value form !!seq ('x')"),
+        ("a: !!str [1]\n", "the tag !!str does not fit a sequence"),
+        ("a: !!seq {b: 1}\n", "the tag !!seq does not fit a mapping"),
+        ("a: !!int {b: 1}\n", "the tag !!int does not fit a mapping"),
+    ],
+)
+def test_a_tag_that_does_not_fit_its_node_is_refused(text: str, message: str) -> None:
+    """PyYAML's constructor would give an empty value or a list silently: wlid says so."""
+    with pytest.raises(SpecError) as caught:
+        load_text(text, "x.yaml")
+    assert [p.message for p in caught.value.problems] == [message]
+
+
+def test_fitting_tags_are_kept() -> None:
+    assert load_text("a: !!map {b: 1}\nc: !!seq [1]\nd: !!str x\n", "x.yaml").data == {
+        "a": {"b": 1},
+        "c": [1],
+        "d": "x",
+    }

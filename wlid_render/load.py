@@ -74,6 +74,8 @@ SAFE_TAGS = frozenset(
 MAX_SCALAR_DIGITS = 100
 
 _STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _REUSED_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null"))  # immutable values
 _MERGE_PROBLEM = "YAML merge keys (<<) are not supported"
@@ -215,7 +217,7 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
             elif (tag, text) in constructed:
                 value = constructed[tag, text]
             else:
-                if tag not in SAFE_TAGS:
+                if tag not in SAFE_TAGS or tag in (_MAP, _SEQ):
                     short = tag.replace("tag:yaml.org,2002:", "!!")
                     raise fail(
                         f"unsupported YAML tag or value form {short} ({_shown(text)})",
@@ -248,6 +250,10 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
             tag = event.tag
             if tag is not None and tag != "!" and tag not in SAFE_TAGS:
                 raise fail(f"unsupported YAML tag {tag}", at, _current_path(stack), hint="remove the tag")
+            if tag in SAFE_TAGS and tag != (_MAP if kind is mapping_start else _SEQ):
+                what = "mapping" if kind is mapping_start else "sequence"
+                short = tag.replace("tag:yaml.org,2002:", "!!")
+                raise fail(f"the tag {short} does not fit a {what}", at, _current_path(stack), hint="remove the tag")
             as_key = top is not None and not top.is_list and top.key is None
             path = top.path if as_key else _current_path(stack)  # type: ignore[union-attr]
             collection: dict[str, Any] | list[Any] = {} if kind is mapping_start else []
@@ -256,7 +262,7 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
                 anchors[anchor] = collection
                 weights[anchor] = 1
             if not as_key:
-                marks[path] = at
+                marks.setdefault(path, at)  # the value of a duplicate key does not move the first's
             top = _Frame(collection, path, at, as_key, anchor)
             push(top)
             continue
@@ -339,7 +345,7 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
                 )
                 top.key = _NO_KEY
             else:
-                key_marks[(*top.path, value)] = at
+                key_marks.setdefault((*top.path, value), at)  # first definition wins (see above)
                 top.key = value
             continue
         if key is not _NO_KEY:
