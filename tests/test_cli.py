@@ -155,3 +155,32 @@ def test_rendered_files_are_ordinary_files(tmp_path: Path):
         os.umask(old)
     modes = {p.stat().st_mode & 0o777 for p in (tmp_path / "lab").rglob("*") if p.is_file()}
     assert modes == {0o644}
+
+
+def test_the_program_exits_with_the_command_code_and_flushed_output(tmp_path: Path) -> None:
+    """`python -m wlid_render` (and the `wlid` script) ends with a quick exit: codes and output stay."""
+    import subprocess
+    import sys
+
+    def wlid(*args: str) -> subprocess.CompletedProcess[str]:
+        root = str(Path(__file__).parents[1])  # this checkout, whatever is installed
+        env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        return subprocess.run(
+            [sys.executable, "-m", "wlid_render", *args], capture_output=True, text=True, cwd=tmp_path, env=env
+        )
+
+    version = wlid("--version")
+    assert version.returncode == 0 and version.stdout.startswith("wlid, version ")
+    missing = wlid("render", "missing.yaml")
+    assert missing.returncode == 2 and "missing.yaml" in missing.stderr
+    usage = wlid("render", "--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+    out = tmp_path / "out"
+    rendered = wlid("render", str(Path(__file__).parents[1] / "specs" / "lab.yaml"), "-o", str(out))
+    assert rendered.returncode == 0, rendered.stderr
+    assert (out / ".wlid" / "manifest.json").is_file()
+    drift = wlid("render", str(Path(__file__).parents[1] / "specs" / "lab.yaml"), "-o", str(out), "--check")
+    assert drift.returncode == 0
+    (out / "README.md").write_text("changed\n")
+    drift = wlid("render", str(Path(__file__).parents[1] / "specs" / "lab.yaml"), "-o", str(out), "--check")
+    assert drift.returncode == 1 and "README.md" in drift.stdout + drift.stderr

@@ -1,3 +1,3 @@
-from wlid_render.cli import main
+from wlid_render.cli import run
 
-main()
+run()

@@ -660,3 +660,27 @@ def drift_command(spec: str, env: str, output_format: str, strict_mode: bool) ->
     click.echo(report.to_json() if output_format == "json" else format_drift(report), nl=False)
     if report.has_drift:
         sys.exit(EXIT_DRIFT)
+
+
+def run() -> None:
+    """The `wlid` program: `main`, then a quick exit.
+
+    A render leaves a large heap behind; tearing the interpreter down (freeing every object, clearing
+    every module) costs more than a small render itself. Nothing needs it: output is flushed here,
+    files are closed, locks are released by the kernel. Library callers and tests use `main`.
+    """
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:  # sys.exit("message"): print it as Python would
+            print(exc.code, file=sys.stderr)
+            code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (`wlid ... | head`)
+        code = code or 1
+    os._exit(code)
