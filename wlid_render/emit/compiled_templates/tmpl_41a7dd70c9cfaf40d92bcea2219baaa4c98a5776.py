@@ -1,0 +1,159 @@
+from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
+name = 'bicep/main.bicep.j2'
+
+def root(context, missing=missing):
+    resolve = context.resolve_or_missing
+    undefined = environment.undefined
+    concat = environment.concat
+    cond_expr_undefined = Undefined
+    if 0: yield None
+    l_0_parameters = resolve('parameters')
+    l_0_cluster_type = resolve('cluster_type')
+    l_0_cluster_update = resolve('cluster_update')
+    l_0_cluster_module = resolve('cluster_module')
+    l_0_cluster_deployment = resolve('cluster_deployment')
+    l_0_identities = resolve('identities')
+    l_0_outputs_identities = resolve('outputs_identities')
+    l_0_pins_issuer = resolve('pins_issuer')
+    try:
+        t_1 = environment.filters['bicep_ident']
+    except KeyError:
+        @internalcode
+        def t_1(*unused):
+            raise TemplateRuntimeError("No filter named 'bicep_ident' found.")
+    try:
+        t_2 = environment.filters['bicep_key']
+    except KeyError:
+        @internalcode
+        def t_2(*unused):
+            raise TemplateRuntimeError("No filter named 'bicep_key' found.")
+    try:
+        t_3 = environment.filters['bicep_string']
+    except KeyError:
+        @internalcode
+        def t_3(*unused):
+            raise TemplateRuntimeError("No filter named 'bicep_string' found.")
+    try:
+        t_4 = environment.filters['bicep_value']
+    except KeyError:
+        @internalcode
+        def t_4(*unused):
+            raise TemplateRuntimeError("No filter named 'bicep_value' found.")
+    try:
+        t_5 = environment.tests['none']
+    except KeyError:
+        @internalcode
+        def t_5(*unused):
+            raise TemplateRuntimeError("No test named 'none' found.")
+    pass
+    yield "targetScope = 'resourceGroup'\n\n"
+    for l_1_p in (undefined(name='parameters') if l_0_parameters is missing else l_0_parameters):
+        _loop_vars = {}
+        pass
+        yield '@description('
+        yield str(environment.finalize(t_3(environment.getattr(l_1_p, 'description'))))
+        yield ')\nparam '
+        yield str(environment.finalize(t_1(environment.getattr(l_1_p, 'name'))))
+        yield ' '
+        yield str(environment.finalize(t_1(environment.getattr(l_1_p, 'type'))))
+        if (not t_5(environment.getattr(l_1_p, 'default'))):
+            pass
+            yield ' = '
+            yield str(environment.finalize(t_4(environment.getattr(l_1_p, 'default'))))
+        yield '\n\n'
+    l_1_p = missing
+    yield 'resource cluster '
+    yield str(environment.finalize(t_3((undefined(name='cluster_type') if l_0_cluster_type is missing else l_0_cluster_type))))
+    yield ' existing = {\n  name: clusterName\n  scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)\n}\n\n'
+    if (undefined(name='cluster_update') if l_0_cluster_update is missing else l_0_cluster_update):
+        pass
+        yield '// ARM replaces the whole cluster on PUT: pass the cluster as it is and merge in the two flags.\nmodule clusterWorkloadIdentity '
+        yield str(environment.finalize(t_3((undefined(name='cluster_module') if l_0_cluster_module is missing else l_0_cluster_module))))
+        yield ' = if (enableWorkloadIdentity) {\n  name: '
+        yield str(environment.finalize(t_3((undefined(name='cluster_deployment') if l_0_cluster_deployment is missing else l_0_cluster_deployment))))
+        yield "\n  scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)\n  params: {\n    clusterName: clusterName\n    location: cluster.location\n    tags: cluster.?tags ?? {}\n    sku: cluster.sku\n    identity: cluster.?identity ?? { type: 'None' }\n    properties: cluster.properties\n  }\n}\n\n"
+    for l_1_identity in (undefined(name='identities') if l_0_identities is missing else l_0_identities):
+        l_1_cluster_module_symbol = resolve('cluster_module_symbol')
+        _loop_vars = {}
+        pass
+        yield 'module '
+        yield str(environment.finalize(t_1(environment.getattr(l_1_identity, 'symbol'))))
+        yield ' '
+        yield str(environment.finalize(t_3(environment.getattr(l_1_identity, 'path'))))
+        yield ' = '
+        if environment.getattr(l_1_identity, 'condition'):
+            pass
+            yield 'if ('
+            yield str(environment.finalize(t_1(environment.getattr(l_1_identity, 'condition'))))
+            yield ') '
+        yield '{\n  name: '
+        yield str(environment.finalize(t_3(environment.getattr(l_1_identity, 'deployment'))))
+        yield '\n  params: {\n    location: location\n'
+        if (undefined(name='pins_issuer') if l_0_pins_issuer is missing else l_0_pins_issuer):
+            pass
+            yield '    issuer: empty(oidcIssuerUrl) ? cluster.properties.oidcIssuerProfile.issuerURL : oidcIssuerUrl\n'
+        else:
+            pass
+            yield '    issuer: cluster.properties.oidcIssuerProfile.issuerURL\n'
+        for l_2_name in environment.getattr(l_1_identity, 'parameters'):
+            _loop_vars = {}
+            pass
+            yield '    '
+            yield str(environment.finalize(t_1(l_2_name)))
+            yield ': '
+            yield str(environment.finalize(t_1(l_2_name)))
+            yield '\n'
+        l_2_name = missing
+        yield '  }\n'
+        if (undefined(name='cluster_update') if l_0_cluster_update is missing else l_0_cluster_update):
+            pass
+            yield '  dependsOn: [\n    '
+            yield str(environment.finalize(t_1((undefined(name='cluster_module_symbol') if l_1_cluster_module_symbol is missing else l_1_cluster_module_symbol))))
+            yield '\n  ]\n'
+        yield '}\n\n'
+    l_1_identity = l_1_cluster_module_symbol = missing
+    if (undefined(name='outputs_identities') if l_0_outputs_identities is missing else l_0_outputs_identities):
+        pass
+        yield 'output identities object = {\n'
+        for l_1_identity in (undefined(name='identities') if l_0_identities is missing else l_0_identities):
+            _loop_vars = {}
+            pass
+            yield '  '
+            yield str(environment.finalize(t_2(environment.getattr(l_1_identity, 'name'))))
+            yield ': {\n'
+            for l_2_key in ['clientId', 'principalId', 'tenantId']:
+                _loop_vars = {}
+                pass
+                if environment.getattr(l_1_identity, 'condition'):
+                    pass
+                    yield '    '
+                    yield str(environment.finalize(t_1(l_2_key)))
+                    yield ': '
+                    yield str(environment.finalize(t_1(environment.getattr(l_1_identity, 'condition'))))
+                    yield ' ? '
+                    yield str(environment.finalize(t_1(environment.getattr(l_1_identity, 'symbol'))))
+                    yield '.outputs.'
+                    yield str(environment.finalize(t_1(l_2_key)))
+                    yield " : ''\n"
+                else:
+                    pass
+                    yield '    '
+                    yield str(environment.finalize(t_1(l_2_key)))
+                    yield ': '
+                    yield str(environment.finalize(t_1(environment.getattr(l_1_identity, 'symbol'))))
+                    yield '.outputs.'
+                    yield str(environment.finalize(t_1(l_2_key)))
+                    yield '\n'
+            l_2_key = missing
+            yield '  }\n'
+        l_1_identity = missing
+        yield '}\n\n'
+    if (undefined(name='pins_issuer') if l_0_pins_issuer is missing else l_0_pins_issuer):
+        pass
+        yield 'output oidcIssuerUrl string = empty(oidcIssuerUrl) ? cluster.properties.oidcIssuerProfile.issuerURL : oidcIssuerUrl\n'
+    else:
+        pass
+        yield 'output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL\n'
+
+blocks = {}
+debug_info = '4=50&5=54&6=56&9=66&14=68&16=71&17=73&30=75&31=80&32=90&35=92&40=98&41=102&44=108&46=111&52=115&54=118&55=122&56=124&57=127&58=130&60=141&68=151'

@@ -1,0 +1,131 @@
+from jinja2.runtime import LoopContext, Macro, Markup, Namespace, TemplateNotFound, TemplateReference, TemplateRuntimeError, Undefined, escape, identity, internalcode, markup_join, missing, str_join
+name = 'bicep/identity.bicep.j2'
+
+def root(context, missing=missing):
+    resolve = context.resolve_or_missing
+    undefined = environment.undefined
+    concat = environment.concat
+    cond_expr_undefined = Undefined
+    if 0: yield None
+    l_0_parameters = resolve('parameters')
+    l_0_identity = resolve('identity')
+    l_0_identity_type = resolve('identity_type')
+    try:
+        t_1 = environment.filters['bicep_ident']
+    except KeyError:
+        @internalcode
+        def t_1(*unused):
+            raise TemplateRuntimeError("No filter named 'bicep_ident' found.")
+    try:
+        t_2 = environment.filters['bicep_ref']
+    except KeyError:
+        @internalcode
+        def t_2(*unused):
+            raise TemplateRuntimeError("No filter named 'bicep_ref' found.")
+    try:
+        t_3 = environment.filters['bicep_string']
+    except KeyError:
+        @internalcode
+        def t_3(*unused):
+            raise TemplateRuntimeError("No filter named 'bicep_string' found.")
+    pass
+    yield "targetScope = 'resourceGroup'\n\nparam location string\nparam issuer string\n"
+    for l_1_p in (undefined(name='parameters') if l_0_parameters is missing else l_0_parameters):
+        _loop_vars = {}
+        pass
+        yield 'param '
+        yield str(environment.finalize(t_1(environment.getattr(l_1_p, 'name'))))
+        yield ' '
+        yield str(environment.finalize(t_1(environment.getattr(l_1_p, 'type'))))
+        yield '\n'
+    l_1_p = missing
+    yield '\nresource '
+    yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+    yield ' '
+    yield str(environment.finalize(t_3((undefined(name='identity_type') if l_0_identity_type is missing else l_0_identity_type))))
+    yield ' = {\n  name: '
+    yield str(environment.finalize(t_3(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'name'))))
+    yield '\n  location: location\n  properties: {}\n}\n\n'
+    for l_1_fic in environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'fics'):
+        l_1_fic_type = resolve('fic_type')
+        l_1_audience = resolve('audience')
+        _loop_vars = {}
+        pass
+        yield 'resource '
+        yield str(environment.finalize(t_1(environment.getattr(l_1_fic, 'symbol'))))
+        yield ' '
+        yield str(environment.finalize(t_3((undefined(name='fic_type') if l_1_fic_type is missing else l_1_fic_type))))
+        yield ' = '
+        if environment.getattr(l_1_fic, 'condition'):
+            pass
+            yield 'if ('
+            yield str(environment.finalize(t_1(environment.getattr(l_1_fic, 'condition'))))
+            yield ') '
+        yield '{\n  parent: '
+        yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+        yield '\n  name: '
+        yield str(environment.finalize(t_3(environment.getattr(l_1_fic, 'name'))))
+        yield '\n  properties: {\n    issuer: issuer\n    subject: '
+        yield str(environment.finalize(t_3(environment.getattr(l_1_fic, 'subject'))))
+        yield '\n    audiences: [\n      '
+        yield str(environment.finalize(t_3((undefined(name='audience') if l_1_audience is missing else l_1_audience))))
+        yield '\n    ]\n  }\n'
+        if environment.getattr(l_1_fic, 'depends_on'):
+            pass
+            yield '  dependsOn: [\n'
+            for l_2_symbol in environment.getattr(l_1_fic, 'depends_on'):
+                _loop_vars = {}
+                pass
+                yield '    '
+                yield str(environment.finalize(t_1(l_2_symbol)))
+                yield '\n'
+            l_2_symbol = missing
+            yield '  ]\n'
+        yield '}\n\n'
+    l_1_fic = l_1_fic_type = l_1_audience = missing
+    l_1_loop = missing
+    for l_1_module, l_1_loop in LoopContext(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'role_modules'), undefined):
+        _loop_vars = {}
+        pass
+        yield 'module '
+        yield str(environment.finalize(t_1(environment.getattr(l_1_module, 'symbol'))))
+        yield ' '
+        yield str(environment.finalize(t_3(environment.getattr(l_1_module, 'path'))))
+        yield ' = {\n  name: '
+        yield str(environment.finalize(t_3(environment.getattr(l_1_module, 'name'))))
+        yield '\n  scope: '
+        yield str(environment.finalize(t_1(environment.getattr(environment.getattr(l_1_module, 'scope'), 'function'))))
+        yield '('
+        l_2_loop = missing
+        for l_2_arg, l_2_loop in LoopContext(environment.getattr(environment.getattr(l_1_module, 'scope'), 'args'), undefined):
+            _loop_vars = {}
+            pass
+            yield str(environment.finalize(t_2(l_2_arg)))
+            if (not environment.getattr(l_2_loop, 'last')):
+                pass
+                yield ', '
+        l_2_loop = l_2_arg = missing
+        yield ')\n  params: {\n    principalId: '
+        yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+        yield '.properties.principalId\n'
+        for l_2_name in environment.getattr(l_1_module, 'parameters'):
+            _loop_vars = {}
+            pass
+            yield '    '
+            yield str(environment.finalize(t_1(l_2_name)))
+            yield ': '
+            yield str(environment.finalize(t_1(l_2_name)))
+            yield '\n'
+        l_2_name = missing
+        yield '  }\n}\n\n'
+    l_1_loop = l_1_module = missing
+    yield 'output clientId string = '
+    yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+    yield '.properties.clientId\noutput principalId string = '
+    yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+    yield '.properties.principalId\noutput tenantId string = '
+    yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+    yield '.properties.tenantId\n'
+
+blocks = {}
+debug_info = '6=33&7=37&10=43&11=47&16=49&17=55&18=65&19=67&22=69&24=71&27=73&29=76&30=80&37=87&38=91&39=95&40=97&42=109&43=111&44=115&50=123&51=125&52=127'
