@@ -3,7 +3,7 @@ wlid_render/emit/compiled_templates/, with a manifest of their sources and the J
 
 Run after changing a template or upgrading Jinja2 (a test fails while they are out of date):
 
-    python scripts/compile_templates.py
+    PYTHONPATH=. python scripts/compile_templates.py   # or after pip install -e .
 
 wlid uses the compiled modules only while the manifest matches the template sources and the installed
 Jinja2; otherwise it compiles the templates at start, as before, with the same output.
