@@ -280,8 +280,12 @@ def shell_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_github_steps_run_in_bash(github: dict[str, Any], tmp_path: Path, shell_env: dict[str, str]) -> None:
-    steps = github["jobs"]["whatif-staging"]["steps"]
+def run_github_whatif(
+    github: dict[str, Any], env_name: str, tmp_path: Path, shell_env: dict[str, str]
+) -> tuple[str, Path, dict[str, str], Path]:
+    """Run the what-if step of a GitHub job in bash with the recording `az` (which answers SUCCEEDED);
+    returns the summary step's script, the work folder, the environment and the step summary file."""
+    steps = github["jobs"][f"whatif-{env_name}"]["steps"]
     whatif = step(steps, lambda s: "what-if \\" in s.get("run", ""))["run"]
     summary = step(steps, lambda s: "<<'PY'" in s.get("run", ""))["run"]
     work = tmp_path / "work"
@@ -290,6 +294,11 @@ def test_github_steps_run_in_bash(github: dict[str, Any], tmp_path: Path, shell_
     step_summary = tmp_path / "step-summary.md"
     env = {**shell_env, "AZ_RESULT": str(tmp_path / "result.json"), "GITHUB_STEP_SUMMARY": str(step_summary)}
     subprocess.run(["bash", "-e", "-c", whatif], cwd=work, env=env, check=True)
+    return summary, work, env, step_summary
+
+
+def test_github_steps_run_in_bash(github: dict[str, Any], tmp_path: Path, shell_env: dict[str, str]) -> None:
+    summary, work, env, step_summary = run_github_whatif(github, "staging", tmp_path, shell_env)
     assert (tmp_path / "az.log").read_text().splitlines() == [
         "deployment",
         "group",
@@ -381,15 +390,7 @@ def test_split_pipeline_previews_every_deployment(
     github = yaml.safe_load(
         dict((a.path, a.text) for a in emit_pipelines(split_plan))["pipelines/github-actions.yml"]
     )
-    steps = github["jobs"]["whatif-prod"]["steps"]
-    whatif = step(steps, lambda s: "what-if \\" in s.get("run", ""))["run"]
-    summary = step(steps, lambda s: "<<'PY'" in s.get("run", ""))["run"]
-    work = tmp_path / "work"
-    work.mkdir()
-    (tmp_path / "result.json").write_text(json.dumps(SUCCEEDED))
-    step_summary = tmp_path / "step-summary.md"
-    env = {**shell_env, "AZ_RESULT": str(tmp_path / "result.json"), "GITHUB_STEP_SUMMARY": str(step_summary)}
-    subprocess.run(["bash", "-e", "-c", whatif], cwd=work, env=env, check=True)
+    summary, work, env, step_summary = run_github_whatif(github, "prod", tmp_path, shell_env)
     log = (tmp_path / "az.log").read_text().split("what-if\n")[1:]
     out = f"out/{split_plan.name}"
     expected = [
