@@ -223,8 +223,8 @@ def _readme(plan: Plan, flavour: Flavour, configmaps: dict[str, bool]) -> str:
         f"`k8s/overlays/<env>/<ns>`, of this tree, which lives at {where} of",
         f"`{gitops.repo_url}` (branch `{gitops.branch}`).",
         "",
-        "Every environment normally has its own cluster, and all overlays create the same namespaces and",
-        "ServiceAccounts: give each cluster only the object of its own environment.",
+        "Every environment normally has its own cluster, and the overlays create mostly the same namespaces",
+        "and ServiceAccounts: give each cluster only the objects of its own environment.",
         "",
     ]
     if flavour in ("flux", "both"):
