@@ -34,18 +34,10 @@ def out_path(out: str | os.PathLike[str], *parts: str) -> str:
 
 
 def template_files(
-    env: EnvironmentPlan,
-    out: str | os.PathLike[str],
-    bicep: bool = False,
-    deployment: AzureDeployment | None = None,
+    env: EnvironmentPlan, out: str | os.PathLike[str], bicep: bool, deployment: AzureDeployment
 ) -> tuple[str, str]:
-    """(template, parameters file) of one environment below OUT, for `main` unless `deployment` is given."""
-    if deployment is None:
-        template = "azure/main.bicep" if bicep else "azure/main.json"
-        parameters = f"azure/params/{env.name}.{'bicepparam' if bicep else 'parameters.json'}"
-    else:
-        template, parameters = deployment.template_path(bicep), deployment.parameters_path(env.name, bicep)
-    return out_path(out, template), out_path(out, parameters)
+    """(template, parameters file) of one deployment of one environment, below OUT."""
+    return out_path(out, deployment.template_path(bicep)), out_path(out, deployment.parameters_path(env.name, bicep))
 
 
 def deployment_arguments(
@@ -55,11 +47,13 @@ def deployment_arguments(
     bicep: bool = False,
     deployment: AzureDeployment | None = None,
 ) -> list[str]:
-    """The options shared by what-if and create: deployment name, target, template and parameters."""
+    """The options shared by what-if and create: deployment name, target, template and parameters
+    (of `main` unless `deployment` is given)."""
+    deployment = deployment or plan.deployments[0]
     template, parameters = template_files(env, out, bicep, deployment)
     return [
         "--name",
-        deployment.name if deployment is not None else plan.deployment_name,
+        deployment.name,
         "--subscription",
         env.subscription_id,
         "--resource-group",

@@ -296,16 +296,12 @@ def _main(plan: Plan, deployment: AzureDeployment, directory: Path) -> Artifact:
 
 
 def _identity_module(plan: Plan, identity: IdentityPlan, directory: Path) -> Artifact:
+    by_name = {p.name: p for p in plan.parameters}
     text = render(
         directory,
         "identity.bicep.j2",
         identity=_identity_view(identity),
-        parameters=tuple(
-            p
-            for name in identity.template_parameters()
-            for p in _parameters(plan.parameters)
-            if p.name == name
-        ),
+        parameters=_parameters(tuple(by_name[name] for name in identity.template_parameters())),
         identity_type=f"{IDENTITY_TYPE}@{plan.identity_api}",
         fic_type=f"{FIC_TYPE}@{plan.identity_api}",
         audience=AUDIENCE,

@@ -106,7 +106,8 @@ def _whatif_script(plan: Plan, env: EnvironmentPlan) -> str:
     """What-if of every top-level deployment of the environment, `main` first, one JSON result each."""
     out = tree_path(plan)
     main, *groups = plan.deployments
-    lines = _whatif_command(deployment_arguments(plan, env, out, deployment=main), shlex.quote(_result(env)))
+    args = deployment_arguments(plan, env, out, deployment=main)
+    lines = _whatif_command([shlex.quote(a) for a in args], shlex.quote(_result(env)))
     if groups:
         # A large spec: the identity groups are deployments of their own, named <main>.<group>.
         stems = " ".join(shlex.quote(g.stem) for g in groups)
@@ -122,7 +123,7 @@ def _whatif_script(plan: Plan, env: EnvironmentPlan) -> str:
             for value in option
         ]
         lines += [f"for group in {stems}; do"]
-        lines += ["  " + line for line in _whatif_command(words, _with_group(_result(env, "$group")), True)]
+        lines += ["  " + line for line in _whatif_command(words, _with_group(_result(env, "$group")))]
         lines += ["done"]
     return "\n".join(lines) + "\n"
 
@@ -132,8 +133,8 @@ def _with_group(value: str) -> str:
     return '"$group"'.join(shlex.quote(piece) if piece else "" for piece in value.split("$group"))
 
 
-def _whatif_command(args: list[str], result: str, quoted: bool = False) -> list[str]:
-    words = args if quoted else [shlex.quote(a) for a in args]
+def _whatif_command(words: list[str], result: str) -> list[str]:
+    """`az deployment group what-if` over several lines; `words` and `result` are already shell-quoted."""
     pairs = [f"  {words[i]} {words[i + 1]} \\" for i in range(0, len(words), 2)]
     return ["az deployment group what-if \\", *pairs, f"  --no-pretty-print > {result}"]
 

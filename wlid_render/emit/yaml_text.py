@@ -254,22 +254,24 @@ def _mapping(value: dict[Any, Any], indent: str, out: list[str], seen: set[int])
                 append(inner)
                 _mapping(item, inner, out, seen)
             else:
-                if id(item) in seen:
-                    raise Unsupported("a collection that appears twice (PyYAML writes an alias)")
-                seen.add(id(item))
-                append(" {}")
+                append(_empty(item, " {}", seen))
         elif kind is list:
             if item:
                 append(indent)
                 _sequence(item, indent, out, seen)
             else:
-                if id(item) in seen:
-                    raise Unsupported("a collection that appears twice (PyYAML writes an alias)")
-                seen.add(id(item))
-                append(" []")
+                append(_empty(item, " []", seen))
         else:
             append(" ")
             append(_scalar(item))
+
+
+def _empty(item: Any, text: str, seen: set[int]) -> str:
+    """`text` for an empty collection, once: PyYAML writes an alias for one that appears again."""
+    if id(item) in seen:
+        raise Unsupported("a collection that appears twice (PyYAML writes an alias)")
+    seen.add(id(item))
+    return text
 
 
 def _sequence(value: list[Any], indent: str, out: list[str], seen: set[int]) -> None:
@@ -296,19 +298,13 @@ def _sequence(value: list[Any], indent: str, out: list[str], seen: set[int]) -> 
                 append("- ")
                 _mapping(item, inner, out, seen)
             else:
-                if id(item) in seen:
-                    raise Unsupported("a collection that appears twice (PyYAML writes an alias)")
-                seen.add(id(item))
-                append("- {}")
+                append(_empty(item, "- {}", seen))
         elif kind is list:
             if item:
                 append("- ")
                 _sequence(item, inner, out, seen)
             else:
-                if id(item) in seen:
-                    raise Unsupported("a collection that appears twice (PyYAML writes an alias)")
-                seen.add(id(item))
-                append("- []")
+                append(_empty(item, "- []", seen))
         else:
             append("- ")
             append(_scalar(item))
