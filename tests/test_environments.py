@@ -14,6 +14,7 @@ from conftest import ROOT
 from wlid_render.emit.arm import parameters_file, template
 from wlid_render.emit.k8s import _env_objects
 from wlid_render.errors import SpecError
+from wlid_render.interpolate import uses_references
 from wlid_render.load import load_file, load_text
 from wlid_render.plan.model import ParamRef
 from wlid_render.render import plan_source, render_plan
@@ -133,3 +134,28 @@ def test_outputs_bind_client_ids(plan):
     assert "shop-api" in prod.pinned
     with pytest.raises(SpecError):
         plan_source(load_file(str(MULTI)), {"qa": {"shop-api": "77777777-7777-7777-7777-777777777777"}})
+
+
+def test_references_are_looked_for_where_they_are_resolved():
+    """Only the top-level metadata, environments and gitops blocks are taken as written."""
+    assert uses_references({"workloads": [{"name": "a", "environments": ["${env}"]}]})
+    assert uses_references({"serviceAccounts": [{"metadata": "x-${vars.a}"}]})
+    assert not uses_references(
+        {"environments": {"dev": {"vars": {"a": "${env}"}}}, "metadata": {"name": "${env}"}}
+    )
+    assert uses_references({"azure": {"resourceGroup": "rg-$${env}"}})  # `$${` is resolved (to `${`)
+    assert not uses_references({"azure": {"resourceGroup": "rg-$env-${FLUX_VAR}"}})
+
+
+def test_a_reference_in_a_nested_environments_list_is_resolved():
+    text = MULTI.read_text("utf-8")
+    for reference in ("${vars.subscription}", "${vars.imageTag}", "${vars.logLevel}"):
+        text = text.replace(reference, "x")
+    text = text.replace("${env}", "dev").replace(
+        "subscriptionId: x", "subscriptionId: 11111111-1111-1111-1111-111111111111"
+    )
+    text = text.replace("environments: [prod]", "environments: ['${env}']")  # everywhere, in a roundabout way
+    assert text.count("${") == 3
+    plan = plan_source(load_text(text, "spec.yaml"))
+    assert len(plan.environments) > 1
+    assert [len(e.workloads) for e in plan.environments] == [2] * len(plan.environments)

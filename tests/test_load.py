@@ -263,3 +263,40 @@ def test_fitting_tags_are_kept() -> None:
         "c": [1],
         "d": "x",
     }
+
+
+def test_deep_marks_are_composed_only_when_a_deep_path_is_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    import wlid_render.load as load
+
+    passes: list[bool] = []
+    real = load._composed
+
+    def counting(text: str, file: str, track: bool) -> Any:
+        passes.append(track)
+        return real(text, file, track)
+
+    monkeypatch.setattr(load, "_composed", counting)
+    text = (ROOT / "specs" / "multi-env.yaml").read_text("utf-8")
+    source = load_text(text, "spec.yaml")
+    assert passes == [False]
+    # paths of up to two steps (what warnings point at) are there from the first pass
+    assert source.marks[("environments", "prod")] == Mark(text.splitlines().index("  prod:") + 2, 5)
+    assert source.key_marks[("environments", "prod")] == Mark(text.splitlines().index("  prod:") + 1, 3)
+    assert source.marks.get(("workloads", 0)) is not None
+    assert passes == [False]
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if s.strip().startswith("LOG_LEVEL:"))
+    assert source.marks[("workloads", 0, "containers", 0, "env", "LOG_LEVEL")].line == line
+    assert passes == [False, True]
+    assert source.key_marks[("workloads", 0, "containers", 0, "env", "LOG_LEVEL")].line == line
+    assert passes == [False, True]  # both maps come from the one composition with marks
+
+
+def test_a_problem_found_without_marks_is_located() -> None:
+    """The first pass records no deep marks; a problem there composes again, with them."""
+    text = "workloads:\n- name: a\n  containers:\n  - name: c\n    env: {A: 1, A: 2}\n"
+    with pytest.raises(SpecError) as raised:
+        load_text(text, "spec.yaml")
+    (problem,) = raised.value.problems
+    assert problem.path == ("workloads", 0, "containers", 0, "env", "A")
+    assert (problem.mark.line, problem.mark.column) == (5, 17)
+    assert "first defined at line 5" in problem.message

@@ -74,11 +74,15 @@ def interpolate(data: Any, env: str, values: Mapping[str, str]) -> tuple[Any, li
 
 
 def uses_references(data: Any) -> bool:
-    """Whether any interpolated string of the spec refers to `${env}` or `${vars.*}`."""
-    if isinstance(data, str):
-        return bool(_REFERENCE.search(data))
-    if isinstance(data, dict):
-        return any(uses_references(v) for k, v in data.items() if k not in NOT_INTERPOLATED)
-    if isinstance(data, list):
-        return any(uses_references(v) for v in data)
+    """Whether any string `interpolate` would look at refers to `${env}` or `${vars.*}` (or is `$${`)."""
+    stack = [v for k, v in data.items() if k not in NOT_INTERPOLATED] if isinstance(data, dict) else [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "${" in node and _REFERENCE.search(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
     return False

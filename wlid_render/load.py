@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import yaml
@@ -29,29 +30,46 @@ _At = tuple[int, int]  # a 1-based (line, column) while composing; a Mark once i
 
 
 class Marks(Mapping[Path, Mark]):
-    """Spec paths -> source marks. Kept as (line, column) pairs; a Mark is made when one is looked up."""
+    """Spec paths -> source marks. Kept as (line, column) pairs; a Mark is made when one is looked up.
 
-    __slots__ = ("_at",)
+    With `compute`, `at` holds only the paths up to SHALLOW steps long and `compute` finds all of
+    them on the first look-up of a longer path: a spec that loads, validates and renders without a
+    problem needs a few shallow marks at most (its warnings), so the loader records no more up front.
+    """
 
-    def __init__(self, at: dict[Path, _At] | None = None) -> None:
+    __slots__ = ("_at", "_compute")
+
+    def __init__(
+        self, at: dict[Path, _At] | None = None, compute: Callable[[], dict[Path, _At]] | None = None
+    ) -> None:
         self._at: dict[Path, _At] = {} if at is None else at
+        self._compute = compute
+
+    @property
+    def pairs(self) -> dict[Path, _At]:
+        if self._compute is not None:
+            self._at, self._compute = self._compute(), None
+        return self._at
+
+    def _pairs_for(self, path: object) -> dict[Path, _At]:
+        return self._at if isinstance(path, tuple) and len(path) <= SHALLOW else self.pairs
 
     def __getitem__(self, path: Path) -> Mark:
-        line, column = self._at[path]
+        line, column = self._pairs_for(path)[path]
         return Mark(line, column)
 
     def get(self, path: Path, default: Any = None) -> Any:  # type: ignore[override]
-        at = self._at.get(path)
+        at = self._pairs_for(path).get(path)
         return default if at is None else Mark(*at)
 
     def __contains__(self, path: object) -> bool:
-        return path in self._at
+        return path in self._pairs_for(path)
 
     def __iter__(self) -> Iterator[Path]:
-        return iter(self._at)
+        return iter(self.pairs)
 
     def __len__(self) -> int:
-        return len(self._at)
+        return len(self.pairs)
 
     def __repr__(self) -> str:
         return f"Marks({dict(self.items())!r})"
@@ -67,6 +85,7 @@ class Source:
     key_marks: Mapping[Path, Mark] = field(default_factory=Marks)
 
 
+SHALLOW = 2  # marks of paths this long or shorter are always recorded (see Marks)
 MAX_DEPTH = 64  # nesting levels; a spec needs about ten
 SAFE_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")
@@ -87,14 +106,21 @@ _ALIAS_HINT = "write the values out; aliases are limited to keep expansion bound
 class _Frame:
     """An open collection: its value so far, its path, and what comes next in it."""
 
-    __slots__ = ("anchor", "as_key", "at", "is_list", "key", "path", "value", "weight")
+    __slots__ = ("anchor", "as_key", "at", "is_list", "key", "marked", "path", "value", "weight")
 
     def __init__(
-        self, value: dict[str, Any] | list[Any], path: Path, at: _At, as_key: bool, anchor: str | None
+        self,
+        value: dict[str, Any] | list[Any],
+        path: Path,
+        at: _At,
+        as_key: bool,
+        anchor: str | None,
+        track: bool,
     ) -> None:
         self.value = value
         self.is_list = type(value) is list
         self.path = path
+        self.marked = track or len(path) < SHALLOW  # the marks of what it holds are recorded
         self.key: Any = None  # the mapping key waiting for its value (None: a key comes next)
         self.at = at  # where the collection starts
         self.as_key = as_key  # this collection is itself a mapping key (refused)
@@ -133,8 +159,16 @@ class _Composed:
         self.root_at: _At | None = None
 
 
-def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
+class _Retrack(Exception):
+    """A problem found while composing without marks: compose again with them to locate it."""
+
+
+def _compose(get_event: Callable[[], Any], file: str, out: _Composed, track: bool) -> None:
     """Events -> values, iteratively (no recursion, whatever the nesting) with marks for every path.
+
+    Without `track`, only the marks of paths up to SHALLOW steps long are recorded (what warnings
+    point at), and the first problem raises _Retrack (or SpecError, maybe not located): the caller
+    composes again with `track` to report it.
 
     Reading the event stream instead of composing a node graph keeps deep nesting from exhausting
     Python's or libyaml's stack, lets an alias be located where it is used, and refuses tags and
@@ -201,6 +235,8 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
                     and not top.is_list
                     and implicit[0]
                 ):
+                    if not track:
+                        raise _Retrack
                     problems.append(Problem(_MERGE_PROBLEM, top.path, file=file, mark=Mark(*at)))
                     top.key = _NO_KEY
                     continue
@@ -253,7 +289,9 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
             if tag in SAFE_TAGS and tag != (_MAP if kind is mapping_start else _SEQ):
                 what = "mapping" if kind is mapping_start else "sequence"
                 short = tag.replace("tag:yaml.org,2002:", "!!")
-                raise fail(f"the tag {short} does not fit a {what}", at, _current_path(stack), hint="remove the tag")
+                raise fail(
+                    f"the tag {short} does not fit a {what}", at, _current_path(stack), hint="remove the tag"
+                )
             as_key = top is not None and not top.is_list and top.key is None
             path = top.path if as_key else _current_path(stack)  # type: ignore[union-attr]
             collection: dict[str, Any] | list[Any] = {} if kind is mapping_start else []
@@ -261,15 +299,17 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
             if anchor:
                 anchors[anchor] = collection
                 weights[anchor] = 1
-            if not as_key:
+            if not as_key and (track or len(path) <= SHALLOW):
                 marks.setdefault(path, at)  # the value of a duplicate key does not move the first's
-            top = _Frame(collection, path, at, as_key, anchor)
+            top = _Frame(collection, path, at, as_key, anchor, track)
             push(top)
             continue
         elif kind in ends:
             frame = pop()
             top = stack[-1] if stack else None
             if frame.as_key:
+                if not track:
+                    raise _Retrack
                 problems.append(Problem(_KEY_PROBLEM, frame.path, file=file, mark=Mark(*frame.at)))
                 top.key = _NO_KEY  # type: ignore[union-attr]
                 continue
@@ -323,11 +363,14 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
         top.weight += weight
         if top.is_list:
             items = top.value
-            marks[(*top.path, len(items))] = at
+            if top.marked:
+                marks[(*top.path, len(items))] = at
             items.append(value)  # type: ignore[union-attr]
             continue
         key = top.key
         if key is None:  # this value is a key
+            if not track and (not isinstance(value, str) or value in top.value):
+                raise _Retrack
             if not isinstance(value, str):
                 problems.append(Problem(_KEY_PROBLEM, top.path, file=file, mark=Mark(*at)))
                 top.key = _NO_KEY
@@ -345,11 +388,13 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed) -> None:
                 )
                 top.key = _NO_KEY
             else:
-                key_marks.setdefault((*top.path, value), at)  # first definition wins (see above)
+                if top.marked:
+                    key_marks.setdefault((*top.path, value), at)  # first definition wins (see above)
                 top.key = value
             continue
         if key is not _NO_KEY:
-            marks[(*top.path, key)] = at
+            if top.marked:
+                marks[(*top.path, key)] = at
             top.value[key] = value  # type: ignore[call-overload]
         top.key = None
 
@@ -364,13 +409,15 @@ def load_text(text: str, file: str) -> Source:
     """Parse one YAML document. Raises SpecError with every problem found."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    composed = _Composed()
     try:
-        loader = _Loader(text)
         try:
-            _compose(loader.get_event, file, composed)
-        finally:
-            loader.dispose()
+            composed = _composed(text, file, track=False)
+            if composed.problems or not isinstance(composed.root, dict):
+                raise _Retrack
+            complete = False
+        except (_Retrack, SpecError):
+            composed = _composed(text, file, track=True)
+            complete = True
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else None
@@ -391,9 +438,27 @@ def load_text(text: str, file: str) -> Source:
     if not isinstance(composed.root, dict):
         root_mark = None if composed.root_at is None else Mark(*composed.root_at)
         raise SpecError([Problem("the spec must be a YAML mapping (key: value)", file=file, mark=root_mark)])
+    if complete:
+        return Source(
+            file=file, data=composed.root, marks=Marks(composed.marks), key_marks=Marks(composed.key_marks)
+        )
+    tracked = cache(lambda: _composed(text, file, track=True))  # the same text composes the same way
     return Source(
-        file=file, data=composed.root, marks=Marks(composed.marks), key_marks=Marks(composed.key_marks)
+        file=file,
+        data=composed.root,
+        marks=Marks(composed.marks, compute=lambda: tracked().marks),
+        key_marks=Marks(composed.key_marks, compute=lambda: tracked().key_marks),
     )
+
+
+def _composed(text: str, file: str, track: bool) -> _Composed:
+    composed = _Composed()
+    loader = _Loader(text)
+    try:
+        _compose(loader.get_event, file, composed, track)
+    finally:
+        loader.dispose()
+    return composed
 
 
 def load_file(path: str) -> Source:

@@ -15,6 +15,16 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 
+def empty_list() -> list:  # type: ignore[type-arg]
+    """The default of a list field (a literal `[]` default is deep-copied for every object validated)."""
+    return []
+
+
+def empty_map() -> dict:  # type: ignore[type-arg]
+    """The default of a mapping field (see `empty_list`)."""
+    return {}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -282,7 +292,7 @@ class Identity(_Model):
         examples=["myIdentity", "shop-api"],
     )
     roles: list[RoleGrant] = Field(
-        [],
+        default_factory=empty_list,
         description="Roles granted to the identity, each on exactly one target.",
         examples=[[{"role": "Key Vault Secrets User", "keyVault": "kv-wlid-lab"}]],
     )
@@ -342,12 +352,14 @@ class Resources(_Model):
     """Compute resources of a container."""
 
     requests: dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], Quantity] = Field(
-        {},
+        default_factory=empty_map,
         description="Resource requests, e.g. cpu and memory (Kubernetes quantities).",
         examples=[{"cpu": "100m", "memory": "128Mi"}],
     )
     limits: dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], Quantity] = Field(
-        {}, description="Resource limits (Kubernetes quantities).", examples=[{"memory": "256Mi"}]
+        default_factory=empty_map,
+        description="Resource limits (Kubernetes quantities).",
+        examples=[{"memory": "256Mi"}],
     )
 
 
@@ -359,16 +371,18 @@ class Container(_Model):
         description="Container image.", examples=["busybox", "ghcr.io/example/shop-api:1.8.0"]
     )
     command: list[StrictStr] = Field(
-        [], description="Entrypoint (strings).", examples=[["sh", "-c", "sleep 3600"]]
+        default_factory=empty_list, description="Entrypoint (strings).", examples=[["sh", "-c", "sleep 3600"]]
     )
-    args: list[StrictStr] = Field([], description="Arguments (strings).", examples=[["--port", "8080"]])
+    args: list[StrictStr] = Field(
+        default_factory=empty_list, description="Arguments (strings).", examples=[["--port", "8080"]]
+    )
     env: dict[EnvName, StrictStr] = Field(
-        {},
+        default_factory=empty_map,
         description="Environment variables. Values are strings: quote numbers and yes/no/on/off/true/false.",
         examples=[{"SECRET_NAME": "my-secret", "PORT": "8080"}],
     )
     ports: list[Annotated[StrictInt, Field(ge=1, le=65535)] | Port] = Field(
-        [],
+        default_factory=empty_list,
         description="Container ports: a number, or {containerPort, name, protocol}.",
         examples=[[8080, {"containerPort": 9090, "name": "metrics", "protocol": "TCP"}]],
     )
@@ -399,7 +413,7 @@ class Workload(_Model):
         examples=["shop"],
     )
     containers: list[Container] = Field(
-        [],
+        default_factory=empty_list,
         description="The containers; at least one, none for an existing workload.",
         examples=[[{"name": "busybox", "image": "busybox", "command": ["sh", "-c", "sleep 3600"]}]],
     )
@@ -411,13 +425,17 @@ class Workload(_Model):
     )
     environments: OnlyIn = Field(None, description=_ONLY_IN, examples=[["prod"]])
     nodeSelector: dict[LabelKey, LabelValue] = Field(
-        {}, description="Node selector of the pods.", examples=[{"kubernetes.io/os": "linux"}]
+        default_factory=empty_map,
+        description="Node selector of the pods.",
+        examples=[{"kubernetes.io/os": "linux"}],
     )
     labels: dict[LabelKey, LabelValue] = Field(
-        {}, description="Labels added to the pods (pod template).", examples=[{"team": "shop"}]
+        default_factory=empty_map,
+        description="Labels added to the pods (pod template).",
+        examples=[{"team": "shop"}],
     )
     annotations: dict[LabelKey, StrictStr] = Field(
-        {},
+        default_factory=empty_map,
         description="Annotations added to the pods (pod template), e.g. the webhook's skip-containers.",
         examples=[{"azure.workload.identity/skip-containers": "sidecar"}],
     )
@@ -475,7 +493,7 @@ class Environment(_Model):
     """One environment: its variables, what differs from azure and cluster, and its pinned client IDs."""
 
     vars: dict[VarName, StrictStr] = Field(
-        {},
+        default_factory=empty_map,
         description="Variables for ${vars.NAME} in any string of the spec (outside metadata, environments "
         "and gitops).",
         examples=[{"imageTag": "1.8.0", "keyVault": "kv-dev"}],
@@ -491,7 +509,7 @@ class Environment(_Model):
         examples=[{"name": "aks-shop-dev", "enableWorkloadIdentity": True}],
     )
     clientIds: dict[IdentityName, Uuid] = Field(
-        {},
+        default_factory=empty_map,
         description="Client IDs of the identities after the first deployment (wlid bind writes them). "
         "Without one, the overlay carries a Flux placeholder ${WLID_CLIENT_ID_<IDENTITY>}.",
         examples=[{"myIdentity": "33333333-3333-3333-3333-333333333333"}],
@@ -579,13 +597,13 @@ class Spec(_Model):
         ],
     )
     serviceAccounts: list[ServiceAccount] = Field(
-        [],
+        default_factory=empty_list,
         description="Kubernetes ServiceAccounts, each bound to one identity through a federated credential "
         "(at most 20 per identity).",
         examples=[[{"name": "workload-identity-sa", "namespace": "default", "identity": "myIdentity"}]],
     )
     workloads: list[Workload] = Field(
-        [],
+        default_factory=empty_list,
         description="Workloads whose pods run as those ServiceAccounts.",
         examples=[
             [
@@ -598,7 +616,7 @@ class Spec(_Model):
         ],
     )
     environments: dict[EnvironmentName, Environment] = Field(
-        {},
+        default_factory=empty_map,
         description="Environments by name (lower-case letters, digits, '-'). Default: one environment "
         "named default.",
         examples=[{"dev": {"vars": {"imageTag": "1.8.0"}}, "prod": {"vars": {"imageTag": "1.7.3"}}}],

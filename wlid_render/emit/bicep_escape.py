@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
@@ -51,6 +52,7 @@ def bicep_string(value: str) -> BicepText:
     return BicepText("'" + escaped_body(value) + "'")
 
 
+@lru_cache(maxsize=4096)  # values repeat: every federated credential has the same audience URL
 def escaped_body(value: str) -> str:
     """The text between the quotes of the literal of `value`, character by character."""
     out: list[str] = []

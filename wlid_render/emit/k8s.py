@@ -250,11 +250,24 @@ def overlay_namespaces(env: EnvironmentPlan) -> list[str]:
     return sorted(names)
 
 
-def _env_objects(plan: Plan, env: EnvironmentPlan) -> dict[Key, Obj]:
-    """Key -> object, for every object of one environment (client IDs left out)."""
+def _env_objects(
+    plan: Plan, env: EnvironmentPlan, workloads: dict[WorkloadPlan, Obj] | None = None
+) -> dict[Key, Obj]:
+    """Key -> object, for every object of one environment (client IDs left out).
+
+    `workloads` holds the objects of workloads planned before: environments that share a workload's
+    plan share its object (read-only from here on), which the base then takes without a diff.
+    """
+    if workloads is None:
+        workloads = {}
     objects = [_namespace(plan, n) for n in env.namespaces]
     objects += [_service_account(plan, env, a) for a in env.service_accounts]
-    objects += [_workload(plan, w) for w in env.workloads if not w.existing]
+    for w in env.workloads:
+        if not w.existing:
+            obj = workloads.get(w)
+            if obj is None:
+                obj = workloads[w] = _workload(plan, w)
+            objects.append(obj)
     return _unique(objects, f"{OVERLAYS_DIR}/{env.name}")
 
 
@@ -372,7 +385,8 @@ def emit_kubernetes(plan: Plan) -> list[Artifact]:
     overlay patches in its own values (always the client IDs) and adds the objects only it has.
     Both are split into one kustomization per namespace.
     """
-    per_env = {env.name: _env_objects(plan, env) for env in plan.environments}
+    workloads: dict[WorkloadPlan, Obj] = {}
+    per_env = {env.name: _env_objects(plan, env, workloads) for env in plan.environments}
     everywhere = set.intersection(*(set(objects) for objects in per_env.values()))
     base = {key: common([objects[key] for objects in per_env.values()]) for key in sorted(everywhere)}
     artifacts = _base(base)

@@ -55,13 +55,13 @@ class _Builder:
         spec: Spec,
         env: str,
         bound: Mapping[str, str] | None = None,
-        checked: dict[int, tuple[ContainerPlan, ...]] | None = None,
+        checked: dict[int, WorkloadPlan] | None = None,
     ):
         self.spec = spec
         self.env = env
-        # Workloads already checked and converted by the builder of another environment that shares
-        # this very Spec (a spec without ${env}/${vars.*}): id(workload) -> its containers. Their
-        # problems were recorded there, and are the same here.
+        # Workloads already checked and planned by the builder of another environment that shares
+        # this very Spec (a spec without ${env}/${vars.*}): id(workload) -> its plan. Their problems
+        # were recorded there, and are the same here; environments then share the plan's objects.
         self.checked = checked if checked is not None else {}
         self.bound = dict(bound or {})  # identity -> client ID read from the deployment's outputs
         self.problems: list[Problem] = []
@@ -326,6 +326,7 @@ class _Builder:
     def service_accounts(self) -> list[tuple[int, ServiceAccountPlan]]:
         spec = self.spec
         identity_names = [i.name for i in spec.identities]
+        only_in = {i.name: i.environments for i in reversed(spec.identities)}  # the first of a name wins
         self.duplicates(
             "serviceAccounts", [(a.namespace, a.name) for a in spec.serviceAccounts], "ServiceAccount"
         )
@@ -333,7 +334,7 @@ class _Builder:
         for i, account in enumerate(spec.serviceAccounts):
             if not self.included(account.environments, ("serviceAccounts", i)):
                 continue
-            if account.identity not in identity_names:
+            if account.identity not in only_in:
                 guess = did_you_mean(account.identity, identity_names)
                 self.error(
                     ("serviceAccounts", i, "identity"),
@@ -341,7 +342,7 @@ class _Builder:
                     f"did you mean {guess}?" if guess else f"declared: {', '.join(identity_names)}",
                 )
             else:
-                only = spec.identities[identity_names.index(account.identity)].environments
+                only = only_in[account.identity]
                 if only is not None and self.env not in only:
                     self.error(
                         ("serviceAccounts", i, "identity"),
@@ -397,27 +398,14 @@ class _Builder:
                     "set the workload's namespace",
                 )
                 namespace = namespaces[0]
-            containers = self.checked.get(id(workload))
-            if containers is None:
-                self.workload_fields(workload, path)
-                containers = self.checked[id(workload)] = tuple(self.container(c) for c in workload.containers)
             keys.append((workload.kind, namespace, workload.name))
-            out.append(
-                WorkloadPlan(
-                    name=workload.name,
-                    kind=workload.kind,
-                    namespace=namespace,
-                    service_account=workload.serviceAccount,
-                    containers=containers,
-                    node_selector=tuple(workload.nodeSelector.items()),
-                    labels=tuple(workload.labels.items()),
-                    annotations=tuple(workload.annotations.items()),
-                    replicas=workload.replicas,
-                    schedule=workload.schedule,
-                    existing=workload.existing,
-                    index=i,
-                )
-            )
+            planned = self.checked.get(id(workload))
+            if planned is None:
+                self.workload_fields(workload, path)
+                planned = self.checked[id(workload)] = _workload_plan(workload, namespace, i)
+            elif planned.namespace != namespace:
+                planned = replace(planned, namespace=namespace)
+            out.append(planned)
         self.duplicates("workloads", keys, "workload")
         return out
 
@@ -507,6 +495,23 @@ class _Builder:
         )
 
 
+def _workload_plan(workload: Workload, namespace: str, index: int) -> WorkloadPlan:
+    return WorkloadPlan(
+        name=workload.name,
+        kind=workload.kind,
+        namespace=namespace,
+        service_account=workload.serviceAccount,
+        containers=tuple(_Builder.container(c) for c in workload.containers),
+        node_selector=tuple(workload.nodeSelector.items()),
+        labels=tuple(workload.labels.items()),
+        annotations=tuple(workload.annotations.items()),
+        replicas=workload.replicas,
+        schedule=workload.schedule,
+        existing=workload.existing,
+        index=index,
+    )
+
+
 def build_plan(
     specs: Spec | Mapping[str, Spec], bound: Mapping[str, Mapping[str, str]] | None = None
 ) -> Plan:
@@ -523,7 +528,7 @@ def build_plan(
     views: dict[str, EnvView] = {}
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    checked: dict[int, tuple[ContainerPlan, ...]] = {}  # shared by environments that share a Spec
+    checked: dict[int, WorkloadPlan] = {}  # shared by environments that share a Spec
     for env in sorted(specs):
         builder = _Builder(specs[env], env, bound.get(env), checked)
         environment = builder.environment()
