@@ -52,8 +52,10 @@ def run_once(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
 
 
 def _key(cmd: list[str]) -> str:
-    """The command line, with the run number of a fresh output folder (see `fresh`) left out."""
-    return " ".join(part.rsplit("/run-", 1)[0] for part in cmd)
+    """The command line, without the `-o` of a fresh output folder (see `fresh`)."""
+    if len(cmd) > 2 and cmd[-2] == "-o" and "/run-" in cmd[-1]:
+        cmd = cmd[:-2]
+    return " ".join(cmd)
 
 
 def user_cpu(cmd: list[str]) -> float:

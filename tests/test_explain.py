@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -268,7 +267,7 @@ def test_mmdc_renders_every_graph(mmdc):
         for spec in ("lab", "platform", "multi-env", "existing-app")
     ]
     several = explain_mermaid(environment_views(plan_source(load_file(PLATFORM))))
-    odd_envs = explain_mermaid([_odd_view(), replace(_odd_view(), name="o"), replace(_odd_view(), name="x")])
+    odd_envs = explain_mermaid([_odd_view(), _odd_view()._replace(name="o"), _odd_view()._replace(name="x")])
     odd = explain_mermaid([_odd_view()])
     markdown = "\n".join(blocks) + "".join(f"\n```mermaid\n{g}```\n" for g in (several, odd_envs, odd))
     svgs = mmdc(markdown, "graphs")

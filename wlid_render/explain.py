@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wlid_render.errors import Problem
 from wlid_render.plan.model import EnvironmentPlan, Parameter, ParamRef, Plan, Target, Value
@@ -20,21 +20,18 @@ from wlid_render.plan.targets import KIND_BY_TYPE
 ISSUER_FROM_CLUSTER = "read from the cluster at deployment (oidcIssuerProfile.issuerURL)"
 
 
-@dataclass(frozen=True)
-class CredentialView:
+class CredentialView(NamedTuple):
     name: str
     subject: str
 
 
-@dataclass(frozen=True)
-class RoleView:
+class RoleView(NamedTuple):
     role: str
     scope: str
     description: str | None = None
 
 
-@dataclass(frozen=True)
-class WorkloadView:
+class WorkloadView(NamedTuple):
     kind: str
     namespace: str
     name: str
@@ -46,8 +43,7 @@ class WorkloadView:
         return f"{self.kind} {self.namespace}/{self.name}{suffix}"
 
 
-@dataclass(frozen=True)
-class AccountView:
+class AccountView(NamedTuple):
     namespace: str
     name: str
     token_expiration: int | None
@@ -58,8 +54,7 @@ class AccountView:
         return f"{self.namespace}/{self.name}"
 
 
-@dataclass(frozen=True)
-class IdentityView:
+class IdentityView(NamedTuple):
     name: str
     client_id: str  # the pinned client ID or the Flux placeholder
     pinned: bool
@@ -68,8 +63,7 @@ class IdentityView:
     accounts: tuple[AccountView, ...]
 
 
-@dataclass(frozen=True)
-class EnvironmentView:
+class EnvironmentView(NamedTuple):
     name: str
     cluster: str
     cluster_resource_group: str

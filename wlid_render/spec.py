@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 def empty_list() -> list:  # type: ignore[type-arg]
@@ -46,46 +46,46 @@ def _rule(pattern: str, what: str, max_len: int | None = None):
 UUID_RE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 SpecName = Annotated[
-    StrictStr,
+    str,
     _rule(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", "spec name (lower-case letters, digits and '-')", 40),
 ]
-Uuid = Annotated[StrictStr, _rule(UUID_RE, "GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")]
+Uuid = Annotated[str, _rule(UUID_RE, "GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")]
 ResourceGroupName = Annotated[
-    StrictStr,
+    str,
     _rule(r"[-\w.()]*[-\w()]", "resource group name (letters, digits, '-', '_', '.', '(', ')')", 90),
 ]
-Location = Annotated[StrictStr, _rule(r"[a-z][a-z0-9]*", "location (the short form, e.g. eastus)", 40)]
+Location = Annotated[str, _rule(r"[a-z][a-z0-9]*", "location (the short form, e.g. eastus)", 40)]
 ClusterName = Annotated[
-    StrictStr,
+    str,
     _rule(
         r"[a-zA-Z0-9]|[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]",
         "AKS cluster name (1-63 letters, digits, '-', '_'; starts and ends alphanumeric)",
     ),
 ]
 IssuerUrl = Annotated[
-    StrictStr,
+    str,
     _rule(r"https://[^\s/]+/(\S*/)?", "OIDC issuer URL (https://..., ending with '/')", 600),
 ]
 IdentityName = Annotated[
-    StrictStr,
+    str,
     _rule(
         r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}",
         "managed identity name (3-128 letters, digits, '-', '_'; starts alphanumeric)",
     ),
 ]
 FicName = Annotated[
-    StrictStr,
+    str,
     _rule(
         r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}",
         "federated credential name (3-120 letters, digits, '-', '_'; starts alphanumeric)",
     ),
 ]
 DnsLabel = Annotated[
-    StrictStr,
+    str,
     _rule(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", "Kubernetes name (DNS-1123 label: a-z, 0-9, '-')", 63),
 ]
 DnsSubdomain = Annotated[
-    StrictStr,
+    str,
     _rule(
         r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
         "Kubernetes name (DNS-1123 subdomain: a-z, 0-9, '-', '.')",
@@ -93,11 +93,11 @@ DnsSubdomain = Annotated[
     ),
 ]
 AzureName = Annotated[
-    StrictStr,
+    str,
     _rule(r"[a-zA-Z0-9][-\w.]*", "Azure resource name (letters, digits, '-', '_', '.')", 260),
 ]
 LabelKey = Annotated[
-    StrictStr,
+    str,
     _rule(
         r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?",
         "Kubernetes label or annotation key",
@@ -105,7 +105,7 @@ LabelKey = Annotated[
     ),
 ]
 LabelValue = Annotated[
-    StrictStr,
+    str,
     _rule(
         r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?",
         "Kubernetes label value (at most 63 letters, digits, '-', '_', '.'; alphanumeric at both ends)",
@@ -113,11 +113,11 @@ LabelValue = Annotated[
     ),
 ]
 EnvName = Annotated[
-    StrictStr,
+    str,
     _rule(r"[A-Za-z_][A-Za-z0-9_]*", "environment variable name (letters, digits, '_')", 256),
 ]
 EnvironmentName = Annotated[
-    StrictStr,
+    str,
     _rule(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", "environment name (lower-case letters, digits, '-')", 30),
 ]
 
@@ -182,7 +182,7 @@ class Cluster(_Model):
         description="Subscription (GUID) of the cluster. Default: azure.subscriptionId.",
         examples=["11111111-1111-1111-1111-111111111111"],
     )
-    enableWorkloadIdentity: StrictBool = Field(
+    enableWorkloadIdentity: bool = Field(
         False,
         description="true: the template turns on the cluster's OIDC issuer and workload identity "
         "(az aks update --enable-oidc-issuer --enable-workload-identity) before creating credentials.",
@@ -225,7 +225,7 @@ _TARGET = (
 class RoleGrant(_Model):
     """A role granted to the identity on exactly one target."""
 
-    role: StrictStr = Field(
+    role: str = Field(
         min_length=1,
         max_length=200,
         description="Built-in role name (any case) or a role-definition GUID (a custom role).",
@@ -261,7 +261,7 @@ class RoleGrant(_Model):
     subscription: Literal[True] | None = Field(
         None, description="Target: the deployment's subscription (only true is allowed).", examples=[True]
     )
-    resourceId: StrictStr | None = Field(
+    resourceId: str | None = Field(
         default=None,
         max_length=1024,
         description="Target: any resource, resource group or subscription by its ID, nested types included.",
@@ -270,7 +270,7 @@ class RoleGrant(_Model):
             "Microsoft.Storage/storageAccounts/streports"
         ],
     )
-    description: StrictStr | None = Field(
+    description: str | None = Field(
         default=None,
         max_length=1024,
         description="Optional text on the role assignment.",
@@ -278,7 +278,7 @@ class RoleGrant(_Model):
     )
 
 
-OnlyIn = list[Annotated[StrictStr, Field(min_length=1, max_length=30)]] | None
+OnlyIn = list[Annotated[str, Field(min_length=1, max_length=30)]] | None
 
 _ONLY_IN = "Only in these environments (names under environments). Default: every environment."
 
@@ -322,7 +322,7 @@ class ServiceAccount(_Model):
         "Default: <namespace>-<name>. FIC names cannot be changed later.",
         examples=["myFedIdentity"],
     )
-    tokenExpiration: Annotated[StrictInt, AfterValidator(_token_expiration)] | None = Field(
+    tokenExpiration: Annotated[int, AfterValidator(_token_expiration)] | None = Field(
         None,
         description="Lifetime of the projected service account token in seconds, 3600..86400 "
         "(the webhook rejects other values). Default: the webhook's 3600.",
@@ -334,7 +334,7 @@ class ServiceAccount(_Model):
 class Port(_Model):
     """A container port with a name or protocol."""
 
-    containerPort: Annotated[StrictInt, Field(ge=1, le=65535)] = Field(
+    containerPort: Annotated[int, Field(ge=1, le=65535)] = Field(
         description="Port number, 1-65535.", examples=[8080]
     )
     name: DnsLabel | None = Field(
@@ -345,18 +345,18 @@ class Port(_Model):
     )
 
 
-Quantity = Annotated[StrictStr, Field(min_length=1, max_length=64)] | StrictInt
+Quantity = Annotated[str, Field(min_length=1, max_length=64)] | int
 
 
 class Resources(_Model):
     """Compute resources of a container."""
 
-    requests: dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], Quantity] = Field(
+    requests: dict[Annotated[str, Field(min_length=1, max_length=253)], Quantity] = Field(
         default_factory=empty_map,
         description="Resource requests, e.g. cpu and memory (Kubernetes quantities).",
         examples=[{"cpu": "100m", "memory": "128Mi"}],
     )
-    limits: dict[Annotated[StrictStr, Field(min_length=1, max_length=253)], Quantity] = Field(
+    limits: dict[Annotated[str, Field(min_length=1, max_length=253)], Quantity] = Field(
         default_factory=empty_map,
         description="Resource limits (Kubernetes quantities).",
         examples=[{"memory": "256Mi"}],
@@ -367,21 +367,21 @@ class Container(_Model):
     """A container of a workload."""
 
     name: DnsLabel = Field(description="Name of the container (DNS-1123 label).", examples=["busybox"])
-    image: Annotated[StrictStr, Field(min_length=1, max_length=1024)] = Field(
+    image: Annotated[str, Field(min_length=1, max_length=1024)] = Field(
         description="Container image.", examples=["busybox", "ghcr.io/example/shop-api:1.8.0"]
     )
-    command: list[StrictStr] = Field(
+    command: list[str] = Field(
         default_factory=empty_list, description="Entrypoint (strings).", examples=[["sh", "-c", "sleep 3600"]]
     )
-    args: list[StrictStr] = Field(
+    args: list[str] = Field(
         default_factory=empty_list, description="Arguments (strings).", examples=[["--port", "8080"]]
     )
-    env: dict[EnvName, StrictStr] = Field(
+    env: dict[EnvName, str] = Field(
         default_factory=empty_map,
         description="Environment variables. Values are strings: quote numbers and yes/no/on/off/true/false.",
         examples=[{"SECRET_NAME": "my-secret", "PORT": "8080"}],
     )
-    ports: list[Annotated[StrictInt, Field(ge=1, le=65535)] | Port] = Field(
+    ports: list[Annotated[int, Field(ge=1, le=65535)] | Port] = Field(
         default_factory=empty_list,
         description="Container ports: a number, or {containerPort, name, protocol}.",
         examples=[[8080, {"containerPort": 9090, "name": "metrics", "protocol": "TCP"}]],
@@ -417,7 +417,7 @@ class Workload(_Model):
         description="The containers; at least one, none for an existing workload.",
         examples=[[{"name": "busybox", "image": "busybox", "command": ["sh", "-c", "sleep 3600"]}]],
     )
-    existing: StrictBool = Field(  # the workload comes from elsewhere: render a Kustomize Component
+    existing: bool = Field(  # the workload comes from elsewhere: render a Kustomize Component
         False,
         description="true: the workload is defined elsewhere; wlid renders a Kustomize Component that patches "
         "in the ServiceAccount and the workload identity label.",
@@ -434,15 +434,15 @@ class Workload(_Model):
         description="Labels added to the pods (pod template).",
         examples=[{"team": "shop"}],
     )
-    annotations: dict[LabelKey, StrictStr] = Field(
+    annotations: dict[LabelKey, str] = Field(
         default_factory=empty_map,
         description="Annotations added to the pods (pod template), e.g. the webhook's skip-containers.",
         examples=[{"azure.workload.identity/skip-containers": "sidecar"}],
     )
-    replicas: Annotated[StrictInt, Field(ge=0)] | None = Field(
+    replicas: Annotated[int, Field(ge=0)] | None = Field(
         None, description="Replicas (Deployment, StatefulSet).", examples=[2]
     )
-    schedule: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = Field(
+    schedule: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
         None, description="Cron schedule (CronJob, required there).", examples=["0 2 * * *"]
     )
 
@@ -474,7 +474,7 @@ class ClusterOverride(_Model):
         description="Overrides cluster.subscriptionId.",
         examples=["44444444-4444-4444-4444-444444444444"],
     )
-    enableWorkloadIdentity: StrictBool | None = Field(
+    enableWorkloadIdentity: bool | None = Field(
         None, description="Overrides cluster.enableWorkloadIdentity.", examples=[True]
     )
     oidcIssuerUrl: IssuerUrl | None = Field(
@@ -486,13 +486,13 @@ class ClusterOverride(_Model):
     )
 
 
-VarName = Annotated[StrictStr, _rule(r"[A-Za-z_][A-Za-z0-9_]*", "variable name (letters, digits, '_')", 64)]
+VarName = Annotated[str, _rule(r"[A-Za-z_][A-Za-z0-9_]*", "variable name (letters, digits, '_')", 64)]
 
 
 class Environment(_Model):
     """One environment: its variables, what differs from azure and cluster, and its pinned client IDs."""
 
-    vars: dict[VarName, StrictStr] = Field(
+    vars: dict[VarName, str] = Field(
         default_factory=empty_map,
         description="Variables for ${vars.NAME} in any string of the spec (outside metadata, environments "
         "and gitops).",
@@ -517,7 +517,7 @@ class Environment(_Model):
 
 
 GitRef = Annotated[
-    StrictStr, _rule(r"[A-Za-z0-9._/-]+", "Git branch name (letters, digits, '.', '_', '-', '/')", 255)
+    str, _rule(r"[A-Za-z0-9._/-]+", "Git branch name (letters, digits, '.', '_', '-', '/')", 255)
 ]
 
 
@@ -525,7 +525,7 @@ class GitOps(_Model):
     """Where the rendered tree lives in Git: wlid renders Flux and Argo CD objects under OUT/gitops."""
 
     repoURL: Annotated[
-        StrictStr,
+        str,
         _rule(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s$`'\"]+|[^\s$`'\"@]+@[^\s$`'\"]+", "Git repository URL", 2048),
     ] = Field(
         description="URL of the Git repository that holds the rendered tree.",
@@ -533,16 +533,14 @@ class GitOps(_Model):
     )
     branch: GitRef = Field("main", description="Branch to follow. Default: main.", examples=["main"])
     path: Annotated[  # where OUT sits in the repository; it reaches pipeline scripts, so no shell or CI syntax
-        StrictStr, _rule(r"[A-Za-z0-9._/-]*", "repository path (letters, digits, '.', '_', '-', '/')", 1024)
+        str, _rule(r"[A-Za-z0-9._/-]*", "repository path (letters, digits, '.', '_', '-', '/')", 1024)
     ] = Field(
         "",
         description="Where OUT sits in the repository (no leading '/'). Default: the repository root.",
         examples=["out/lab"],
     )
-    interval: Annotated[StrictStr, _rule(r"[0-9]+(ms|s|m|h)([0-9]+(ms|s|m|h))*", "duration (e.g. 10m)")] = (
-        Field(
-            "10m", description="Flux reconcile interval (a duration). Default: 10m.", examples=["10m", "1h"]
-        )
+    interval: Annotated[str, _rule(r"[0-9]+(ms|s|m|h)([0-9]+(ms|s|m|h))*", "duration (e.g. 10m)")] = Field(
+        "10m", description="Flux reconcile interval (a duration). Default: 10m.", examples=["10m", "1h"]
     )
     fluxNamespace: DnsLabel = Field(
         "flux-system",
@@ -560,7 +558,7 @@ class GitOps(_Model):
     argocdProject: DnsSubdomain = Field(
         "default", description="Argo CD project of the Applications. Default: default.", examples=["default"]
     )
-    destinationServer: Annotated[StrictStr, Field(min_length=1, max_length=2048)] = Field(
+    destinationServer: Annotated[str, Field(min_length=1, max_length=2048)] = Field(
         "https://kubernetes.default.svc",
         description="Cluster API server the Argo CD Applications deploy to. Default: the cluster Argo CD runs in.",
         examples=["https://kubernetes.default.svc"],

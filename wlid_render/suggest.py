@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:
     """`'a', 'b'` for the closest choices (case-insensitive), or '' when nothing is close."""
+    import difflib  # only when something is misspelt
+
     folded: dict[str, str] = {}
     for choice in choices:
         folded.setdefault(choice.lower(), choice)

@@ -13,11 +13,10 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 
@@ -148,16 +147,14 @@ class Symbols:
 
 
 # -- what the templates see ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class ParamView:
+class ParamView(NamedTuple):
     name: str
     type: str
     description: str
     default: str | bool | None
 
 
-@dataclass(frozen=True)
-class FicView:
+class FicView(NamedTuple):
     symbol: str
     name: str
     subject: str
@@ -165,14 +162,12 @@ class FicView:
     condition: str | None = None
 
 
-@dataclass(frozen=True)
-class ScopeView:
+class ScopeView(NamedTuple):
     function: str  # resourceGroup or subscription
     args: tuple[Value, ...]  # literals, or parameters set per environment
 
 
-@dataclass(frozen=True)
-class RoleModuleView:
+class RoleModuleView(NamedTuple):
     symbol: str
     name: str
     path: str  # relative to the identity module that calls it (both in azure/modules/)
@@ -180,16 +175,14 @@ class RoleModuleView:
     parameters: tuple[str, ...] = ()  # handed through to the module under the same names
 
 
-@dataclass(frozen=True)
-class IdentityView:
+class IdentityView(NamedTuple):
     symbol: str  # inside its module
     name: str
     fics: tuple[FicView, ...]
     role_modules: tuple[RoleModuleView, ...]
 
 
-@dataclass(frozen=True)
-class IdentityModuleView:
+class IdentityModuleView(NamedTuple):
     symbol: str  # in main.bicep
     deployment: str
     path: str  # relative to main.bicep
@@ -198,15 +191,13 @@ class IdentityModuleView:
     parameters: tuple[str, ...] = ()  # handed through to the module under the same names
 
 
-@dataclass(frozen=True)
-class TargetView:
+class TargetView(NamedTuple):
     symbol: str
     type_api: str
     name: Value
 
 
-@dataclass(frozen=True)
-class AssignmentView:
+class AssignmentView(NamedTuple):
     symbol: str
     kind: str  # resource, resourceGroup or subscription
     target: str | None  # symbol of the `existing` target (kind resource)

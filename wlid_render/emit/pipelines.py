@@ -158,7 +158,7 @@ def _summary_lines(plan: Plan, env: EnvironmentPlan, summary: str, suffix: str =
     lines = [f"cat > {script} <<'{HEREDOC_END}'", *SUMMARY_SCRIPT.splitlines(), HEREDOC_END, "failed=0"]
     for result, label in results:
         lines.append(f"python {script} {shlex.quote(result)} {shlex.quote(label)} {summary} || failed=1")
-    lines.append(f"[ \"$failed\" = 0 ]{suffix}")
+    lines.append(f'[ "$failed" = 0 ]{suffix}')
     return lines
 
 
@@ -173,6 +173,12 @@ def _install_script() -> str:
         "# render --check compares with the same generator.\n"
         "pip install wlid\n"
     )
+
+
+# A line `key: TOKEN` or `- key: TOKEN` holding a script's token, which becomes a literal block.
+_SCRIPT_TOKEN_LINE = re.compile(
+    r"^(?P<lead>[ ]*(?:- )?)(?P<key>[A-Za-z][\w-]*): (?P<token>wlid-script-[0-9]+)$", re.M
+)
 
 
 class _Scripts:
@@ -193,16 +199,21 @@ class _Scripts:
         return token
 
     def dump(self, document: Any, header: str) -> str:
-        text = to_yaml(document)
-        for token, script in self.scripts.items():
-            pattern = re.compile(rf"^(?P<lead>[ ]*(?:- )?)(?P<key>[A-Za-z][\w-]*): {re.escape(token)}$", re.M)
-            matches = list(pattern.finditer(text))
-            if len(matches) != 1:  # pragma: no cover - a bug in this module
-                raise AssertionError(f"script token {token} found {len(matches)} times")
-            match = matches[0]
-            indent = " " * (len(match["lead"]) + 2)
-            body = "\n".join(indent + line if line else "" for line in script.rstrip("\n").split("\n"))
-            text = text[: match.start()] + f"{match['lead']}{match['key']}: |\n{body}" + text[match.end() :]
+        written: dict[str, int] = dict.fromkeys(self.scripts, 0)
+
+        def literal_block(match: re.Match[str]) -> str:
+            token, lead = match["token"], match["lead"]
+            if token not in written:  # pragma: no cover - not a token of this document
+                return match.group()
+            written[token] += 1
+            indent = " " * (len(lead) + 2)
+            script = self.scripts[token].rstrip("\n")
+            body = "\n".join(indent + line if line else "" for line in script.split("\n"))
+            return f"{lead}{match['key']}: |\n{body}"
+
+        text = _SCRIPT_TOKEN_LINE.sub(literal_block, to_yaml(document))
+        if any(count != 1 for count in written.values()):  # pragma: no cover - a bug in this module
+            raise AssertionError(f"script tokens found other than once: {written}")
         expected = _replace(document, self.scripts)
         if yaml.load(text, Loader=_Loader) != expected:  # pragma: no cover - a bug in this module
             raise AssertionError("literal blocks changed the pipeline")
