@@ -159,3 +159,17 @@ def test_a_reference_in_a_nested_environments_list_is_resolved():
     plan = plan_source(load_text(text, "spec.yaml"))
     assert len(plan.environments) > 1
     assert [len(e.workloads) for e in plan.environments] == [2] * len(plan.environments)
+
+
+@pytest.mark.parametrize(("identities", "listed", "more"), [(6, 6, ""), (7, 5, " and 2 more")])
+def test_a_long_list_of_unpinned_client_ids_is_cut(identities: int, listed: int, more: str):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import spec_text
+
+    plan = plan_source(load_text(spec_text(identities * 20), "spec.yaml"))
+    (warning, *_) = [w for w in plan.warnings if "not pinned" in w.message]
+    assert f"{identities} client IDs not pinned" in warning.message
+    assert warning.message.count("${WLID_CLIENT_ID_") == listed
+    assert warning.message.endswith(f"${{WLID_CLIENT_ID_ID_{listed - 1:05d}}}{more}")

@@ -141,7 +141,7 @@ class _Builder:
                 self.warn(
                     ("environments", env_name) if env else ("identities",),
                     f"environment {env_name!r}: {len(unpinned)} client ID{'s' if len(unpinned) > 1 else ''} "
-                    f"not pinned; the overlay carries {', '.join(unpinned)}",
+                    f"not pinned; the overlay carries {_some(unpinned)}",
                     f"pin them under environments.{env_name}.clientIds after the first deployment, "
                     "or let Flux post-build substitution fill them",
                 )
@@ -493,6 +493,16 @@ class _Builder:
             requests=tuple(resources.requests.items()) if resources else (),
             limits=tuple(resources.limits.items()) if resources else (),
         )
+
+
+LISTED = 5  # names a message lists before "and N more"
+
+
+def _some(names: list[str]) -> str:
+    """`a, b, c` or, for a long list, its first LISTED names and how many more there are."""
+    if len(names) <= LISTED + 1:
+        return ", ".join(names)
+    return f"{', '.join(names[:LISTED])} and {len(names) - LISTED} more"
 
 
 def _workload_plan(workload: Workload, namespace: str, index: int) -> WorkloadPlan:
