@@ -867,7 +867,7 @@ def test_colliding_names_get_distinct_symbols() -> None:
     plan = lab_plan()
     (identity,) = plan.identities
     twins = tuple(
-        dataclasses.replace(identity, name=name, deployment_name=f"wlid-id-{name}", role_deployments=())
+        identity._replace(name=name, deployment_name=f"wlid-id-{name}", role_deployments=())
         for name in ("my-id", "my_id")
     )
     plan = dataclasses.replace(plan, identities=twins)

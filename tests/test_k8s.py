@@ -1241,7 +1241,7 @@ def test_kubectl_builds_exactly_the_objects_of_each_environment(
 
 def test_two_objects_in_the_same_place_are_refused(multi_plan: Plan) -> None:
     env = multi_plan.environments[0]
-    twice = dataclasses.replace(env, service_accounts=(*env.service_accounts, env.service_accounts[0]))
+    twice = env._replace(service_accounts=(*env.service_accounts, env.service_accounts[0]))
     plan = dataclasses.replace(multi_plan, environments=(twice, *multi_plan.environments[1:]))
     with pytest.raises(
         ValueError, match=r"map to the same document 'api' of k8s/overlays/dev/shop/serviceaccounts.yaml"

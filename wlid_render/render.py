@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import NamedTuple
 
 from wlid_render.emit.artifact import Artifact, to_json
 from wlid_render.errors import Problem, SpecError
@@ -18,8 +18,7 @@ from wlid_render.spec_errors import parse_environments
 MANIFEST = ".wlid/manifest.json"
 
 
-@dataclass(frozen=True)
-class Rendering:
+class Rendering(NamedTuple):
     plan: Plan
     artifacts: tuple[Artifact, ...]
     warnings: tuple[Problem, ...]

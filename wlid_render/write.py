@@ -10,9 +10,8 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from wlid_render.emit.artifact import Artifact
 from wlid_render.render import MANIFEST, owned_paths
@@ -20,14 +19,12 @@ from wlid_render.render import MANIFEST, owned_paths
 Action = Literal["create", "change", "remove", "unchanged"]
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     path: str
     action: Action
 
 
-@dataclass(frozen=True)
-class Comparison:
+class Comparison(NamedTuple):
     changes: tuple[Change, ...]
     foreign: tuple[str, ...]  # files in OUT that wlid did not write: never touched
     unowned_tree: bool  # OUT has files but no manifest: wlid never rendered here

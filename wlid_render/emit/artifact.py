@@ -7,8 +7,7 @@ final newline, so that equal inputs give equal bytes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -40,8 +39,7 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _CanonicalDumper.add_representer(str, _represent_str)
 
 
-@dataclass(frozen=True, order=True)
-class Artifact:
+class Artifact(NamedTuple):
     path: str  # relative, POSIX separators
     text: str
 

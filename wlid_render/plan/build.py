@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import TypeVar
 
 from wlid_render.errors import Path, Problem, SpecError
@@ -404,7 +403,7 @@ class _Builder:
                 self.workload_fields(workload, path)
                 planned = self.checked[id(workload)] = _workload_plan(workload, namespace, i)
             elif planned.namespace != namespace:
-                planned = replace(planned, namespace=namespace)
+                planned = planned._replace(namespace=namespace)
             out.append(planned)
         self.duplicates("workloads", keys, "workload")
         return out
@@ -548,8 +547,7 @@ def build_plan(
         problems += builder.problems
         warnings += builder.warnings
         used = {a.namespace for _, a in accounts} | {w.namespace for w in workloads}
-        environment = replace(
-            environment,
+        environment = environment._replace(
             namespaces=tuple(sorted(n for n in used if n != "default" and not n.startswith("kube-"))),
             service_accounts=tuple(a for _, a in accounts),
             workloads=tuple(workloads),

@@ -5,7 +5,8 @@ becomes a parameter set per environment; what exists only in some environments g
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from wlid_render.errors import Path, Problem
 from wlid_render.plan.model import (
@@ -23,8 +24,7 @@ from wlid_render.plan.model import (
 from wlid_render.plan.names import short_hash
 
 
-@dataclass(frozen=True)
-class EnvView:
+class EnvView(NamedTuple):
     """What one environment's spec resolved to; entity lists carry their spec positions."""
 
     environment: EnvironmentPlan
@@ -117,8 +117,8 @@ class _Merger:
         credentials = self.credentials(index, present)
         roles = self.roles(index, present, symbol)
         deployments = group_roles(self.spec_name, first.name, roles)
-        return replace(
-            first, credentials=credentials, role_deployments=tuple(deployments), condition=condition
+        return first._replace(
+            credentials=credentials, role_deployments=tuple(deployments), condition=condition
         )
 
     def credentials(self, index: int, present: dict[str, IdentityPlan]) -> tuple[FederatedCredential, ...]:
@@ -143,7 +143,7 @@ class _Merger:
                 namespace,
                 account,
             )
-            out.append(replace(fics[0], condition=condition))
+            out.append(fics[0]._replace(condition=condition))
         return tuple(out)
 
     def roles(self, index: int, present: dict[str, IdentityPlan], symbol: str) -> list[RoleAssignment]:
@@ -176,8 +176,7 @@ class _Merger:
         names = {e: a.target.resource_name for e, a in found.items()}
         descriptions = {a.description for a in found.values()}
         role = f"role {first.role_name!r} of identity {symbol}"
-        target = replace(
-            first.target,
+        target = first.target._replace(
             subscription_id=self.value(
                 subs,
                 {e: v.subscription_id for e, v in envs.items()},
@@ -210,7 +209,7 @@ class _Merger:
             self.error(
                 ("identities",), f"the description of {role} differs between environments", "keep it the same"
             )
-        return replace(first, target=target, description=description)
+        return first._replace(target=target, description=description)
 
 
 def _label(target: Target) -> str:

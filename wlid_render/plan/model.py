@@ -6,9 +6,9 @@ are tuples or read-only mappings so that a plan can be shared without copying.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from wlid_render.errors import Problem
 
@@ -53,8 +53,7 @@ def _names(*values: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.name for v in values if isinstance(v, ParamRef)))
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """What a role is granted on."""
 
     kind: Literal["resource", "resourceGroup", "subscription"]
@@ -66,8 +65,7 @@ class Target:
     label: str = ""  # for people: "key vault kv-app"
 
 
-@dataclass(frozen=True)
-class RoleAssignment:
+class RoleAssignment(NamedTuple):
     role_name: str
     role_id: str  # built-in role-definition GUID
     target: Target
@@ -75,8 +73,7 @@ class RoleAssignment:
     index: int = 0  # position in the identity's roles list
 
 
-@dataclass(frozen=True)
-class RoleDeployment:
+class RoleDeployment(NamedTuple):
     """A nested deployment that holds the role assignments of one identity in one scope.
 
     Nesting gives the assignments their principalId as a deployment parameter, so that the
@@ -99,8 +96,7 @@ class RoleDeployment:
         return _names(*(a.target.resource_name for a in self.assignments))
 
 
-@dataclass(frozen=True)
-class FederatedCredential:
+class FederatedCredential(NamedTuple):
     name: str
     namespace: str
     service_account: str
@@ -111,8 +107,7 @@ class FederatedCredential:
         return f"system:serviceaccount:{self.namespace}:{self.service_account}"
 
 
-@dataclass(frozen=True)
-class IdentityPlan:
+class IdentityPlan(NamedTuple):
     """One identity, deployed by its own nested deployment `deployment_name` (the Bicep module
     `modules/<deployment_name>.bicep`) with its FICs and role deployments: the main template then
     holds one resource per identity, far below ARM's 800-resource limit even for large estates."""
@@ -132,8 +127,7 @@ class IdentityPlan:
         return tuple(dict.fromkeys(names))
 
 
-@dataclass(frozen=True)
-class AzureDeployment:
+class AzureDeployment(NamedTuple):
     """One top-level deployment (`az deployment group create`) and its files below `azure/`.
 
     A spec whose resources fit one template has one: `main`, the cluster flags and every identity. A
@@ -157,16 +151,14 @@ class AzureDeployment:
         return f"azure/params/{env}{middle}.{suffix}"
 
 
-@dataclass(frozen=True)
-class ServiceAccountPlan:
+class ServiceAccountPlan(NamedTuple):
     name: str
     namespace: str
     identity: str
     token_expiration: int | None
 
 
-@dataclass(frozen=True)
-class ContainerPlan:
+class ContainerPlan(NamedTuple):
     name: str
     image: str
     command: tuple[str, ...] = ()
@@ -177,8 +169,7 @@ class ContainerPlan:
     limits: tuple[tuple[str, str | int], ...] = ()
 
 
-@dataclass(frozen=True)
-class WorkloadPlan:
+class WorkloadPlan(NamedTuple):
     name: str
     kind: Literal["Pod", "Deployment", "StatefulSet", "Job", "CronJob"]
     namespace: str
@@ -193,8 +184,7 @@ class WorkloadPlan:
     index: int = 0  # position in the spec's workloads list
 
 
-@dataclass(frozen=True)
-class EnvironmentPlan:
+class EnvironmentPlan(NamedTuple):
     name: str
     subscription_id: str
     resource_group: str
@@ -206,7 +196,7 @@ class EnvironmentPlan:
     enable_workload_identity: bool
     oidc_issuer_url: str | None
     client_ids: tuple[tuple[str, str], ...]  # identity -> client ID or its placeholder
-    pinned: frozenset[str] = field(default_factory=frozenset)  # identities whose client ID is known
+    pinned: frozenset[str] = frozenset()  # identities whose client ID is known
     # What this environment runs on the Kubernetes side (entities limited to some environments
     # appear only in theirs); values may differ between environments.
     namespaces: tuple[str, ...] = ()
@@ -214,8 +204,7 @@ class EnvironmentPlan:
     workloads: tuple[WorkloadPlan, ...] = ()
 
 
-@dataclass(frozen=True)
-class GitOpsPlan:
+class GitOpsPlan(NamedTuple):
     """Where the rendered tree lives in Git, for the Flux and Argo CD objects."""
 
     repo_url: str

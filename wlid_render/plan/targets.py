@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wlid_render.plan.model import Target
 from wlid_render.spec import UUID_RE, ResourceRef, RoleGrant
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     key: str  # the spec key
     resource_type: str
     api_version: str
