@@ -7,7 +7,7 @@ This module imports nothing of ours.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 Path = tuple[str | int, ...]
 
@@ -26,14 +26,12 @@ def dotted(path: Path) -> str:
     return out
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
     line: int  # 1-based
     column: int  # 1-based
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One finding about the user's input. `path` is the dotted location inside the spec."""
 
     message: str
@@ -52,7 +50,7 @@ class Problem:
             if not path:
                 break
             path = path[:-1]
-        return replace(self, file=file, mark=mark)
+        return self._replace(file=file, mark=mark)
 
     def format(self) -> str:
         where = self.file or "<spec>"

@@ -9,9 +9,8 @@ This module imports nothing of ours but `errors`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -75,14 +74,13 @@ class Marks(Mapping[Path, Mark]):
         return f"Marks({dict(self.items())!r})"
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A loaded spec: the values, and where each value and each mapping key came from."""
 
     file: str
     data: Any
-    marks: Mapping[Path, Mark] = field(default_factory=Marks)
-    key_marks: Mapping[Path, Mark] = field(default_factory=Marks)
+    marks: Mapping[Path, Mark] = Marks()  # read-only: one empty instance serves every Source
+    key_marks: Mapping[Path, Mark] = Marks()
 
 
 SHALLOW = 2  # marks of paths this long or shorter are always recorded (see Marks)

@@ -5,7 +5,6 @@ becomes a parameter set per environment; what exists only in some environments g
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from wlid_render.errors import Path, Problem
@@ -32,11 +31,10 @@ class EnvView(NamedTuple):
     accounts: list[tuple[int, ServiceAccountPlan]]
 
 
-@dataclass
-class Merged:
-    identities: list[IdentityPlan] = field(default_factory=list)
-    parameters: list[Parameter] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+class Merged(NamedTuple):
+    identities: list[IdentityPlan]
+    parameters: list[Parameter]
+    problems: list[Problem]
 
 
 def group_roles(spec: str, identity: str, assignments: list[RoleAssignment]) -> list[RoleDeployment]:
@@ -60,7 +58,7 @@ class _Merger:
         self.spec_name = spec_name
         self.views = views
         self.envs = list(views)
-        self.out = Merged()
+        self.out = Merged([], [], [])
         self.taken: set[str] = set()
 
     def param_name(self, *parts: str) -> str:

@@ -22,8 +22,7 @@ MAX_FICS_PER_IDENTITY = 20
 ParamType = Literal["string", "bool"]
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     """A template parameter; `values` holds the value for every environment, in plan order."""
 
     name: str
@@ -36,8 +35,7 @@ class Parameter:
         return dict(self.values)[env]
 
 
-@dataclass(frozen=True)
-class ParamRef:
+class ParamRef(NamedTuple):
     """A value that differs between environments: the template parameter that carries it."""
 
     name: str
