@@ -173,3 +173,34 @@ def test_a_long_list_of_unpinned_client_ids_is_cut(identities: int, listed: int,
     assert f"{identities} client IDs not pinned" in warning.message
     assert warning.message.count("${WLID_CLIENT_ID_") == listed
     assert warning.message.endswith(f"${{WLID_CLIENT_ID_ID_{listed - 1:05d}}}{more}")
+
+
+def test_a_workload_shared_by_environments_follows_each_ones_service_account(tmp_path: Path):
+    """A spec without references is planned once for all environments; a workload whose
+    ServiceAccount sits in another namespace in one environment still lands there."""
+    text = (
+        (ROOT / "specs" / "lab.yaml")
+        .read_text("utf-8")
+        .replace(
+            "    namespace: default\n    identity: myIdentity\n    federatedCredentialName: myFedIdentity\n",
+            "    namespace: team-a\n    identity: myIdentity\n    environments: [dev]\n"
+            "  - name: workload-identity-sa\n    namespace: team-b\n    identity: myIdentity\n"
+            "    environments: [prod]\n",
+        )
+    )
+    text += "environments:\n  dev: {}\n  prod: {}\n"
+    plan = plan_source(load_text(text, "spec.yaml"))
+    by_env = {e.name: {w.name: w.namespace for w in e.workloads} for e in plan.environments}
+    assert by_env == {
+        "dev": {"sample-workload-identity": "team-a", "sample-workload-identity-key-vault": "team-a"},
+        "prod": {"sample-workload-identity": "team-b", "sample-workload-identity-key-vault": "team-b"},
+    }
+    files = {a.path: a.text for a in render_plan(plan)}
+    assert (
+        "name: sample-workload-identity\n  namespace: team-a"
+        in files["k8s/overlays/dev/team-a/resources.yaml"]
+    )
+    assert (
+        "name: sample-workload-identity\n  namespace: team-b"
+        in files["k8s/overlays/prod/team-b/resources.yaml"]
+    )
