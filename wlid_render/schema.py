@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema
 
-from wlid_render.spec import Spec, empty_list, empty_map
+from wlid_render.spec import AzureOverride, ClusterOverride, Spec, empty_list, empty_map
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_PATH = "schema/wlid-v1.schema.json"  # the committed copy, relative to the repository root
@@ -25,10 +25,11 @@ class _Generator(GenerateJsonSchema):
         return False  # property names are their own titles; descriptions carry the meaning
 
     def get_default_value(self, schema: Any) -> Any:
-        # Empty lists and maps are defaults made by a factory (pydantic would deep-copy a literal one
-        # for every object it validates); the schema shows them as the literal they stand for.
+        # Empty lists, maps and overrides are defaults made by a factory (pydantic would deep-copy a
+        # literal list or map for every object it validates, and an override instance would build its
+        # model at import); the schema shows them as the values they stand for.
         factory = schema.get("default_factory")
-        if factory is empty_list or factory is empty_map:
+        if factory in (empty_list, empty_map, AzureOverride, ClusterOverride):
             return factory()
         return super().get_default_value(schema)
 

@@ -26,7 +26,11 @@ def empty_map() -> dict:  # type: ignore[type-arg]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build: the validator of Spec is built once, on the first validation, with every nested
+    # model in it; built at class creation, each model would build its own validator (and its nested
+    # models' again) while `wlid render` only ever needs Spec's. A model used on its own (a
+    # model_dump of an override, the JSON Schema) builds its own on first use.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 def _rule(pattern: str, what: str, max_len: int | None = None):
@@ -499,12 +503,12 @@ class Environment(_Model):
         examples=[{"imageTag": "1.8.0", "keyVault": "kv-dev"}],
     )
     azure: AzureOverride = Field(
-        AzureOverride(),
+        default_factory=AzureOverride,
         description="Overrides of azure in this environment.",
         examples=[{"subscriptionId": "44444444-4444-4444-4444-444444444444", "resourceGroup": "rg-shop-dev"}],
     )
     cluster: ClusterOverride = Field(
-        ClusterOverride(),
+        default_factory=ClusterOverride,
         description="Overrides of cluster in this environment.",
         examples=[{"name": "aks-shop-dev", "enableWorkloadIdentity": True}],
     )
