@@ -32,6 +32,12 @@ def _colour() -> bool:
     return colour_wanted(click.get_text_stream("stderr"))
 
 
+def _stderr_is_terminal() -> bool:
+    from wlid_render.diagnostics import is_terminal
+
+    return is_terminal(click.get_text_stream("stderr"))
+
+
 @contextmanager
 def _without_gc() -> Iterator[None]:
     """No cyclic garbage collection while rendering or validating: the work allocates millions of
@@ -208,7 +214,6 @@ def _render_one(
     gitops: str,
 ) -> int:
     """Render one spec; returns the exit code."""
-    from wlid_render.diagnostics import is_terminal
     from wlid_render.errors import SpecError
     from wlid_render.load import load_file
     from wlid_render.render import render_source
@@ -221,7 +226,7 @@ def _render_one(
             progress = _Progress(
                 not quiet
                 and _workload_count(source.data) > PROGRESS_MIN_WORKLOADS
-                and is_terminal(click.get_text_stream("stderr"))
+                and _stderr_is_terminal()
             )
             rendering = render_source(source, templates, bound=bound, gitops=gitops, progress=progress)
         except SpecError as exc:

@@ -34,11 +34,14 @@ class _Model(BaseModel):
 
 
 def _rule(pattern: str, what: str, max_len: int | None = None):
-    regex = re.compile(pattern)
+    regex: re.Pattern[str] | None = None  # compiled on first use: a spec uses some of the rules
 
     def check(value: str) -> str:
+        nonlocal regex
         if max_len is not None and len(value) > max_len:
             raise ValueError(f"{what}: at most {max_len} characters, got {len(value)}")
+        if regex is None:
+            regex = re.compile(pattern)
         if not regex.fullmatch(value):
             shown = repr(value) if len(value) <= 80 else f"{value[:60]!r}... ({len(value)} characters)"
             raise ValueError(f"{shown} is not a valid {what}")

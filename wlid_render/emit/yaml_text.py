@@ -16,7 +16,8 @@ emitter may fold it), a lone surrogate, and every type other than the ones above
 from __future__ import annotations
 
 import re
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -55,15 +56,7 @@ _PLAIN_CANDIDATE = re.compile(
     r"[A-Za-z0-9_/$(=^~<](?:[A-Za-z0-9_./$(){}\[\]\-+=@,;~^%&*!|<>?'\"`#]|:(?! |$)| (?![ #]|$))*"
 )
 
-# Characters libyaml does not count as printable. With `allow_unicode` it counts LF, ASCII 0x20-0x7E,
-# 0xA0-0xD7FF and 0xE000-0xFFFD but the byte-order mark; nothing beyond the BMP. A string holding any
-# other character is double-quoted, with escapes.
-_NOT_PRINTABLE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\U00010000-\U0010ffff]"
-)
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAK = re.compile("[\n\r\x85\u2028\u2029]")
-_SPACE_AROUND_BREAK = re.compile("[\n\r\x85\u2028\u2029] | [\n\r\x85\u2028\u2029]")
 # What keeps a one-line printable string from being a plain scalar in block context.
 _BLOCK_INDICATOR = re.compile(r"""---|\.\.\.|[#,\[\]{}&*!|>'"%@`]|[?:-](?: |$)|.*(?::(?: |$)| #)""", re.S)
 
@@ -83,11 +76,36 @@ _ESCAPES = {
     "\u2028": "\\L",
     "\u2029": "\\P",
 }
-# Escaped in double quotes: what is not printable, line breaks (LF is printable, the Unicode line and
-# paragraph separators too), the quote and the backslash.
-_DOUBLE_QUOTED_ESCAPE = re.compile(
-    '[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\U00010000-\U0010ffff"\\\\\u2028\u2029]'
-)
+
+
+class _Unusual(NamedTuple):
+    """Patterns for strings that are not printable ASCII, compiled when the first one comes (their
+    character ranges take about a millisecond to compile, and most specs never need them)."""
+
+    # Characters libyaml does not count as printable. With `allow_unicode` it counts LF, ASCII
+    # 0x20-0x7E, 0xA0-0xD7FF and 0xE000-0xFFFD but the byte-order mark; nothing beyond the BMP. A string
+    # holding any other character is double-quoted, with escapes.
+    not_printable: re.Pattern[str]
+    surrogate: re.Pattern[str]
+    space_around_break: re.Pattern[str]
+    # Escaped in double quotes: what is not printable, line breaks (LF is printable, the Unicode line
+    # and paragraph separators too), the quote and the backslash.
+    double_quoted_escape: re.Pattern[str]
+
+
+@cache
+def _unusual() -> _Unusual:
+    return _Unusual(
+        not_printable=re.compile(
+            "[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\U00010000-\U0010ffff]"
+        ),
+        surrogate=re.compile("[\ud800-\udfff]"),
+        space_around_break=re.compile("[\n\r\x85\u2028\u2029] | [\n\r\x85\u2028\u2029]"),
+        double_quoted_escape=re.compile(
+            '[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff\U00010000-\U0010ffff"\\\\\u2028\u2029]'
+        ),
+    )
+
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _resolver = yaml.resolver.Resolver()
@@ -113,7 +131,7 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def _double_quoted(value: str) -> str:
-    return '"' + _DOUBLE_QUOTED_ESCAPE.sub(_escape, value) + '"'
+    return '"' + _unusual().double_quoted_escape.sub(_escape, value) + '"'
 
 
 def _single_quoted(value: str) -> str:
@@ -132,12 +150,14 @@ def string_text(value: str) -> str:
         if NOT_A_STRING.fullmatch(value) or _resolves_to_other_type(value):
             return _single_quoted(value)
         return value
-    if _NOT_PRINTABLE.search(value) or _SPACE_AROUND_BREAK.search(value):
-        if _SURROGATE.search(value):
-            raise Unsupported("a lone surrogate cannot be written as UTF-8")
-        return _double_quoted(value)
-    if _LINE_BREAK.search(value):
-        raise Unsupported("a single-quoted string spanning lines")
+    if not (value.isascii() and value.isprintable()):  # else no character needs escapes or breaks a line
+        unusual = _unusual()
+        if unusual.not_printable.search(value) or unusual.space_around_break.search(value):
+            if unusual.surrogate.search(value):
+                raise Unsupported("a lone surrogate cannot be written as UTF-8")
+            return _double_quoted(value)
+        if _LINE_BREAK.search(value):
+            raise Unsupported("a single-quoted string spanning lines")
     if (
         not value
         or value[0] == " "
