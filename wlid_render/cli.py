@@ -53,15 +53,18 @@ def _without_gc() -> Iterator[None]:
 
 
 def _echo_problems(problems, quiet: bool = False) -> None:  # type: ignore[no-untyped-def]
-    """Every problem as `FILE:LINE:COL: path: message (hint: ...)`, the source line and a caret below."""
+    """Every problem as `FILE:LINE:COL: path: message (hint: ...)`, the source line and a caret below.
+
+    `quiet`: errors only."""
+    shown = [p for p in problems if not quiet or p.severity == "error"]
+    if not shown:
+        return
     from wlid_render.diagnostics import SourceLines, format_problem
     from wlid_render.errors import sort_problems
 
     colour = _colour()
     sources = SourceLines()
-    for problem in sort_problems(problems):
-        if quiet and problem.severity != "error":
-            continue
+    for problem in sort_problems(shown):
         click.echo(format_problem(problem, sources, colour), err=True, color=colour)
 
 
