@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wlid_render.errors import SpecError
 from wlid_render.load import load_text
@@ -62,3 +64,54 @@ def test_a_secret_in_an_argument_is_refused():
     with pytest.raises(SpecError) as raised:
         plan_source(load_text(text, "lab.yaml"))
     assert "Microsoft Entra client secret" in raised.value.problems[0].message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=8),
+            st.sampled_from(
+                [
+                    "-----BEGIN ",
+                    "-----begin ",
+                    "eyJ",
+                    "AccountKey=",
+                    "accountkey=",
+                    "==",
+                    "sig=",
+                    "SIG=",
+                    "?",
+                    "&",
+                ]
+            ),
+            st.sampled_from(
+                ["1Q~", "q~", "Password=", "PWD=", "SharedAccessKey=", ";", " ", "\u017fig=", "\u212a"]
+            ),
+            st.text(
+                alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/_~.-%", min_size=20
+            ),
+        ),
+        max_size=6,
+    ).map("".join)
+)
+def test_the_needles_never_hide_a_match(value: str) -> None:
+    """Skipping a pattern whose needles a value lacks gives the answer of running every pattern."""
+    import re
+
+    from wlid_render.plan.secrets import _CREDENTIALS
+
+    every = next((c.kind for c in _CREDENTIALS if re.search(c.pattern, value)), None)
+    assert credential_kind(value) == every
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\u017fig=" + "a" * 24,  # LATIN SMALL LETTER LONG S matches `s` case-insensitively
+        "Account\u212aey=" + "A" * 24,  # KELVIN SIGN matches `k`
+        "PASSWORD=" + "x" * 12,
+    ],
+)
+def test_letters_that_match_case_insensitively_are_still_found(value: str) -> None:
+    assert credential_kind(value) is not None
