@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
-from wlid_render.spec import AzureOverride, ClusterOverride, Spec, empty_list, empty_map
+from wlid_render.spec import Spec, empty_list, empty_map
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_PATH = "schema/wlid-v1.schema.json"  # the committed copy, relative to the repository root
@@ -25,11 +26,13 @@ class _Generator(GenerateJsonSchema):
         return False  # property names are their own titles; descriptions carry the meaning
 
     def get_default_value(self, schema: Any) -> Any:
-        # Empty lists, maps and overrides are defaults made by a factory (pydantic would deep-copy a
-        # literal list or map for every object it validates, and an override instance would build its
+        # Empty lists, maps and models are defaults made by a factory (pydantic would deep-copy a
+        # literal list or map for every object it validates, and a model instance would build its
         # model at import); the schema shows them as the values they stand for.
         factory = schema.get("default_factory")
-        if factory in (empty_list, empty_map, AzureOverride, ClusterOverride):
+        if factory in (empty_list, empty_map) or (
+            isinstance(factory, type) and issubclass(factory, BaseModel)
+        ):
             return factory()
         return super().get_default_value(schema)
 

@@ -42,9 +42,7 @@ _CREDENTIALS = (
 )
 
 
-@cache
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+_compiled = cache(re.compile)  # each pattern once, when a value first needs it
 
 
 def credential_kind(value: str) -> str | None:
