@@ -40,6 +40,7 @@ class Problem(NamedTuple):
     severity: str = "error"  # "error" | "warning"
     file: str = ""
     mark: Mark | None = None
+    code: str = ""  # a warning's stable code (see warning_codes.WARNINGS); "" for errors
 
     def located(self, file: str, marks: Mapping[Path, Mark]) -> Problem:
         """Attach the file and the line/column of the nearest node that has a mark."""
