@@ -47,12 +47,11 @@ def test_render_writes_the_tree_and_warns_about_placeholders(tmp_path: Path):
             assert data.endswith(b"\n") and not data.endswith(b"\n\n") and b"\r" not in data, path
 
 
-def test_default_out_is_out_slash_name(tmp_path: Path):
-    runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(main, ["render", LAB])
-        assert result.exit_code == 0, result.output
-        assert Path("out/lab/azure/main.json").is_file()
+def test_default_out_is_out_slash_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["render", LAB])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out/lab/azure/main.json").is_file()
 
 
 def test_check_reports_drift_and_writes_nothing(tmp_path: Path):

@@ -72,7 +72,7 @@ def test_bind_pins_the_client_ids_and_keeps_the_file(tmp_path: Path):
     spec = tmp_path / "multi-env.yaml"
     shutil.copy(MULTI, spec)
     before = spec.read_text("utf-8")
-    result = CliRunner().invoke(main, ["bind", "prod", str(_outputs(tmp_path)), "--spec", str(spec)])
+    result = CliRunner().invoke(main, ["bind", "--env", "prod", str(_outputs(tmp_path)), "--spec", str(spec)])
     assert result.exit_code == 0, result.output
     after = spec.read_text("utf-8")
     assert [line for line in before.splitlines() if line.startswith("#")] == [
@@ -87,24 +87,31 @@ def test_bind_pins_the_client_ids_and_keeps_the_file(tmp_path: Path):
     rendered = CliRunner().invoke(main, ["render", str(spec), "-o", str(out)])
     assert rendered.exit_code == 0
     assert "${WLID_CLIENT_ID" not in (out / "k8s/overlays/prod/shop/serviceaccounts.yaml").read_text()
-    again = CliRunner().invoke(main, ["bind", "prod", str(_outputs(tmp_path)), "--spec", str(spec)])
+    again = CliRunner().invoke(main, ["bind", "--env", "prod", str(_outputs(tmp_path)), "--spec", str(spec)])
     assert again.exit_code == 0 and spec.read_text("utf-8") == after
 
 
 def test_bind_refuses_an_unknown_environment(tmp_path: Path):
     spec = tmp_path / "multi-env.yaml"
     shutil.copy(MULTI, spec)
-    result = CliRunner().invoke(main, ["bind", "qa", str(_outputs(tmp_path)), "--spec", str(spec)])
+    result = CliRunner().invoke(main, ["bind", "--env", "qa", str(_outputs(tmp_path)), "--spec", str(spec)])
     assert result.exit_code == 2 and "dev, prod" in result.output
 
 
-def test_whatif_prints_the_commands():
-    result = CliRunner().invoke(main, ["whatif", str(MULTI), "prod"])
+def test_whatif_prints_the_commands(tmp_path: Path):
+    out = tmp_path / "multi-env"
+    assert CliRunner().invoke(main, ["render", str(MULTI), "-o", str(out)]).exit_code == 0
+    result = CliRunner().invoke(main, ["whatif", str(MULTI), "--env", "prod", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "az deployment group what-if" in result.output
-    assert "--resource-group rg-shop-prod" in result.output
-    assert "out/multi-env/azure/params/prod.parameters.json" in result.output
-    assert CliRunner().invoke(main, ["whatif", str(MULTI), "qa"]).exit_code == 2
+    assert result.stderr == f"{out.as_posix()} is up to date\n"
+    assert "az deployment group what-if" in result.stdout
+    assert "--resource-group rg-shop-prod" in result.stdout
+    assert f"{out.as_posix()}/azure/params/prod.parameters.json" in result.stdout
+    wrong = CliRunner().invoke(main, ["whatif", str(MULTI), "--env", "qa", "-o", str(out)])
+    assert wrong.exit_code == 2 and "no environment 'qa'; the spec has: dev, prod" in wrong.stderr
+    neither = CliRunner().invoke(main, ["whatif", str(MULTI), "-o", str(out)])
+    assert neither.exit_code == 2
+    assert "the spec has 2 environments (dev, prod); choose one with --env ENV" in neither.stderr
 
 
 @pytest.mark.parametrize(
@@ -169,7 +176,7 @@ def _split_outputs(tmp_path: Path, second_client: str = "aaaaaaaa-0000-0000-0000
 def test_bind_merges_the_outputs_of_several_deployments(tmp_path: Path):
     spec = tmp_path / "multi-env.yaml"
     shutil.copy(MULTI, spec)
-    result = CliRunner().invoke(main, ["bind", "prod", *_split_outputs(tmp_path), "--spec", str(spec)])
+    result = CliRunner().invoke(main, ["bind", "--env", "prod", *_split_outputs(tmp_path), "--spec", str(spec)])
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(spec.read_text("utf-8"))["environments"]["prod"]["clientIds"] == {
         "shop-api": "aaaaaaaa-0000-0000-0000-000000000001",

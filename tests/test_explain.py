@@ -71,7 +71,11 @@ def test_values_that_differ_are_shown_per_environment():
     assert dev.identities[0].pinned and dev.identities[0].client_id == "55555555-5555-5555-5555-555555555555"
     assert not prod.identities[0].pinned and prod.identities[0].client_id == "${WLID_CLIENT_ID_SHOP_API}"
     assert dev.identities[0].roles[0] == RoleView(
-        "Key Vault Secrets User", "key vault kv-shop-dev (resource group rg-shop-secrets-dev)"
+        "Key Vault Secrets User",
+        "key vault kv-shop-dev (resource group rg-shop-secrets-dev)",
+        role_id="4633458b-17de-408a-b874-0445c86b69e6",
+        scope_id="/subscriptions/44444444-4444-4444-4444-444444444444/resourceGroups/rg-shop-secrets-dev"
+        "/providers/Microsoft.KeyVault/vaults/kv-shop-dev",
     )
     assert prod.identities[0].roles[0].scope == "key vault kv-shop-prod (resource group rg-shop-secrets-prod)"
     assert dev.warnings == () and len(prod.warnings) == 1, "a warning about prod is shown for prod only"
@@ -88,6 +92,11 @@ def test_a_pinned_issuer_and_other_scopes():
         "Microsoft.Storage/storageAccounts/blobServices/containers streports/default/exports "
         "(resource group rg-reports, subscription 33333333-3333-3333-3333-333333333333)",
         "subscription 11111111-1111-1111-1111-111111111111",
+    ]
+    assert [r.scope_id for r in reporting.roles] == [
+        "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/rg-reports/providers/"
+        "Microsoft.Storage/storageAccounts/streports/blobServices/default/containers/exports",
+        "/subscriptions/11111111-1111-1111-1111-111111111111",
     ]
     text = explain_text([prod])
     assert f"issuer      pinned: {prod.issuer}" in text

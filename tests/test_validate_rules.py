@@ -303,7 +303,7 @@ def test_cli_exit_codes_and_formats(lab: Path):
     runner = CliRunner()
     clean = runner.invoke(main, ["validate", str(lab), "--no-kubectl"])
     assert clean.exit_code == 0, clean.output
-    assert runner.invoke(main, ["validate", str(lab), "--no-kubectl", "--strict"]).exit_code == 1
+    assert runner.invoke(main, ["validate", str(lab), "--no-kubectl", "--strict"]).exit_code == 2
     as_json = runner.invoke(main, ["validate", str(lab), "--no-kubectl", "--format", "json"])
     assert {f["rule"] for f in json.loads(as_json.stdout)["findings"]} == {"WI013"}
     sarif = json.loads(
@@ -315,7 +315,7 @@ def test_cli_exit_codes_and_formats(lab: Path):
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
     _edit_json(lab / "azure" / "main.json", lambda d: d["resources"][1].__setitem__("apiVersion", "x"))
     broken = runner.invoke(main, ["validate", str(lab), "--no-kubectl"])
-    assert broken.exit_code == 1 and "error ARM001" in broken.output
+    assert broken.exit_code == 2 and "error ARM001" in broken.output
 
 
 def test_render_validate(tmp_path: Path):

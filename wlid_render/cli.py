@@ -1,7 +1,10 @@
 """The `wlid` command line: the only place that prints and exits.
 
-Exit codes: 0 ok, 1 drift (`render --check`), 2 invalid spec or usage (or a failed write).
-Heavy modules are imported inside the commands so that `wlid --help` stays fast.
+Exit codes, one mapping for every command (`_Commands.invoke`): 0 ok; 1 drift only (`render --check`
+found a difference, `drift` found one); 2 every error: an invalid spec or outputs file, a usage
+mistake, a failed write, error findings of `wlid validate` and `render --validate`, a stale tree for
+`whatif`; 130 interrupted. Heavy modules are imported inside the commands so that `wlid --help` stays
+fast.
 """
 
 from __future__ import annotations
@@ -9,33 +12,39 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from wlid_render import __version__
 
+EXIT_OK = 0
 EXIT_DRIFT = 1
-EXIT_INVALID = 2
+EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports it
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`wlid ... | head`)
 
 # The spec is validated with wlid's own pydantic models only: skip pydantic's search of every installed
 # distribution for plugins (entry points), which costs milliseconds at each start.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
+SPEC_ARGUMENT_HELP = "SPEC defaults to ./wlid.yaml; - reads the spec from standard input."
 
-def _colour() -> bool:
-    """Colour on stderr: only on a terminal, never with NO_COLOR set."""
+
+def _colour(stream: Any = None) -> bool:
+    """Colour on a stream (stderr by default): only on a terminal, never with NO_COLOR set."""
     from wlid_render.diagnostics import colour_wanted
 
-    return colour_wanted(click.get_text_stream("stderr"))
+    return colour_wanted(sys.stderr if stream is None else stream)
 
 
 def _stderr_is_terminal() -> bool:
     from wlid_render.diagnostics import is_terminal
 
-    return is_terminal(click.get_text_stream("stderr"))
+    return is_terminal(sys.stderr)
 
 
 @contextmanager
@@ -52,6 +61,11 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
+# -- errors and exit codes ------------------------------------------------------------------------------
+
+_STDIN_TEXT: dict[str, str] = {}  # the spec read from standard input, for quoting its lines
+
+
 def _echo_problems(problems, quiet: bool = False) -> None:  # type: ignore[no-untyped-def]
     """Every problem as `FILE:LINE:COL: path: message (hint: ...)`, the source line and a caret below.
 
@@ -63,7 +77,7 @@ def _echo_problems(problems, quiet: bool = False) -> None:  # type: ignore[no-un
     from wlid_render.errors import sort_problems
 
     colour = _colour()
-    sources = SourceLines()
+    sources = SourceLines(_STDIN_TEXT)
     for problem in sort_problems(shown):
         click.echo(format_problem(problem, sources, colour), err=True, color=colour)
 
@@ -73,11 +87,179 @@ def _echo_summary(text: str) -> None:
     click.echo(click.style(text, fg="red", bold=True) if colour else text, err=True, color=colour)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _error_count(problems) -> int:  # type: ignore[no-untyped-def]
+    return sum(1 for p in problems if p.severity == "error")
+
+
+class Failure(click.ClickException):
+    """A user's mistake or a failed operation: `error: <message>` on stderr, exit 2."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: Any = None) -> None:
+        colour = _colour()
+        label = click.style("error:", fg="red", bold=True) if colour else "error:"
+        click.echo(f"{label} {self.format_message()}", err=True, color=colour)
+
+
+class _ProblemsReported(Exception):
+    """Problems already printed; exit 2."""
+
+
+def _exit(code: int) -> NoReturn:
+    raise click.exceptions.Exit(code)
+
+
+class _Commands(click.Group):
+    """The `wlid` group: every command's errors end here and leave with one mapping of exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from wlid_render.errors import SpecError
+        from wlid_render.spec_input import InputError
+
+        try:
+            return super().invoke(ctx)
+        except SpecError as exc:
+            _echo_problems(exc.problems)
+            count = _error_count(exc.problems)
+            files = sorted({p.file for p in exc.problems if p.file})
+            where = f" in {', '.join(files)}" if files else ""
+            _echo_summary(f"{count} error{'s' if count != 1 else ''}{where}")
+            _exit(EXIT_ERROR)
+        except InputError as exc:
+            raise Failure(exc.message) from None
+        except _ProblemsReported:
+            _exit(EXIT_ERROR)
+        except click.ClickException as exc:
+            exc.exit_code = EXIT_ERROR  # click's own errors exit 1 (a file it cannot open) or 2 (usage)
+            raise
+        except BrokenPipeError:
+            _exit(EXIT_BROKEN_PIPE)
+        except OSError as exc:  # a file or folder the user named cannot be read or written
+            what = exc.strerror or str(exc)
+            raise Failure(f"{exc.filename}: {what}" if exc.filename else what) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            _exit(EXIT_INTERRUPTED)
+
+
+def _examples(*lines: str) -> str:
+    """An epilog of examples, laid out as written (click rewraps other paragraphs)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=_examples(
+        "wlid init                          # a starter wlid.yaml",
+        "wlid render                        # ./wlid.yaml -> out/<name>",
+        "wlid render --check --diff         # what a render would change",
+        "wlid render -o - --env prod | kubectl apply -f -",
+        "wlid explain --env prod            # what is wired to what",
+        "wlid bind --env prod outputs.json  # pin client IDs after the deployment",
+    )
+    + "\n\nExit codes: 0 ok, 1 drift (render --check, drift), 2 any error. Help of a command: wlid COMMAND -h",
+)
 @click.version_option(__version__, prog_name="wlid")
 def main() -> None:
     """Render Azure Workload Identity wiring for AKS (ARM, Bicep, Kustomize) from one spec."""
 
+
+# -- spec and environment ---------------------------------------------------------------------------------
+
+
+def _spec_path(spec: str | None) -> str:
+    from wlid_render.spec_input import spec_path
+
+    return spec_path(spec)
+
+
+def _load_spec(spec: str):  # type: ignore[no-untyped-def]
+    """The loaded spec (`-`: standard input, named <stdin>). Raises SpecError."""
+    from wlid_render.load import load_bytes, load_file
+    from wlid_render.spec_input import STDIN, STDIN_NAME
+
+    if spec != STDIN:
+        return load_file(spec)
+    stream = sys.stdin
+    raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode("utf-8")
+    _STDIN_TEXT[STDIN_NAME] = raw.decode("utf-8", errors="replace")
+    return load_bytes(raw, STDIN_NAME)
+
+
+def _plan(spec: str, bound: dict[str, dict[str, str]] | None = None):  # type: ignore[no-untyped-def]
+    """(source, plan) of a spec. Raises SpecError."""
+    from wlid_render.render import plan_source
+
+    source = _load_spec(spec)
+    return source, plan_source(source, bound)
+
+
+def _environment(plan, env: str | None) -> str:  # type: ignore[no-untyped-def]
+    from wlid_render.spec_input import choose_environment
+
+    return choose_environment([e.name for e in plan.environments], env)
+
+
+def _spec_argument(**kwargs: Any) -> Callable[[Any], Any]:
+    return click.argument(
+        "spec",
+        metavar="[SPEC]",
+        required=False,
+        type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
+        **kwargs,
+    )
+
+
+def _env_option(help_text: str) -> Callable[[Any], Any]:
+    return click.option("--env", "env", metavar="ENV", help=help_text)
+
+
+def _outputs_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--outputs",
+        "outputs",
+        multiple=True,
+        metavar="ENV=FILE",
+        help="Client IDs of ENV from the deployment outputs (az deployment group show ... "
+        "--query properties.outputs, or any shape wlid bind reads); repeatable.",
+    )(f)
+
+
+def _gitops_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--gitops",
+        type=click.Choice(["flux", "argocd", "both", "none"]),
+        default="both",
+        show_default=True,
+        help="GitOps objects to render under OUT/gitops (needs the spec's gitops block).",
+    )(f)
+
+
+def _templates_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--templates",
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="A folder with bicep/*.j2 to use instead of the bundled templates.",
+    )(f)
+
+
+def _tree_options(spec: str, out: Path, templates: Path | None, outputs: Sequence[str], gitops: str) -> str:
+    """The `wlid render` command line that writes this tree, for messages."""
+    import shlex
+
+    words = ["wlid", "render", spec, "-o", out.as_posix()]
+    if templates is not None:
+        words += ["--templates", str(templates)]
+    for option in outputs:
+        words += ["--outputs", option]
+    if gitops != "both":
+        words += ["--gitops", gitops]
+    return shlex.join(words)
+
+
+# -- render ---------------------------------------------------------------------------------------------
 
 PROGRESS_MIN_WORKLOADS = 300  # larger renders show a progress bar on a terminal
 RENDER_STAGES = ("plan", "emit", "compare", "write")
@@ -98,7 +280,7 @@ class _Progress:
             self.bar = click.progressbar(
                 length=len(RENDER_STAGES),
                 label="wlid render",
-                file=click.get_text_stream("stderr"),
+                file=sys.stderr,
                 show_eta=False,
                 show_percent=False,
                 item_show_func=lambda stage: _STAGE_LABELS.get(stage, "") if stage else "",
@@ -123,45 +305,83 @@ def _workload_count(data: object) -> int:
     return len(workloads) if isinstance(workloads, list) else 0
 
 
-@main.command()
+class _RenderOptions:
+    """The options of one `wlid render` run, shared by every SPEC it renders."""
+
+    def __init__(self, **options: Any) -> None:
+        self.out: Path | None = options["out"]
+        self.check: bool = options["check"]
+        self.dry_run: bool = options["dry_run"]
+        self.diff: bool = options["diff"]
+        self.json: bool = options["output_format"] == "json"
+        self.templates: Path | None = options["templates"]
+        self.force: bool = options["force"]
+        self.quiet: bool = options["quiet"] or self.json
+        self.verbose: bool = options["verbose"]
+        self.run_validate: bool = options["run_validate"]
+        self.outputs: tuple[str, ...] = options["outputs"]
+        self.bound: dict[str, dict[str, str]] = options["bound"]
+        self.gitops: str = options["gitops"]
+
+    @property
+    def mode(self) -> str:
+        return "check" if self.check else "dry-run" if self.dry_run else "write"
+
+
+@main.command(
+    epilog=_examples(
+        "wlid render                          # ./wlid.yaml into out/<metadata.name>",
+        "wlid render specs/app.yaml -o deploy/app",
+        "wlid render --check --diff           # exit 1 and show the diff when OUT is stale",
+        "wlid render --dry-run --format json  # what would change, for tools",
+        "wlid render -o - --env prod | kubectl diff -f -",
+        "cat wlid.yaml | wlid render - -o - --env dev",
+        "wlid render --outputs prod=prod-outputs.json",
+        "wlid render specs/*.yaml --check     # several specs, each into out/<name>",
+    )
+)
 @click.argument(
-    "specs", metavar="SPEC...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str)
+    "specs", metavar="[SPEC]...", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True, path_type=str)
 )
 @click.option(
-    "-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [out/<name>]."
+    "-o",
+    "--out",
+    "out",
+    metavar="OUT",
+    type=click.Path(file_okay=False, allow_dash=True, path_type=str),
+    help="Output folder [out/<name>]; - prints one environment's Kubernetes objects to stdout.",
 )
+@_env_option("With -o -: the environment to print [the only one].")
 @click.option("--check", is_flag=True, help="Compare with OUT; exit 1 on any difference; write nothing.")
 @click.option("--dry-run", is_flag=True, help="List what would be written; write nothing.")
 @click.option(
-    "--templates",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="A folder with bicep/*.j2 to use instead of the bundled templates.",
+    "--diff", is_flag=True, help="With --check or --dry-run: a unified diff of every file that differs."
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="With --check or --dry-run: json prints one object for tools (docs/json-output.md).",
+)
+@_templates_option
 @click.option("--force", is_flag=True, help="Render into a non-empty folder that wlid has never written.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="List every file created, changed or removed.")
 @click.option(
     "--validate", "run_validate", is_flag=True, help="Validate OUT after rendering (see wlid validate)."
 )
-@click.option(
-    "--outputs",
-    "outputs",
-    multiple=True,
-    metavar="ENV=FILE",
-    help="Client IDs of ENV from `az deployment group show ... --query properties.outputs` (repeatable).",
-)
-@click.option(
-    "--gitops",
-    type=click.Choice(["flux", "argocd", "both", "none"]),
-    default="both",
-    show_default=True,
-    help="GitOps objects to render under OUT/gitops (needs the spec's gitops block).",
-)
+@_outputs_option
+@_gitops_option
 def render(
     specs: tuple[str, ...],
-    out: Path | None,
+    out: str | None,
+    env: str | None,
     check: bool,
     dry_run: bool,
+    diff: bool,
+    output_format: str,
     templates: Path | None,
     force: bool,
     quiet: bool,
@@ -172,139 +392,279 @@ def render(
 ) -> None:
     """Render SPEC into OUT: azure/ (ARM, Bicep, parameters), k8s/ (Kustomize base and overlays).
 
-    Several SPECs render one after the other, each into its default OUT (out/<name>); the exit code is
-    the highest of theirs (so `--check` over several specs fails when any of them drifts).
+    SPEC defaults to ./wlid.yaml; - reads it from standard input. Several SPECs render one after the
+    other, each into its default OUT (out/<name>); the exit code is the highest of theirs (so --check
+    over several specs fails when any of them drifts). With -o - nothing is written: the Kubernetes
+    objects of one environment go to stdout as one YAML stream, as `kubectl kustomize
+    OUT/k8s/overlays/ENV` prints them for the rendered tree.
     """
-    from wlid_render.errors import SpecError
+    from wlid_render.spec_input import STDIN
+
+    stream = out == "-"
+    _check_render_usage(specs, out, env, check, dry_run, diff, output_format, quiet, verbose, run_validate)
+    specs = specs or (_spec_path(None),)
+    if len(specs) > 1 and (out is not None or outputs):
+        raise click.UsageError("-o/--out and --outputs take one SPEC")
+    if STDIN in specs and not stream:
+        raise click.UsageError(
+            "a spec from standard input renders only with -o - (a tree names its spec file in its "
+            "pipelines); pass the spec's path to render a tree"
+        )
+    bound = _read_outputs(outputs)
+    if stream:
+        with _without_gc():
+            _render_stream(specs[0], env, templates, bound, gitops, quiet)
+        return
+    options = _RenderOptions(
+        out=None if out is None else Path(out),
+        check=check,
+        dry_run=dry_run,
+        diff=diff,
+        output_format=output_format,
+        templates=templates,
+        force=force,
+        quiet=quiet,
+        verbose=verbose,
+        run_validate=run_validate,
+        outputs=outputs,
+        bound=bound,
+        gitops=gitops,
+    )
+    code = EXIT_OK
+    entries = []
+    with _without_gc():
+        for spec in specs:
+            result, entry = _render_tree(spec, options)
+            code = max(code, result)
+            entries.append(entry)
+    if options.json:
+        from wlid_render.json_output import dumps, render_report
+
+        click.echo(dumps(render_report(options.mode, entries)), nl=False)
+    if code:
+        _exit(code)
+
+
+def _check_render_usage(
+    specs: tuple[str, ...],
+    out: str | None,
+    env: str | None,
+    check: bool,
+    dry_run: bool,
+    diff: bool,
+    output_format: str,
+    quiet: bool,
+    verbose: bool,
+    run_validate: bool,
+) -> None:
+    from wlid_render.spec_input import STDIN
 
     if check and dry_run:
         raise click.UsageError("--check and --dry-run exclude each other")
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose exclude each other")
-    if len(specs) > 1 and (out is not None or outputs):
-        raise click.UsageError("-o/--out and --outputs take one SPEC")
-    try:
-        bound = _read_outputs(outputs)
-    except SpecError as exc:
-        _echo_problems(exc.problems)
-        count = sum(1 for p in exc.problems if p.severity == "error")
-        _echo_summary(f"{count} error{'s' if count != 1 else ''} in {specs[0]}; nothing written")
-        sys.exit(EXIT_INVALID)
-    code = 0
-    with _without_gc():
-        for spec in specs:
-            code = max(
-                code,
-                _render_one(
-                    spec, out, check, dry_run, templates, force, quiet, verbose, run_validate, bound, gitops
-                ),
+    if specs.count(STDIN) > 1 or (STDIN in specs and len(specs) > 1):
+        raise click.UsageError("- (standard input) is the only SPEC when given")
+    if out == "-":
+        used = [
+            name
+            for name, on in (
+                ("--check", check),
+                ("--dry-run", dry_run),
+                ("--diff", diff),
+                ("--format json", output_format == "json"),
+                ("--verbose", verbose),
+                ("--validate", run_validate),
             )
-    if code:
-        sys.exit(code)
+            if on
+        ]
+        if used:
+            raise click.UsageError(f"-o - prints objects and writes nothing: {', '.join(used)} do not apply")
+        if len(specs) > 1:
+            raise click.UsageError("-o - takes one SPEC")
+        return
+    if env is not None:
+        raise click.UsageError(
+            "--env picks the environment that -o - prints; a rendered tree holds every environment"
+        )
+    if (diff or output_format == "json") and not (check or dry_run):
+        raise click.UsageError(f"{'--diff' if diff else '--format json'} needs --check or --dry-run")
+    if diff and output_format == "json":
+        raise click.UsageError("--diff prints text; with --format json the object lists the files")
 
 
-def _render_one(
+def _render_stream(
     spec: str,
-    out: Path | None,
-    check: bool,
-    dry_run: bool,
+    env: str | None,
     templates: Path | None,
-    force: bool,
-    quiet: bool,
-    verbose: bool,
-    run_validate: bool,
     bound: dict[str, dict[str, str]],
     gitops: str,
-) -> int:
-    """Render one spec; returns the exit code."""
-    from wlid_render.errors import SpecError
-    from wlid_render.load import load_file
+    quiet: bool,
+) -> None:
+    """`-o -`: one environment's Kubernetes objects as a YAML stream on stdout; nothing is written."""
+    from wlid_render.render import render_source
+    from wlid_render.stream import environment_objects, environment_stream
+
+    source = _load_spec(spec)
+    rendering = render_source(source, templates, bound=bound, gitops=gitops)
+    chosen = _environment(rendering.plan, env)
+    _check_outputs_match(rendering.plan, bound)
+    objects, findings = environment_objects(rendering.artifacts, chosen, Path("out") / rendering.plan.name)
+    _echo_problems(rendering.warnings, quiet)
+    if findings:  # the rendered overlay does not build: a fault of wlid, reported as such
+        for finding in findings:
+            click.echo(finding.format(), err=True)
+        raise Failure(f"the overlay of {chosen!r} does not build; please report this as a bug of wlid")
+    click.echo(environment_stream(objects), nl=False)
+
+
+def _render_tree(spec: str, options: _RenderOptions) -> tuple[int, dict[str, Any]]:
+    """Render one spec into its OUT (or compare with it); returns the exit code and its JSON entry."""
+    from wlid_render.errors import Problem, SpecError
+    from wlid_render.json_output import render_tree_json
     from wlid_render.render import render_source
     from wlid_render.write import UnownedTree, WriteError, apply, compare
 
     progress = _Progress(False)
     try:
         try:
-            source = load_file(spec)
+            source = _load_spec(spec)
             progress = _Progress(
-                not quiet
+                not options.quiet
                 and _workload_count(source.data) > PROGRESS_MIN_WORKLOADS
                 and _stderr_is_terminal()
             )
-            rendering = render_source(source, templates, bound=bound, gitops=gitops, progress=progress)
+            rendering = render_source(
+                source, options.templates, bound=options.bound, gitops=options.gitops, progress=progress
+            )
+            _check_outputs_match(rendering.plan, options.bound)
         except SpecError as exc:
             progress.close()
             _echo_problems(exc.problems)
-            count = sum(1 for p in exc.problems if p.severity == "error")
+            count = _error_count(exc.problems)
             _echo_summary(f"{count} error{'s' if count != 1 else ''} in {spec}; nothing written")
-            return EXIT_INVALID
-        out = out or Path("out") / rendering.plan.name
+            return EXIT_ERROR, render_tree_json(spec, None, problems=exc.problems)
+        out = options.out or Path("out") / rendering.plan.name
         artifacts = list(rendering.artifacts)
         refused = False
-        if check or dry_run:
+        if options.check or options.dry_run:
             progress("compare")
             comparison = compare(out, artifacts)
-            refused = comparison.unowned_tree and dry_run and not force
+            refused = comparison.unowned_tree and options.dry_run and not options.force
         else:
             progress("write")
             try:
-                comparison = apply(out, artifacts, force=force)
+                comparison = apply(out, artifacts, force=options.force)
             except UnownedTree:
                 refused = True
             except WriteError as exc:
                 progress.close()
-                _echo_problems(rendering.warnings, quiet)
+                _echo_problems(rendering.warnings, options.quiet)
                 _echo_summary(f"error: {exc}")
-                return EXIT_INVALID
+                return EXIT_ERROR, render_tree_json(spec, out.as_posix(), problems=rendering.warnings)
         progress.close()
-        _echo_problems(rendering.warnings, quiet)
-        if check:
-            drift = comparison.drift
-            for change in drift:
-                click.echo(f"would {change.action}: {(out / change.path).as_posix()}")
-            if drift:
-                click.echo(
-                    f"{out.as_posix()} is out of date ({len(drift)} files); run: wlid render {spec} -o {out}"
-                )
-                return EXIT_DRIFT
-            if not quiet:
-                click.echo(f"{out.as_posix()} is up to date ({len(artifacts)} files)")
-            return 0
+        _echo_problems(rendering.warnings, options.quiet)
         if refused:
-            click.echo(
+            message = (
                 f"{out.as_posix()} has files that wlid did not write (no .wlid/manifest.json); "
-                "choose an empty folder or pass --force",
-                err=True,
+                "choose an empty folder or pass --force"
             )
-            return EXIT_INVALID
-        if dry_run:
-            for change in comparison.changes:
-                click.echo(f"{change.action}: {(out / change.path).as_posix()}")
-            return 0
-        if verbose:
-            past = {"create": "created", "change": "changed", "remove": "removed"}
-            for change in comparison.drift:
-                click.echo(f"{past[change.action]}: {(out / change.path).as_posix()}")
-        if not quiet:
-            counts = {
-                a: sum(1 for c in comparison.changes if c.action == a) for a in ("create", "change", "remove")
-            }
-            click.echo(
-                f"rendered {out.as_posix()}: {counts['create']} created, {counts['change']} changed, "
-                f"{counts['remove']} removed, {len(artifacts) - counts['create'] - counts['change']} unchanged"
-            )
-            for path in comparison.foreign:
-                click.echo(f"not ours, left alone: {(out / path).as_posix()}", err=True)
-        if run_validate:
+            click.echo(message, err=True)
+            refusal = Problem(message, file=out.as_posix())
+            return EXIT_ERROR, render_tree_json(spec, out.as_posix(), problems=[*rendering.warnings, refusal])
+        entry = render_tree_json(
+            spec,
+            out.as_posix(),
+            [(c.path, c.action) for c in comparison.changes],
+            comparison.foreign,
+            rendering.warnings,
+        )
+        if options.check:
+            return _report_check(spec, out, comparison, artifacts, options), entry
+        if options.dry_run:
+            _report_dry_run(out, comparison, artifacts, options)
+            return EXIT_OK, entry
+        _report_write(out, comparison, artifacts, options)
+        if options.run_validate:
             from wlid_render.validate.run import Options, validate_tree
 
             findings = validate_tree(out, Options())
             _print_findings(findings, "text")
             if any(f.severity == "error" for f in findings):
-                return EXIT_DRIFT
-        return 0
+                return EXIT_ERROR, entry
+        return EXIT_OK, entry
     finally:
         progress.close()  # also on an unexpected error: the terminal gets its cursor back
+
+
+def _report_check(spec: str, out: Path, comparison, artifacts, options: _RenderOptions) -> int:  # type: ignore[no-untyped-def]
+    drift = comparison.drift
+    if not options.json:
+        if options.diff:
+            _echo_diffs(out, drift, artifacts)
+        else:
+            for change in drift:
+                click.echo(f"would {change.action}: {(out / change.path).as_posix()}")
+    if drift:
+        if not options.json:
+            command = _tree_options(spec, out, options.templates, options.outputs, options.gitops)
+            click.echo(f"{out.as_posix()} is out of date ({len(drift)} files); run: {command}")
+        return EXIT_DRIFT
+    if not options.quiet:
+        click.echo(f"{out.as_posix()} is up to date ({len(artifacts)} files)")
+    return EXIT_OK
+
+
+def _report_dry_run(out: Path, comparison, artifacts, options: _RenderOptions) -> None:  # type: ignore[no-untyped-def]
+    if options.json:
+        return
+    if options.diff:
+        _echo_diffs(out, comparison.drift, artifacts)
+        counts = _counts(comparison)
+        click.echo(
+            f"{out.as_posix()}: would create {counts['create']}, change {counts['change']}, "
+            f"remove {counts['remove']}; {counts['unchanged']} unchanged"
+        )
+        return
+    for change in comparison.changes:
+        click.echo(f"{change.action}: {(out / change.path).as_posix()}")
+
+
+def _report_write(out: Path, comparison, artifacts, options: _RenderOptions) -> None:  # type: ignore[no-untyped-def]
+    if options.verbose:
+        past = {"create": "created", "change": "changed", "remove": "removed"}
+        for change in comparison.drift:
+            click.echo(f"{past[change.action]}: {(out / change.path).as_posix()}")
+    if not options.quiet:
+        counts = _counts(comparison)
+        click.echo(
+            f"rendered {out.as_posix()}: {counts['create']} created, {counts['change']} changed, "
+            f"{counts['remove']} removed, {counts['unchanged']} unchanged"
+        )
+        for path in comparison.foreign:
+            click.echo(f"not ours, left alone: {(out / path).as_posix()}", err=True)
+
+
+def _counts(comparison) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    counts = {"create": 0, "change": 0, "remove": 0, "unchanged": 0}
+    for change in comparison.changes:
+        counts[change.action] += 1
+    return counts
+
+
+def _echo_diffs(out: Path, drift, artifacts) -> None:  # type: ignore[no-untyped-def]
+    """A unified diff per created, changed or removed file, coloured on a terminal."""
+    from wlid_render.diffs import coloured, file_diff, read_current
+
+    colour = _colour(sys.stdout)
+    new = {a.path: a.data for a in artifacts}
+    for change in drift:
+        old = None if change.action == "create" else read_current(out, change.path)
+        lines = file_diff((out / change.path).as_posix(), old, new.get(change.path))
+        if change.action != "create" and old is None:
+            lines = [f"{(out / change.path).as_posix()}: not a regular file; not shown"]
+        for line in lines:
+            click.echo(coloured(line) if colour else line, color=colour)
 
 
 def _merged_outputs(paths: tuple[str, ...]) -> dict[str, str]:
@@ -348,6 +708,19 @@ def _read_outputs(options: tuple[str, ...]) -> dict[str, dict[str, str]]:
     return {env: _merged_outputs(tuple(files)) for env, files in paths.items()}
 
 
+def _check_outputs_match(plan, bound: dict[str, dict[str, str]]) -> None:  # type: ignore[no-untyped-def]
+    """Outputs given with --outputs must name identities of their environment (SpecError otherwise)."""
+    from wlid_render.outputs import match_identities
+
+    for env in plan.environments:
+        if env.name in bound:
+            deployed = [name for name, _ in env.client_ids]
+            match_identities(bound[env.name], env.name, [i.name for i in plan.identities], deployed, ())
+
+
+# -- validate -------------------------------------------------------------------------------------------
+
+
 def _print_findings(findings, output_format: str) -> None:  # type: ignore[no-untyped-def]
     from wlid_render.validate.finding import to_json, to_sarif
     from wlid_render.validate.rules import RULES
@@ -368,8 +741,16 @@ def _default_trees() -> list[Path]:
     return sorted(p for p in root.iterdir() if (p / "azure").is_dir() or (p / "k8s").is_dir())
 
 
-@main.command()
-@click.argument("outs", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@main.command(
+    epilog=_examples(
+        "wlid validate                        # every tree under out/",
+        "wlid validate out/lab --no-kubectl",
+        "wlid validate out/* --strict --format sarif > wlid.sarif",
+    )
+)
+@click.argument(
+    "outs", metavar="[OUT]...", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path)
+)
 @click.option("--strict", "strict_mode", is_flag=True, help="Treat warnings as errors.")
 @click.option(
     "--format",
@@ -400,7 +781,7 @@ def validate(
     no_kubectl: bool,
     regions_file: Path | None,
 ) -> None:
-    """Check rendered trees (default: every tree under out/) offline; exit 1 on an error finding."""
+    """Check rendered trees offline (default: every tree under out/); exit 2 on an error finding."""
     import shutil
 
     from wlid_render.validate.identity import read_regions_file
@@ -425,114 +806,185 @@ def validate(
         warnings = len(findings) - errors
         click.echo(f"{len(trees)} tree(s): {errors} error(s), {warnings} warning(s)", err=True)
     if errors:
-        sys.exit(EXIT_DRIFT)
+        _exit(EXIT_ERROR)
 
 
-@main.command()
-@click.argument("env")
+# -- bind -----------------------------------------------------------------------------------------------
+
+
+@main.command(
+    epilog=_examples(
+        "az deployment group show -g RG -n wlid-NAME --query properties.outputs > outputs.json",
+        "wlid bind --env prod outputs.json",
+        "wlid bind --spec specs/app.yaml --env prod group-0.json group-1.json",
+    )
+    + "\n\nOUTPUTS may be the whole output of az deployment group create|show or az stack group "
+    "create|show, its properties.outputs, or --query properties.outputs.identities.value."
+)
 @click.argument(
-    "outputs_files", metavar="OUTPUTS...", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str)
+    "outputs_files",
+    metavar="OUTPUTS...",
+    nargs=-1,
+    required=True,
+    type=click.Path(dir_okay=False, path_type=str),
 )
-@click.option(
-    "--spec",
-    default="wlid.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="The spec to update.",
-)
-def bind(env: str, outputs_files: tuple[str, ...], spec: Path) -> None:
-    """Pin ENV's client IDs from deployment OUTPUTS into the spec (comments and layout kept).
+@click.option("--spec", "spec", metavar="SPEC", help="The spec to update [./wlid.yaml].")
+@_env_option("The environment the outputs belong to [the only one].")
+def bind(outputs_files: tuple[str, ...], spec: str | None, env: str | None) -> None:
+    """Pin client IDs from deployment OUTPUTS into the spec (comments and layout kept).
 
     A large spec deploys its identities in several groups: pass the outputs of every group.
     """
     from wlid_render.bind import bind_client_ids
-    from wlid_render.errors import SpecError
-    from wlid_render.load import load_text
+    from wlid_render.load import load_bytes
+    from wlid_render.outputs import match_identities
     from wlid_render.spec_errors import parse_environments
+    from wlid_render.spec_input import STDIN
 
-    try:
-        client_ids = _merged_outputs(outputs_files)
-        raw = spec.read_bytes()
-        text = raw.decode("utf-8-sig")
-        specs = parse_environments(load_text(text, str(spec)))
-        if env not in specs:
-            raise click.BadParameter(f"no environment {env!r}; the spec has: {', '.join(sorted(specs))}")
-        declared = {i.name: i for i in specs[env].identities}
-        kept = {}
-        for name, client_id in sorted(client_ids.items()):
-            identity = declared.get(name)
-            if identity is None or (identity.environments is not None and env not in identity.environments):
-                click.echo(f"warning: identity {name!r} is not deployed in {env!r}; not pinned", err=True)
-            else:
-                kept[name] = client_id
-        updated = bind_client_ids(text, env, kept, file=str(spec))
-    except SpecError as exc:
-        _echo_problems(exc.problems)
-        sys.exit(EXIT_INVALID)
+    path = _spec_path(spec)
+    if path == STDIN:
+        raise click.UsageError("bind edits the spec file: --spec names a file, not -")
+    spec_file = Path(path)
+    raw = spec_file.read_bytes()
+    specs = parse_environments(load_bytes(raw, path))  # SpecError unless valid (and UTF-8)
+    text = raw.decode("utf-8-sig")
+    names = list(specs)
+    chosen = _bind_environment(names, env, outputs_files)
+    client_ids = _merged_outputs(outputs_files)
+    declared = [i.name for i in specs[chosen].identities]
+    deployed = [
+        i.name for i in specs[chosen].identities if i.environments is None or chosen in i.environments
+    ]
+    matched = match_identities(client_ids, chosen, declared, deployed, outputs_files)
+    for name in matched.unknown:
+        click.echo(f"warning: the spec declares no identity {name!r}; not pinned", err=True)
+    for name in matched.elsewhere:
+        click.echo(f"warning: identity {name!r} is not deployed in {chosen!r}; not pinned", err=True)
+    updated = bind_client_ids(text, chosen, matched.kept, file=path)
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     data = bom + updated.encode("utf-8")
     if data != raw:
-        spec.write_bytes(data)
-    click.echo(f"{spec}: pinned {len(kept)} client ID(s) for {env}")
+        spec_file.write_bytes(data)
+    click.echo(f"{path}: pinned {len(matched.kept)} client ID(s) for {chosen}")
+    if matched.missing:
+        click.echo(
+            f"not in the outputs (left as they were): {', '.join(matched.missing)}; "
+            "a split spec has one outputs file per identity group",
+            err=True,
+        )
 
 
-@main.command()
-@click.argument("spec", type=click.Path(dir_okay=False, path_type=str))
-@click.argument("env")
+def _bind_environment(names: list[str], env: str | None, outputs_files: tuple[str, ...]) -> str:
+    """The environment to bind; the old form `wlid bind ENV OUTPUTS...` gets a pointer to --env."""
+    from wlid_render.spec_input import choose_environment
+
+    first = outputs_files[0]
+    if env is None and first in names and not os.path.exists(first):
+        raise click.UsageError(
+            f"{first!r} is an environment, not an outputs file: name it with --env "
+            f"(wlid bind --env {first} {' '.join(outputs_files[1:]) or 'OUTPUTS...'})"
+        )
+    return choose_environment(names, env)
+
+
+# -- whatif ---------------------------------------------------------------------------------------------
+
+
+@main.command(
+    epilog=_examples(
+        "wlid whatif --env prod                     # ./wlid.yaml, OUT out/<name>",
+        "wlid whatif specs/app.yaml --env prod -o deploy/app",
+    )
+)
+@_spec_argument()
+@_env_option("The environment to deploy [the only one].")
 @click.option(
     "-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [out/<name>]."
 )
-def whatif(spec: str, env: str, out: Path | None) -> None:
-    """Print the az commands that preview (what-if) and deploy ENV from OUT; runs nothing."""
-    from wlid_render.errors import SpecError
-    from wlid_render.load import load_file
-    from wlid_render.render import plan_source
-    from wlid_render.whatif import whatif_commands
+@_templates_option
+@_outputs_option
+@_gitops_option
+def whatif(
+    spec: str | None,
+    env: str | None,
+    out: Path | None,
+    templates: Path | None,
+    outputs: tuple[str, ...],
+    gitops: str,
+) -> None:
+    """Print the az commands that preview (what-if) and deploy ENV from OUT; runs nothing.
 
-    try:
-        plan = plan_source(load_file(spec))
-    except SpecError as exc:
-        _echo_problems(exc.problems)
-        sys.exit(EXIT_INVALID)
-    try:
-        lines = whatif_commands(plan, env, (out or Path("out") / plan.name).as_posix())
-    except KeyError as exc:
-        raise click.BadParameter(str(exc.args[0]), param_hint="ENV") from None
-    for line in lines:
+    First checks that OUT exists and is what SPEC renders (as render --check does, with the same
+    --templates, --outputs and --gitops): a missing or stale OUT exits 2, because the commands
+    deploy the files in OUT. The check goes to stderr, the commands to stdout.
+    """
+    from wlid_render.render import render_source
+    from wlid_render.spec_input import STDIN
+    from wlid_render.whatif import whatif_commands
+    from wlid_render.write import compare
+
+    path = _spec_path(spec)
+    if path == STDIN:
+        raise click.UsageError("whatif compares OUT with the spec file it was rendered from: pass its path")
+    bound = _read_outputs(outputs)
+    with _without_gc():
+        rendering = render_source(_load_spec(path), templates, bound=bound, gitops=gitops)
+    plan = rendering.plan
+    chosen = _environment(plan, env)
+    _check_outputs_match(plan, bound)
+    out = out or Path("out") / plan.name
+    command = _tree_options(path, out, templates, outputs, gitops)
+    if not out.is_dir():
+        raise Failure(f"{out.as_posix()} does not exist: run {command}")
+    comparison = compare(out, list(rendering.artifacts))
+    drift = comparison.drift
+    if comparison.unowned_tree:
+        raise Failure(f"{out.as_posix()} was not rendered by wlid (no .wlid/manifest.json): run {command}")
+    if drift:
+        raise Failure(f"{out.as_posix()} is out of date ({len(drift)} files): run {command}")
+    click.echo(f"{out.as_posix()} is up to date", err=True)
+    for line in whatif_commands(plan, chosen, out.as_posix()):
         click.echo(line)
 
 
-@main.command()
-@click.argument("spec", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--env", "env", metavar="ENV", help="Only this environment [all].")
+# -- explain --------------------------------------------------------------------------------------------
+
+
+@main.command(
+    epilog=_examples(
+        "wlid explain                          # every environment of ./wlid.yaml",
+        "wlid explain specs/app.yaml --env prod",
+        "wlid explain --format mermaid > graph.mmd",
+        "wlid explain --format json | jq '.environments[].identities[].name'",
+    )
+)
+@_spec_argument()
+@_env_option("Only this environment [all].")
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "mermaid"]),
+    type=click.Choice(["text", "mermaid", "json"]),
     default="text",
     show_default=True,
-    help="text: a summary per environment; mermaid: a Mermaid flowchart of the same graph.",
+    help="text: a summary per environment; mermaid: a Mermaid flowchart of the same graph; "
+    "json: the same view for tools (docs/json-output.md).",
 )
-def explain(spec: str, env: str | None, output_format: str) -> None:
+def explain(spec: str | None, env: str | None, output_format: str) -> None:
     """Summarise SPEC per environment: cluster and issuer, identities, credentials, roles, workloads."""
-    from wlid_render.errors import SpecError
     from wlid_render.explain import environment_views, explain_mermaid, explain_text, mermaid_fits
-    from wlid_render.load import load_file
-    from wlid_render.render import plan_source
 
-    try:
-        source = load_file(spec)
-        plan = plan_source(source)
-    except SpecError as exc:
-        _echo_problems(exc.problems)
-        sys.exit(EXIT_INVALID)
+    source, plan = _plan(_spec_path(spec))
+    if env is not None:
+        _environment(plan, env)
     warnings = [w.located(source.file, source.marks) for w in plan.warnings]
-    try:
-        views = environment_views(plan, env, warnings)
-    except KeyError as exc:
-        raise click.BadParameter(str(exc.args[0]), param_hint="--env") from None
+    views = environment_views(plan, env, warnings)
     if output_format == "text":
         click.echo(explain_text(views), nl=False)
+        return
+    if output_format == "json":
+        from wlid_render.json_output import dumps, explain_report
+
+        click.echo(dumps(explain_report(source.file, plan.name, views)), nl=False)
         return
     graph = explain_mermaid(views)
     click.echo(graph, nl=False)
@@ -544,7 +996,15 @@ def explain(spec: str, env: str | None, output_format: str) -> None:
         )
 
 
-@main.command()
+# -- schema, init ---------------------------------------------------------------------------------------
+
+
+@main.command(
+    epilog=_examples(
+        "wlid schema -o wlid-v1.schema.json   # beside the spec; its first line points at it",
+        "wlid schema | jq '.properties | keys'",
+    )
+)
 @click.option(
     "-o",
     "--output",
@@ -569,7 +1029,13 @@ def schema(output: Path | None) -> None:
 SCHEMA_FILE = "wlid-v1.schema.json"  # the name the starter spec's yaml-language-server line points at
 
 
-@main.command()
+@main.command(
+    epilog=_examples(
+        "wlid init                 # wlid.yaml: the lab scenario with EDIT placeholders",
+        "wlid init --from-lab      # the lab example as it is",
+        "wlid init deploy/app.yaml",
+    )
+)
 @click.argument("path", default="wlid.yaml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--from-lab", is_flag=True, help="Write the lab example as it is instead of the template to edit."
@@ -583,8 +1049,7 @@ def init(path: Path, from_lab: bool, force: bool) -> None:
     import yaml
 
     if path.exists() and not force:
-        click.echo(f"{path} exists; pass --force to overwrite it", err=True)
-        sys.exit(EXIT_INVALID)
+        raise Failure(f"{path} exists; pass --force to overwrite it")
     name = "lab.yaml" if from_lab else "starter.yaml"
     text = resources.files("wlid_render.data").joinpath(name).read_text("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -599,13 +1064,31 @@ def init(path: Path, from_lab: bool, force: bool) -> None:
     click.echo(f"editor completion: wlid schema -o {schema_path} (the spec's first line points at it)")
 
 
-@main.command(name="import")
+# -- import, drift (wlid[azure]) --------------------------------------------------------------------------
+
+
+@main.command(
+    name="import",
+    epilog=_examples(
+        "wlid import --subscription SUB --resource-group rg-app -o wlid.yaml",
+        "wlid import --subscription SUB --resource-group rg-ids --cluster aks-prod \\",
+        "    --cluster-resource-group rg-aks --name payments -o specs/payments.yaml",
+    )
+    + "\n\nNeeds the wlid[azure] extra and an Azure login (az login); reads, never writes.",
+)
 @click.option("--subscription", required=True, help="Subscription ID of the identities.")
 @click.option("--resource-group", required=True, help="Resource group of the identities.")
 @click.option("--cluster", "cluster_name", help="AKS cluster whose issuer the FICs trust [the only one].")
 @click.option("--cluster-resource-group", help="Resource group of the cluster [--resource-group].")
 @click.option("--name", help="metadata.name of the spec [from the resource group].")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The spec file to write (refused when it exists, unless --force).",
+)
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT.")
 def import_command(
     subscription: str,
@@ -630,8 +1113,7 @@ def import_command(
         )
         imported = build_import(state, name=name)
     except BrownfieldError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(EXIT_INVALID)
+        raise Failure(exc.message) from None
     output.write_text(imported.text, "utf-8")
     click.echo(f"wrote {output}: {len(imported.identities)} identity(ies), {imported.credentials} FIC(s)")
     for skipped in imported.skipped:
@@ -639,35 +1121,41 @@ def import_command(
         click.echo(f"not imported (listed as a comment in the spec): {what}: {skipped.reason}", err=True)
 
 
-@main.command(name="drift")
-@click.argument("spec", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--env", "env", default="default", show_default=True, help="Environment to compare.")
+@main.command(
+    name="drift",
+    epilog=_examples(
+        "wlid drift --env prod",
+        "wlid drift specs/app.yaml --env prod --format json | jq .hasDrift",
+        "wlid drift --env prod --strict       # FICs of other issuers count as drift too",
+    )
+    + "\n\nNeeds the wlid[azure] extra and an Azure login (az login); reads, never writes. "
+    "Exit 1 when something differs.",
+)
+@_spec_argument()
+@_env_option("The environment to compare [the only one].")
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per difference; json: the report as one object for tools.",
 )
 @click.option("--strict", "strict_mode", is_flag=True, help="FICs of other issuers count as drift too.")
-def drift_command(spec: str, env: str, output_format: str, strict_mode: bool) -> None:
+def drift_command(spec: str | None, env: str | None, output_format: str, strict_mode: bool) -> None:
     """Compare SPEC's identities and FICs for ENV with what exists in Azure (read-only); exit 1 on drift."""
     from wlid_render.brownfield import BrownfieldError, drift, format_drift, read_environment_state
-    from wlid_render.errors import SpecError
-    from wlid_render.load import load_file
-    from wlid_render.render import plan_source
 
+    _, plan = _plan(_spec_path(spec))
+    chosen = _environment(plan, env)
     try:
-        plan = plan_source(load_file(spec))
-        state = read_environment_state(plan, env)
-        report = drift(plan, env, state, strict=strict_mode)
-    except SpecError as exc:
-        _echo_problems(exc.problems)
-        sys.exit(EXIT_INVALID)
-    except KeyError as exc:
-        raise click.BadParameter(str(exc.args[0]), param_hint="--env") from None
+        state = read_environment_state(plan, chosen)
+        report = drift(plan, chosen, state, strict=strict_mode)
     except BrownfieldError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(EXIT_INVALID)
+        raise Failure(exc.message) from None
     click.echo(report.to_json() if output_format == "json" else format_drift(report), nl=False)
     if report.has_drift:
-        sys.exit(EXIT_DRIFT)
+        _exit(EXIT_DRIFT)
 
 
 def run() -> None:
@@ -679,16 +1167,18 @@ def run() -> None:
     """
     try:
         main()
-        code = 0
+        code = EXIT_OK
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
-            code = exc.code or 0
+            code = exc.code or EXIT_OK
         else:  # sys.exit("message"): print it as Python would
             print(exc.code, file=sys.stderr)
-            code = 1
+            code = EXIT_ERROR
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except OSError:  # a closed pipe (`wlid ... | head`)
-        code = code or 1
+    except BrokenPipeError:  # `wlid ... | head`
+        code = code or EXIT_BROKEN_PIPE
+    except OSError:
+        code = code or EXIT_ERROR
     os._exit(code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from typing import TextIO
 
 import click
@@ -35,8 +36,11 @@ def colour_wanted(stream: TextIO) -> bool:
 class SourceLines:
     """The lines of the files problems point at, read once each; None for a file that cannot be read."""
 
-    def __init__(self) -> None:
-        self._files: dict[str, list[str] | None] = {}
+    def __init__(self, texts: Mapping[str, str] | None = None) -> None:
+        """`texts`: files already read, by the name problems give them (standard input: <stdin>)."""
+        self._files: dict[str, list[str] | None] = {
+            name: _LINE_BREAK.split(text.removeprefix("\ufeff")) for name, text in (texts or {}).items()
+        }
 
     def line(self, file: str, number: int) -> str | None:
         if file not in self._files:

@@ -29,6 +29,8 @@ class RoleView(NamedTuple):
     role: str
     scope: str
     description: str | None = None
+    role_id: str = ""  # the role definition's GUID
+    scope_id: str = ""  # the scope's Azure resource ID in this environment
 
 
 class WorkloadView(NamedTuple):
@@ -120,7 +122,13 @@ def _view(plan: Plan, env: EnvironmentPlan, warnings: Sequence[Problem]) -> Envi
                     if (c.namespace, c.service_account) in present
                 ),
                 roles=tuple(
-                    RoleView(a.role_name, _scope(parameters, env, a.target), a.description)
+                    RoleView(
+                        a.role_name,
+                        _scope(parameters, env, a.target),
+                        a.description,
+                        a.role_id,
+                        _scope_id(parameters, env, a.target),
+                    )
                     for d in identity.role_deployments
                     for a in d.assignments
                 ),
@@ -167,6 +175,21 @@ def _scope(parameters: Mapping[str, Parameter], env: EnvironmentPlan, target: Ta
     known = KIND_BY_TYPE.get(target.resource_type.lower())
     kind = known.label if known else target.resource_type
     return f"{kind} {_resolve(parameters, env.name, target.resource_name)} (resource group {rg}{where})"
+
+
+def _scope_id(parameters: Mapping[str, Parameter], env: EnvironmentPlan, target: Target) -> str:
+    """The role target's Azure resource ID in this environment (nested types interleave their names)."""
+    sub = _resolve(parameters, env.name, target.subscription_id) or env.subscription_id
+    if target.kind == "subscription":
+        return f"/subscriptions/{sub}"
+    rg = _resolve(parameters, env.name, target.resource_group) or env.resource_group
+    group = f"/subscriptions/{sub}/resourceGroups/{rg}"
+    if target.kind == "resourceGroup":
+        return group
+    namespace, *types = target.resource_type.split("/")
+    names = str(_resolve(parameters, env.name, target.resource_name)).split("/")
+    steps = "/".join(f"{t}/{n}" for t, n in zip(types, names, strict=False))
+    return f"{group}/providers/{namespace}/{steps}"
 
 
 # -- text ----------------------------------------------------------------------------------------------

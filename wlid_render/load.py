@@ -465,6 +465,11 @@ def load_file(path: str) -> Source:
         raw = open(path, "rb").read()  # noqa: SIM115 - read in one go
     except OSError as exc:
         raise SpecError([Problem(f"cannot read the spec: {exc.strerror}", file=path)]) from None
+    return load_bytes(raw, path)
+
+
+def load_bytes(raw: bytes, path: str) -> Source:
+    """Parse a spec read elsewhere (e.g. standard input), named `path` in problems. Raises SpecError."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

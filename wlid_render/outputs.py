@@ -1,12 +1,18 @@
 """Client IDs from the outputs of a deployed wlid template.
 
 The rendered template has two outputs: `identities` (identity name -> {clientId, principalId, tenantId})
-and `oidcIssuerUrl`. Azure prints them in either of two shapes, and both are accepted:
+and `oidcIssuerUrl`. `az` prints them in several shapes, and every one is accepted:
 
 * `az deployment group show -g RG -n NAME --query properties.outputs` prints the outputs object:
   `{"identities": {"type": "Object", "value": {...}}, "oidcIssuerUrl": {"type": "String", ...}}`;
 * `az deployment group create ...` and `az deployment group show ...` print the whole deployment,
-  with the same object under `properties.outputs`.
+  with the same object under `properties.outputs`;
+* `az stack group create|show ...` print the whole deployment stack, whose properties az flattens:
+  the outputs object is the top-level `outputs` (`null` until the stack has deployed), next to
+  `provisioningState` (Microsoft Learn, "Create and deploy Azure deployment stacks in Bicep", the
+  sample output of `az stack group show`); `--query outputs` prints the outputs object;
+* `--query properties.outputs.identities` prints the one output, `{"type": "Object", "value": {...}}`;
+* `--query properties.outputs.identities.value` prints its value: identity name -> {clientId, ...}.
 
 Problems come back as `SpecError` located in the outputs file; the JSON path of the value stands in
 for the spec path. Lines are found lazily (only when there is a problem) by composing the file as YAML.
@@ -16,7 +22,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -32,7 +39,10 @@ ENVIRONMENT_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 IDENTITIES_OUTPUT = "identities"
 
 SHOW_COMMAND = "az deployment group show -g RG -n NAME --query properties.outputs"
-EXPECTED = f"the JSON that `{SHOW_COMMAND}` prints, or the whole output of `az deployment group create`"
+EXPECTED = (
+    f"the JSON that `{SHOW_COMMAND}` prints, the whole output of `az deployment group create|show` or "
+    "`az stack group create|show`, or that of `--query properties.outputs.identities.value`"
+)
 
 
 def parse_outputs_option(value: str) -> tuple[str, str]:
@@ -74,38 +84,7 @@ def read_outputs(path: str) -> dict[str, str]:
                 )
             ]
         ) from None
-    outputs, outputs_path = _find_outputs(reader, data)
-    name = next((k for k in outputs if k.lower() == IDENTITIES_OUTPUT), None)
-    if name is None:
-        raise reader.error(
-            f"no {IDENTITIES_OUTPUT!r} output"
-            + (f" (outputs: {', '.join(sorted(outputs))})" if outputs else " (the outputs are empty)"),
-            outputs_path,
-            "was the deployed template rendered by wlid? Its outputs are 'identities' and 'oidcIssuerUrl'",
-        )
-    output = outputs[name]
-    output_path: Path = (*outputs_path, name)
-    if not isinstance(output, dict) or "value" not in output:
-        raise reader.error(
-            "the 'identities' output has no 'value'",
-            output_path,
-            'each output looks like {"type": "Object", "value": ...}',
-        )
-    kind = output.get("type")
-    if kind is not None and (not isinstance(kind, str) or kind.lower() != "object"):
-        raise reader.error(
-            f"the 'identities' output has type {kind!r}, expected 'Object'",
-            (*output_path, "type"),
-            "was the deployed template rendered by wlid?",
-        )
-    value = output["value"]
-    value_path: Path = (*output_path, "value")
-    if not isinstance(value, dict):
-        raise reader.error(
-            "the 'identities' output is not an object",
-            value_path,
-            "expected identity name -> {clientId, principalId, tenantId}",
-        )
+    value, value_path = _identities_value(reader, data)
     problems = []
     client_ids: dict[str, str] = {}
     for identity, entry in value.items():
@@ -134,21 +113,71 @@ def read_outputs(path: str) -> dict[str, str]:
     return client_ids
 
 
+def _identities_value(reader: _Reader, data: Any) -> tuple[dict[str, Any], Path]:
+    """The value of the `identities` output (identity name -> {clientId, ...}) and its JSON path."""
+    if _is_identities_value(data):
+        return data, ()  # --query properties.outputs.identities.value
+    if isinstance(data, dict) and {k.lower() for k in data} <= {"type", "value"} and "value" in data:
+        output, output_path = data, ()  # --query properties.outputs.identities
+    else:
+        outputs, outputs_path = _find_outputs(reader, data)
+        name = next((k for k in outputs if k.lower() == IDENTITIES_OUTPUT), None)
+        if name is None:
+            raise reader.error(
+                f"no {IDENTITIES_OUTPUT!r} output"
+                + (f" (outputs: {', '.join(sorted(outputs))})" if outputs else " (the outputs are empty)"),
+                outputs_path,
+                "was the deployed template rendered by wlid? Its outputs are 'identities' and 'oidcIssuerUrl'",
+            )
+        output, output_path = outputs[name], (*outputs_path, name)
+    if not isinstance(output, dict) or "value" not in output:
+        raise reader.error(
+            "the 'identities' output has no 'value'",
+            output_path,
+            'each output looks like {"type": "Object", "value": ...}',
+        )
+    kind = output.get("type")
+    if kind is not None and (not isinstance(kind, str) or kind.lower() != "object"):
+        raise reader.error(
+            f"the 'identities' output has type {kind!r}, expected 'Object'",
+            (*output_path, "type"),
+            "was the deployed template rendered by wlid?",
+        )
+    value = output["value"]
+    value_path: Path = (*output_path, "value")
+    if not isinstance(value, dict):
+        raise reader.error(
+            "the 'identities' output is not an object",
+            value_path,
+            "expected identity name -> {clientId, principalId, tenantId}",
+        )
+    return value, value_path
+
+
+def _is_identities_value(data: Any) -> bool:
+    """An identity name -> {clientId, principalId, tenantId} object, as `--query ...identities.value`
+    prints it (not `{}`, which says nothing about where it came from)."""
+    if not isinstance(data, dict) or not data:
+        return False
+    return all(isinstance(v, dict) and ("clientId" in v or "principalId" in v) for v in data.values())
+
+
 def _find_outputs(reader: _Reader, data: Any) -> tuple[dict[str, Any], Path]:
-    """The outputs object and its JSON path, for either shape."""
+    """The outputs object and its JSON path: the object itself, a deployment's or a deployment stack's."""
     if isinstance(data, dict):
         if any(isinstance(k, str) and k.lower() == IDENTITIES_OUTPUT for k in data):
             return data, ()
+        if "outputs" in data and "properties" not in data:  # a deployment stack: properties flattened
+            outputs = data["outputs"]
+            if isinstance(outputs, dict):
+                return outputs, ("outputs",)
+            raise reader.error("the deployment stack has no outputs", ("outputs",), _state_hint(data))
         properties = data.get("properties")
         if isinstance(properties, dict) and "outputs" in properties:
             outputs = properties["outputs"]
             if isinstance(outputs, dict):
                 return outputs, ("properties", "outputs")
-            state = properties.get("provisioningState")
-            hint = "outputs exist only after a deployment succeeds"
-            if isinstance(state, str) and state.lower() != "succeeded":
-                hint = f"the deployment's provisioningState is {state!r}; " + hint
-            raise reader.error("the deployment has no outputs", ("properties", "outputs"), hint)
+            raise reader.error("the deployment has no outputs", ("properties", "outputs"), _state_hint(properties))
         if data and all(isinstance(v, dict) and "value" in v for v in data.values()):
             return data, ()  # the outputs of some other template
     raise reader.error(
@@ -156,6 +185,14 @@ def _find_outputs(reader: _Reader, data: Any) -> tuple[dict[str, Any], Path]:
         (),
         f"expected {EXPECTED}; was the deployed template rendered by wlid?",
     )
+
+
+def _state_hint(properties: dict[str, Any]) -> str:
+    state = properties.get("provisioningState")
+    hint = "outputs exist only after a deployment succeeds"
+    if isinstance(state, str) and state.lower() != "succeeded":
+        hint = f"the deployment's provisioningState is {state!r}; " + hint
+    return hint
 
 
 class _Reader:
@@ -238,3 +275,42 @@ class _Reader:
         line = self.text.count("\n", 0, at) + 1
         column = at - (self.text.rfind("\n", 0, at) + 1) + 1
         return Mark(line, column)
+
+
+class Matched(NamedTuple):
+    """Client IDs from deployment outputs, split by the identities of a spec's environment."""
+
+    kept: dict[str, str]  # deployed in the environment: pinned
+    unknown: tuple[str, ...]  # the spec declares no such identity
+    elsewhere: tuple[str, ...]  # declared, but not deployed in this environment
+    missing: tuple[str, ...]  # deployed in the environment, but not in the outputs
+
+
+def match_identities(
+    client_ids: Mapping[str, str],
+    env: str,
+    declared: Sequence[str],
+    deployed: Sequence[str],
+    files: Sequence[str],
+) -> Matched:
+    """Which client IDs of the outputs belong to `env` of the spec (`declared`: every identity of the
+    spec, `deployed`: those of `env`). Raises SpecError, located in the first outputs file, when the
+    outputs name none of them: they were made from another spec or environment, and pinning nothing
+    would only hide that."""
+    kept = {name: client_id for name, client_id in client_ids.items() if name in deployed}
+    if not kept:
+        found = ", ".join(sorted(client_ids)) or "none"
+        message = (
+            f"the outputs name no identity that the spec deploys in {env!r} "
+            f"(the outputs name: {found}; {env!r} deploys: {', '.join(deployed) or 'none'})"
+        )
+        hint = "were the outputs made from another spec or another environment?"
+        if not client_ids:
+            hint = "outputs exist only after a deployment succeeds; was it another deployment?"
+        raise SpecError([Problem(message, hint=hint, file=files[0] if files else "")])
+    return Matched(
+        kept,
+        tuple(sorted(n for n in client_ids if n not in declared)),
+        tuple(sorted(n for n in client_ids if n in declared and n not in deployed)),
+        tuple(n for n in deployed if n not in client_ids),
+    )

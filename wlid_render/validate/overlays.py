@@ -6,10 +6,11 @@ strategic-merge patch files. wlid writes one folder per namespace in each overla
 that namespace's base folder `k8s/base/<ns>`; a folder is built once and its objects are shared by
 every overlay that includes it. Each document of a patch file is a patch of its own, applied in file
 order and matched to an object by apiVersion, kind, metadata.name and metadata.namespace (no
-namespace and `default` are the same). Merging is simplified: maps merge recursively, lists and
-scalars replace, `null` deletes a key. Unlike kustomize, lists are never merged by key (a patch of
-`containers` replaces the whole list), and patch directives such as `$patch` are refused. Any
-field this builder does not implement is reported, never ignored.
+namespace and `default` are the same). Merging follows kustomize's strategic merge for what wlid
+writes: maps merge recursively, the lists Kubernetes merges by a key (containers and env by `name`,
+ports by `containerPort`, ...: MERGE_KEYS) merge item by item, other lists and scalars replace, `null`
+deletes a key; patch directives such as `$patch` are refused. Any field this builder does not
+implement is reported, never ignored. `wlid render -o -` prints overlays built here.
 
 Problems are findings (rule K8S003), not exceptions. Built objects share unpatched parts with each
 other and with the tree's parsed documents: treat `BuiltObject.obj` as read-only.
@@ -87,17 +88,58 @@ def kustomization_file(tree: RenderedTree, folder: str) -> str | None:
     return next((f"{folder}/{name}" for name in KUSTOMIZATION_NAMES if tree.exists(f"{folder}/{name}")), None)
 
 
+# Lists that Kubernetes merges item by item, by the key named here: the `x-kubernetes-patch-merge-key`
+# of the pod spec, container and object metadata fields in the Kubernetes OpenAPI schema (the bundled
+# copies in wlid_render/data/k8s_schemas carry them), which kustomize reads for the built-in kinds.
+# Field names are unique among the kinds wlid renders (a Service's `ports`, merged by `port`, is not one).
+MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "env": "name",
+    "ports": "containerPort",
+    "volumeMounts": "mountPath",
+    "volumeDevices": "devicePath",
+    "volumes": "name",
+    "imagePullSecrets": "name",
+    "hostAliases": "ip",
+    "topologySpreadConstraints": "topologyKey",
+    "resourceClaims": "name",
+    "schedulingGates": "name",
+    "ownerReferences": "uid",
+}
+
+
 def merge(base: Obj, patch: Obj) -> Obj:
-    """Strategic merge, simplified: maps merge, anything else replaces, None deletes. Inputs untouched."""
+    """Strategic merge: maps merge key by key, the lists of MERGE_KEYS merge item by item (an item with
+    a new key goes after the existing ones), other lists and scalars replace, None deletes. Inputs
+    untouched."""
     out = dict(base)
     for key, value in patch.items():
+        current = out.get(key)
         if value is None:
             out.pop(key, None)
         elif isinstance(value, dict):
-            current = out.get(key)
             out[key] = merge(current if isinstance(current, dict) else {}, value)
+        elif isinstance(value, list) and isinstance(current, list) and key in MERGE_KEYS:
+            out[key] = _merge_items(current, value, MERGE_KEYS[key])
         else:
             out[key] = value
+    return out
+
+
+def _merge_items(base: list[Any], patch: list[Any], merge_key: str) -> list[Any]:
+    out = list(base)
+    where = {item[merge_key]: i for i, item in enumerate(out) if isinstance(item, dict) and merge_key in item}
+    for item in patch:
+        keyed = isinstance(item, dict) and merge_key in item
+        index = where.get(item[merge_key]) if keyed else None
+        if index is None:
+            if keyed:
+                where[item[merge_key]] = len(out)
+            out.append(item)
+        else:
+            out[index] = merge(out[index], item)
     return out
 
 
@@ -213,7 +255,7 @@ class _Builder:
         rel = self.resolve(folder, entry, at)
         if rel is None:
             return []
-        if (self.tree.root / rel).is_dir():
+        if self.tree.is_dir(rel):
             if kustomization_file(self.tree, rel) is None:
                 self.report(*at, f"{self.tree.display(rel)} has no kustomization.yaml")
                 return []
@@ -298,6 +340,12 @@ def build_overlays(tree: RenderedTree) -> tuple[dict[str, list[BuiltObject]], li
     builder = _Builder(tree)
     overlays = {name: builder.overlay(name) for name in overlay_names(tree)}
     return overlays, builder.findings
+
+
+def build_overlay(tree: RenderedTree, name: str) -> tuple[list[BuiltObject], list[Finding]]:
+    """The objects of one environment's overlay in resource order, and the problems met (rule K8S003)."""
+    builder = _Builder(tree)
+    return builder.overlay(name), builder.findings
 
 
 def blame(tree: RenderedTree, built: BuiltObject, path: Path_) -> tuple[str, int | None]:

@@ -59,6 +59,9 @@ class RenderedTree:
     def exists(self, rel: str) -> bool:
         return (self.root / rel).is_file()
 
+    def is_dir(self, rel: str) -> bool:
+        return (self.root / rel).is_dir()
+
     def text(self, rel: str) -> str:
         if rel not in self._text:
             try:
