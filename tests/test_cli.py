@@ -216,3 +216,27 @@ def test_render_imports_no_validator_and_no_azure_sdk(tmp_path: Path) -> None:
     imported = _imported_by("render", "specs/lab.yaml", "-o", str(tmp_path / "out"), "-q")
     assert {"pydantic", "yaml", "jinja2"} <= imported
     assert not imported & {"jsonschema", "jsonschema_rs", "tree_sitter", "tree_sitter_bicep", "azure"}
+
+
+def test_every_command_has_a_one_line_description_and_examples():
+    top = CliRunner().invoke(main, ["--help"], terminal_width=80)
+    assert top.exit_code == 0 and "Examples:" in top.output
+    listed = top.output.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert sorted(line.split()[0] for line in listed) == sorted(main.commands)
+    for line in listed:
+        assert not line.endswith("..."), f"a description cut short: {line!r}"
+    for name, command in main.commands.items():
+        result = CliRunner().invoke(main, [name, "--help"], terminal_width=80)
+        assert result.exit_code == 0, name
+        assert "\n  Examples:\n    " in result.output, f"wlid {name} --help has no examples"
+        examples = result.output.split("Examples:\n", 1)[1]
+        assert f"\n    wlid {name}" in examples, f"wlid {name} --help shows no example of itself"
+        assert command.get_short_help_str(limit=80).endswith("."), name
+
+
+def test_help_of_import_and_drift_documents_every_option():
+    for name in ("import", "drift"):
+        command = main.commands[name]
+        for param in command.params:
+            if param.param_type_name == "option" and param.name != "help":
+                assert param.help, f"wlid {name} {param.opts[0]} has no help"

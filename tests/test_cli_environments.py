@@ -176,7 +176,9 @@ def _split_outputs(tmp_path: Path, second_client: str = "aaaaaaaa-0000-0000-0000
 def test_bind_merges_the_outputs_of_several_deployments(tmp_path: Path):
     spec = tmp_path / "multi-env.yaml"
     shutil.copy(MULTI, spec)
-    result = CliRunner().invoke(main, ["bind", "--env", "prod", *_split_outputs(tmp_path), "--spec", str(spec)])
+    result = CliRunner().invoke(
+        main, ["bind", "--env", "prod", *_split_outputs(tmp_path), "--spec", str(spec)]
+    )
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(spec.read_text("utf-8"))["environments"]["prod"]["clientIds"] == {
         "shop-api": "aaaaaaaa-0000-0000-0000-000000000001",
@@ -193,3 +195,195 @@ def test_outputs_of_one_environment_must_agree(tmp_path: Path):
     assert result.exit_code == 2, result.output  # invalid input, as for any bad outputs file
     assert "identity 'shop-reporting' has client ID aaaaaaaa-0000-0000-0000-000000000002" in result.output
     assert "clash.json" in result.output
+
+
+# -- bind: every shape az prints, one reader with render --outputs ---------------------------------------
+
+PINNED = {
+    "shop-api": "aaaaaaaa-0000-0000-0000-000000000001",
+    "shop-reporting": "aaaaaaaa-0000-0000-0000-000000000002",
+}
+
+
+def _shapes() -> dict[str, object]:
+    deployment = {
+        "id": "/subscriptions/x/resourceGroups/rg-shop-prod/providers/Microsoft.Resources/deployments/wlid-multi-env",
+        "name": "wlid-multi-env",
+        "properties": {"provisioningState": "Succeeded", "outputs": OUTPUTS},
+    }
+    stack = {
+        "name": "wlid-multi-env",
+        "provisioningState": "succeeded",
+        "deploymentId": "/x",
+        "outputs": OUTPUTS,
+    }
+    return {
+        "az deployment group create|show": deployment,
+        "--query properties.outputs": OUTPUTS,
+        "--query properties.outputs.identities": OUTPUTS["identities"],
+        "--query properties.outputs.identities.value": OUTPUTS["identities"]["value"],
+        "az stack group create|show": stack,
+    }
+
+
+@pytest.mark.parametrize("shape", list(_shapes()))
+def test_bind_and_render_read_every_shape(tmp_path: Path, shape: str):
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(_shapes()[shape], indent=2), "utf-8")
+    spec = tmp_path / "multi-env.yaml"
+    shutil.copy(MULTI, spec)
+    result = CliRunner().invoke(main, ["bind", "--spec", str(spec), "--env", "prod", str(outputs)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{spec}: pinned 2 client ID(s) for prod\n"
+    assert yaml.safe_load(spec.read_text("utf-8"))["environments"]["prod"]["clientIds"] == PINNED
+    streamed = CliRunner().invoke(
+        main, ["render", str(MULTI), "-o", "-", "--env", "prod", "--outputs", f"prod={outputs}"]
+    )
+    assert streamed.exit_code == 0, streamed.output
+    assert PINNED["shop-api"] in streamed.stdout and "${WLID_CLIENT_ID" not in streamed.stdout
+
+
+def _other_spec_outputs(tmp_path: Path) -> Path:
+    path = tmp_path / "other.json"
+    value = {"orders-api": {"clientId": "bbbbbbbb-0000-0000-0000-000000000001"}}
+    path.write_text(json.dumps({"identities": {"type": "Object", "value": value}}), "utf-8")
+    return path
+
+
+def test_bind_outputs_of_another_spec_are_an_error(tmp_path: Path):
+    spec = tmp_path / "multi-env.yaml"
+    shutil.copy(MULTI, spec)
+    before = spec.read_bytes()
+    outputs = _other_spec_outputs(tmp_path)
+    result = CliRunner().invoke(main, ["bind", "--spec", str(spec), "--env", "prod", str(outputs)])
+    assert result.exit_code == 2
+    assert (
+        "the outputs name no identity that the spec deploys in 'prod' "
+        "(the outputs name: orders-api; 'prod' deploys: shop-api, shop-reporting)"
+    ) in result.stderr
+    assert str(outputs) in result.stderr and "pinned" not in result.stdout
+    assert spec.read_bytes() == before
+    rendered = CliRunner().invoke(
+        main, ["render", str(MULTI), "-o", str(tmp_path / "o"), "--outputs", f"prod={outputs}"]
+    )
+    assert rendered.exit_code == 2 and "the outputs name no identity" in rendered.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_bind_pins_what_it_can_and_says_what_it_left(tmp_path: Path):
+    spec = tmp_path / "multi-env.yaml"
+    shutil.copy(MULTI, spec)
+    value = {
+        "shop-api": {"clientId": PINNED["shop-api"]},
+        "retired-api": {"clientId": "cccccccc-0000-0000-0000-000000000001"},
+    }
+    outputs = tmp_path / "o.json"
+    outputs.write_text(json.dumps(value), "utf-8")
+    result = CliRunner().invoke(main, ["bind", "--spec", str(spec), "--env", "dev", str(outputs)])
+    assert result.exit_code == 0, result.output
+    assert "warning: the spec declares no identity 'retired-api'; not pinned" in result.stderr
+    assert result.stdout == f"{spec}: pinned 1 client ID(s) for dev\n"
+    reporting = {"shop-reporting": {"clientId": PINNED["shop-reporting"]}, **value}
+    outputs.write_text(json.dumps(reporting), "utf-8")
+    prod_only = CliRunner().invoke(main, ["bind", "--spec", str(spec), "--env", "dev", str(outputs)])
+    assert "warning: identity 'shop-reporting' is not deployed in 'dev'; not pinned" in prod_only.stderr
+    partial = CliRunner().invoke(
+        main, ["bind", "--spec", str(spec), "--env", "prod", *_split_outputs(tmp_path)[:1]]
+    )
+    assert partial.exit_code == 0
+    assert "not in the outputs (left as they were): shop-reporting" in partial.stderr
+
+
+def test_bind_defaults_wlid_yaml_and_the_only_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(ROOT / "specs" / "lab.yaml", tmp_path / "wlid.yaml")
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"myIdentity": {"clientId": PINNED["shop-api"]}}), "utf-8")
+    result = CliRunner().invoke(main, ["bind", "outputs.json"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "wlid.yaml: pinned 1 client ID(s) for default\n"
+    data = yaml.safe_load((tmp_path / "wlid.yaml").read_text("utf-8"))
+    assert data["environments"]["default"]["clientIds"] == {"myIdentity": PINNED["shop-api"]}
+
+
+def test_bind_needs_an_environment_when_there_are_several(tmp_path: Path):
+    spec = tmp_path / "multi-env.yaml"
+    shutil.copy(MULTI, spec)
+    result = CliRunner().invoke(main, ["bind", "--spec", str(spec), str(_outputs(tmp_path))])
+    assert result.exit_code == 2 and "choose one with --env ENV" in result.stderr
+
+
+def test_the_old_form_of_bind_points_at_env(tmp_path: Path):
+    spec = tmp_path / "multi-env.yaml"
+    shutil.copy(MULTI, spec)
+    outputs = str(_outputs(tmp_path))
+    result = CliRunner().invoke(main, ["bind", "prod", outputs, "--spec", str(spec)])
+    assert result.exit_code == 2
+    assert (
+        f"'prod' is an environment, not an outputs file: name it with --env (wlid bind --env prod {outputs})"
+        in (result.stderr)
+    )
+
+
+def test_bind_errors_are_messages(tmp_path: Path):
+    spec = tmp_path / "multi-env.yaml"
+    shutil.copy(MULTI, spec)
+    missing = CliRunner().invoke(
+        main, ["bind", "--spec", str(tmp_path / "nope.yaml"), "--env", "prod", "o.json"]
+    )
+    assert missing.exit_code == 2 and "nope.yaml" in missing.stderr and "Traceback" not in missing.output
+    no_outputs = CliRunner().invoke(
+        main, ["bind", "--spec", str(spec), "--env", "prod", str(tmp_path / "x.json")]
+    )
+    assert no_outputs.exit_code == 2 and "cannot read the outputs file" in no_outputs.stderr
+    stdin = CliRunner().invoke(main, ["bind", "--spec", "-", "--env", "prod", "o.json"])
+    assert stdin.exit_code == 2 and "--spec names a file" in stdin.stderr
+
+
+# -- whatif checks OUT first ------------------------------------------------------------------------------
+
+
+def test_whatif_refuses_a_missing_or_stale_tree(tmp_path: Path):
+    out = tmp_path / "multi-env"
+    args = ["whatif", str(MULTI), "--env", "prod", "-o", str(out)]
+    missing = CliRunner().invoke(main, args)
+    assert missing.exit_code == 2 and missing.stdout == ""
+    assert (
+        f"error: {out.as_posix()} does not exist: run wlid render {MULTI} -o {out.as_posix()}"
+        in missing.stderr
+    )
+    assert CliRunner().invoke(main, ["render", str(MULTI), "-o", str(out), "--gitops", "flux"]).exit_code == 0
+    stale = CliRunner().invoke(main, args)
+    assert stale.exit_code == 2 and stale.stdout == ""
+    assert f"{out.as_posix()} is out of date (" in stale.stderr, "the tree has no Argo CD objects"
+    same = CliRunner().invoke(main, [*args, "--gitops", "flux"])
+    assert same.exit_code == 0, same.output
+    assert same.stderr == f"{out.as_posix()} is up to date\n" and "what-if" in same.stdout
+    (out / "azure" / "main.json").write_text("{}\n", "utf-8")
+    edited = CliRunner().invoke(main, [*args, "--gitops", "flux"])
+    assert edited.exit_code == 2
+    assert f"run wlid render {MULTI} -o {out.as_posix()} --gitops flux" in edited.stderr
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "x.txt").write_text("x\n")
+    theirs = CliRunner().invoke(main, ["whatif", str(MULTI), "--env", "prod", "-o", str(foreign)])
+    assert theirs.exit_code == 2 and "was not rendered by wlid" in theirs.stderr
+
+
+def test_whatif_with_the_outputs_the_tree_was_rendered_with(tmp_path: Path):
+    out = tmp_path / "multi-env"
+    outputs = f"prod={_outputs(tmp_path)}"
+    assert (
+        CliRunner().invoke(main, ["render", str(MULTI), "-o", str(out), "--outputs", outputs]).exit_code == 0
+    )
+    without = CliRunner().invoke(main, ["whatif", str(MULTI), "--env", "prod", "-o", str(out)])
+    assert without.exit_code == 2 and "give whatif the --outputs, --gitops and --templates" in without.stderr
+    with_outputs = CliRunner().invoke(
+        main, ["whatif", str(MULTI), "--env", "prod", "-o", str(out), "--outputs", outputs]
+    )
+    assert with_outputs.exit_code == 0, with_outputs.output
+
+
+def test_whatif_from_stdin_is_refused():
+    result = CliRunner().invoke(main, ["whatif", "-", "--env", "prod"], input=MULTI.read_text())
+    assert result.exit_code == 2 and "pass its path" in result.stderr

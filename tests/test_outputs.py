@@ -1,4 +1,4 @@
-"""Client IDs from deployment outputs: both shapes `az` prints, and every bad file as a located problem."""
+"""Client IDs from deployment outputs: every shape `az` prints, and every bad file as a located problem."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wlid_render.errors import Mark, SpecError
-from wlid_render.outputs import parse_outputs_option, read_outputs
+from wlid_render.outputs import Matched, match_identities, parse_outputs_option, read_outputs
 
 CASES = Path(__file__).parent / "cases" / "outputs"
 
@@ -35,6 +35,63 @@ def test_full_deployment_shape_lower_cases_the_client_id():
     assert read_outputs(str(CASES / "deployment-show.json")) == {
         "myIdentity": "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
     }
+
+
+def test_deployment_stack_shape():
+    """`az stack group show` / `create`: az flattens the stack's properties, outputs at the top level
+    (the sample output of `az stack group show` on Microsoft Learn, "Create and deploy Azure deployment
+    stacks in Bicep", with the outputs of a deployed wlid template)."""
+    assert read_outputs(str(CASES / "stack-show.json")) == {"myIdentity": "3f2504e0-4f89-41d3-9a0c-0305e82c3301"}
+
+
+def test_stack_without_outputs(tmp_path: Path):
+    data = json.loads((CASES / "stack-show.json").read_text("utf-8"))
+    data["outputs"] = None
+    data["provisioningState"] = "failed"
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(data, indent=2))
+    problem = _problem(path)
+    assert problem.message == "the deployment stack has no outputs"
+    assert "provisioningState is 'failed'" in problem.hint
+    assert problem.path == ("outputs",) and problem.mark is not None
+
+
+def test_query_of_the_identities_output_and_of_its_value(tmp_path: Path):
+    """`--query properties.outputs.identities` and `--query properties.outputs.identities.value`."""
+    outputs = json.loads((CASES / "query-outputs.json").read_text("utf-8"))
+    output = tmp_path / "output.json"
+    output.write_text(json.dumps(outputs["identities"], indent=2))
+    value = tmp_path / "value.json"
+    value.write_text(json.dumps(outputs["identities"]["value"], indent=2))
+    assert read_outputs(str(output)) == PLATFORM_IDS
+    assert read_outputs(str(value)) == PLATFORM_IDS
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"orders-api": {"clientId": "nope", "principalId": "p"}}, indent=2))
+    problem = _problem(bad)
+    assert problem.message == "the clientId of 'orders-api' is not a GUID: 'nope'"
+    assert problem.path == ("orders-api", "clientId") and problem.mark == Mark(3, 17)
+
+
+def test_an_empty_object_is_not_taken_for_identities(tmp_path: Path):
+    path = tmp_path / "o.json"
+    path.write_text("{}\n")
+    assert _problem(path).message == "no 'identities' output"
+
+
+def test_match_identities():
+    ids = {"a": "1", "b": "2", "z": "3"}
+    matched = match_identities(ids, "prod", ["a", "b", "c"], ["a", "c"], ["o.json"])
+    assert matched == Matched({"a": "1"}, unknown=("z",), elsewhere=("b",), missing=("c",))
+    with pytest.raises(SpecError) as caught:
+        match_identities({"x": "1"}, "prod", ["a", "b"], ["a", "b"], ["o.json"])
+    (problem,) = caught.value.problems
+    assert problem.message == (
+        "the outputs name no identity that the spec deploys in 'prod' (the outputs name: x; 'prod' deploys: a, b)"
+    )
+    assert problem.file == "o.json" and "another spec or another environment" in problem.hint
+    with pytest.raises(SpecError) as caught:
+        match_identities({}, "prod", ["a"], ["a"], ["o.json"])
+    assert "the outputs name: none" in caught.value.problems[0].message
 
 
 def test_type_in_any_case():

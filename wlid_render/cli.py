@@ -329,6 +329,7 @@ class _RenderOptions:
 
 
 @main.command(
+    short_help="Render SPEC into OUT: ARM, Bicep, Kustomize, GitOps, pipelines.",
     epilog=_examples(
         "wlid render                          # ./wlid.yaml into out/<metadata.name>",
         "wlid render specs/app.yaml -o deploy/app",
@@ -338,7 +339,7 @@ class _RenderOptions:
         "cat wlid.yaml | wlid render - -o - --env dev",
         "wlid render --outputs prod=prod-outputs.json",
         "wlid render specs/*.yaml --check     # several specs, each into out/<name>",
-    )
+    ),
 )
 @click.argument(
     "specs", metavar="[SPEC]...", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True, path_type=str)
@@ -742,11 +743,12 @@ def _default_trees() -> list[Path]:
 
 
 @main.command(
+    short_help="Check rendered trees offline: schemas and identity rules.",
     epilog=_examples(
         "wlid validate                        # every tree under out/",
         "wlid validate out/lab --no-kubectl",
         "wlid validate out/* --strict --format sarif > wlid.sarif",
-    )
+    ),
 )
 @click.argument(
     "outs", metavar="[OUT]...", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path)
@@ -813,13 +815,14 @@ def validate(
 
 
 @main.command(
+    short_help="Pin client IDs from deployment outputs into the spec.",
     epilog=_examples(
         "az deployment group show -g RG -n wlid-NAME --query properties.outputs > outputs.json",
         "wlid bind --env prod outputs.json",
         "wlid bind --spec specs/app.yaml --env prod group-0.json group-1.json",
     )
     + "\n\nOUTPUTS may be the whole output of az deployment group create|show or az stack group "
-    "create|show, its properties.outputs, or --query properties.outputs.identities.value."
+    "create|show, its properties.outputs, or --query properties.outputs.identities.value.",
 )
 @click.argument(
     "outputs_files",
@@ -891,10 +894,11 @@ def _bind_environment(names: list[str], env: str | None, outputs_files: tuple[st
 
 
 @main.command(
+    short_help="Print the az what-if and create commands of an environment.",
     epilog=_examples(
         "wlid whatif --env prod                     # ./wlid.yaml, OUT out/<name>",
         "wlid whatif specs/app.yaml --env prod -o deploy/app",
-    )
+    ),
 )
 @_spec_argument()
 @_env_option("The environment to deploy [the only one].")
@@ -941,7 +945,10 @@ def whatif(
     if comparison.unowned_tree:
         raise Failure(f"{out.as_posix()} was not rendered by wlid (no .wlid/manifest.json): run {command}")
     if drift:
-        raise Failure(f"{out.as_posix()} is out of date ({len(drift)} files): run {command}")
+        raise Failure(
+            f"{out.as_posix()} is out of date ({len(drift)} files): run {command} (or give whatif the "
+            "--outputs, --gitops and --templates that OUT was rendered with)"
+        )
     click.echo(f"{out.as_posix()} is up to date", err=True)
     for line in whatif_commands(plan, chosen, out.as_posix()):
         click.echo(line)
@@ -951,12 +958,13 @@ def whatif(
 
 
 @main.command(
+    short_help="Show what is wired to what, per environment.",
     epilog=_examples(
         "wlid explain                          # every environment of ./wlid.yaml",
         "wlid explain specs/app.yaml --env prod",
         "wlid explain --format mermaid > graph.mmd",
         "wlid explain --format json | jq '.environments[].identities[].name'",
-    )
+    ),
 )
 @_spec_argument()
 @_env_option("Only this environment [all].")
@@ -1000,10 +1008,11 @@ def explain(spec: str | None, env: str | None, output_format: str) -> None:
 
 
 @main.command(
+    short_help="Print the JSON Schema of the spec, for editors.",
     epilog=_examples(
         "wlid schema -o wlid-v1.schema.json   # beside the spec; its first line points at it",
         "wlid schema | jq '.properties | keys'",
-    )
+    ),
 )
 @click.option(
     "-o",
@@ -1030,11 +1039,12 @@ SCHEMA_FILE = "wlid-v1.schema.json"  # the name the starter spec's yaml-language
 
 
 @main.command(
+    short_help="Write a starter wlid.yaml that renders as it is.",
     epilog=_examples(
         "wlid init                 # wlid.yaml: the lab scenario with EDIT placeholders",
         "wlid init --from-lab      # the lab example as it is",
         "wlid init deploy/app.yaml",
-    )
+    ),
 )
 @click.argument("path", default="wlid.yaml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -1068,6 +1078,7 @@ def init(path: Path, from_lab: bool, force: bool) -> None:
 
 
 @main.command(
+    short_help="Write a spec from identities that exist in Azure (read-only).",
     name="import",
     epilog=_examples(
         "wlid import --subscription SUB --resource-group rg-app -o wlid.yaml",
@@ -1122,6 +1133,7 @@ def import_command(
 
 
 @main.command(
+    short_help="Compare a spec with what exists in Azure (read-only).",
     name="drift",
     epilog=_examples(
         "wlid drift --env prod",
