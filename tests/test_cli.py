@@ -240,3 +240,30 @@ def test_help_of_import_and_drift_documents_every_option():
         for param in command.params:
             if param.param_type_name == "option" and param.name != "help":
                 assert param.help, f"wlid {name} {param.opts[0]} has no help"
+
+
+def test_the_readme_tour_is_what_the_commands_print(tmp_path: Path):
+    """The 60-second tour shows real output: `python scripts/readme_tour.py` refreshes it."""
+    import importlib.util
+
+    location = Path(__file__).parents[1] / "scripts" / "readme_tour.py"
+    spec = importlib.util.spec_from_file_location("readme_tour", location)
+    assert spec and spec.loader
+    tour = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tour)
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert tour.refreshed(readme, tour.tour(tmp_path)) == readme, "run: python scripts/readme_tour.py"
+    assert (ROOT / "docs" / "lab-graph.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    intro = readme.split("```", 1)[0].splitlines()[1:]  # after the title, before the set-up commands
+    assert len([line for line in intro if line.strip()]) == 3, "what wlid is, in three lines"
+
+
+def test_the_readme_commands_show_every_command_in_its_current_form():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    commands = readme.split("\n## Commands\n", 1)[1].split("```", 2)[1]
+    for name in main.commands:
+        assert f"\nwlid {name} " in commands, name
+    for old in ("wlid bind ENV", "wlid whatif SPEC ENV", "wlid drift SPEC --env"):
+        assert old not in commands, f"the old form {old!r}"
+    for option in ("--diff", "--format json", "-o - --env ENV", "--format text|mermaid|json"):
+        assert option in commands, option

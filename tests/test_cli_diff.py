@@ -1,8 +1,9 @@
-"""`render --check --diff` and `--dry-run --diff`: a unified diff per created, changed or removed file,
-coloured on a terminal only (never with NO_COLOR), that `patch` applies to bring OUT up to date."""
+"""`render --check --diff` and `--dry-run --diff`: a unified diff per created, changed or removed file
+(the manifest in one line), coloured on a terminal only (never with NO_COLOR), that `patch` reads."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -52,7 +53,10 @@ def test_check_diff_shows_every_change(tmp_path: Path):
     assert f"--- /dev/null\n+++ {bicep}\n@@ -0,0 +1," in text, "a created file"
     old = (out / "k8s" / "old.yaml").as_posix()
     assert f"--- {old}\n+++ /dev/null\n@@ -1 +0,0 @@\n-kind: Old\n" in text, "a removed file"
-    assert "would change" not in text, "the diffs replace the list"
+    manifest = (out / ".wlid" / "manifest.json").as_posix()
+    assert f"\n{manifest}: would change (the list of the files wlid wrote, with their hashes)\n" in text
+    assert f"--- {manifest}" not in text, "the manifest's hashes are not shown"
+    assert "would change: " not in text, "the diffs replace the list"
     assert text.rstrip().splitlines()[-1].startswith(f"{out.as_posix()} is out of date (4 files); run: ")
     assert not ANSI.search(text), "no colour when stdout is not a terminal"
     assert (out / "k8s" / "old.yaml").exists(), "--check writes nothing"
@@ -79,8 +83,9 @@ def test_patch_applies_the_diff_and_the_tree_is_up_to_date(tmp_path: Path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert not (out / "k8s" / "old.yaml").exists()
-    check = _render("-o", str(out), "--check")
-    assert check.exit_code == 0, check.output
+    check = _render("-o", str(out), "--check", "--format", "json")
+    tree = json.loads(check.stdout)["trees"][0]
+    assert (tree["created"], tree["changed"], tree["removed"]) == ([], [".wlid/manifest.json"], [])
 
 
 def test_dry_run_diff_of_a_new_tree(tmp_path: Path):
@@ -88,7 +93,7 @@ def test_dry_run_diff_of_a_new_tree(tmp_path: Path):
     result = _render("-o", str(out), "--dry-run", "--diff")
     assert result.exit_code == 0
     files = [p for p in (ROOT / "out" / "lab").rglob("*") if p.is_file()]  # the committed tree
-    assert result.stdout.count("--- /dev/null\n") == len(files)
+    assert result.stdout.count("--- /dev/null\n") == len(files) - 1, "every file but the manifest"
     assert result.stdout.rstrip().endswith("unchanged")
     assert f"{out.as_posix()}: would create " in result.stdout
     assert not out.exists()

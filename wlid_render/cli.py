@@ -654,16 +654,22 @@ def _counts(comparison) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 def _echo_diffs(out: Path, drift, artifacts) -> None:  # type: ignore[no-untyped-def]
-    """A unified diff per created, changed or removed file, coloured on a terminal."""
+    """A unified diff per created, changed or removed file, coloured on a terminal. The manifest
+    (hashes of the other files) gets one line: its diff would only repeat theirs."""
     from wlid_render.diffs import coloured, file_diff, read_current
+    from wlid_render.render import MANIFEST
 
     colour = _colour(sys.stdout)
     new = {a.path: a.data for a in artifacts}
     for change in drift:
+        shown = (out / change.path).as_posix()
         old = None if change.action == "create" else read_current(out, change.path)
-        lines = file_diff((out / change.path).as_posix(), old, new.get(change.path))
-        if change.action != "create" and old is None:
-            lines = [f"{(out / change.path).as_posix()}: not a regular file; not shown"]
+        if change.path == MANIFEST:
+            lines = [f"{shown}: would {change.action} (the list of the files wlid wrote, with their hashes)"]
+        elif change.action != "create" and old is None:
+            lines = [f"{shown}: would {change.action}; not a regular file, not shown"]
+        else:
+            lines = file_diff(shown, old, new.get(change.path))
         for line in lines:
             click.echo(coloured(line) if colour else line, color=colour)
 
