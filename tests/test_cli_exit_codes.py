@@ -201,3 +201,24 @@ def test_deprecations_in_our_code_fail_the_test_run():
         warnings.warn_explicit("old API", DeprecationWarning, "cli.py", 1, module="wlid_render.cli")
     with pytest.warns(DeprecationWarning):
         warnings.warn_explicit("old API", DeprecationWarning, "x.py", 1, module="somelibrary.x")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{% if %}\n", "main.bicep.j2:{n}: Expected an expression"),
+        ("{{ no_such_value | bicep_string }}\n", "fail: 'no_such_value' is undefined"),
+        ("{{ 'unescaped' }}\n", "without a Bicep filter"),
+    ],
+)
+def test_a_mistake_in_the_users_templates_is_a_message(tmp_path: Path, line: str, message: str):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    main_template = templates / "bicep" / "main.bicep.j2"
+    text = main_template.read_text("utf-8") + line
+    main_template.write_text(text, "utf-8")
+    for args in (["-o", str(tmp_path / "o")], ["-o", "-"]):
+        code, output = _code("render", LAB, *args, "--templates", str(templates))
+        assert code == EXIT_ERROR
+        assert output.startswith("error: ") and message.format(n=text.count("\n")) in output
+    assert not (tmp_path / "o").exists()

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import click
 
@@ -30,8 +30,6 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`wlid .
 # The spec is validated with wlid's own pydantic models only: skip pydantic's search of every installed
 # distribution for plugins (entry points), which costs milliseconds at each start.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
-SPEC_ARGUMENT_HELP = "SPEC defaults to ./wlid.yaml; - reads the spec from standard input."
 
 
 def _colour(stream: Any = None) -> bool:
@@ -102,10 +100,6 @@ class Failure(click.ClickException):
         click.echo(f"{label} {self.format_message()}", err=True, color=colour)
 
 
-class _ProblemsReported(Exception):
-    """Problems already printed; exit 2."""
-
-
 def _exit(code: int) -> NoReturn:
     raise click.exceptions.Exit(code)
 
@@ -128,8 +122,6 @@ class _Commands(click.Group):
             _exit(EXIT_ERROR)
         except InputError as exc:
             raise Failure(exc.message) from None
-        except _ProblemsReported:
-            _exit(EXIT_ERROR)
         except click.ClickException as exc:
             exc.exit_code = EXIT_ERROR  # click's own errors exit 1 (a file it cannot open) or 2 (usage)
             raise
@@ -188,12 +180,12 @@ def _load_spec(spec: str):  # type: ignore[no-untyped-def]
     return load_bytes(raw, STDIN_NAME)
 
 
-def _plan(spec: str, bound: dict[str, dict[str, str]] | None = None):  # type: ignore[no-untyped-def]
+def _plan(spec: str):  # type: ignore[no-untyped-def]
     """(source, plan) of a spec. Raises SpecError."""
     from wlid_render.render import plan_source
 
     source = _load_spec(spec)
-    return source, plan_source(source, bound)
+    return source, plan_source(source)
 
 
 def _environment(plan, env: str | None) -> str:  # type: ignore[no-untyped-def]
@@ -202,13 +194,12 @@ def _environment(plan, env: str | None) -> str:  # type: ignore[no-untyped-def]
     return choose_environment([e.name for e in plan.environments], env)
 
 
-def _spec_argument(**kwargs: Any) -> Callable[[Any], Any]:
+def _spec_argument() -> Callable[[Any], Any]:
     return click.argument(
         "spec",
         metavar="[SPEC]",
         required=False,
         type=click.Path(dir_okay=False, allow_dash=True, path_type=str),
-        **kwargs,
     )
 
 
@@ -245,7 +236,7 @@ def _templates_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-def _tree_options(spec: str, out: Path, templates: Path | None, outputs: Sequence[str], gitops: str) -> str:
+def _render_command(spec: str, out: Path, templates: Path | None, outputs: Sequence[str], gitops: str) -> str:
     """The `wlid render` command line that writes this tree, for messages."""
     import shlex
 
@@ -257,6 +248,25 @@ def _tree_options(spec: str, out: Path, templates: Path | None, outputs: Sequenc
     if gitops != "both":
         words += ["--gitops", gitops]
     return shlex.join(words)
+
+
+def _rendering(source, templates: Path | None, bound, gitops: str, progress=None):  # type: ignore[no-untyped-def]
+    """Render a loaded spec. A mistake in the --templates a user gave is a Failure, not a traceback
+    (a failure of the bundled templates is a bug of wlid and shows as one)."""
+    from wlid_render.render import render_source
+
+    try:
+        return render_source(source, templates, bound=bound, gitops=gitops, progress=progress)
+    except Exception as exc:
+        import jinja2
+
+        from wlid_render.emit.bicep_escape import UnescapedValueError
+
+        if templates is None or not isinstance(exc, (jinja2.TemplateError, UnescapedValueError)):
+            raise
+        if isinstance(exc, jinja2.TemplateSyntaxError):
+            raise Failure(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+        raise Failure(f"the templates in {templates} fail: {exc}") from None
 
 
 # -- render ---------------------------------------------------------------------------------------------
@@ -305,23 +315,22 @@ def _workload_count(data: object) -> int:
     return len(workloads) if isinstance(workloads, list) else 0
 
 
-class _RenderOptions:
+class _RenderOptions(NamedTuple):
     """The options of one `wlid render` run, shared by every SPEC it renders."""
 
-    def __init__(self, **options: Any) -> None:
-        self.out: Path | None = options["out"]
-        self.check: bool = options["check"]
-        self.dry_run: bool = options["dry_run"]
-        self.diff: bool = options["diff"]
-        self.json: bool = options["output_format"] == "json"
-        self.templates: Path | None = options["templates"]
-        self.force: bool = options["force"]
-        self.quiet: bool = options["quiet"] or self.json
-        self.verbose: bool = options["verbose"]
-        self.run_validate: bool = options["run_validate"]
-        self.outputs: tuple[str, ...] = options["outputs"]
-        self.bound: dict[str, dict[str, str]] = options["bound"]
-        self.gitops: str = options["gitops"]
+    out: Path | None
+    check: bool
+    dry_run: bool
+    diff: bool
+    json: bool  # --format json
+    templates: Path | None
+    force: bool
+    quiet: bool
+    verbose: bool
+    run_validate: bool
+    outputs: tuple[str, ...]  # as given, for the command lines in messages
+    bound: dict[str, dict[str, str]]  # read from them
+    gitops: str
 
     @property
     def mode(self) -> str:
@@ -416,15 +425,16 @@ def render(
         with _without_gc():
             _render_stream(specs[0], env, templates, bound, gitops, quiet)
         return
+    json_format = output_format == "json"
     options = _RenderOptions(
         out=None if out is None else Path(out),
         check=check,
         dry_run=dry_run,
         diff=diff,
-        output_format=output_format,
+        json=json_format,
         templates=templates,
         force=force,
-        quiet=quiet,
+        quiet=quiet or json_format,  # stdout holds the object only; problems are in it
         verbose=verbose,
         run_validate=run_validate,
         outputs=outputs,
@@ -464,7 +474,7 @@ def _check_render_usage(
         raise click.UsageError("--check and --dry-run exclude each other")
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose exclude each other")
-    if specs.count(STDIN) > 1 or (STDIN in specs and len(specs) > 1):
+    if STDIN in specs and len(specs) > 1:
         raise click.UsageError("- (standard input) is the only SPEC when given")
     if out == "-":
         used = [
@@ -503,11 +513,10 @@ def _render_stream(
     quiet: bool,
 ) -> None:
     """`-o -`: one environment's Kubernetes objects as a YAML stream on stdout; nothing is written."""
-    from wlid_render.render import render_source
     from wlid_render.stream import environment_objects, environment_stream
 
     source = _load_spec(spec)
-    rendering = render_source(source, templates, bound=bound, gitops=gitops)
+    rendering = _rendering(source, templates, bound, gitops)
     chosen = _environment(rendering.plan, env)
     _check_outputs_match(rendering.plan, bound)
     objects, findings = environment_objects(rendering.artifacts, chosen, Path("out") / rendering.plan.name)
@@ -523,7 +532,6 @@ def _render_tree(spec: str, options: _RenderOptions) -> tuple[int, dict[str, Any
     """Render one spec into its OUT (or compare with it); returns the exit code and its JSON entry."""
     from wlid_render.errors import Problem, SpecError
     from wlid_render.json_output import render_tree_json
-    from wlid_render.render import render_source
     from wlid_render.write import UnownedTree, WriteError, apply, compare
 
     progress = _Progress(False)
@@ -535,9 +543,7 @@ def _render_tree(spec: str, options: _RenderOptions) -> tuple[int, dict[str, Any
                 and _workload_count(source.data) > PROGRESS_MIN_WORKLOADS
                 and _stderr_is_terminal()
             )
-            rendering = render_source(
-                source, options.templates, bound=options.bound, gitops=options.gitops, progress=progress
-            )
+            rendering = _rendering(source, options.templates, options.bound, options.gitops, progress)
             _check_outputs_match(rendering.plan, options.bound)
         except SpecError as exc:
             progress.close()
@@ -608,7 +614,7 @@ def _report_check(spec: str, out: Path, comparison, artifacts, options: _RenderO
                 click.echo(f"would {change.action}: {(out / change.path).as_posix()}")
     if drift:
         if not options.json:
-            command = _tree_options(spec, out, options.templates, options.outputs, options.gitops)
+            command = _render_command(spec, out, options.templates, options.outputs, options.gitops)
             click.echo(f"{out.as_posix()} is out of date ({len(drift)} files); run: {command}")
         return EXIT_DRIFT
     if not options.quiet:
@@ -928,7 +934,6 @@ def whatif(
     --templates, --outputs and --gitops): a missing or stale OUT exits 2, because the commands
     deploy the files in OUT. The check goes to stderr, the commands to stdout.
     """
-    from wlid_render.render import render_source
     from wlid_render.spec_input import STDIN
     from wlid_render.whatif import whatif_commands
     from wlid_render.write import compare
@@ -938,12 +943,12 @@ def whatif(
         raise click.UsageError("whatif compares OUT with the spec file it was rendered from: pass its path")
     bound = _read_outputs(outputs)
     with _without_gc():
-        rendering = render_source(_load_spec(path), templates, bound=bound, gitops=gitops)
+        rendering = _rendering(_load_spec(path), templates, bound, gitops)
     plan = rendering.plan
     chosen = _environment(plan, env)
     _check_outputs_match(plan, bound)
     out = out or Path("out") / plan.name
-    command = _tree_options(path, out, templates, outputs, gitops)
+    command = _render_command(path, out, templates, outputs, gitops)
     if not out.is_dir():
         raise Failure(f"{out.as_posix()} does not exist: run {command}")
     comparison = compare(out, list(rendering.artifacts))
