@@ -267,3 +267,44 @@ def test_the_readme_commands_show_every_command_in_its_current_form():
         assert old not in commands, f"the old form {old!r}"
     for option in ("--diff", "--format json", "-o - --env ENV", "--format text|mermaid|json"):
         assert option in commands, option
+
+
+def test_the_minimum_constraints_are_the_declared_lower_bounds():
+    """.ci/minimum-constraints.txt pins every dependency at the lower bound pyproject.toml declares."""
+    import re
+
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+    declared = {
+        name.lower(): version for name, version in re.findall(r'"([A-Za-z0-9_.-]+)>=([0-9][0-9.]*)', pyproject)
+    }
+    pinned = dict(
+        line.split("==")
+        for line in (ROOT / ".ci" / "minimum-constraints.txt").read_text("utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+    pinned = {name.lower(): version for name, version in pinned.items()}
+    assert "<" not in re.sub(r"#.*", "", pyproject.split("[project.scripts]")[0]), "no upper bounds"
+
+    def release(version: str) -> tuple[int, ...]:
+        parts = tuple(int(p) for p in version.split("."))
+        return parts + (0,) * (3 - len(parts))
+
+    assert set(pinned) == set(declared)
+    for name, version in declared.items():
+        assert release(pinned[name]) == release(version), name
+
+
+def test_ci_installs_into_a_new_environment_every_run():
+    script = (ROOT / ".ci" / "run").read_text("utf-8")
+    order = [
+        "command -v kubectl",
+        "Kustomize Version: v5",
+        "rm -rf .venv-ci",
+        "-m venv .venv-ci",
+        "source .venv-ci/bin/activate",
+        "pip install -e '.[test]' && python -m pytest",
+        "ruff check wlid_render tests benchmarks",
+    ]
+    positions = [script.index(step) for step in order]
+    assert positions == sorted(positions)
+    assert ".venv-ci/" in (ROOT / ".gitignore").read_text("utf-8").splitlines()
