@@ -137,6 +137,10 @@ def test_stream_writes_nothing_and_keeps_warnings_on_stderr(tmp_path: Path, monk
     assert result.exit_code == 0, result.output
     assert list(tmp_path.iterdir()) == []
     assert "${WLID_CLIENT_ID_MYIDENTITY}" in result.stderr, "the placeholder warning"
+    assert (
+        "note: the client IDs of myIdentity are Flux placeholders in these objects; kubectl applies "
+        "them as written: pin the client IDs (wlid bind --env default OUTPUTS...) or pass --outputs default=FILE"
+    ) in result.stderr
     kinds = [d["kind"] for d in yaml.safe_load_all(result.stdout)]
     assert kinds == ["ServiceAccount", "Pod", "Pod"], "the only environment, without --env"
     assert "warning" not in result.stdout
@@ -150,6 +154,8 @@ def test_stream_with_outputs_carries_the_client_ids(tmp_path: Path):
     accounts = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ServiceAccount"}
     annotation = "azure.workload.identity/client-id"
     assert accounts["shop-api"]["metadata"]["annotations"][annotation] == value["clientId"]
+    dev = CliRunner().invoke(main, ["render", str(MULTI), "-o", "-", "--env", "dev"])
+    assert dev.exit_code == 0 and "note:" not in dev.stderr, "dev pins its only client ID in the spec"
 
 
 def test_stream_needs_an_environment_when_there_are_several():

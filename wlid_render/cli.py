@@ -525,6 +525,15 @@ def _render_stream(
         for finding in findings:
             click.echo(finding.format(), err=True)
         raise Failure(f"the overlay of {chosen!r} does not build; please report this as a bug of wlid")
+    plan_env = next(e for e in rendering.plan.environments if e.name == chosen)
+    unpinned = [name for name, _ in plan_env.client_ids if name not in plan_env.pinned]
+    if unpinned and not quiet:
+        click.echo(
+            f"note: the client IDs of {', '.join(unpinned)} are Flux placeholders in these objects; "
+            f"kubectl applies them as written: pin the client IDs (wlid bind --env {chosen} OUTPUTS...) "
+            f"or pass --outputs {chosen}=FILE",
+            err=True,
+        )
     click.echo(environment_stream(objects), nl=False)
 
 
