@@ -178,7 +178,9 @@ def test_interrupted_exits_130(monkeypatch: pytest.MonkeyPatch):
         (["render", "-", "-o", "-"], EXIT_ERROR, "<stdin>:"),
     ],
 )
-def test_real_runs_of_the_installed_wlid(tmp_path: Path, bad_spec: Path, args: list[str], code: int, text: str):
+def test_real_runs_of_the_installed_wlid(
+    tmp_path: Path, bad_spec: Path, args: list[str], code: int, text: str
+):
     assert WLID.is_file(), f"the wlid script is not installed next to {sys.executable}"
     names = {"bad": str(bad_spec), "tmp": str(tmp_path), "lab": LAB}
     done = subprocess.run(
@@ -222,3 +224,15 @@ def test_a_mistake_in_the_users_templates_is_a_message(tmp_path: Path, line: str
         assert code == EXIT_ERROR
         assert output.startswith("error: ") and message.format(n=text.count("\n")) in output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(monkeypatch: pytest.MonkeyPatch):
+    """`wlid render -o - | head`: stdout closes early; exit 141 (128 + SIGPIPE) without a traceback."""
+    import wlid_render.stream as stream
+
+    def closed(objects):  # type: ignore[no-untyped-def]
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(stream, "environment_stream", closed)
+    result = CliRunner().invoke(main, ["render", LAB, "-o", "-"])
+    assert result.exit_code == 141 and "Traceback" not in result.output and "error" not in result.output

@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 from conftest import ROOT
 
-from wlid_render.cli import main
+from wlid_render.cli import _some, main
 from wlid_render.stream import kustomize_order
 
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))
@@ -154,6 +154,8 @@ def test_stream_with_outputs_carries_the_client_ids(tmp_path: Path):
     accounts = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ServiceAccount"}
     annotation = "azure.workload.identity/client-id"
     assert accounts["shop-api"]["metadata"]["annotations"][annotation] == value["clientId"]
+    many = ["a", "b", "c", "d", "e", "f", "g"]
+    assert (_some(many), _some(many[:5])) == ("a, b, c, d, e and 2 more", "a, b, c, d, e")
     dev = CliRunner().invoke(main, ["render", str(MULTI), "-o", "-", "--env", "dev"])
     assert dev.exit_code == 0 and "note:" not in dev.stderr, "dev pins its only client ID in the spec"
 

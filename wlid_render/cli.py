@@ -529,12 +529,18 @@ def _render_stream(
     unpinned = [name for name, _ in plan_env.client_ids if name not in plan_env.pinned]
     if unpinned and not quiet:
         click.echo(
-            f"note: the client IDs of {', '.join(unpinned)} are Flux placeholders in these objects; "
+            f"note: the client IDs of {_some(unpinned)} are Flux placeholders in these objects; "
             f"kubectl applies them as written: pin the client IDs (wlid bind --env {chosen} OUTPUTS...) "
             f"or pass --outputs {chosen}=FILE",
             err=True,
         )
     click.echo(environment_stream(objects), nl=False)
+
+
+def _some(names: Sequence[str], shown: int = 5) -> str:
+    """`a, b, c, d, e and 45 more`: a list in a message that stays one line long."""
+    listed = ", ".join(names[:shown])
+    return f"{listed} and {len(names) - shown} more" if len(names) > shown else listed
 
 
 def _render_tree(spec: str, options: _RenderOptions) -> tuple[int, dict[str, Any]]:
