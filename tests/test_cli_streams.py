@@ -287,3 +287,19 @@ def test_real_process_streams_into_kubectl(tmp_path: Path):
         (d["kind"], d["metadata"]["name"]) for d in expected
     ]
     assert all(i["metadata"]["labels"]["checked"] == "yes" for i in items)
+
+
+def test_explain_reads_the_spec_from_stdin_too():
+    from_stdin = CliRunner().invoke(
+        main, ["explain", "-", "--format", "json"], input=MULTI.read_text("utf-8")
+    )
+    from_file = CliRunner().invoke(main, ["explain", str(MULTI), "--format", "json"])
+    assert from_stdin.exit_code == 0, from_stdin.output
+    assert json.loads(from_stdin.stdout)["spec"] == "<stdin>"
+    assert json.loads(from_stdin.stdout)["environments"][1]["warnings"][0]["file"] == "<stdin>"
+    stdin_view, file_view = json.loads(from_stdin.stdout), json.loads(from_file.stdout)
+    for view in (stdin_view, file_view):  # warnings name the file they point at
+        for env in view["environments"]:
+            for warning in env["warnings"]:
+                warning["file"] = None
+    assert stdin_view["environments"] == file_view["environments"]
