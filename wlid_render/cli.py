@@ -220,7 +220,7 @@ def _render_one(
     from wlid_render.errors import SpecError
     from wlid_render.load import load_file
     from wlid_render.render import render_source
-    from wlid_render.write import UnownedTree, WriteError, apply, compare
+    from wlid_render.write import WriteError, apply, compare, shown
 
     progress = _Progress(False)
     try:
@@ -240,22 +240,18 @@ def _render_one(
             return EXIT_INVALID
         out = out or Path("out") / rendering.plan.name
         artifacts = list(rendering.artifacts)
-        refused = False
-        if check or dry_run:
-            progress("compare")
-            comparison = compare(out, artifacts)
-            refused = comparison.unowned_tree and dry_run and not force
-        else:
-            progress("write")
-            try:
+        try:  # OUT is looked at before anything is walked: a folder wlid did not write is refused
+            if check or dry_run:
+                progress("compare")
+                comparison = compare(out, artifacts, force=force)
+            else:
+                progress("write")
                 comparison = apply(out, artifacts, force=force)
-            except UnownedTree:
-                refused = True
-            except WriteError as exc:
-                progress.close()
-                _echo_problems(rendering.warnings, quiet)
-                _echo_summary(f"error: {exc}")
-                return EXIT_INVALID
+        except WriteError as exc:
+            progress.close()
+            _echo_problems(rendering.warnings, quiet)
+            _echo_summary(f"error: {exc}")
+            return EXIT_INVALID
         progress.close()
         _echo_problems(rendering.warnings, quiet)
         if check:
@@ -270,13 +266,6 @@ def _render_one(
             if not quiet:
                 click.echo(f"{out.as_posix()} is up to date ({len(artifacts)} files)")
             return 0
-        if refused:
-            click.echo(
-                f"{out.as_posix()} has files that wlid did not write (no .wlid/manifest.json); "
-                "choose an empty folder or pass --force",
-                err=True,
-            )
-            return EXIT_INVALID
         if dry_run:
             for change in comparison.changes:
                 click.echo(f"{change.action}: {(out / change.path).as_posix()}")
@@ -293,8 +282,10 @@ def _render_one(
                 f"rendered {out.as_posix()}: {counts['create']} created, {counts['change']} changed, "
                 f"{counts['remove']} removed, {len(artifacts) - counts['create'] - counts['change']} unchanged"
             )
+            for path in comparison.replaced:
+                click.echo(f"replaced (--force): {shown((out / path).as_posix())}", err=True)
             for path in comparison.foreign:
-                click.echo(f"not ours, left alone: {(out / path).as_posix()}", err=True)
+                click.echo(f"not ours, left alone: {shown((out / path).as_posix())}", err=True)
         if run_validate:
             from wlid_render.validate.run import Options, validate_tree
 
