@@ -437,14 +437,20 @@ def bind(env: str, outputs_files: tuple[str, ...], spec: Path) -> None:
     A large spec deploys its identities in several groups: pass the outputs of every group.
     """
     from wlid_render.bind import bind_client_ids
-    from wlid_render.errors import SpecError
+    from wlid_render.errors import Problem, SpecError
+    from wlid_render.input_limits import SPEC_MAX_BYTES, InputError, read_bounded
     from wlid_render.load import load_text
     from wlid_render.spec_errors import parse_environments
+    from wlid_render.write import WriteError, replace_file
 
     try:
         client_ids = _merged_outputs(outputs_files)
-        raw = spec.read_bytes()
-        text = raw.decode("utf-8-sig")
+        try:
+            raw = read_bounded(spec, SPEC_MAX_BYTES, "the spec")
+            text = raw.decode("utf-8-sig")
+        except (InputError, UnicodeDecodeError) as exc:
+            reason = "the file is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+            raise SpecError([Problem(reason, file=str(spec))]) from None
         specs = parse_environments(load_text(text, str(spec)))
         if env not in specs:
             raise click.BadParameter(f"no environment {env!r}; the spec has: {', '.join(sorted(specs))}")
@@ -463,7 +469,11 @@ def bind(env: str, outputs_files: tuple[str, ...], spec: Path) -> None:
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     data = bom + updated.encode("utf-8")
     if data != raw:
-        spec.write_bytes(data)
+        try:
+            replace_file(spec, data, raw)
+        except WriteError as exc:
+            _echo_summary(f"error: {exc}")
+            sys.exit(EXIT_INVALID)
     click.echo(f"{spec}: pinned {len(kept)} client ID(s) for {env}")
 
 

@@ -601,6 +601,77 @@ def _chown(path: int | str, info: os.stat_result) -> None:
         os.chown(path, info.st_uid, info.st_gid)
 
 
+# ------------------------------------------------------------------------------ one file, in place
+
+
+_TEMP = ".wlid-tmp-"
+
+
+def replace_file(path: Path, data: bytes, expected: bytes) -> None:
+    """Give the file at `path` the contents `data` all at once: readers see the old bytes or the new.
+
+    `expected` is what the caller read and edited: when the file holds anything else by the time of
+    the swap, nothing is written (WriteError). The new contents go to a temporary file beside it
+    (`.NAME.wlid-tmp-PID-NANOSECONDS`), reach the disk (fsync), get the file's mode and owner, and
+    are renamed over it; a symbolic link named `path` is followed (the link stays). On any failure
+    (a full disk, a read-only folder) the file is as it was and no temporary file is left; one left
+    by a killed process is removed by the next call.
+    """
+    name = shown(str(path))
+    target = Path(os.path.realpath(path))
+    temp = target.parent / f".{target.name}{_TEMP}{os.getpid()}-{time.monotonic_ns()}"
+    with locked(target):
+        try:
+            for stale in _temps(target):
+                stale.unlink()
+            before = os.stat(target)
+            _write_temp(temp, data, before)
+            if not _holds(target, expected) or _identity(target) != _identity(before):
+                raise WriteError(f"{name} changed since wlid read it; nothing written, run the command again")
+            os.rename(temp, target)
+            _fsync_dir(target.parent)
+        except (OSError, InputError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise WriteError(f"cannot write {name}: {reason}; {name} is unchanged") from None
+        finally:
+            if os.path.lexists(temp):
+                temp.unlink()
+
+
+def _holds(path: Path, expected: bytes) -> bool:
+    try:
+        return read_bounded(path, len(expected)) == expected
+    except InputError:  # longer than expected
+        return False
+
+
+def _temps(target: Path) -> list[Path]:
+    pattern = re.compile(re.escape(f".{target.name}{_TEMP}") + r"\d+-\d+")
+    return [target.parent / n for n in os.listdir(target.parent) if pattern.fullmatch(n)]
+
+
+def _identity(path: Path | os.stat_result) -> tuple[int, ...]:
+    info = os.stat(path) if isinstance(path, Path) else path
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _write_temp(temp: Path, data: bytes, like: os.stat_result) -> None:
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if (like.st_uid, like.st_gid) != (os.geteuid(), os.getegid()):
+            try:
+                os.fchown(fd, like.st_uid, like.st_gid)
+            except PermissionError:
+                raise OSError(errno.EPERM, "wlid cannot keep the file's owner; run it as that user") from None
+        os.fchmod(fd, stat.S_IMODE(like.st_mode))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
     if sys.platform != "linux":
