@@ -402,11 +402,17 @@ def validate(
         raise click.UsageError("no rendered tree given and none found under out/")
     if not no_kubectl and shutil.which("kubectl") is None and output_format == "text":
         click.echo("note: kubectl not found; overlays are built by wlid only (K8S002 not checked)", err=True)
+    from wlid_render.input_limits import InputError
+
+    try:
+        extra_regions = read_regions_file(regions_file) if regions_file else frozenset()
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--regions-file") from None
     options = Options(
         kubernetes_version=kubernetes_version,
         use_kubectl=not no_kubectl,
         strict=strict_mode,
-        extra_regions=read_regions_file(regions_file) if regions_file else frozenset(),
+        extra_regions=extra_regions,
     )
     with _without_gc():
         findings = validate_trees(trees, options)
