@@ -170,3 +170,26 @@ def test_the_benchmark_sizes_fit_the_limits():
     from generate import spec_text
 
     assert len(spec_text(10_000).encode()) * 10 < input_limits.SPEC_MAX_BYTES
+
+
+def test_docs_state_the_limits_in_force():
+    from wlid_render import load, write
+    from wlid_render.validate import tree, yaml_stream
+
+    text = (ROOT / "docs" / "safety.md").read_text("utf-8")
+    limits = text[text.index("## Input limits") : text.index("## Recovery")]
+    mib = input_limits.MiB
+    for stated in [
+        f"| {input_limits.SPEC_MAX_BYTES // mib} MiB |",
+        f"| {input_limits.OUTPUTS_MAX_BYTES // mib} MiB; JSON nesting {input_limits.JSON_MAX_DEPTH} levels |",
+        f"| {input_limits.MANIFEST_MAX_BYTES // mib} MiB; JSON nesting {input_limits.JSON_MAX_DEPTH} levels;",
+        f"| {input_limits.TREE_FILE_MAX_BYTES // mib} MiB; JSON: {input_limits.JSON_MAX_DEPTH} levels, "
+        f"{tree.JSON_VALUE_BUDGET:,} brackets",
+        f"{yaml_stream.EVENT_BUDGET:,} nodes per file",
+        f"| {load.MAX_DEPTH} nesting levels, {load.ALIAS_BUDGET} aliases, {load.EXPANSION_BUDGET:,} values "
+        f"reached through aliases, {load.NODE_BUDGET:,} YAML nodes",
+        f"| {tree.TREE_MAX_ENTRIES:,} entries;",
+        f"| {input_limits.REGIONS_MAX_BYTES // mib} MiB |",
+        f"| {write.FORCE_MAX_ENTRIES:,} entries |",
+    ]:
+        assert stated in limits, stated

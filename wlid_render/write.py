@@ -23,7 +23,7 @@ import shutil
 import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -171,19 +171,27 @@ def _is_empty(target: Path) -> bool:
 def _check_adoptable(out: Path, target: Path) -> None:
     """Refuse `--force` into folders that are certainly not meant for a rendered tree."""
     name = shown(out.as_posix())
-    home = Path(os.path.realpath(Path.home()))
-    cwd = Path(os.path.realpath(Path.cwd()))
+    home = _real(Path.home)
+    cwd = _real(Path.cwd)
     if target == Path(target.anchor) or os.path.ismount(target):
         reason = "is a filesystem root or mount point"
-    elif target == home or target in home.parents:
+    elif home is not None and (target == home or target in home.parents):
         reason = "is your home folder or holds it"
-    elif target == cwd or target in cwd.parents:
+    elif cwd is not None and (target == cwd or target in cwd.parents):
         reason = "holds the current folder"
     elif os.path.lexists(target / ".git"):
         reason = "is the root of a Git checkout"
     else:
         return
     raise WriteError(f"{name} {reason}; wlid renders only into a folder of its own, even with --force")
+
+
+def _real(where: Callable[[], Path]) -> Path | None:
+    """The real path of the home or current folder; None when there is none (unset, deleted)."""
+    try:
+        return Path(os.path.realpath(where()))
+    except (OSError, RuntimeError, KeyError):
+        return None
 
 
 def _read_regular(path: Path) -> bytes | None:
