@@ -567,9 +567,14 @@ def schema(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
+    from wlid_render.write import WriteError, replace_file
+
     if not output.is_file() or output.read_text("utf-8") != text:
-        output.write_text(text, "utf-8", newline="\n")
+        try:
+            replace_file(output, text.encode("utf-8"))
+        except WriteError as exc:
+            _echo_summary(f"error: {exc}")
+            sys.exit(EXIT_INVALID)
     click.echo(f"wrote {output}", err=True)
 
 
@@ -594,8 +599,13 @@ def init(path: Path, from_lab: bool, force: bool) -> None:
         sys.exit(EXIT_INVALID)
     name = "lab.yaml" if from_lab else "starter.yaml"
     text = resources.files("wlid_render.data").joinpath(name).read_text("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, "utf-8", newline="\n")
+    from wlid_render.write import WriteError, replace_file
+
+    try:
+        replace_file(path, text.encode("utf-8"))
+    except WriteError as exc:
+        _echo_summary(f"error: {exc}")
+        sys.exit(EXIT_INVALID)
     spec_name = yaml.safe_load(text)["metadata"]["name"]
     shown = shlex.quote(str(path))
     what = "the lab example" if from_lab else "a starter spec; edit the values marked EDIT"
@@ -639,7 +649,13 @@ def import_command(
     except BrownfieldError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(EXIT_INVALID)
-    output.write_text(imported.text, "utf-8")
+    from wlid_render.write import WriteError, replace_file
+
+    try:
+        replace_file(output, imported.text.encode("utf-8"))
+    except WriteError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
     click.echo(f"wrote {output}: {len(imported.identities)} identity(ies), {imported.credentials} FIC(s)")
     for skipped in imported.skipped:
         what = f"{skipped.identity}/{skipped.fic}" if skipped.fic else skipped.identity

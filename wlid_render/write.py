@@ -615,15 +615,16 @@ def _chown(path: int | str, info: os.stat_result) -> None:
 _TEMP = ".wlid-tmp-"
 
 
-def replace_file(path: Path, data: bytes, expected: bytes) -> None:
+def replace_file(path: Path, data: bytes, expected: bytes | None = None) -> None:
     """Give the file at `path` the contents `data` all at once: readers see the old bytes or the new.
 
-    `expected` is what the caller read and edited: when the file holds anything else by the time of
-    the swap, nothing is written (WriteError). The new contents go to a temporary file beside it
-    (`.NAME.wlid-tmp-PID-NANOSECONDS`), reach the disk (fsync), get the file's mode and owner, and
-    are renamed over it; a symbolic link named `path` is followed (the link stays). On any failure
-    (a full disk, a read-only folder) the file is as it was and no temporary file is left; one left
-    by a killed process is removed by the next call.
+    `expected`, when given, is what the caller read and edited: when the file holds anything else by
+    the time of the swap (or no longer exists), nothing is written (WriteError). The new contents go
+    to a temporary file beside it (`.NAME.wlid-tmp-PID-NANOSECONDS`), reach the disk (fsync), get the
+    mode and owner of the file they replace (a new file: 0o666 less the umask), and are renamed over
+    it; a symbolic link named `path` is followed (the link stays); missing parent folders are made.
+    On any failure (a full disk, a read-only folder) the file is as it was and no temporary file is
+    left; one left by a killed process is removed by the next call for the same file.
     """
     name = shown(str(path))
     target = Path(os.path.realpath(path))
@@ -632,9 +633,14 @@ def replace_file(path: Path, data: bytes, expected: bytes) -> None:
         try:
             for stale in _temps(target):
                 stale.unlink()
-            before = os.stat(target)
+            try:
+                before: os.stat_result | None = os.stat(target)
+            except FileNotFoundError:
+                before = None
             _write_temp(temp, data, before)
-            if not _holds(target, expected) or _identity(target) != _identity(before):
+            if expected is not None and (
+                before is None or not _holds(target, expected) or _identity(target) != _identity(before)
+            ):
                 raise WriteError(f"{name} changed since wlid read it; nothing written, run the command again")
             os.rename(temp, target)
             _fsync_dir(target.parent)
@@ -663,12 +669,16 @@ def _identity(path: Path | os.stat_result) -> tuple[int, ...]:
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-def _write_temp(temp: Path, data: bytes, like: os.stat_result) -> None:
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+def _write_temp(temp: Path, data: bytes, like: os.stat_result | None) -> None:
+    mode = 0o600 if like is not None else 0o666  # a new file: 0o666 less the umask, as open() makes it
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
+        if like is None:
+            os.fsync(fd)
+            return
         if (like.st_uid, like.st_gid) != (os.geteuid(), os.getegid()):
             try:
                 os.fchown(fd, like.st_uid, like.st_gid)
