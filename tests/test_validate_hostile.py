@@ -118,7 +118,7 @@ def test_special_files_and_links_in_the_tree_are_not_read(tree: Path):
 def test_a_folder_that_is_not_a_rendered_tree_is_not_walked():
     started = time.monotonic()
     result = CliRunner().invoke(main, ["validate", "--no-kubectl", "/"])
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20  # walking / would take minutes
     assert "not a rendered tree" in result.output
     assert result.exit_code != 0
 
