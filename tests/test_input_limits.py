@@ -193,3 +193,13 @@ def test_docs_state_the_limits_in_force():
         f"| {write.FORCE_MAX_ENTRIES:,} entries |",
     ]:
         assert stated in limits, stated
+
+
+def test_read_stream_bounded_for_standard_input():
+    import io
+
+    from wlid_render.input_limits import read_stream_bounded
+
+    assert read_stream_bounded(io.BytesIO(b"spec"), 4) == b"spec"
+    with pytest.raises(InputError, match="standard input is larger than 3 bytes"):
+        read_stream_bounded(io.BytesIO(b"spec"), 3)
