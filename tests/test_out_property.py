@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from wlid_render.emit.artifact import Artifact
 from wlid_render.load import load_text
 from wlid_render.render import MANIFEST, plan_source, render_plan
-from wlid_render.write import WriteError, apply
+from wlid_render.write import ForeignEntries, WriteError, apply
 
 LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
 
@@ -71,6 +71,7 @@ def _layouts(draw):
         "out_is_link": draw(st.booleans()),
         "version": draw(st.integers(0, 1)),
         "read_only": draw(st.sampled_from([None, "", "k8s", "azure/params"])),
+        "force": draw(st.booleans()),
     }
 
 
@@ -141,10 +142,12 @@ def _check(workspace: Path, layout: dict) -> None:
     around_before = {k: v for k, v in _entries(workspace).items() if not _in_out(k, out, real, workspace)}
     artifacts = list(_artifacts(layout["version"]))
     try:
-        comparison = apply(out, artifacts)
+        comparison = apply(out, artifacts, force=layout["force"])
         refused = False
-    except WriteError:
+    except WriteError as exc:
         refused = True
+        assert not (layout["force"] and isinstance(exc, ForeignEntries)), "--force still refused"
+        assert layout["read_only"] is not None or isinstance(exc, ForeignEntries), exc
     inside_after = _entries(real)
     around_after = {k: v for k, v in _entries(workspace).items() if not _in_out(k, out, real, workspace)}
     assert around_after == around_before, "something outside OUT changed"
@@ -163,7 +166,10 @@ def _check(workspace: Path, layout: dict) -> None:
             if rel == path or rel.startswith(path + "/"):
                 assert inside_after.get(rel) == entry, f"foreign {rel!r} was touched"
     owned_dirs = {str(Path(p).parent) for p in produced} | {""}
+    replaced = comparison.replaced
     for rel, entry in inside_before.items():
+        if any(rel == r or rel.startswith(r + "/") for r in replaced):
+            continue  # in wlid's way, and --force was given
         kept = rel not in produced and rel != MANIFEST and not any(rel == d for d in owned_dirs)
         if kept and entry[0] != stat.S_IFREG:  # every foreign non-file entry survives as it was
             assert inside_after.get(rel) == entry, f"foreign {rel!r} was touched"
