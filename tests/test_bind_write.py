@@ -190,11 +190,10 @@ def test_a_killed_bind_leaves_the_spec_old_or_new(tmp_path: Path):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from generate import spec_text
 
-    text = spec_text(2000)
+    text = spec_text(500)
     spec = tmp_path / "wlid.yaml"
     spec.write_text(text, "utf-8")
     outputs = {}
-    states = {}
     for digit in "12":
         outputs[digit] = _outputs(tmp_path, digit)
         outputs[digit].write_text(
@@ -204,33 +203,38 @@ def test_a_killed_bind_leaves_the_spec_old_or_new(tmp_path: Path):
                         "type": "Object",
                         "value": {
                             f"id-{i:05d}": {"clientId": f"aaaaaaaa-0000-0000-0000-{i:011d}{digit}"}
-                            for i in range(100)
+                            for i in range(25)
                         },
                     }
                 }
             )
         )
-        reference = tmp_path / f"reference-{digit}.yaml"
-        reference.write_text(text, "utf-8")
+    # The states the spec may be in: as written, bound to outputs 1, then 2, then 1 again (= 1).
+    reference = tmp_path / "reference.yaml"
+    reference.write_text(text, "utf-8")
+    states = {"0": reference.read_bytes()}
+    for digit in "121":
+        started = time.monotonic()
         assert _bind_process(reference, outputs[digit], wait=True) == 0
-        states[digit] = reference.read_bytes()
-    states["0"] = text.encode("utf-8")
+        duration = time.monotonic() - started  # kills fall before, during and after the write
+        assert states.setdefault(digit, reference.read_bytes()) == reference.read_bytes()
     rng = random.Random(20261202)
-    seen = {"0": 0, "1": 0, "2": 0}
+    outcomes = {"old": 0, "new": 0}
     current = "0"
     for _ in range(KILLS):
-        digit = "2" if current == "1" else "1"
-        proc = _bind_process(spec, outputs[digit])
-        time.sleep(rng.uniform(0.05, 1.2))
+        target = "2" if current == "1" else "1"
+        proc = _bind_process(spec, outputs[target])
+        time.sleep(rng.uniform(0.05, 1.6 * duration))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         data = spec.read_bytes()
-        matches = [name for name, state in states.items() if state == data]
-        assert matches, "the spec is neither the old nor the new one"
-        current = matches[0]
-        seen[current] += 1
-        assert not (spec.parent / "wlid.yaml").is_symlink()
-    assert sum(seen.values()) == KILLS
+        assert data in (states[current], states[target]), "the spec is neither the old nor the new one"
+        outcomes["new" if data == states[target] else "old"] += 1
+        current = target if data == states[target] else current
+    if (
+        KILLS >= 20
+    ):  # the kills fall on both sides of the rename (on a quiet machine a miss has odds of 1 in 100,000)
+        assert outcomes["old"] and outcomes["new"], outcomes
     assert _bind_process(spec, outputs["1"], wait=True) == 0
     assert _temps(tmp_path) == []
 
