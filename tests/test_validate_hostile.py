@@ -181,3 +181,12 @@ def test_values_equal_pyyaml(text: str):
 def test_refused_forms(text: str, message: str):
     with pytest.raises(YamlLimitError, match=message):
         load_documents(text)
+
+
+def test_a_tree_given_as_a_link_is_the_folder_it_points_to(tree: Path, tmp_path: Path):
+    link = tmp_path / "link"
+    link.symlink_to(tree)
+    from wlid_render.validate.tree import RenderedTree
+
+    assert RenderedTree(link).files == RenderedTree(tree).files
+    assert _errors(link) == []

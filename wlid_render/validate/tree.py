@@ -44,7 +44,7 @@ class RenderedTree:
 
         The tree's own bookkeeping (.wlid) and a Git folder are skipped; more than TREE_MAX_ENTRIES
         entries is a TreeError (a folder that is not a rendered tree, like `/`)."""
-        root = os.lstat(self.root)
+        root = os.stat(self.root)  # a tree given as a link is the folder it points to
         found: list[str] = []
         seen = 0
         stack = [("", str(self.root))]
