@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from wlid_render.emit.artifact import Artifact
 from wlid_render.load import load_text
 from wlid_render.render import MANIFEST, plan_source, render_plan
-from wlid_render.write import ForeignEntries, WriteError, apply
+from wlid_render.write import ForeignEntries, UnownedTree, WriteError, apply
 
 LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
 
@@ -146,8 +146,9 @@ def _check(workspace: Path, layout: dict) -> None:
         refused = False
     except WriteError as exc:
         refused = True
-        assert not (layout["force"] and isinstance(exc, ForeignEntries)), "--force still refused"
-        assert layout["read_only"] is not None or isinstance(exc, ForeignEntries), exc
+        foreign = isinstance(exc, (ForeignEntries, UnownedTree))  # UnownedTree: .wlid replaced
+        assert not (layout["force"] and foreign), "--force still refused"
+        assert layout["read_only"] is not None or foreign, exc
     inside_after = _entries(real)
     around_after = {k: v for k, v in _entries(workspace).items() if not _in_out(k, out, real, workspace)}
     assert around_after == around_before, "something outside OUT changed"
