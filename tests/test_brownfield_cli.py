@@ -51,3 +51,9 @@ def test_import_then_drift_is_empty(tmp_path: Path, lab_state: None):
     assert "no drift" in report.output
     as_json = CliRunner().invoke(main, ["drift", str(spec), "--env", "default", "--format", "json"])
     assert as_json.exit_code == 0 and json.loads(as_json.output)["hasDrift"] is False
+
+
+def test_import_into_a_folder_that_cannot_be_written_is_exit_2(tmp_path: Path, lab_state: None):
+    result = _import(Path("/proc/imported.yaml"))
+    assert result.exit_code == 2 and "cannot write /proc/imported.yaml" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -37,6 +37,7 @@ def _render_into(out: Path, text: str) -> None:
     apply(out, artifacts)
 
 
+@pytest.mark.slow
 def test_a_killed_render_leaves_out_old_or_new(tmp_path: Path):
     specs = {"a": _spec(300, "1.0.0"), "b": _spec(300, "2.0.0")}
     states = {}

@@ -109,7 +109,9 @@ class _Commands(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from wlid_render.errors import SpecError
+        from wlid_render.input_limits import InputError as LimitError
         from wlid_render.spec_input import InputError
+        from wlid_render.write import WriteError
 
         try:
             return super().invoke(ctx)
@@ -122,6 +124,8 @@ class _Commands(click.Group):
             _exit(EXIT_ERROR)
         except InputError as exc:
             raise Failure(exc.message) from None
+        except (WriteError, LimitError) as exc:  # OUT or a file refused, or an input past its limits
+            raise Failure(str(exc)) from None
         except click.ClickException as exc:
             exc.exit_code = EXIT_ERROR  # click's own errors exit 1 (a file it cannot open) or 2 (usage)
             raise
@@ -174,8 +178,15 @@ def _load_spec(spec: str):  # type: ignore[no-untyped-def]
 
     if spec != STDIN:
         return load_file(spec)
+    from wlid_render.input_limits import SPEC_MAX_BYTES, read_stream_bounded
+
     stream = sys.stdin
-    raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode("utf-8")
+    if hasattr(stream, "buffer"):
+        raw = read_stream_bounded(stream.buffer, SPEC_MAX_BYTES, "the spec")
+    else:  # a text stream without bytes underneath (tests): bounded all the same
+        raw = stream.read(SPEC_MAX_BYTES + 1).encode("utf-8")
+        if len(raw) > SPEC_MAX_BYTES:
+            raise Failure(f"the spec is larger than {SPEC_MAX_BYTES} bytes")
     _STDIN_TEXT[STDIN_NAME] = raw.decode("utf-8", errors="replace")
     return load_bytes(raw, STDIN_NAME)
 
@@ -547,7 +558,7 @@ def _render_tree(spec: str, options: _RenderOptions) -> tuple[int, dict[str, Any
     """Render one spec into its OUT (or compare with it); returns the exit code and its JSON entry."""
     from wlid_render.errors import Problem, SpecError
     from wlid_render.json_output import render_tree_json
-    from wlid_render.write import UnownedTree, WriteError, apply, compare
+    from wlid_render.write import WriteError, apply, compare
 
     progress = _Progress(False)
     try:
@@ -568,32 +579,21 @@ def _render_tree(spec: str, options: _RenderOptions) -> tuple[int, dict[str, Any
             return EXIT_ERROR, render_tree_json(spec, None, problems=exc.problems)
         out = options.out or Path("out") / rendering.plan.name
         artifacts = list(rendering.artifacts)
-        refused = False
-        if options.check or options.dry_run:
-            progress("compare")
-            comparison = compare(out, artifacts)
-            refused = comparison.unowned_tree and options.dry_run and not options.force
-        else:
-            progress("write")
-            try:
+        try:  # OUT is looked at before anything is walked: a folder wlid did not write is refused
+            if options.check or options.dry_run:
+                progress("compare")
+                comparison = compare(out, artifacts, force=options.force)
+            else:
+                progress("write")
                 comparison = apply(out, artifacts, force=options.force)
-            except UnownedTree:
-                refused = True
-            except WriteError as exc:
-                progress.close()
-                _echo_problems(rendering.warnings, options.quiet)
-                _echo_summary(f"error: {exc}")
-                return EXIT_ERROR, render_tree_json(spec, out.as_posix(), problems=rendering.warnings)
+        except WriteError as exc:
+            progress.close()
+            _echo_problems(rendering.warnings, options.quiet)
+            _echo_summary(f"error: {exc}")
+            refusal = Problem(str(exc), file=out.as_posix())
+            return EXIT_ERROR, render_tree_json(spec, out.as_posix(), problems=[*rendering.warnings, refusal])
         progress.close()
         _echo_problems(rendering.warnings, options.quiet)
-        if refused:
-            message = (
-                f"{out.as_posix()} has files that wlid did not write (no .wlid/manifest.json); "
-                "choose an empty folder or pass --force"
-            )
-            click.echo(message, err=True)
-            refusal = Problem(message, file=out.as_posix())
-            return EXIT_ERROR, render_tree_json(spec, out.as_posix(), problems=[*rendering.warnings, refusal])
         entry = render_tree_json(
             spec,
             out.as_posix(),
@@ -653,6 +653,8 @@ def _report_dry_run(out: Path, comparison, artifacts, options: _RenderOptions) -
 
 
 def _report_write(out: Path, comparison, artifacts, options: _RenderOptions) -> None:  # type: ignore[no-untyped-def]
+    from wlid_render.write import shown
+
     if options.verbose:
         past = {"create": "created", "change": "changed", "remove": "removed"}
         for change in comparison.drift:
@@ -663,8 +665,10 @@ def _report_write(out: Path, comparison, artifacts, options: _RenderOptions) -> 
             f"rendered {out.as_posix()}: {counts['create']} created, {counts['change']} changed, "
             f"{counts['remove']} removed, {counts['unchanged']} unchanged"
         )
+        for path in comparison.replaced:
+            click.echo(f"replaced (--force): {shown((out / path).as_posix())}", err=True)
         for path in comparison.foreign:
-            click.echo(f"not ours, left alone: {(out / path).as_posix()}", err=True)
+            click.echo(f"not ours, left alone: {shown((out / path).as_posix())}", err=True)
 
 
 def _counts(comparison) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -821,11 +825,17 @@ def validate(
         raise click.UsageError("no rendered tree given and none found under out/")
     if not no_kubectl and shutil.which("kubectl") is None and output_format == "text":
         click.echo("note: kubectl not found; overlays are built by wlid only (K8S002 not checked)", err=True)
+    from wlid_render.input_limits import InputError
+
+    try:
+        extra_regions = read_regions_file(regions_file) if regions_file else frozenset()
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--regions-file") from None
     options = Options(
         kubernetes_version=kubernetes_version,
         use_kubectl=not no_kubectl,
         strict=strict_mode,
-        extra_regions=read_regions_file(regions_file) if regions_file else frozenset(),
+        extra_regions=extra_regions,
     )
     with _without_gc():
         findings = validate_trees(trees, options)
@@ -866,16 +876,20 @@ def bind(outputs_files: tuple[str, ...], spec: str | None, env: str | None) -> N
     A large spec deploys its identities in several groups: pass the outputs of every group.
     """
     from wlid_render.bind import bind_client_ids
+    from wlid_render.input_limits import SPEC_MAX_BYTES, InputError, read_bounded
     from wlid_render.load import load_bytes
     from wlid_render.outputs import match_identities
     from wlid_render.spec_errors import parse_environments
     from wlid_render.spec_input import STDIN
+    from wlid_render.write import replace_file
 
     path = _spec_path(spec)
     if path == STDIN:
         raise click.UsageError("bind edits the spec file: --spec names a file, not -")
-    spec_file = Path(path)
-    raw = spec_file.read_bytes()
+    try:
+        raw = read_bounded(path, SPEC_MAX_BYTES, "the spec")
+    except InputError as exc:
+        raise Failure(f"{path}: {exc}") from None
     specs = parse_environments(load_bytes(raw, path))  # SpecError unless valid (and UTF-8)
     text = raw.decode("utf-8-sig")
     names = list(specs)
@@ -894,7 +908,7 @@ def bind(outputs_files: tuple[str, ...], spec: str | None, env: str | None) -> N
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     data = bom + updated.encode("utf-8")
     if data != raw:
-        spec_file.write_bytes(data)
+        replace_file(Path(path), data, raw)  # atomic; refused when the spec changed since it was read
     click.echo(f"{path}: pinned {len(matched.kept)} client ID(s) for {chosen}")
     if matched.missing:
         click.echo(
@@ -966,10 +980,15 @@ def whatif(
     command = _render_command(path, out, templates, outputs, gitops)
     if not out.is_dir():
         raise Failure(f"{out.as_posix()} does not exist: run {command}")
-    comparison = compare(out, list(rendering.artifacts))
+    from wlid_render.write import UnownedTree
+
+    try:
+        comparison = compare(out, list(rendering.artifacts))
+    except UnownedTree:
+        raise Failure(
+            f"{out.as_posix()} was not rendered by wlid (no .wlid/manifest.json): run {command}"
+        ) from None
     drift = comparison.drift
-    if comparison.unowned_tree:
-        raise Failure(f"{out.as_posix()} was not rendered by wlid (no .wlid/manifest.json): run {command}")
     if drift:
         raise Failure(
             f"{out.as_posix()} is out of date ({len(drift)} files): run {command} (or give whatif the "
@@ -1055,9 +1074,10 @@ def schema(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
+    from wlid_render.write import replace_file
+
     if not output.is_file() or output.read_text("utf-8") != text:
-        output.write_text(text, "utf-8", newline="\n")
+        replace_file(output, text.encode("utf-8"))
     click.echo(f"wrote {output}", err=True)
 
 
@@ -1088,8 +1108,9 @@ def init(path: Path, from_lab: bool, force: bool) -> None:
         raise Failure(f"{path} exists; pass --force to overwrite it")
     name = "lab.yaml" if from_lab else "starter.yaml"
     text = resources.files("wlid_render.data").joinpath(name).read_text("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, "utf-8", newline="\n")
+    from wlid_render.write import replace_file
+
+    replace_file(path, text.encode("utf-8"))
     spec_name = yaml.safe_load(text)["metadata"]["name"]
     shown = shlex.quote(str(path))
     what = "the lab example" if from_lab else "a starter spec; edit the values marked EDIT"
@@ -1151,7 +1172,9 @@ def import_command(
         imported = build_import(state, name=name)
     except BrownfieldError as exc:
         raise Failure(exc.message) from None
-    output.write_text(imported.text, "utf-8")
+    from wlid_render.write import replace_file
+
+    replace_file(output, imported.text.encode("utf-8"))
     click.echo(f"wrote {output}: {len(imported.identities)} identity(ies), {imported.credentials} FIC(s)")
     for skipped in imported.skipped:
         what = f"{skipped.identity}/{skipped.fic}" if skipped.fic else skipped.identity

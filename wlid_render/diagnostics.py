@@ -52,10 +52,13 @@ class SourceLines:
 
     @staticmethod
     def _read(file: str) -> list[str] | None:
+        from wlid_render.input_limits import SPEC_MAX_BYTES, InputError, read_bounded
+
+        if not os.path.isfile(file):  # a pipe or FIFO was read once already: reading again would wait
+            return None
         try:
-            with open(file, "rb") as handle:
-                text = handle.read().decode("utf-8", errors="replace")
-        except OSError:
+            text = read_bounded(file, SPEC_MAX_BYTES).decode("utf-8", errors="replace")
+        except InputError:
             return None
         return _LINE_BREAK.split(text.removeprefix("\ufeff"))
 

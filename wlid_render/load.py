@@ -461,10 +461,12 @@ def _composed(text: str, file: str, track: bool) -> _Composed:
 
 def load_file(path: str) -> Source:
     """Read and parse a spec file. Raises SpecError (never OSError or UnicodeError)."""
+    from wlid_render.input_limits import SPEC_MAX_BYTES, InputError, read_bounded
+
     try:
-        raw = open(path, "rb").read()  # noqa: SIM115 - read in one go
-    except OSError as exc:
-        raise SpecError([Problem(f"cannot read the spec: {exc.strerror}", file=path)]) from None
+        raw = read_bounded(path, SPEC_MAX_BYTES, "the spec")
+    except InputError as exc:
+        raise SpecError([Problem(str(exc), file=path)]) from None
     return load_bytes(raw, path)
 
 

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from wlid_render.errors import Mark, Path, Problem, SpecError
+from wlid_render.input_limits import OUTPUTS_MAX_BYTES, InputError, load_json, read_bounded
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader
@@ -72,7 +73,9 @@ def read_outputs(path: str) -> dict[str, str]:
     reader = _Reader(path)
     text = reader.read_text()
     try:
-        data = json.loads(text)
+        data = load_json(text)
+    except InputError as exc:
+        raise SpecError([Problem(str(exc), hint=f"expected {EXPECTED}", file=path)]) from None
     except json.JSONDecodeError as exc:
         raise SpecError(
             [
@@ -206,18 +209,9 @@ class _Reader:
 
     def read_text(self) -> str:
         try:
-            with open(self.path, "rb") as handle:
-                raw = handle.read()
-        except OSError as exc:
-            raise SpecError(
-                [
-                    Problem(
-                        f"cannot read the outputs file: {exc.strerror or exc}",
-                        hint=f"save {EXPECTED}",
-                        file=self.path,
-                    )
-                ]
-            ) from None
+            raw = read_bounded(self.path, OUTPUTS_MAX_BYTES, "the outputs file")
+        except InputError as exc:
+            raise SpecError([Problem(str(exc), hint=f"save {EXPECTED}", file=self.path)]) from None
         # Windows PowerShell 5 redirects (`az ... > file.json`) as UTF-16 with a byte order mark.
         encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
         try:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 from typing import NamedTuple
 
+from wlid_render import __version__
 from wlid_render.emit.artifact import Artifact, to_json
 from wlid_render.errors import Problem, SpecError
 from wlid_render.load import Source, load_file
@@ -38,7 +39,7 @@ def plan_source(source: Source, bound: Mapping[str, Mapping[str, str]] | None = 
 def manifest(artifacts: list[Artifact]) -> Artifact:
     """The record of the files wlid owns in OUT, so that a re-render removes only its own files."""
     files = [{"path": a.path, "sha256": hashlib.sha256(a.data).hexdigest()} for a in artifacts]
-    return Artifact(MANIFEST, to_json({"generator": "wlid", "files": files}))
+    return Artifact(MANIFEST, to_json({"generator": "wlid", "version": __version__, "files": files}))
 
 
 def render_plan(
@@ -106,10 +107,50 @@ def _repository_path(path: str) -> str:
     return posix
 
 
-def owned_paths(manifest_text: str) -> set[str]:
-    """Paths listed in a manifest on disk; empty when it is unreadable."""
+class InvalidManifest(ValueError):
+    """OUT/.wlid/manifest.json is not a manifest wlid wrote; the message says why."""
+
+
+_UNUSUAL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def is_relative_inside(path: str) -> bool:
+    """`path` is a relative POSIX path that stays inside its folder, without control characters or
+    backslashes: the shape of every path wlid writes."""
+    parts = path.split("/")
+    return not _UNUSUAL.search(path) and all(part not in ("", ".", "..") for part in parts)
+
+
+def owned_paths(raw: bytes) -> frozenset[str]:
+    """The paths a manifest on disk lists. Raises InvalidManifest when it is not one wlid wrote.
+
+    Bounded whatever the bytes: the caller reads at most MANIFEST_MAX_BYTES, and nesting is capped.
+    A listed path must be relative, inside OUT and free of control characters and backslashes, as
+    every path wlid writes is.
+    """
+    from wlid_render.input_limits import InputError, load_json
+
     try:
-        data = json.loads(manifest_text)
-        return {f["path"] for f in data["files"] if isinstance(f.get("path"), str)}
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return set()
+        data = load_json(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidManifest("it is not UTF-8 text") from None
+    except (InputError, ValueError) as exc:
+        raise InvalidManifest(f"it is not JSON ({exc})") from None
+    if (
+        not isinstance(data, dict)
+        or data.get("generator") != "wlid"
+        or not isinstance(data.get("files"), list)
+    ):
+        raise InvalidManifest('it has no "generator": "wlid" and "files" list')
+    paths = set()
+    for entry in data["files"]:
+        path = entry.get("path") if isinstance(entry, dict) else None
+        if not isinstance(path, str) or not is_relative_inside(path):
+            raise InvalidManifest(f"it lists {_shown(entry)}, which is not a path inside OUT")
+        paths.add(path)
+    return frozenset(paths)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:75] + "...'"

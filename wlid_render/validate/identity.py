@@ -399,4 +399,10 @@ def check_identity(
 
 
 def read_regions_file(path: Path) -> frozenset[str]:
-    return parse_regions(path.read_text("utf-8"))
+    """The regions of a `--regions-file`; InputError (a message) when it cannot be read as text."""
+    from wlid_render.input_limits import REGIONS_MAX_BYTES, InputError, read_bounded
+
+    try:
+        return parse_regions(read_bounded(path, REGIONS_MAX_BYTES, "the regions file").decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("the regions file is not UTF-8 text") from None

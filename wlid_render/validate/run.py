@@ -29,6 +29,9 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
 
     tree = RenderedTree(out)
     findings: list[Finding] = []
+    if not tree.looks_rendered():
+        message = "not a rendered tree (no azure/, k8s/ or .wlid/manifest.json); nothing checked"
+        return [Finding(out.as_posix(), None, "TREE", "error", message)]
     try:
         findings += check_template(tree)
         findings += check_parameters(tree)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,12 +11,18 @@ from typing import Any
 
 import yaml
 
+from wlid_render.input_limits import TREE_FILE_MAX_BYTES, InputError, load_json, read_bounded
+from wlid_render.validate.yaml_stream import YamlLimitError, load_documents
+
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 Path_ = tuple[str | int, ...]
+
+TREE_MAX_ENTRIES = 200_000  # entries of a tree walked, at most (the 10,000-workload tree has 1,600)
+JSON_VALUE_BUDGET = 4_000_000  # brackets, braces and commas of one JSON file, at most
 
 
 class TreeError(ValueError):
@@ -34,11 +40,48 @@ class RenderedTree:
 
     @cached_property
     def files(self) -> list[str]:
-        return sorted(
-            p.relative_to(self.root).as_posix()
-            for p in self.root.rglob("*")
-            if p.is_file() and ".wlid" not in p.relative_to(self.root).parts
-        )
+        """The regular files of the tree, found without following links or leaving its filesystem.
+
+        The tree's own bookkeeping (.wlid) and a Git folder are skipped; more than TREE_MAX_ENTRIES
+        entries is a TreeError (a folder that is not a rendered tree, like `/`)."""
+        root = os.stat(self.root)  # a tree given as a link is the folder it points to
+        found: list[str] = []
+        seen = 0
+        stack = [("", str(self.root))]
+        while stack:
+            rel, folder = stack.pop()
+            try:
+                items = list(os.scandir(folder))
+            except OSError as exc:
+                raise TreeError(f"cannot read {self.display(rel)}: {exc.strerror or exc}") from None
+            for item in items:
+                seen += 1
+                if seen > TREE_MAX_ENTRIES:
+                    raise TreeError(
+                        f"{self.root.as_posix()} holds more than {TREE_MAX_ENTRIES:,} entries; "
+                        "is it a rendered tree?"
+                    )
+                path = f"{rel}/{item.name}" if rel else item.name
+                if item.is_dir(follow_symlinks=False):
+                    if path not in (".wlid", ".git") and item.stat(follow_symlinks=False).st_dev == root.st_dev:
+                        stack.append((path, item.path))
+                elif item.is_file(follow_symlinks=False):
+                    found.append(path)
+        return sorted(found)
+
+    def looks_rendered(self) -> bool:
+        """An empty folder, or one with azure/, k8s/ or .wlid/: a folder like `/` is not walked."""
+        if any(os.path.lexists(self.root / name) for name in ("azure", "k8s", ".wlid")):
+            return True
+        try:
+            with os.scandir(self.root) as items:
+                return next(items, None) is None
+        except OSError:
+            return True  # the walk reports why it cannot be read
+
+    @cached_property
+    def _file_set(self) -> frozenset[str]:
+        return frozenset(self.files)
 
     @cached_property
     def _folders(self) -> dict[str, list[str]]:
@@ -57,23 +100,35 @@ class RenderedTree:
         return (self.root / rel).as_posix()
 
     def exists(self, rel: str) -> bool:
-        return (self.root / rel).is_file()
+        """`rel` is a regular file of the tree (reached without following a link)."""
+        return rel in self._file_set
 
     def is_dir(self, rel: str) -> bool:
         return (self.root / rel).is_dir()
 
     def text(self, rel: str) -> str:
         if rel not in self._text:
+            if rel not in self._file_set:
+                raise TreeError(f"cannot read {self.display(rel)}: not a file of the tree")
             try:
-                self._text[rel] = (self.root / rel).read_text("utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise TreeError(f"cannot read {self.display(rel)}: {exc}") from None
+                raw = read_bounded(self.root / rel, TREE_FILE_MAX_BYTES, "the file")
+                self._text[rel] = raw.decode("utf-8")
+            except InputError as exc:
+                raise TreeError(f"{self.display(rel)}: {exc}") from None
+            except UnicodeDecodeError as exc:
+                line = raw[: exc.start].count(b"\n") + 1
+                raise TreeError(f"{self.display(rel)}: not UTF-8 text (line {line})") from None
         return self._text[rel]
 
     def json(self, rel: str) -> Any:
         if rel not in self._json:
+            text = self.text(rel)
+            if text.count("[") + text.count("{") + text.count(",") > JSON_VALUE_BUDGET:
+                raise TreeError(f"{self.display(rel)} holds more than {JSON_VALUE_BUDGET:,} JSON values")
             try:
-                self._json[rel] = json.loads(self.text(rel))
+                self._json[rel] = load_json(text)
+            except InputError as exc:
+                raise TreeError(f"{self.display(rel)}: {exc}") from None
             except ValueError as exc:
                 raise TreeError(f"{self.display(rel)} is not valid JSON: {exc}") from None
         return self._json[rel]
@@ -81,11 +136,24 @@ class RenderedTree:
     def yaml_documents(self, rel: str) -> list[Any]:
         if rel not in self._yaml:
             try:
-                docs = [d for d in yaml.load_all(self.text(rel), Loader=_Loader) if d is not None]
+                docs = [d for d in load_documents(self.text(rel)) if d is not None]
             except yaml.YAMLError as exc:
                 raise TreeError(f"{self.display(rel)} is not valid YAML: {exc}") from None
+            except YamlLimitError as exc:
+                raise TreeError(f"{self.display(rel)}: {exc}") from None
             self._yaml[rel] = docs
         return self._yaml[rel]
+
+    def _loads(self, rel: str) -> bool:
+        """The file loads within the limits, as JSON (.json) or YAML: only then is it composed for lines."""
+        try:
+            if rel.endswith(".json"):
+                self.json(rel)
+            else:
+                self.yaml_documents(rel)
+        except TreeError:
+            return False
+        return True
 
     def line_of(self, rel: str, path: Path_, index: int = 0) -> int | None:
         """The 1-based line of a value (nearest parent) in document `index` of a JSON or YAML file.
@@ -108,16 +176,15 @@ class RenderedTree:
         """Line maps of the documents of a file, composed lazily up to document `upto`."""
         if rel not in self._marks:
             self._marks[rel] = []
-            try:
-                self._composers[rel] = yaml.compose_all(self.text(rel), Loader=_Loader)
-            except TreeError:
+            if not self._loads(rel):
                 return []
+            self._composers[rel] = yaml.compose_all(self.text(rel), Loader=_Loader)
         documents = self._marks[rel]
         composer = self._composers.get(rel)
         while composer is not None and len(documents) <= upto:
             try:
                 node = next(composer)
-            except (StopIteration, yaml.YAMLError):
+            except (StopIteration, yaml.YAMLError, RecursionError):
                 self._composers.pop(rel, None)
                 break
             if not _is_null(node):
@@ -130,11 +197,17 @@ def _is_null(node: yaml.Node) -> bool:
 
 
 def _node_lines(root: yaml.Node) -> dict[Path_, int]:
+    """The line of every value by path. An aliased node is entered once (its first path), so a file
+    of aliases costs its own size, never the size of what the aliases stand for."""
     lines: dict[Path_, int] = {}
+    entered: set[int] = set()
     stack: list[tuple[Path_, yaml.Node]] = [((), root)]
     while stack:
         path, node = stack.pop()
         lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode) or id(node) in entered:
+            continue
+        entered.add(id(node))
         if isinstance(node, yaml.MappingNode):
             stack.extend(((*path, key.value), value) for key, value in node.value)
         elif isinstance(node, yaml.SequenceNode):
