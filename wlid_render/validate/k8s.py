@@ -3,6 +3,8 @@
 K8S001 (error)    an object of an overlay does not match the strict schema of its kind
 K8S002 (error)    `kubectl kustomize` fails on an overlay (only when kubectl is on PATH)
 K8S004 (warning)  no vendored schema for an object's kind: the object is not checked
+K8S006 (error)    a plain scalar that PyYAML reads as a string but a Go YAML reader (kubectl,
+                  kustomize, Flux, Argo CD) may read as a number, boolean or null
 
 The schemas are vendored per Kubernetes version under wlid_render/data/k8s_schemas (see NOTICE.md
 there). Each finding names the file to fix: the base file that defines the object, or the overlay
@@ -22,10 +24,12 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+import yaml
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
+from wlid_render.emit.yaml_text import reads_as_non_string
 from wlid_render.validate.finding import Finding, Severity
 from wlid_render.validate.overlays import (
     OVERLAYS_DIR,
@@ -34,7 +38,7 @@ from wlid_render.validate.overlays import (
     kustomization_file,
     line_in_document,
 )
-from wlid_render.validate.tree import Path_, RenderedTree
+from wlid_render.validate.tree import Path_, RenderedTree, TreeError
 
 SUPPORTED_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
 DEFAULT_VERSION = "1.32"
@@ -213,6 +217,62 @@ def kubectl_available() -> bool:
     return shutil.which("kubectl") is not None
 
 
+# -- K8S006 ---------------------------------------------------------------------------------------
+YAML_FOLDERS = ("k8s/", "gitops/")
+_STR = "tag:yaml.org,2002:str"
+try:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+def _plain_scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
+    """Every plain (unquoted) scalar of a document that PyYAML resolved to a string, keys included."""
+    found: list[yaml.ScalarNode] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.ScalarNode):
+            if not current.style and current.tag == _STR:  # plain: None (PyYAML) or "" (libyaml)
+                found.append(current)
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack += (key, value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack += current.value
+    return found
+
+
+def go_number_findings(tree: RenderedTree) -> list[Finding]:
+    """K8S006 for every YAML file under k8s/ and gitops/.
+
+    PyYAML (YAML 1.1) reads `0X1F`, `+0o17`, `1e3_0` or `1_000.5` as strings; the Go readers of kubectl,
+    kustomize, Flux and Argo CD read them as numbers (and a field that wants a string fails to decode,
+    or the string silently changes). wlid quotes such strings; this finds them in older or hand-edited
+    trees.
+    """
+    findings = []
+    for rel in tree.files:
+        if not rel.startswith(YAML_FOLDERS) or not rel.endswith((".yaml", ".yml")):
+            continue
+        try:
+            documents = list(yaml.compose_all(tree.text(rel), Loader=_Loader))
+        except (TreeError, yaml.YAMLError):
+            continue  # reported by the readers of the file
+        for document in documents:
+            if document is None:
+                continue
+            for scalar in _plain_scalars(document):
+                if reads_as_non_string(scalar.value):
+                    message = (
+                        f"{scalar.value!r} is written plain: Go YAML readers (kubectl, kustomize, Flux, "
+                        "Argo CD) may read it as a number, boolean or null, not as this string; quote it"
+                    )
+                    line = scalar.start_mark.line + 1
+                    findings.append(Finding(tree.display(rel), line, "K8S006", "error", message))
+    return findings
+
+
 # -- entry point ----------------------------------------------------------------------------------
 def check_kubernetes(
     tree: RenderedTree,
@@ -220,12 +280,14 @@ def check_kubernetes(
     version: str = DEFAULT_VERSION,
     use_kubectl: bool = True,
 ) -> list[Finding]:
-    """K8S001/K8S004 for every built object of every overlay; K8S002 when asked and kubectl exists.
+    """K8S001/K8S004 for every built object of every overlay, K8S006 for every YAML file under k8s/
+    and gitops/; K8S002 when asked and kubectl exists.
 
     Raises ValueError for a Kubernetes version without vendored schemas.
     """
     check_version(version)
     findings = _schema_findings(tree, overlays, version)
+    findings += go_number_findings(tree)
     if use_kubectl:
         findings += _kubectl_findings(tree, overlays)
     return findings

@@ -34,6 +34,11 @@ RULES: dict[str, Rule] = {
         Rule("K8S002", "kubectl kustomize cannot build the overlay", "Fix the kustomization it names."),
         Rule("K8S003", "Overlay cannot be built", "Fix the missing file or the patch target."),
         Rule("K8S004", "No schema for this kind", "Informational: the object was not checked."),
+        Rule(
+            "K8S006",
+            "String written plain that Go YAML readers take for a number, boolean or null",
+            "Quote it (wlid quotes such strings; re-render the tree).",
+        ),
         Rule("BICEP001", "Bicep syntax error", "Fix the Bicep at the line and column given."),
         Rule(
             "BICEP002",
