@@ -3,6 +3,12 @@
 A team whose Deployment comes from Helm or another repository adds the Component to its own
 kustomization (`components: [<path>/k8s/components/<kind>_<namespace>_<name>]`); it patches the
 existing object with the ServiceAccount and the pod label the workload identity webhook looks for.
+
+The patch finds its object by `target` (group, version, kind, name) and names no namespace: the
+usual consumer sets `namespace:` in its kustomization over manifests without one, and kustomize
+applies a Component before that namespace, so a patch that names `metadata.namespace` matches
+nothing there ("failed to find unique target for patch"). Objects of the same kind and name in
+other namespaces of the same build are patched too.
 """
 
 from __future__ import annotations
@@ -42,9 +48,15 @@ def _patch(workload: WorkloadPlan) -> Obj:
     return {
         "apiVersion": API_VERSIONS[workload.kind],
         "kind": workload.kind,
-        "metadata": {"name": workload.name, "namespace": workload.namespace},
+        "metadata": {"name": workload.name},
         "spec": spec,
     }
+
+
+def _target(workload: WorkloadPlan) -> Obj:
+    """The selector kustomize matches the patch with: group, version, kind and name, no namespace."""
+    group, _, version = API_VERSIONS[workload.kind].rpartition("/")
+    return {"group": group, "version": version, "kind": workload.kind, "name": workload.name}
 
 
 def emit_components(plan: Plan) -> list[Artifact]:
@@ -59,7 +71,7 @@ def emit_components(plan: Plan) -> list[Artifact]:
         kustomization = {
             "apiVersion": COMPONENT_API,
             "kind": "Component",
-            "patches": [{"path": "patch.yaml"}],
+            "patches": [{"path": "patch.yaml", "target": _target(workload)}],
         }
         artifacts.append(Artifact(f"{folder}/kustomization.yaml", to_yaml(kustomization)))
         artifacts.append(Artifact(f"{folder}/patch.yaml", to_yaml(_patch(workload))))

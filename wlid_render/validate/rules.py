@@ -35,6 +35,11 @@ RULES: dict[str, Rule] = {
         Rule("K8S003", "Overlay cannot be built", "Fix the missing file or the patch target."),
         Rule("K8S004", "No schema for this kind", "Informational: the object was not checked."),
         Rule(
+            "K8S005",
+            "Component patch found by its metadata or by namespace",
+            "Give the patch a target (group, version, kind, name) and no namespace.",
+        ),
+        Rule(
             "K8S006",
             "String written plain that Go YAML readers take for a number, boolean or null",
             "Quote it (wlid quotes such strings; re-render the tree).",
