@@ -404,7 +404,8 @@ def check_values(case: Case, files: dict[str, str]) -> None:
     for path, text in files.items():
         if path.startswith("k8s/components/") and path.endswith("/patch.yaml"):
             (doc,) = load_documents(text)
-            patches[(doc["kind"], doc["metadata"]["namespace"], doc["metadata"]["name"])] = doc
+            namespace = path.split("/")[2].split("_")[1]  # <kind>_<namespace>_<name>: the patch names none
+            patches[(doc["kind"], namespace, doc["metadata"]["name"])] = doc
     assert patches.keys() == expected.components.keys()
     for key, want_component in expected.components.items():
         meta = pod_template(patches[key])["metadata"]

@@ -16,11 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from wlid_render.emit.artifact import Artifact, to_yaml
+from wlid_render.kubernetes_keys import OPT_OUT, OPT_OUT_VALUE, USE_LABEL
 from wlid_render.plan.model import Plan, WorkloadPlan
 
 COMPONENTS_DIR = "k8s/components"
 COMPONENT_API = "kustomize.config.k8s.io/v1alpha1"
-USE_LABEL = "azure.workload.identity/use"
 API_VERSIONS = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
 
 Obj = dict[str, Any]
@@ -31,11 +31,18 @@ def component_dir(workload: WorkloadPlan) -> str:
 
 
 def _pod_template_patch(workload: WorkloadPlan) -> Obj:
-    labels = {USE_LABEL: "true", **dict(workload.labels)}
-    metadata: Obj = {"labels": labels}
-    if workload.annotations:
-        metadata["annotations"] = dict(workload.annotations)
-    return {"metadata": metadata, "spec": {"serviceAccountName": workload.service_account}}
+    labels = {USE_LABEL: "true"} if workload.workload_identity else {}
+    labels.update(workload.labels)
+    annotations = dict(workload.annotations)
+    if not workload.workload_identity:
+        annotations[OPT_OUT] = OPT_OUT_VALUE
+    metadata: Obj = {}
+    if labels:
+        metadata["labels"] = labels
+    if annotations:
+        metadata["annotations"] = annotations
+    template: Obj = {"metadata": metadata} if metadata else {}
+    return {**template, "spec": {"serviceAccountName": workload.service_account}}
 
 
 def _patch(workload: WorkloadPlan) -> Obj:

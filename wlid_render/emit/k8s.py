@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from wlid_render.emit.artifact import Artifact, to_yaml, to_yaml_documents
 from wlid_render.emit.components import emit_components
 from wlid_render.emit.k8s_split import common, patch_for
+from wlid_render.kubernetes_keys import OPT_OUT, OPT_OUT_VALUE
 from wlid_render.plan.model import (
     ContainerPlan,
     EnvironmentPlan,
@@ -117,7 +118,17 @@ def _workload_labels(plan: Plan, workload: WorkloadPlan) -> dict[str, str]:
 
 
 def _pod_labels(plan: Plan, workload: WorkloadPlan) -> dict[str, str]:
-    return {**_workload_labels(plan, workload), USE_LABEL: "true"}
+    """The pod (template) labels: the label the webhook looks for unless the workload opts out."""
+    labels = _workload_labels(plan, workload)
+    return {**labels, USE_LABEL: "true"} if workload.workload_identity else labels
+
+
+def _pod_annotations(workload: WorkloadPlan) -> dict[str, str]:
+    """The pod (template) annotations: the spec's, and the opt-out of a workload without a token."""
+    annotations = dict(workload.annotations)
+    if not workload.workload_identity:
+        annotations[OPT_OUT] = OPT_OUT_VALUE
+    return annotations
 
 
 def _selector(plan: Plan, workload: WorkloadPlan) -> Obj:
@@ -169,8 +180,9 @@ def _pod_spec(workload: WorkloadPlan) -> Obj:
 
 def _pod_template(plan: Plan, workload: WorkloadPlan) -> Obj:
     meta: Obj = {"labels": _pod_labels(plan, workload)}
-    if workload.annotations:
-        meta["annotations"] = dict(workload.annotations)
+    annotations = _pod_annotations(workload)
+    if annotations:
+        meta["annotations"] = annotations
     return {"metadata": meta, "spec": _pod_spec(workload)}
 
 
@@ -194,7 +206,7 @@ def _workload(plan: Plan, workload: WorkloadPlan) -> Obj:
     api_version = API_VERSIONS[workload.kind]
     if workload.kind == "Pod":
         meta = _metadata(
-            workload.name, workload.namespace, _pod_labels(plan, workload), dict(workload.annotations)
+            workload.name, workload.namespace, _pod_labels(plan, workload), _pod_annotations(workload)
         )
         return _object(api_version, "Pod", meta, spec=_pod_spec(workload))
     meta = _metadata(workload.name, workload.namespace, _workload_labels(plan, workload))

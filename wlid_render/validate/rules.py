@@ -89,6 +89,17 @@ RULES: dict[str, Rule] = {
             "Identity deployed by more than one top-level deployment",
             "Keep each identity in one template; re-render the tree.",
         ),
+        Rule(
+            "WI015",
+            "Pod of a ServiceAccount with a client ID is not labelled azure.workload.identity/use",
+            'Label the pod (template) azure.workload.identity/use: "true", or opt out with the '
+            "annotation wlid.io/workload-identity: disabled (spec: workloadIdentity: false).",
+        ),
+        Rule(
+            "WI020",
+            "Pod both labelled for workload identity and opted out",
+            "Keep one: the label (a token) or the opt-out annotation (none).",
+        ),
         Rule("LP001", "Broad role", "Grant a narrower (data-plane) role."),
         Rule("LP002", "Broad scope", "Grant on the resource instead of a resource group or subscription."),
     )
