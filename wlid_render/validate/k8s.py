@@ -3,6 +3,9 @@
 K8S001 (error)    an object of an overlay does not match the strict schema of its kind
 K8S002 (error)    `kubectl kustomize` fails on an overlay (only when kubectl is on PATH)
 K8S004 (warning)  no vendored schema for an object's kind: the object is not checked
+K8S008 (warning)  a bare Pod or a Job without the annotations Flux (`kustomize.toolkit.fluxcd.io/force:
+                  enabled`) and Argo CD (`argocd.argoproj.io/sync-options: Force=true,Replace=true`)
+                  need to replace it when its pod template changes (the template is immutable)
 K8S006 (error)    a plain scalar that PyYAML reads as a string but a Go YAML reader (kubectl,
                   kustomize, Flux, Argo CD) may read as a number, boolean or null
 
@@ -30,6 +33,13 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
 from wlid_render.emit.yaml_text import reads_as_non_string
+from wlid_render.kubernetes_keys import (
+    ARGOCD_RECREATE,
+    ARGOCD_SYNC_OPTIONS,
+    FLUX_FORCE,
+    FLUX_FORCE_ENABLED,
+    RECREATED_KINDS,
+)
 from wlid_render.validate.finding import Finding, Severity
 from wlid_render.validate.overlays import (
     OVERLAYS_DIR,
@@ -273,6 +283,38 @@ def go_number_findings(tree: RenderedTree) -> list[Finding]:
     return findings
 
 
+# -- K8S008 ---------------------------------------------------------------------------------------
+def _sync_options(value: Any) -> set[str]:
+    """Argo CD's sync options as it reads them: comma-separated, spaces trimmed."""
+    return {part.strip() for part in value.split(",")} if isinstance(value, str) else set()
+
+
+def recreate_findings(tree: RenderedTree, overlays: dict[str, list[BuiltObject]]) -> list[Finding]:
+    """K8S008 for every bare Pod and Job of the overlays, once per object however many overlays."""
+    findings: dict[tuple[str, int | None, str], Finding] = {}
+    for built in (b for objects in overlays.values() for b in objects):
+        if built.obj.get("kind") not in RECREATED_KINDS:
+            continue
+        meta = built.obj.get("metadata") or {}
+        annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+        missing = []
+        if annotations.get(FLUX_FORCE) != FLUX_FORCE_ENABLED:
+            missing.append(f"{FLUX_FORCE}: {FLUX_FORCE_ENABLED} (Flux)")
+        if not set(ARGOCD_RECREATE.split(",")) <= _sync_options(annotations.get(ARGOCD_SYNC_OPTIONS)):
+            missing.append(f"{ARGOCD_SYNC_OPTIONS}: {ARGOCD_RECREATE} (Argo CD)")
+        if not missing:
+            continue
+        rel, line = blame(tree, built, ("metadata", "annotations"))
+        message = (
+            f"{built.label}: its pod template cannot change in place, and a changed one is refused "
+            f"(field is immutable) unless the object says {' and '.join(missing)}"
+        )
+        findings.setdefault(
+            (rel, line, message), Finding(tree.display(rel), line, "K8S008", "warning", message)
+        )
+    return list(findings.values())
+
+
 # -- entry point ----------------------------------------------------------------------------------
 def check_kubernetes(
     tree: RenderedTree,
@@ -288,6 +330,7 @@ def check_kubernetes(
     check_version(version)
     findings = _schema_findings(tree, overlays, version)
     findings += go_number_findings(tree)
+    findings += recreate_findings(tree, overlays)
     if use_kubectl:
         findings += _kubectl_findings(tree, overlays)
     return findings

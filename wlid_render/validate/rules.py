@@ -90,6 +90,12 @@ RULES: dict[str, Rule] = {
             "Keep each identity in one template; re-render the tree.",
         ),
         Rule(
+            "K8S008",
+            "Bare Pod or Job without the Flux and Argo CD annotations that replace it",
+            "Annotate it kustomize.toolkit.fluxcd.io/force: enabled and "
+            "argocd.argoproj.io/sync-options: Force=true,Replace=true (wlid does; re-render).",
+        ),
+        Rule(
             "WI015",
             "Pod of a ServiceAccount with a client ID is not labelled azure.workload.identity/use",
             'Label the pod (template) azure.workload.identity/use: "true", or opt out with the '
@@ -99,6 +105,16 @@ RULES: dict[str, Rule] = {
             "WI020",
             "Pod both labelled for workload identity and opted out",
             "Keep one: the label (a token) or the opt-out annotation (none).",
+        ),
+        Rule(
+            "GITOPS003",
+            "Flux post-build substitution would rewrite a value",
+            "Annotate the object kustomize.toolkit.fluxcd.io/substitute: disabled (wlid does; re-render).",
+        ),
+        Rule(
+            "GITOPS004",
+            "Argo CD Application syncs placeholder client IDs automatically",
+            "Pin the client IDs (wlid bind) and render again; wlid leaves automated sync off until then.",
         ),
         Rule("LP001", "Broad role", "Grant a narrower (data-plane) role."),
         Rule("LP002", "Broad scope", "Grant on the resource instead of a resource group or subscription."),

@@ -23,6 +23,7 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
     from wlid_render.validate.arm import check_parameters, check_template
     from wlid_render.validate.bicep import check_bicep
     from wlid_render.validate.components import check_components
+    from wlid_render.validate.gitops import check_gitops
     from wlid_render.validate.identity import check_identity
     from wlid_render.validate.k8s import check_kubernetes
     from wlid_render.validate.overlays import build_overlays
@@ -37,6 +38,7 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
         findings += overlay_findings
         findings += check_kubernetes(tree, overlays, options.kubernetes_version, options.use_kubectl)
         findings += check_components(tree)
+        findings += check_gitops(tree, overlays)
         findings += check_bicep(tree)
         findings += check_identity(tree, overlays, options.extra_regions)
         findings += check_privilege(tree)
