@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from wlid_render.errors import Path, Problem, SpecError
 from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS
+from wlid_render.plan.directives import directive_keys
 from wlid_render.plan.merge import EnvView, group_roles, merge
 from wlid_render.plan.model import (
     MAX_FICS_PER_IDENTITY,
@@ -546,7 +547,7 @@ def build_plan(
     if isinstance(specs, Spec):
         specs = {env: specs for env in (sorted(specs.environments) or [DEFAULT_ENVIRONMENT])}
     views: dict[str, EnvView] = {}
-    problems: list[Problem] = []
+    problems: list[Problem] = directive_keys(specs[min(specs)])  # keys are the same in every environment
     warnings: list[Problem] = []
     checked: dict[int, WorkloadPlan] = {}  # shared by environments that share a Spec
     for env in sorted(specs):

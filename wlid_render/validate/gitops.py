@@ -1,5 +1,11 @@
 """GitOps checks of a rendered tree: the Flux and Argo CD objects under OUT/gitops, and what they apply.
 
+GITOPS001 (error)  an object under OUT/gitops does not match its schema: Flux Kustomization and
+                   GitRepository and Argo CD Application against the JSON schemas of their CRDs
+                   (bundled, see wlid_render/data/crd_schemas/NOTICE.md), a ConfigMap against the
+                   Kubernetes schema; every object's metadata against Kubernetes' ObjectMeta, with a
+                   name.
+GITOPS002 (warning) an object under OUT/gitops of a kind without a bundled schema: not checked.
 GITOPS003 (error)  Flux post-build substitution would rewrite a value: an object of a folder that a
                    Flux Kustomization substitutes (or of an overlay that carries client-ID
                    placeholders, which only substitution fills) holds `${` or `$$` and does not opt
@@ -18,13 +24,20 @@ matched to the tree by their `k8s/overlays/...` part: the tree may sit anywhere 
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
+
+import jsonschema
+from jsonschema.protocols import Validator
 
 from wlid_render.kubernetes_keys import CLIENT_ID, FLUX_SUBSTITUTE, FLUX_SUBSTITUTE_DISABLED
 from wlid_render.validate.finding import Finding
+from wlid_render.validate.k8s import DEFAULT_VERSION, dotted, schema_document, schema_registry, validator_for
 from wlid_render.validate.overlays import OVERLAYS_DIR, BuiltObject, blame, build_folder
 from wlid_render.validate.tree import Path_, RenderedTree, TreeError
 
@@ -122,6 +135,36 @@ def _placeholders(objects: list[BuiltObject]) -> list[str]:
     return sorted(found)
 
 
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+MESSAGE_LIMIT = 300
+
+
+@functools.cache
+def crd_validator(api_version: str, kind: str) -> Validator | None:
+    """The validator of a bundled CRD schema (`<group>/<kind>_<version>.json`), or None."""
+    group, _, version = api_version.rpartition("/")
+    if not group or not version:
+        return None
+    path = resources.files("wlid_render.data") / "crd_schemas" / group / f"{kind.lower()}_{version}.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text("utf-8"))
+    return jsonschema.Draft7Validator(schema)
+
+
+@functools.cache
+def metadata_validator(version: str) -> Validator:
+    """Kubernetes' ObjectMeta of a version, from the vendored Kubernetes schemas."""
+    document = schema_document(version)
+    schema = {"$schema": document["$schema"], "$ref": f"{document['$id']}#/$defs/{OBJECT_META}"}
+    cls = jsonschema.validators.validator_for(document)
+    return cls(schema, registry=schema_registry(version))
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."
+
+
 class _Checks:
     def __init__(self, tree: RenderedTree, overlays: dict[str, list[BuiltObject]]):
         self.tree = tree
@@ -144,6 +187,38 @@ class _Checks:
         if folder not in self.folders:
             self.folders[folder] = build_folder(self.tree, folder)
         return self.folders[folder]
+
+    # -- GITOPS001, GITOPS002 -----------------------------------------------------------------------
+    def schemas(self, objects: list[GitOpsObject], version: str) -> None:
+        for obj in objects:
+            api_version, kind = obj.doc.get("apiVersion"), obj.doc.get("kind")
+            if not isinstance(api_version, str) or not isinstance(kind, str):
+                self.schema_error(obj, (), "not a Kubernetes object: apiVersion and kind must be strings")
+                continue
+            validator = crd_validator(api_version, kind) or validator_for(version, api_version, kind)
+            if validator is None:
+                self.add(
+                    "GITOPS002",
+                    "warning",
+                    obj.rel,
+                    self.tree.line_of(obj.rel, ("kind",), obj.index),
+                    f"{obj.label}: no schema for kind {kind} ({api_version}); not checked",
+                )
+                continue
+            meta = obj.doc.get("metadata")
+            if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+                self.schema_error(obj, ("metadata",), "metadata.name is required")
+            elif not metadata_validator(version).is_valid(meta):
+                for error in metadata_validator(version).iter_errors(meta):
+                    self.schema_error(obj, ("metadata", *error.absolute_path), error.message)
+            for error in validator.iter_errors(obj.doc):
+                self.schema_error(obj, tuple(error.absolute_path), error.message)
+
+    def schema_error(self, obj: GitOpsObject, path: Path_, message: str) -> None:
+        shown = dotted(path)
+        line = self.tree.line_of(obj.rel, path, obj.index)
+        prefix = f"{obj.label}: {shown}: " if shown else f"{obj.label}: "
+        self.add("GITOPS001", "error", obj.rel, line, prefix + _short(message))
 
     # -- GITOPS003 ---------------------------------------------------------------------------------
     def substitution(self, objects: list[GitOpsObject]) -> None:
@@ -215,10 +290,13 @@ class _Checks:
                 )
 
 
-def check_gitops(tree: RenderedTree, overlays: dict[str, list[BuiltObject]]) -> list[Finding]:
-    """GITOPS003 and GITOPS004 for a tree (its gitops/ folder, when there is one)."""
+def check_gitops(
+    tree: RenderedTree, overlays: dict[str, list[BuiltObject]], version: str = DEFAULT_VERSION
+) -> list[Finding]:
+    """GITOPS001-GITOPS004 for a tree (its gitops/ folder, when there is one)."""
     checks = _Checks(tree, overlays)
     objects = gitops_objects(tree)
+    checks.schemas(objects, version)
     checks.substitution(objects)
     checks.automated_sync(objects)
     return checks.findings

@@ -3,6 +3,9 @@
 K8S001 (error)    an object of an overlay does not match the strict schema of its kind
 K8S002 (error)    `kubectl kustomize` fails on an overlay (only when kubectl is on PATH)
 K8S004 (warning)  no vendored schema for an object's kind: the object is not checked
+K8S007 (error)    a map key that starts with `$` in a file under k8s/: kustomize reads `$patch`,
+                  `$retainKeys`, `$setElementOrder/...` of a patch as strategic-merge directives
+                  (delete, replace, reorder), never as data; wlid refuses such keys in the spec
 K8S008 (warning)  a bare Pod or a Job without the annotations Flux (`kustomize.toolkit.fluxcd.io/force:
                   enabled`) and Argo CD (`argocd.argoproj.io/sync-options: Force=true,Replace=true`)
                   need to replace it when its pod template changes (the template is immutable)
@@ -74,7 +77,7 @@ def schema_document(version: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _registry(version: str) -> Registry:
+def schema_registry(version: str) -> Registry:
     document = schema_document(version)
     return Registry().with_resource(document["$id"], Resource.from_contents(document)).crawl()
 
@@ -88,7 +91,7 @@ def validator_for(version: str, api_version: str, kind: str) -> Validator | None
         return None
     schema = {"$schema": document["$schema"], "$ref": f"{document['$id']}#/$defs/{name}"}
     cls = jsonschema.validators.validator_for(document)
-    return cls(schema, registry=_registry(version))
+    return cls(schema, registry=schema_registry(version))
 
 
 @functools.cache
@@ -283,6 +286,39 @@ def go_number_findings(tree: RenderedTree) -> list[Finding]:
     return findings
 
 
+# -- K8S007 ---------------------------------------------------------------------------------------
+def _directive_keys(node: Any, path: Path_ = ()) -> Iterator[Path_]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.startswith("$"):
+                yield (*path, key)
+            yield from _directive_keys(value, (*path, key))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _directive_keys(item, (*path, i))
+
+
+def directive_findings(tree: RenderedTree) -> list[Finding]:
+    """K8S007 for every `$` key of every YAML document under k8s/ (resources, patches, Components)."""
+    findings = []
+    for rel in tree.files:
+        if not rel.startswith("k8s/") or not rel.endswith((".yaml", ".yml")):
+            continue
+        try:
+            documents = tree.yaml_documents(rel)
+        except TreeError:
+            continue  # reported by the overlay builder
+        for index, document in enumerate(documents):
+            for path in _directive_keys(document):
+                message = (
+                    f"{dotted(path)}: a key that starts with '$' is a strategic-merge directive to kustomize "
+                    f"({path[-1]} deletes, replaces or reorders what it stands in), not data"
+                )
+                line = tree.line_of(rel, path, index)
+                findings.append(Finding(tree.display(rel), line, "K8S007", "error", message))
+    return findings
+
+
 # -- K8S008 ---------------------------------------------------------------------------------------
 def _sync_options(value: Any) -> set[str]:
     """Argo CD's sync options as it reads them: comma-separated, spaces trimmed."""
@@ -330,6 +366,7 @@ def check_kubernetes(
     check_version(version)
     findings = _schema_findings(tree, overlays, version)
     findings += go_number_findings(tree)
+    findings += directive_findings(tree)
     findings += recreate_findings(tree, overlays)
     if use_kubectl:
         findings += _kubectl_findings(tree, overlays)

@@ -90,6 +90,11 @@ RULES: dict[str, Rule] = {
             "Keep each identity in one template; re-render the tree.",
         ),
         Rule(
+            "K8S007",
+            "Map key that kustomize reads as a strategic-merge directive ($patch, ...)",
+            "Rename the key: no Kubernetes field, label or annotation key starts with '$'.",
+        ),
+        Rule(
             "K8S008",
             "Bare Pod or Job without the Flux and Argo CD annotations that replace it",
             "Annotate it kustomize.toolkit.fluxcd.io/force: enabled and "
@@ -106,6 +111,12 @@ RULES: dict[str, Rule] = {
             "Pod both labelled for workload identity and opted out",
             "Keep one: the label (a token) or the opt-out annotation (none).",
         ),
+        Rule(
+            "GITOPS001",
+            "GitOps object does not match its schema",
+            "Fix the named field (Flux and Argo CD objects are checked against their CRD schemas).",
+        ),
+        Rule("GITOPS002", "No schema for this GitOps kind", "Informational: the object was not checked."),
         Rule(
             "GITOPS003",
             "Flux post-build substitution would rewrite a value",
