@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
-from wlid_render.emit.yaml_text import reads_as_non_string
+from wlid_render.emit.yaml_text import NOT_A_STRING, reads_as_non_string
 from wlid_render.kubernetes_keys import (
     ARGOCD_RECREATE,
     ARGOCD_SYNC_OPTIONS,
@@ -256,6 +257,37 @@ def _plain_scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
     return found
 
 
+def _candidate_strings(node: Any, found: set[str]) -> set[str]:
+    """The strings (keys and values) of a parsed document that would need quotes."""
+    if isinstance(node, str):
+        if NOT_A_STRING.fullmatch(node):
+            found.add(node)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _candidate_strings(key, found)
+            _candidate_strings(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _candidate_strings(item, found)
+    return found
+
+
+def _may_hold_plain_candidates(tree: RenderedTree, rel: str) -> bool:
+    """Whether a file may write one of its suspicious strings plain; False when the file holds none, or
+    every occurrence of each stands right after a quote (the way wlid writes them).
+
+    The parsed documents are those the other checks read anyway; only a file that passes this test is
+    composed again to look at the style of each scalar, which is what the rule needs.
+    """
+    found: set[str] = set()
+    for document in tree.yaml_documents(rel):
+        _candidate_strings(document, found)
+    text = tree.text(rel)
+    return any(
+        re.search(rf"(?<![\w.+\-'\"]){re.escape(value)}(?![\w.])", text) for value in sorted(found)
+    )
+
+
 def go_number_findings(tree: RenderedTree) -> list[Finding]:
     """K8S006 for every YAML file under k8s/ and gitops/.
 
@@ -269,6 +301,8 @@ def go_number_findings(tree: RenderedTree) -> list[Finding]:
         if not rel.startswith(YAML_FOLDERS) or not rel.endswith((".yaml", ".yml")):
             continue
         try:
+            if not _may_hold_plain_candidates(tree, rel):
+                continue
             documents = list(yaml.compose_all(tree.text(rel), Loader=_Loader))
         except (TreeError, yaml.YAMLError):
             continue  # reported by the readers of the file
