@@ -142,11 +142,11 @@ def test_argocd_applications(plan: Plan) -> None:
             assert app["metadata"]["name"] == f"wlid-platform-{env}-{namespace}"
             assert app["metadata"]["namespace"] == "argocd"
             variable = NAMESPACES[namespace]
-            if variable in PLACEHOLDERS[env]:
-                assert app["metadata"]["annotations"] == {"wlid.io/unresolved-client-ids": variable}
-            else:
-                assert "annotations" not in app["metadata"]
-            assert app["spec"] == {
+            annotations = app["metadata"].get("annotations", {})
+            assert annotations.get("wlid.io/unresolved-client-ids") == (
+                variable if variable in PLACEHOLDERS[env] else None
+            )
+            expected = {
                 "project": "default",
                 "source": {
                     "repoURL": "https://github.com/example/platform-gitops.git",
@@ -154,8 +154,15 @@ def test_argocd_applications(plan: Plan) -> None:
                     "path": f"clusters/platform/k8s/overlays/{env}/{namespace}",
                 },
                 "destination": {"server": "https://kubernetes.default.svc"},
-                "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
             }
+            if PLACEHOLDERS[env]:  # a placeholder anywhere in the environment: no automated sync
+                reason = annotations["wlid.io/automated-sync"]
+                assert reason.startswith(f"off until every client ID of environment {env} is pinned")
+                assert all(v in reason for v in PLACEHOLDERS[env])
+            else:
+                assert "wlid.io/automated-sync" not in annotations
+                expected["syncPolicy"] = {"automated": {"prune": True, "selfHeal": True}}
+            assert app["spec"] == expected
 
 
 def test_gitops_settings_are_used() -> None:
@@ -239,12 +246,14 @@ def test_configmap_only_when_every_placeholder_is_bound(plan: Plan) -> None:
         assert kustomization["spec"]["postBuild"]["substituteFrom"][0]["name"] == staging[0]["metadata"]["name"]
     # Argo CD cannot use the ConfigMap: the annotation stays wherever the overlay has placeholders
     for env in ENVS:
+        apps = argocd(files, env).values()
         annotated = [
             app["metadata"]["annotations"]["wlid.io/unresolved-client-ids"]
-            for app in argocd(files, env).values()
-            if "annotations" in app["metadata"]
+            for app in apps
+            if "wlid.io/unresolved-client-ids" in app["metadata"].get("annotations", {})
         ]
         assert annotated == PLACEHOLDERS[env]
+        assert all("syncPolicy" not in app["spec"] for app in apps)  # bound values do not reach Argo CD
     readme = files["gitops/README.md"]
     assert "`wlid-staging-identities` is rendered in `gitops/flux/staging.yaml`" in readme
     assert "create `wlid-prod-identities`" in readme

@@ -729,7 +729,8 @@ def test_controllers_do_not_carry_the_use_label(multi: dict[str, Any]) -> None:
 def test_deployment(multi: dict[str, Any]) -> None:
     web = base_object(multi, "Deployment", "shop", "web")
     assert web["metadata"]["labels"]["tier"] == "frontend"
-    assert "annotations" not in web["metadata"]
+    # the pod annotations go to the template; the object's own only keep Flux substitution away
+    assert web["metadata"]["annotations"] == {"kustomize.toolkit.fluxcd.io/substitute": "disabled"}
     spec = web["spec"]
     assert list(spec) == ["replicas", "selector", "template"]
     assert spec["replicas"] == 3

@@ -430,6 +430,13 @@ class Workload(_Model):
         "in the ServiceAccount and the workload identity label.",
         examples=[True],
     )
+    workloadIdentity: bool = Field(  # false: the pods run as the ServiceAccount but get no token
+        True,
+        description="false: the pods run as the ServiceAccount without an Azure token: no "
+        "azure.workload.identity/use label, and the annotation wlid.io/workload-identity: disabled "
+        "that tells wlid validate the pods opt out on purpose (WI015). Default: true.",
+        examples=[False],
+    )
     environments: OnlyIn = Field(None, description=_ONLY_IN, examples=[["prod"]])
     nodeSelector: dict[LabelKey, LabelValue] = Field(
         default_factory=empty_map,

@@ -23,7 +23,8 @@ except ImportError:  # pragma: no cover
     _LIBYAML = False
 
 
-_NOT_A_STRING = yaml_text.NOT_A_STRING  # the brownfield importer quotes the same strings
+_NOT_A_STRING = yaml_text.NOT_A_STRING  # the brownfield importer quotes the same strings (PyYAML adds
+# the ones its own resolver reads as another type, the other half of `yaml_text.reads_as_non_string`)
 
 
 class _CanonicalDumper(_Dumper):  # type: ignore[misc, valid-type]
@@ -31,7 +32,7 @@ class _CanonicalDumper(_Dumper):  # type: ignore[misc, valid-type]
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if _NOT_A_STRING.fullmatch(value):
+    if yaml_text.reads_as_non_string(value):
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 

@@ -3,6 +3,12 @@
 A team whose Deployment comes from Helm or another repository adds the Component to its own
 kustomization (`components: [<path>/k8s/components/<kind>_<namespace>_<name>]`); it patches the
 existing object with the ServiceAccount and the pod label the workload identity webhook looks for.
+
+The patch finds its object by `target` (group, version, kind, name) and names no namespace: the
+usual consumer sets `namespace:` in its kustomization over manifests without one, and kustomize
+applies a Component before that namespace, so a patch that names `metadata.namespace` matches
+nothing there ("failed to find unique target for patch"). Objects of the same kind and name in
+other namespaces of the same build are patched too.
 """
 
 from __future__ import annotations
@@ -10,11 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from wlid_render.emit.artifact import Artifact, to_yaml
+from wlid_render.kubernetes_keys import OPT_OUT, OPT_OUT_VALUE, USE_LABEL
 from wlid_render.plan.model import Plan, WorkloadPlan
 
 COMPONENTS_DIR = "k8s/components"
 COMPONENT_API = "kustomize.config.k8s.io/v1alpha1"
-USE_LABEL = "azure.workload.identity/use"
 API_VERSIONS = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
 
 Obj = dict[str, Any]
@@ -25,11 +31,18 @@ def component_dir(workload: WorkloadPlan) -> str:
 
 
 def _pod_template_patch(workload: WorkloadPlan) -> Obj:
-    labels = {USE_LABEL: "true", **dict(workload.labels)}
-    metadata: Obj = {"labels": labels}
-    if workload.annotations:
-        metadata["annotations"] = dict(workload.annotations)
-    return {"metadata": metadata, "spec": {"serviceAccountName": workload.service_account}}
+    labels = {USE_LABEL: "true"} if workload.workload_identity else {}
+    labels.update(workload.labels)
+    annotations = dict(workload.annotations)
+    if not workload.workload_identity:
+        annotations[OPT_OUT] = OPT_OUT_VALUE
+    metadata: Obj = {}
+    if labels:
+        metadata["labels"] = labels
+    if annotations:
+        metadata["annotations"] = annotations
+    template: Obj = {"metadata": metadata} if metadata else {}
+    return {**template, "spec": {"serviceAccountName": workload.service_account}}
 
 
 def _patch(workload: WorkloadPlan) -> Obj:
@@ -42,9 +55,15 @@ def _patch(workload: WorkloadPlan) -> Obj:
     return {
         "apiVersion": API_VERSIONS[workload.kind],
         "kind": workload.kind,
-        "metadata": {"name": workload.name, "namespace": workload.namespace},
+        "metadata": {"name": workload.name},
         "spec": spec,
     }
+
+
+def _target(workload: WorkloadPlan) -> Obj:
+    """The selector kustomize matches the patch with: group, version, kind and name, no namespace."""
+    group, _, version = API_VERSIONS[workload.kind].rpartition("/")
+    return {"group": group, "version": version, "kind": workload.kind, "name": workload.name}
 
 
 def emit_components(plan: Plan) -> list[Artifact]:
@@ -59,7 +78,7 @@ def emit_components(plan: Plan) -> list[Artifact]:
         kustomization = {
             "apiVersion": COMPONENT_API,
             "kind": "Component",
-            "patches": [{"path": "patch.yaml"}],
+            "patches": [{"path": "patch.yaml", "target": _target(workload)}],
         }
         artifacts.append(Artifact(f"{folder}/kustomization.yaml", to_yaml(kustomization)))
         artifacts.append(Artifact(f"{folder}/patch.yaml", to_yaml(_patch(workload))))

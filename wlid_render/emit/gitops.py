@@ -32,10 +32,19 @@ the deployment (`kubectl create configmap wlid-<env>-identities -n <flux namespa
 
 Argo CD
 -------
-WARNING: Argo CD does not substitute variables. An overlay that still holds placeholders deploys
+Argo CD does not substitute variables: an overlay that still holds placeholders would deploy
 ServiceAccounts whose client-id annotation is the literal `${WLID_CLIENT_ID_...}`, and token requests of
-their pods fail. Such Applications carry the annotation `wlid.io/unresolved-client-ids` with the
-variable names; pin every client ID in the spec before Argo CD syncs the environment.
+their pods would fail. While any client ID of an environment is a placeholder, its Applications have
+no `syncPolicy.automated` (they sync only by hand) and say why in the annotation
+`wlid.io/automated-sync`; those whose namespace uses a placeholder also list the variables in
+`wlid.io/unresolved-client-ids`. Pin the client IDs (`wlid bind`) and render again to turn automated
+sync on.
+
+Substitution and immutable objects
+----------------------------------
+Flux substitutes every object of the folder it builds; the Kubernetes emitter marks every object but
+the ServiceAccounts `kustomize.toolkit.fluxcd.io/substitute: disabled`, so only the placeholders are
+filled, and marks bare Pods and Jobs for replacement by Flux and Argo CD (see emit/k8s.py).
 """
 
 from __future__ import annotations
@@ -56,6 +65,7 @@ GITOPS_DIR = "gitops"
 FLUX_KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1"
 ARGOCD_APPLICATION_API = "argoproj.io/v1alpha1"
 UNRESOLVED_ANNOTATION = "wlid.io/unresolved-client-ids"
+AUTOMATED_SYNC_ANNOTATION = "wlid.io/automated-sync"
 FLUX_TIMEOUT = "5m"
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -178,34 +188,48 @@ def _flux_documents(plan: Plan, env: EnvironmentPlan, values: dict[str, str] | N
     return documents
 
 
+def manual_sync_reason(env: EnvironmentPlan) -> str | None:
+    """Why the Applications of an environment do not sync automatically; None when they do."""
+    variables = [variable for _, variable in unresolved(env)]
+    if not variables:
+        return None
+    return (
+        f"off until every client ID of environment {env.name} is pinned ({', '.join(variables)}): "
+        "Argo CD does not substitute placeholders; pin them (wlid bind) and render again"
+    )
+
+
 def _argocd_applications(plan: Plan, env: EnvironmentPlan) -> list[dict[str, Any]]:
     gitops = plan.gitops
     assert gitops is not None
     applications = []
+    manual = manual_sync_reason(env)
     for namespace, missing in units(env):
         metadata: dict[str, Any] = {
             "name": object_name(plan, env, namespace),
             "namespace": gitops.argocd_namespace,
             "labels": _labels(plan),
         }
+        annotations = {}
         if missing:
-            metadata["annotations"] = {UNRESOLVED_ANNOTATION: ",".join(variable for _, variable in missing)}
+            annotations[UNRESOLVED_ANNOTATION] = ",".join(variable for _, variable in missing)
+        if manual:
+            annotations[AUTOMATED_SYNC_ANNOTATION] = manual
+        if annotations:
+            metadata["annotations"] = annotations
+        spec: dict[str, Any] = {
+            "project": gitops.argocd_project,
+            "source": {
+                "repoURL": gitops.repo_url,
+                "targetRevision": gitops.branch,
+                "path": overlay_path(gitops, env, namespace),
+            },
+            "destination": {"server": gitops.destination_server},
+        }
+        if not manual:
+            spec["syncPolicy"] = {"automated": {"prune": True, "selfHeal": True}}
         applications.append(
-            {
-                "apiVersion": ARGOCD_APPLICATION_API,
-                "kind": "Application",
-                "metadata": metadata,
-                "spec": {
-                    "project": gitops.argocd_project,
-                    "source": {
-                        "repoURL": gitops.repo_url,
-                        "targetRevision": gitops.branch,
-                        "path": overlay_path(gitops, env, namespace),
-                    },
-                    "destination": {"server": gitops.destination_server},
-                    "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
-                },
-            }
+            {"apiVersion": ARGOCD_APPLICATION_API, "kind": "Application", "metadata": metadata, "spec": spec}
         )
     return applications
 
@@ -255,8 +279,8 @@ def _readme(plan: Plan, flavour: Flavour, configmaps: dict[str, bool]) -> str:
             "## Argo CD",
             "",
             f"`gitops/argocd/<env>.yaml` holds one Argo CD `Application` per namespace (project `{gitops.argocd_project}`,",
-            f"destination `{gitops.destination_server}`) with automated sync, prune and self-heal.",
-            "Apply it in the namespace of Argo CD:",
+            f"destination `{gitops.destination_server}`) with automated sync, prune and self-heal once every",
+            "client ID of the environment is pinned. Apply it in the namespace of Argo CD:",
             "",
             "```sh",
             *(
@@ -273,14 +297,15 @@ def _readme(plan: Plan, flavour: Flavour, configmaps: dict[str, bool]) -> str:
             "`${WLID_CLIENT_ID_...}` placeholders of the overlays: the ServiceAccounts would carry them",
             "literally and token requests would fail. Client IDs bound from the deployment outputs fill",
             "only the Flux ConfigMap; for Argo CD write them under `environments.<env>.clientIds` in the",
-            "spec and render again. Applications of environments with placeholders carry the annotation",
-            f"`{UNRESOLVED_ANNOTATION}` listing them.",
+            "spec (`wlid bind`) and render again. While an environment has placeholders its Applications",
+            f"do not sync automatically (no `syncPolicy.automated`; the annotation `{AUTOMATED_SYNC_ANNOTATION}`",
+            f"says why) and those of namespaces that use them list them in `{UNRESOLVED_ANNOTATION}`.",
             "",
         ]
         pending = [(env, unresolved(env)) for env in plan.environments if unresolved(env)]
         if pending:
             lines += [
-                "Still to pin before Argo CD syncs:",
+                "Still to pin before Argo CD syncs (automated sync is off there until then):",
                 "",
                 *(f"- `{env.name}`: {', '.join(f'`{v}`' for _, v in missing)}" for env, missing in pending),
                 "",

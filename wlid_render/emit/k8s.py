@@ -24,6 +24,17 @@ from typing import Any, NamedTuple
 from wlid_render.emit.artifact import Artifact, to_yaml, to_yaml_documents
 from wlid_render.emit.components import emit_components
 from wlid_render.emit.k8s_split import common, patch_for
+from wlid_render.kubernetes_keys import (
+    ARGOCD_RECREATE,
+    ARGOCD_SYNC_OPTIONS,
+    FLUX_FORCE,
+    FLUX_FORCE_ENABLED,
+    FLUX_SUBSTITUTE,
+    FLUX_SUBSTITUTE_DISABLED,
+    OPT_OUT,
+    OPT_OUT_VALUE,
+    RECREATED_KINDS,
+)
 from wlid_render.plan.model import (
     ContainerPlan,
     EnvironmentPlan,
@@ -87,8 +98,29 @@ def _kustomization(**fields: Any) -> Obj:
 
 
 # -- Namespaces and ServiceAccounts ---------------------------------------------------------------
+def _object_annotations(kind: str) -> dict[str, str]:
+    """What every object but a ServiceAccount carries for the GitOps tools that apply it.
+
+    Flux post-build substitution rewrites every `${...}` (and `$$`) of every object of the namespace
+    folder it builds; only the ServiceAccounts hold the client-ID placeholders it must fill, so every
+    other object opts out and user values (a command's `${HOSTNAME}`, an env value's `${HOME}`,
+    another identity's `${WLID_CLIENT_ID_...}`) reach the cluster as written. The opt-out is read on
+    the object's own labels and annotations (fluxcd/pkg kustomize/kustomize_varsub.go,
+    `SubstituteVariables`), not on a pod template.
+
+    A bare Pod and a Job cannot change their pod template in place: Flux replaces them with
+    `force: enabled` and Argo CD with `Force=true,Replace=true` when a changed template is refused.
+    """
+    annotations = {FLUX_SUBSTITUTE: FLUX_SUBSTITUTE_DISABLED}
+    if kind in RECREATED_KINDS:
+        annotations[FLUX_FORCE] = FLUX_FORCE_ENABLED
+        annotations[ARGOCD_SYNC_OPTIONS] = ARGOCD_RECREATE
+    return annotations
+
+
 def _namespace(plan: Plan, name: str) -> Obj:
-    return _object("v1", "Namespace", _metadata(name, None, _common_labels(plan)))
+    meta = _metadata(name, None, _common_labels(plan), _object_annotations("Namespace"))
+    return _object("v1", "Namespace", meta)
 
 
 def _service_account(plan: Plan, env: EnvironmentPlan, account: ServiceAccountPlan) -> Obj:
@@ -117,7 +149,17 @@ def _workload_labels(plan: Plan, workload: WorkloadPlan) -> dict[str, str]:
 
 
 def _pod_labels(plan: Plan, workload: WorkloadPlan) -> dict[str, str]:
-    return {**_workload_labels(plan, workload), USE_LABEL: "true"}
+    """The pod (template) labels: the label the webhook looks for unless the workload opts out."""
+    labels = _workload_labels(plan, workload)
+    return {**labels, USE_LABEL: "true"} if workload.workload_identity else labels
+
+
+def _pod_annotations(workload: WorkloadPlan) -> dict[str, str]:
+    """The pod (template) annotations: the spec's, and the opt-out of a workload without a token."""
+    annotations = dict(workload.annotations)
+    if not workload.workload_identity:
+        annotations[OPT_OUT] = OPT_OUT_VALUE
+    return annotations
 
 
 def _selector(plan: Plan, workload: WorkloadPlan) -> Obj:
@@ -169,8 +211,9 @@ def _pod_spec(workload: WorkloadPlan) -> Obj:
 
 def _pod_template(plan: Plan, workload: WorkloadPlan) -> Obj:
     meta: Obj = {"labels": _pod_labels(plan, workload)}
-    if workload.annotations:
-        meta["annotations"] = dict(workload.annotations)
+    annotations = _pod_annotations(workload)
+    if annotations:
+        meta["annotations"] = annotations
     return {"metadata": meta, "spec": _pod_spec(workload)}
 
 
@@ -193,11 +236,15 @@ def _controller_spec(plan: Plan, workload: WorkloadPlan) -> Obj:
 def _workload(plan: Plan, workload: WorkloadPlan) -> Obj:
     api_version = API_VERSIONS[workload.kind]
     if workload.kind == "Pod":
-        meta = _metadata(
-            workload.name, workload.namespace, _pod_labels(plan, workload), dict(workload.annotations)
-        )
+        annotations = {**_pod_annotations(workload), **_object_annotations("Pod")}
+        meta = _metadata(workload.name, workload.namespace, _pod_labels(plan, workload), annotations)
         return _object(api_version, "Pod", meta, spec=_pod_spec(workload))
-    meta = _metadata(workload.name, workload.namespace, _workload_labels(plan, workload))
+    meta = _metadata(
+        workload.name,
+        workload.namespace,
+        _workload_labels(plan, workload),
+        _object_annotations(workload.kind),
+    )
     return _object(api_version, workload.kind, meta, spec=_controller_spec(plan, workload))
 
 

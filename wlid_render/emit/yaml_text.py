@@ -21,22 +21,40 @@ from typing import Any, NamedTuple
 
 import yaml
 
-# Plain scalars that some YAML reader (1.1 like PyYAML, or 1.2 like the Go yaml used by kustomize and
-# Flux) would read as something other than a string. Such strings are always written quoted.
+# Plain scalars that some YAML reader would read as something other than a string: PyYAML (YAML 1.1),
+# the YAML 1.2 core schema, and the Go readers of kubectl, kustomize, Flux and Argo CD (go-yaml v2 and
+# v3). Such strings are always written quoted, by `yaml_text` and by the PyYAML path alike.
+#
+# The Go readers are the widest: a plain scalar that starts with a digit, a sign or a dot loses every
+# `_` and is then read by Go's `strconv.ParseInt(s, 0, 64)` (so `0X1F`, `+0o17`, `0B11`, `-0b1`,
+# `012`, `+_1` and `1_` are integers) or matched against a float pattern (`1e3_0`, `1e3`, `.5`, `1.`
+# are floats); `y`, `n`, `yes`, `on`, ... in three spellings are booleans. Checked with
+# `kubectl label --local -f FILE a=b -o json` (tests/test_go_yaml.py). Quoting more than needed is
+# harmless: a quoted scalar is a string in every reader.
 NOT_A_STRING = re.compile(
     r"""(?x)
     ~ | null | Null | NULL | true | True | TRUE | false | False | FALSE
     | y | Y | yes | Yes | YES | n | N | no | No | NO | on | On | ON | off | Off | OFF
-    | [-+]?(0|[1-9][0-9_]*)                        # decimal
-    | [-+]?0[0-7_]+ | 0o[0-7]+                      # octal, both spellings
-    | [-+]?0x[0-9a-fA-F_]+ | [-+]?0b[01_]+         # hex, binary
-    | [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?  # sexagesimal (YAML 1.1)
-    | [-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?  # floats, 1e3 included
-    | [-+]?\.(inf|Inf|INF) | \.(nan|NaN|NAN)
-    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?      # timestamps
-    | =  | <<
+    # Numbers; `_` may stand anywhere after the first character. Each repetition is followed by a
+    # character it cannot match, so that matching stays linear in the length of the string.
+    | (?:[-+]_*)? [0-9][0-9_]*                             # decimal, and leading-zero octal (012)
+    | (?:[-+]_*)? 0_*[xX][0-9a-fA-F_]*                     # hex, `0x` alone too
+    | (?:[-+]_*)? 0_*[oO][0-7_]*                           # octal, YAML 1.2 and Go spelling
+    | (?:[-+]_*)? 0_*[bB][01_]*                            # binary
+    | (?:[-+]_*)? (?:\._*[0-9][0-9_]* | [0-9][0-9_]*(?:\.[0-9_]*)?)
+      (?:[eE]_*(?:[-+]_*)?[0-9][0-9_]*)?                   # floats: .5, 1., 1e3, 1e3_0
+    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?     # sexagesimal (YAML 1.1)
+    | [-+]?\.(?:inf|Inf|INF) | [-+]?\.(?:nan|NaN|NAN)
+    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt \t].*)?          # timestamps
+    | = | <<
     """
 )
+
+
+def reads_as_non_string(value: str) -> bool:
+    """Whether some YAML reader (PyYAML, YAML 1.2, go-yaml) would read `value`, written plain, as
+    something other than this string: then it must be quoted. The one rule both writers use."""
+    return bool(NOT_A_STRING.fullmatch(value)) or _resolves_to_other_type(value)
 
 
 class Unsupported(Exception):
@@ -147,7 +165,7 @@ def string_text(value: str) -> str:
     if len(value) > MAX_STRING:
         raise Unsupported("a very long string")
     if _PLAIN_CANDIDATE.fullmatch(value):
-        if NOT_A_STRING.fullmatch(value) or _resolves_to_other_type(value):
+        if reads_as_non_string(value):
             return _single_quoted(value)
         return value
     if not (value.isascii() and value.isprintable()):  # else no character needs escapes or breaks a line
@@ -163,8 +181,7 @@ def string_text(value: str) -> str:
         or value[0] == " "
         or value[-1] == " "
         or _BLOCK_INDICATOR.match(value)
-        or NOT_A_STRING.fullmatch(value)
-        or _resolves_to_other_type(value)
+        or reads_as_non_string(value)
     ):
         return _single_quoted(value)
     return value

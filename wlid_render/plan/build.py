@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from wlid_render.errors import Path, Problem, SpecError
+from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS
+from wlid_render.plan.directives import directive_keys
 from wlid_render.plan.merge import EnvView, group_roles, merge
 from wlid_render.plan.model import (
     MAX_FICS_PER_IDENTITY,
@@ -409,6 +411,15 @@ class _Builder:
         return out
 
     def workload_fields(self, workload: Workload, path: Path) -> None:
+        for key in workload.annotations:
+            if key in RESERVED_ANNOTATIONS:
+                self.error(
+                    (*path, "annotations", key),
+                    f"{key} is set by wlid",
+                    "to run without a token write workloadIdentity: false"
+                    if key == OPT_OUT
+                    else "wlid writes the Flux and Argo CD annotations itself (see docs/kubernetes.md)",
+                )
         if workload.existing:
             if workload.kind == "Pod":
                 self.error(
@@ -518,6 +529,7 @@ def _workload_plan(workload: Workload, namespace: str, index: int) -> WorkloadPl
         schedule=workload.schedule,
         existing=workload.existing,
         index=index,
+        workload_identity=workload.workloadIdentity,
     )
 
 
@@ -535,7 +547,7 @@ def build_plan(
     if isinstance(specs, Spec):
         specs = {env: specs for env in (sorted(specs.environments) or [DEFAULT_ENVIRONMENT])}
     views: dict[str, EnvView] = {}
-    problems: list[Problem] = []
+    problems: list[Problem] = directive_keys(specs[min(specs)])  # keys are the same in every environment
     warnings: list[Problem] = []
     checked: dict[int, WorkloadPlan] = {}  # shared by environments that share a Spec
     for env in sorted(specs):

@@ -180,6 +180,7 @@ class WorkloadPlan(NamedTuple):
     schedule: str | None = None
     existing: bool = False  # defined elsewhere: wlid renders a Kustomize Component that patches it
     index: int = 0  # position in the spec's workloads list
+    workload_identity: bool = True  # False: the pods opt out of the token (no use label, an annotation)
 
 
 class EnvironmentPlan(NamedTuple):

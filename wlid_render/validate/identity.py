@@ -1,4 +1,4 @@
-"""Workload identity rules across the Azure and Kubernetes files (WI001-WI014).
+"""Workload identity rules across the Azure and Kubernetes files (WI001-WI015, WI020).
 
 The Azure side is every top-level template of the tree (main.json and the identities-NNN.json groups
 of a split tree): a ServiceAccount is trusted when any of them holds a credential for its subject.
@@ -15,15 +15,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from wlid_render.kubernetes_keys import CLIENT_ID, OPT_OUT, OPT_OUT_VALUE, USE_LABEL
 from wlid_render.validate.arm import FIC_TYPE, MAIN, resource_key
 from wlid_render.validate.arm_schema import nested_template_paths
+from wlid_render.validate.components import ComponentPatch, component_patches
 from wlid_render.validate.finding import Finding, Severity
 from wlid_render.validate.overlays import BuiltObject, blame
 from wlid_render.validate.templates import parameters_files, top_templates
 from wlid_render.validate.tree import RenderedTree
 
-USE_LABEL = "azure.workload.identity/use"
-CLIENT_ID = "azure.workload.identity/client-id"
 TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
 INJECT_PROXY = "azure.workload.identity/inject-proxy-sidecar"
 AUDIENCE = "api://AzureADTokenExchange"
@@ -331,6 +331,18 @@ class _Rules:
                 built.source,
                 (*prefix, "metadata"),
             )
+        elif not uses and CLIENT_ID in (account_meta.get("annotations") or {}):
+            self._unlabelled(env, built, prefix, name, account_name, annotations)
+        if uses and annotations.get(OPT_OUT) == OPT_OUT_VALUE:
+            rel, line = blame(self.tree, built, (*prefix, "metadata", "annotations", OPT_OUT))
+            self.add(
+                "WI020",
+                "warning",
+                f"{name} (overlay {env}) opts out with {OPT_OUT}: {OPT_OUT_VALUE} but is labelled "
+                f"{USE_LABEL}: the webhook mutates it anyway",
+                rel,
+                line=line,
+            )
         self._token_expiration(annotations, built, (*prefix, "metadata", "annotations", TOKEN_EXPIRATION))
         if spec.get("hostNetwork") is True and str(annotations.get(INJECT_PROXY)).lower() == "true":
             self.add(
@@ -352,6 +364,58 @@ class _Rules:
                 built.source,
                 (*prefix, "spec"),
             )
+
+    def _unlabelled(
+        self, env: str, built: BuiltObject, prefix: tuple, name: str, account: str, annotations: dict
+    ) -> None:
+        """WI015: a pod of a ServiceAccount with a client ID, neither labelled nor opted out."""
+        if annotations.get(OPT_OUT) == OPT_OUT_VALUE:
+            return
+        rel, line = blame(self.tree, built, (*prefix, "metadata", "labels", USE_LABEL))
+        self.add(
+            "WI015",
+            "error",
+            f"{name} (overlay {env}) runs as ServiceAccount {account}, which carries {CLIENT_ID}, but "
+            f'is not labelled {USE_LABEL}: "true": the webhook does not mutate it and its pods get no '
+            f"token; label it, or opt out with the annotation {OPT_OUT}: {OPT_OUT_VALUE}",
+            rel,
+            line=line,
+        )
+
+    def components(self, patches: list[ComponentPatch], accounts: set[str]) -> None:
+        """WI015 for a Component that moves an existing workload to a ServiceAccount with a client ID
+        without the label; WI020 for one that does both."""
+        for patch in patches:
+            for prefix, pod in _pod_specs(patch.doc):
+                spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
+                account = spec.get("serviceAccountName")
+                if account not in accounts:
+                    continue
+                meta = pod.get("metadata") if isinstance(pod.get("metadata"), dict) else {}
+                labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+                annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+                uses = str(labels.get(USE_LABEL)).lower() == "true"
+                opted_out = annotations.get(OPT_OUT) == OPT_OUT_VALUE
+                what = f"Component {posixpath.dirname(patch.kustomization)}"
+                line = self.tree.line_of(patch.file, (*prefix, "metadata"), patch.index)
+                if not uses and not opted_out:
+                    self.add(
+                        "WI015",
+                        "error",
+                        f"{what} sets ServiceAccount {account}, which carries {CLIENT_ID}, but not the "
+                        f'label {USE_LABEL}: "true": the patched pods get no token; add the label, or opt '
+                        f"out with the annotation {OPT_OUT}: {OPT_OUT_VALUE}",
+                        patch.file,
+                        line=line,
+                    )
+                elif uses and opted_out:
+                    self.add(
+                        "WI020",
+                        "warning",
+                        f"{what} both labels the pods {USE_LABEL} and opts them out with {OPT_OUT}",
+                        patch.file,
+                        line=line,
+                    )
 
     def _placeholders(self, env: str, placeholders: list[tuple[BuiltObject, str]]) -> None:
         """One WI013 per overlay, at the first placeholder: a person fixes them all in one place."""
@@ -395,6 +459,14 @@ def check_identity(
     subjects = {f.subject for f in side.fics if isinstance(f.subject, str)} if side.templates else None
     for env, objects in overlays.items():
         rules.overlay(env, objects, subjects)  # type: ignore[arg-type]
+    accounts = {
+        (built.obj.get("metadata") or {}).get("name")
+        for objects in overlays.values()
+        for built in objects
+        if built.obj.get("kind") == "ServiceAccount"
+        and CLIENT_ID in ((built.obj.get("metadata") or {}).get("annotations") or {})
+    }
+    rules.components(component_patches(tree), accounts)
     return rules.findings
 
 

@@ -3,6 +3,14 @@
 K8S001 (error)    an object of an overlay does not match the strict schema of its kind
 K8S002 (error)    `kubectl kustomize` fails on an overlay (only when kubectl is on PATH)
 K8S004 (warning)  no vendored schema for an object's kind: the object is not checked
+K8S007 (error)    a map key that starts with `$` in a file under k8s/: kustomize reads `$patch`,
+                  `$retainKeys`, `$setElementOrder/...` of a patch as strategic-merge directives
+                  (delete, replace, reorder), never as data; wlid refuses such keys in the spec
+K8S008 (warning)  a bare Pod or a Job without the annotations Flux (`kustomize.toolkit.fluxcd.io/force:
+                  enabled`) and Argo CD (`argocd.argoproj.io/sync-options: Force=true,Replace=true`)
+                  need to replace it when its pod template changes (the template is immutable)
+K8S006 (error)    a plain scalar that PyYAML reads as a string but a Go YAML reader (kubectl,
+                  kustomize, Flux, Argo CD) may read as a number, boolean or null
 
 The schemas are vendored per Kubernetes version under wlid_render/data/k8s_schemas (see NOTICE.md
 there). Each finding names the file to fix: the base file that defines the object, or the overlay
@@ -14,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -22,10 +31,19 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+import yaml
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
+from wlid_render.emit.yaml_text import NOT_A_STRING, reads_as_non_string
+from wlid_render.kubernetes_keys import (
+    ARGOCD_RECREATE,
+    ARGOCD_SYNC_OPTIONS,
+    FLUX_FORCE,
+    FLUX_FORCE_ENABLED,
+    RECREATED_KINDS,
+)
 from wlid_render.validate.finding import Finding, Severity
 from wlid_render.validate.overlays import (
     OVERLAYS_DIR,
@@ -34,7 +52,7 @@ from wlid_render.validate.overlays import (
     kustomization_file,
     line_in_document,
 )
-from wlid_render.validate.tree import Path_, RenderedTree
+from wlid_render.validate.tree import Path_, RenderedTree, TreeError
 
 SUPPORTED_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
 DEFAULT_VERSION = "1.32"
@@ -60,7 +78,7 @@ def schema_document(version: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _registry(version: str) -> Registry:
+def schema_registry(version: str) -> Registry:
     document = schema_document(version)
     return Registry().with_resource(document["$id"], Resource.from_contents(document)).crawl()
 
@@ -74,7 +92,7 @@ def validator_for(version: str, api_version: str, kind: str) -> Validator | None
         return None
     schema = {"$schema": document["$schema"], "$ref": f"{document['$id']}#/$defs/{name}"}
     cls = jsonschema.validators.validator_for(document)
-    return cls(schema, registry=_registry(version))
+    return cls(schema, registry=schema_registry(version))
 
 
 @functools.cache
@@ -213,6 +231,160 @@ def kubectl_available() -> bool:
     return shutil.which("kubectl") is not None
 
 
+# -- K8S006 ---------------------------------------------------------------------------------------
+YAML_FOLDERS = ("k8s/", "gitops/")
+_STR = "tag:yaml.org,2002:str"
+try:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+def _plain_scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
+    """Every plain (unquoted) scalar of a document that PyYAML resolved to a string, keys included."""
+    found: list[yaml.ScalarNode] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.ScalarNode):
+            if not current.style and current.tag == _STR:  # plain: None (PyYAML) or "" (libyaml)
+                found.append(current)
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack += (key, value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack += current.value
+    return found
+
+
+def _candidate_strings(node: Any, found: set[str]) -> set[str]:
+    """The strings (keys and values) of a parsed document that would need quotes."""
+    if isinstance(node, str):
+        if NOT_A_STRING.fullmatch(node):
+            found.add(node)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _candidate_strings(key, found)
+            _candidate_strings(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _candidate_strings(item, found)
+    return found
+
+
+def _may_hold_plain_candidates(tree: RenderedTree, rel: str) -> bool:
+    """Whether a file may write one of its suspicious strings plain; False when the file holds none, or
+    every occurrence of each stands right after a quote (the way wlid writes them).
+
+    The parsed documents are those the other checks read anyway; only a file that passes this test is
+    composed again to look at the style of each scalar, which is what the rule needs.
+    """
+    found: set[str] = set()
+    for document in tree.yaml_documents(rel):
+        _candidate_strings(document, found)
+    text = tree.text(rel)
+    return any(
+        re.search(rf"(?<![\w.+\-'\"]){re.escape(value)}(?![\w.])", text) for value in sorted(found)
+    )
+
+
+def go_number_findings(tree: RenderedTree) -> list[Finding]:
+    """K8S006 for every YAML file under k8s/ and gitops/.
+
+    PyYAML (YAML 1.1) reads `0X1F`, `+0o17`, `1e3_0` or `1_000.5` as strings; the Go readers of kubectl,
+    kustomize, Flux and Argo CD read them as numbers (and a field that wants a string fails to decode,
+    or the string silently changes). wlid quotes such strings; this finds them in older or hand-edited
+    trees.
+    """
+    findings = []
+    for rel in tree.files:
+        if not rel.startswith(YAML_FOLDERS) or not rel.endswith((".yaml", ".yml")):
+            continue
+        try:
+            if not _may_hold_plain_candidates(tree, rel):
+                continue
+            documents = list(yaml.compose_all(tree.text(rel), Loader=_Loader))
+        except (TreeError, yaml.YAMLError):
+            continue  # reported by the readers of the file
+        for document in documents:
+            if document is None:
+                continue
+            for scalar in _plain_scalars(document):
+                if reads_as_non_string(scalar.value):
+                    message = (
+                        f"{scalar.value!r} is written plain: Go YAML readers (kubectl, kustomize, Flux, "
+                        "Argo CD) may read it as a number, boolean or null, not as this string; quote it"
+                    )
+                    line = scalar.start_mark.line + 1
+                    findings.append(Finding(tree.display(rel), line, "K8S006", "error", message))
+    return findings
+
+
+# -- K8S007 ---------------------------------------------------------------------------------------
+def _directive_keys(node: Any, path: Path_ = ()) -> Iterator[Path_]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and key.startswith("$"):
+                yield (*path, key)
+            yield from _directive_keys(value, (*path, key))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _directive_keys(item, (*path, i))
+
+
+def directive_findings(tree: RenderedTree) -> list[Finding]:
+    """K8S007 for every `$` key of every YAML document under k8s/ (resources, patches, Components)."""
+    findings = []
+    for rel in tree.files:
+        if not rel.startswith("k8s/") or not rel.endswith((".yaml", ".yml")):
+            continue
+        try:
+            documents = tree.yaml_documents(rel)
+        except TreeError:
+            continue  # reported by the overlay builder
+        for index, document in enumerate(documents):
+            for path in _directive_keys(document):
+                message = (
+                    f"{dotted(path)}: a key that starts with '$' is a strategic-merge directive to kustomize "
+                    f"({path[-1]} deletes, replaces or reorders what it stands in), not data"
+                )
+                line = tree.line_of(rel, path, index)
+                findings.append(Finding(tree.display(rel), line, "K8S007", "error", message))
+    return findings
+
+
+# -- K8S008 ---------------------------------------------------------------------------------------
+def _sync_options(value: Any) -> set[str]:
+    """Argo CD's sync options as it reads them: comma-separated, spaces trimmed."""
+    return {part.strip() for part in value.split(",")} if isinstance(value, str) else set()
+
+
+def recreate_findings(tree: RenderedTree, overlays: dict[str, list[BuiltObject]]) -> list[Finding]:
+    """K8S008 for every bare Pod and Job of the overlays, once per object however many overlays."""
+    findings: dict[tuple[str, int | None, str], Finding] = {}
+    for built in (b for objects in overlays.values() for b in objects):
+        if built.obj.get("kind") not in RECREATED_KINDS:
+            continue
+        meta = built.obj.get("metadata") or {}
+        annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+        missing = []
+        if annotations.get(FLUX_FORCE) != FLUX_FORCE_ENABLED:
+            missing.append(f"{FLUX_FORCE}: {FLUX_FORCE_ENABLED} (Flux)")
+        if not set(ARGOCD_RECREATE.split(",")) <= _sync_options(annotations.get(ARGOCD_SYNC_OPTIONS)):
+            missing.append(f"{ARGOCD_SYNC_OPTIONS}: {ARGOCD_RECREATE} (Argo CD)")
+        if not missing:
+            continue
+        rel, line = blame(tree, built, ("metadata", "annotations"))
+        message = (
+            f"{built.label}: its pod template cannot change in place, and a changed one is refused "
+            f"(field is immutable) unless the object says {' and '.join(missing)}"
+        )
+        findings.setdefault(
+            (rel, line, message), Finding(tree.display(rel), line, "K8S008", "warning", message)
+        )
+    return list(findings.values())
+
+
 # -- entry point ----------------------------------------------------------------------------------
 def check_kubernetes(
     tree: RenderedTree,
@@ -220,12 +392,16 @@ def check_kubernetes(
     version: str = DEFAULT_VERSION,
     use_kubectl: bool = True,
 ) -> list[Finding]:
-    """K8S001/K8S004 for every built object of every overlay; K8S002 when asked and kubectl exists.
+    """K8S001/K8S004 for every built object of every overlay, K8S006 for every YAML file under k8s/
+    and gitops/; K8S002 when asked and kubectl exists.
 
     Raises ValueError for a Kubernetes version without vendored schemas.
     """
     check_version(version)
     findings = _schema_findings(tree, overlays, version)
+    findings += go_number_findings(tree)
+    findings += directive_findings(tree)
+    findings += recreate_findings(tree, overlays)
     if use_kubectl:
         findings += _kubectl_findings(tree, overlays)
     return findings

@@ -335,6 +335,14 @@ def _directive(node: Any, path: Path_ = ()) -> Path_ | None:
     return None
 
 
+def build_folder(tree: RenderedTree, folder: str) -> list[BuiltObject]:
+    """The objects of one kustomization folder of the tree (e.g. a namespace folder of an overlay);
+    its problems are those `build_overlays` reports."""
+    if kustomization_file(tree, folder) is None:
+        return []
+    return _Builder(tree).folder(folder)
+
+
 def build_overlays(tree: RenderedTree) -> tuple[dict[str, list[BuiltObject]], list[Finding]]:
     """Environment name -> its objects in resource order, and the problems met (rule K8S003)."""
     builder = _Builder(tree)

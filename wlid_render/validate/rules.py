@@ -34,6 +34,16 @@ RULES: dict[str, Rule] = {
         Rule("K8S002", "kubectl kustomize cannot build the overlay", "Fix the kustomization it names."),
         Rule("K8S003", "Overlay cannot be built", "Fix the missing file or the patch target."),
         Rule("K8S004", "No schema for this kind", "Informational: the object was not checked."),
+        Rule(
+            "K8S005",
+            "Component patch found by its metadata or by namespace",
+            "Give the patch a target (group, version, kind, name) and no namespace.",
+        ),
+        Rule(
+            "K8S006",
+            "String written plain that Go YAML readers take for a number, boolean or null",
+            "Quote it (wlid quotes such strings; re-render the tree).",
+        ),
         Rule("BICEP001", "Bicep syntax error", "Fix the Bicep at the line and column given."),
         Rule(
             "BICEP002",
@@ -78,6 +88,44 @@ RULES: dict[str, Rule] = {
             "WI014",
             "Identity deployed by more than one top-level deployment",
             "Keep each identity in one template; re-render the tree.",
+        ),
+        Rule(
+            "K8S007",
+            "Map key that kustomize reads as a strategic-merge directive ($patch, ...)",
+            "Rename the key: no Kubernetes field, label or annotation key starts with '$'.",
+        ),
+        Rule(
+            "K8S008",
+            "Bare Pod or Job without the Flux and Argo CD annotations that replace it",
+            "Annotate it kustomize.toolkit.fluxcd.io/force: enabled and "
+            "argocd.argoproj.io/sync-options: Force=true,Replace=true (wlid does; re-render).",
+        ),
+        Rule(
+            "WI015",
+            "Pod of a ServiceAccount with a client ID is not labelled azure.workload.identity/use",
+            'Label the pod (template) azure.workload.identity/use: "true", or opt out with the '
+            "annotation wlid.io/workload-identity: disabled (spec: workloadIdentity: false).",
+        ),
+        Rule(
+            "WI020",
+            "Pod both labelled for workload identity and opted out",
+            "Keep one: the label (a token) or the opt-out annotation (none).",
+        ),
+        Rule(
+            "GITOPS001",
+            "GitOps object does not match its schema",
+            "Fix the named field (Flux and Argo CD objects are checked against their CRD schemas).",
+        ),
+        Rule("GITOPS002", "No schema for this GitOps kind", "Informational: the object was not checked."),
+        Rule(
+            "GITOPS003",
+            "Flux post-build substitution would rewrite a value",
+            "Annotate the object kustomize.toolkit.fluxcd.io/substitute: disabled (wlid does; re-render).",
+        ),
+        Rule(
+            "GITOPS004",
+            "Argo CD Application syncs placeholder client IDs automatically",
+            "Pin the client IDs (wlid bind) and render again; wlid leaves automated sync off until then.",
         ),
         Rule("LP001", "Broad role", "Grant a narrower (data-plane) role."),
         Rule("LP002", "Broad scope", "Grant on the resource instead of a resource group or subscription."),

@@ -22,6 +22,8 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
     """Every finding for one rendered tree. Never raises for a broken tree: that is a finding too."""
     from wlid_render.validate.arm import check_parameters, check_template
     from wlid_render.validate.bicep import check_bicep
+    from wlid_render.validate.components import check_components
+    from wlid_render.validate.gitops import check_gitops
     from wlid_render.validate.identity import check_identity
     from wlid_render.validate.k8s import check_kubernetes
     from wlid_render.validate.overlays import build_overlays
@@ -38,6 +40,8 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
         overlays, overlay_findings = build_overlays(tree)
         findings += overlay_findings
         findings += check_kubernetes(tree, overlays, options.kubernetes_version, options.use_kubectl)
+        findings += check_components(tree)
+        findings += check_gitops(tree, overlays, options.kubernetes_version)
         findings += check_bicep(tree)
         findings += check_identity(tree, overlays, options.extra_regions)
         findings += check_privilege(tree)
