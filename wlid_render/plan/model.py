@@ -15,9 +15,14 @@ from wlid_render.errors import Problem
 AUDIENCE = "api://AzureADTokenExchange"
 IDENTITY_API = "2024-11-30"
 ROLE_ASSIGNMENT_API = "2022-04-01"
-CLUSTER_API = "2024-09-01"
+# Newest stable managedClusters API in the bundled schemas: what the opt-in cluster step reads and
+# writes back (an older version drops properties it does not know on the round trip), and what the
+# template reads the issuer with.
+CLUSTER_API = "2026-05-01"
 DEPLOYMENT_API = "2022-09-01"
 MAX_FICS_PER_IDENTITY = 20
+MAX_DEPLOYMENT_NAME = 64  # ARM's limit on a deployment's name
+UNIQUE_STRING_LENGTH = 13  # ARM's uniqueString() returns 13 characters
 
 ParamType = Literal["string", "bool"]
 
@@ -85,6 +90,15 @@ class RoleDeployment(NamedTuple):
     at_subscription: bool
     assignments: tuple[RoleAssignment, ...]
 
+    def name_base(self) -> str:
+        """The literal part of its deployment name. At subscription scope the name goes on with `-` and
+        the 13 characters of uniqueString() of the deploying resource group and its location (see
+        emit/arm.py), within ARM's 64 characters; a longer name keeps its start and its hash."""
+        room = MAX_DEPLOYMENT_NAME - len("-") - UNIQUE_STRING_LENGTH
+        if not self.at_subscription or len(self.name) <= room:
+            return self.name
+        return self.name[: room - 9] + self.name[-9:]  # `-<8 hex digits>` ends every role deployment name
+
     def scope_parameters(self) -> tuple[str, ...]:
         """Parameters its parent needs to place it (per-environment subscription or resource group)."""
         return _names(self.subscription_id, self.resource_group)
@@ -116,10 +130,13 @@ class IdentityPlan(NamedTuple):
     credentials: tuple[FederatedCredential, ...]
     role_deployments: tuple[RoleDeployment, ...]
     condition: str | None = None  # bool parameter: the identity exists only in some environments
+    # Tags of the identity resource: name -> literal, or the string parameter set per environment.
+    tags: tuple[tuple[str, Value], ...] = ()
 
     def template_parameters(self) -> tuple[str, ...]:
         """Parameters its nested template needs besides location and issuer, in a stable order."""
         names: list[str] = [c.condition for c in self.credentials if c.condition]
+        names += _names(*(value for _, value in self.tags))
         for deployment in self.role_deployments:
             names += [*deployment.scope_parameters(), *deployment.template_parameters()]
         return tuple(dict.fromkeys(names))

@@ -676,8 +676,7 @@ def match_modules(
     matched: list[tuple[Module, ArmDeployment]] = []
     unmatched: list[Module] = []
     for module in bicep.modules:
-        name = module.name or module.name_text
-        deployment = next((d for d in pending if d.name == name), None)
+        deployment = next((d for d in pending if d.name_key == module.name_key), None)
         if deployment is None:
             unmatched.append(module)
         else:

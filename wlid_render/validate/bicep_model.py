@@ -344,6 +344,7 @@ class Module:
     depends_on: tuple[str, ...] = ()  # explicit dependsOn: symbols (or the text of other expressions)
     reads: tuple[str, ...] = ()  # the symbols its body reads (Bicep adds a dependency on each)
     condition_node: Node | None = None  # the expression of `if (...)`, without parentheses
+    name_key: str = ""  # the deployment name as `deployment_name_key` reads the ARM side's
 
 
 @dataclass(frozen=True)
@@ -464,6 +465,47 @@ def _resource(decl: Decl) -> Resource:
     )
 
 
+_SPACE = re.compile(r"\s+")
+_TRIPLE_QUOTE = b"'" * 3
+
+
+def deployment_name_key(value: Any) -> str:
+    """A nested deployment's name, comparable with `bicep_name_key`: the literal name, or the
+    expression (an ARM `format(...)` of a name computed at deployment) without white space."""
+    if not isinstance(value, str):
+        return str(value)
+    if not is_expression(value):
+        return arm_plain(value)
+    return _SPACE.sub("", value)
+
+
+def bicep_name_key(node: Node | None, params: set[str]) -> str:
+    """As `deployment_name_key`, for a Bicep `name`: a literal, or an interpolated string read as the
+    `format()` that `bicep build` compiles it to (each hole's text, `parameters('x')` for a parameter)."""
+    if node is None:
+        return ""
+    try:
+        return decode_string(node)
+    except NotALiteral:
+        pass
+    if node.type != "string" or node.text[:1] != b"'" or node.text[:3] == _TRIPLE_QUOTE:
+        return _SPACE.sub("", source(node))
+    pattern: list[str] = []
+    args: list[str] = []
+    for child in node.children[1:-1]:
+        text = child.text.decode("utf-8")
+        if child.type == "interpolation":
+            hole = named(child)[0] if named(child) else child
+            arg = source(hole)
+            args.append(f"parameters('{arg}')" if hole.type == "identifier" and arg in params else arg)
+            pattern.append("{" + str(len(args) - 1) + "}")
+        else:
+            literal_text = decode_escapes(text) if child.type == "escape_sequence" else text
+            pattern.append(literal_text.replace("{", "{{").replace("}", "}}"))
+    quoted = "".join(pattern).replace("'", "''")
+    return _SPACE.sub("", f"[format('{quoted}', {', '.join(args)})]")
+
+
 def identifiers_read(node: Node) -> list[str]:
     """The identifiers an expression reads: not object keys, property names or function names."""
     out: list[str] = []
@@ -480,7 +522,7 @@ def identifiers_read(node: Node) -> list[str]:
     return out
 
 
-def _module(decl: Decl) -> Module:
+def _module(decl: Decl, params: set[str]) -> Module:
     props = _props(decl.body)
     name, name_text = _name(props)
     scope = scope_of(props["scope"]) if "scope" in props else None
@@ -509,6 +551,7 @@ def _module(decl: Decl) -> Module:
         depends,
         reads,
         _condition_node(decl.body),
+        bicep_name_key(props.get("name"), params),
     )
 
 
@@ -523,7 +566,7 @@ def read_bicep(root: Node) -> BicepFile:
         target_scope=target_scope(root),
         params=params,
         resources=tuple(_resource(d) for d in decls if d.kind == "resource"),
-        modules=tuple(_module(d) for d in decls if d.kind == "module"),
+        modules=tuple(_module(d, {p.name for p in params}) for d in decls if d.kind == "module"),
         outputs=tuple(Output(d.symbol, d.type_or_path, d.line, d.body) for d in decls if d.kind == "output"),
     )
 
@@ -1101,6 +1144,7 @@ class ArmDeployment:
     depends: frozenset[DepKey] = frozenset()
     args: dict[str, Any] = field(default_factory=dict)  # parameter name -> its entry ({"value": ...})
     raw_condition: Any = None  # as written; None when there is none
+    name_key: str = ""  # see deployment_name_key
 
 
 @dataclass(frozen=True)
@@ -1143,6 +1187,7 @@ def _arm_deployment(resource: dict[str, Any]) -> ArmDeployment:
         depends=_arm_depends(resource),
         args={k: _dict(v) for k, v in args.items()},
         raw_condition=resource.get("condition"),
+        name_key=deployment_name_key(resource.get("name")),
     )
 
 
