@@ -100,7 +100,9 @@ def units(env: EnvironmentPlan) -> list[tuple[str | None, list[tuple[str, str]]]
     used: dict[str, set[str]] = {}
     for account in env.service_accounts:
         used.setdefault(account.namespace, set()).add(account.identity)
-    return [(ns, [(i, v) for i, v in missing.items() if i in used.get(ns, set())]) for ns in namespaces]
+    return [
+        (ns, [(i, v) for i, v in missing.items() if i in used.get(ns, set())]) for ns in namespaces
+    ]
 
 
 def _labels(plan: Plan) -> dict[str, str]:
@@ -158,12 +160,7 @@ def _flux_documents(plan: Plan, env: EnvironmentPlan, values: dict[str, str] | N
             "labels": _labels(plan),
         }
         documents.append(
-            {
-                "apiVersion": FLUX_KUSTOMIZATION_API,
-                "kind": "Kustomization",
-                "metadata": metadata,
-                "spec": spec,
-            }
+            {"apiVersion": FLUX_KUSTOMIZATION_API, "kind": "Kustomization", "metadata": metadata, "spec": spec}
         )
     if unresolved(env) and values is not None:
         documents.append(
@@ -360,8 +357,6 @@ def emit_gitops(
             artifacts.append(Artifact(f"{GITOPS_DIR}/flux/{env.name}.yaml", to_yaml_documents(documents)))
         if flavour in ("argocd", "both"):
             applications = _argocd_applications(plan, env)
-            artifacts.append(
-                Artifact(f"{GITOPS_DIR}/argocd/{env.name}.yaml", to_yaml_documents(applications))
-            )
+            artifacts.append(Artifact(f"{GITOPS_DIR}/argocd/{env.name}.yaml", to_yaml_documents(applications)))
     artifacts.append(Artifact(f"{GITOPS_DIR}/README.md", _readme(plan, flavour, configmaps)))
     return sorted(artifacts)
