@@ -1145,6 +1145,7 @@ class ArmDeployment:
     args: dict[str, Any] = field(default_factory=dict)  # parameter name -> its entry ({"value": ...})
     raw_condition: Any = None  # as written; None when there is none
     name_key: str = ""  # see deployment_name_key
+    location: Any = None  # as written; None when there is none
 
 
 @dataclass(frozen=True)
@@ -1188,6 +1189,7 @@ def _arm_deployment(resource: dict[str, Any]) -> ArmDeployment:
         args={k: _dict(v) for k, v in args.items()},
         raw_condition=resource.get("condition"),
         name_key=deployment_name_key(resource.get("name")),
+        location=resource.get("location"),
     )
 
 
