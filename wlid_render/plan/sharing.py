@@ -134,14 +134,19 @@ def _differences(
             (
                 f"with different tags ({shown})",
                 "each deployment replaces the other's tags",
-                {d.env: _tags_path(specs[d.env], d.index) for d in (a, b)},
+                {d.env: _tags_path(specs[d.env], d.index, names[0]) for d in (a, b)},
             )
         )
     return out
 
 
-def _tags_path(spec: Spec, index: int) -> Path:
-    return ("identities", index, "tags") if spec.identities[index].tags else ("azure", "tags")
+def _tags_path(spec: Spec, index: int, name: str) -> Path:
+    """Where a tag (a lower-case name) of an identity is given: its own tags, else azure.tags."""
+    own = {n.lower(): n for n in spec.identities[index].tags}
+    if name in own:
+        return ("identities", index, "tags", own[name])
+    given = {n.lower(): n for n in spec.azure.tags}
+    return ("azure", "tags", given[name]) if name in given else ("azure", "tags")
 
 
 def shared_identities(

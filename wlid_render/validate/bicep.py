@@ -542,6 +542,18 @@ def compare_output_reads(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[I
                 f"{s.arm} reads output '{output}' of deployment '{name}', whose template does not declare it"
             )
             out.append((message, None))
+    for name, condition in dict.fromkeys(read for value in values for read in bm.arm_guarded_reads(value)):
+        deployment = deployments.get(name)
+        if deployment is None:
+            continue
+        own = str(deployment.raw_condition)[1:-1] if deployment.raw_condition is not None else None
+        if own is None or own.replace(" ", "") != condition.replace(" ", ""):
+            runs = f"if ({own})" if own is not None else "always"
+            message = (
+                f"{s.arm} reads the outputs of deployment '{name}' when {condition}, but it runs {runs} "
+                "(Bicep's .?outputs reads them exactly when the module runs)"
+            )
+            out.append((message, None))
     return out
 
 

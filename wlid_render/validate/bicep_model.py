@@ -729,7 +729,10 @@ def _member_chain(node: Node) -> tuple[str, list[str]] | None:
 
 
 def module_output_read(node: Node, bicep: BicepFile) -> tuple[Module, str] | None:
-    """`<module>.outputs.<name>...` -> the module and the output name."""
+    """`<module>.outputs.<name>...` or `<module>.?outputs.<name>` -> the module and the output name."""
+    if (safe := _safe_output_read(node, bicep)) is not None:
+        module = bicep.module(source(node.children[0].children[0]))
+        return (module, str(safe[2])) if module is not None else None
     chain = _member_chain(node) if node.type == "member_expression" else None
     if chain is None or len(chain[1]) < 2 or chain[1][0] != "outputs":
         return None
@@ -737,8 +740,41 @@ def module_output_read(node: Node, bicep: BicepFile) -> tuple[Module, str] | Non
     return (module, chain[1][1]) if module is not None else None
 
 
+def _safe_output_read(node: Node, bicep: BicepFile) -> ValueKey | None:
+    """`<module>.?outputs.<name>` -> ("output?", deployment name, output name): what `bicep build`
+    compiles to `tryGet(if(<the module's condition>, reference(<deployment>), null()), 'outputs',
+    '<name>', 'value')`. That the ARM side guards it with its deployment's own condition is checked
+    by `validate.bicep.compare_output_reads`."""
+    parts = node.children
+    if (
+        node.type != "member_expression"
+        or len(parts) != 3
+        or parts[1].type != "."
+        or parts[2].type != "property_identifier"
+    ):
+        return None
+    inner = parts[0].children
+    if (
+        parts[0].type != "member_expression"
+        or len(inner) != 3
+        or inner[0].type != "identifier"
+        or inner[1].type != ".?"
+        or source(inner[2]) != "outputs"
+    ):
+        return None
+    module = bicep.module(source(inner[0]))
+    if module is None:
+        return None
+    return ("output?", module.name or module.name_text, source(parts[2]))
+
+
 def bicep_value(node: Node, bicep: BicepFile) -> ValueKey | None:
     node = unwrap(node)
+    if node.type == "binary_expression" and len(node.children) == 3 and node.children[1].type == "??":
+        keys = [bicep_value(node.children[0], bicep), bicep_value(node.children[2], bicep)]
+        return None if None in keys else ("coalesce", *keys)
+    if (safe := _safe_output_read(node, bicep)) is not None:
+        return safe
     if node.type == "ternary_expression" and len(named(node)) == 3:
         keys = [bicep_value(n, bicep) for n in named(node)]
         return None if None in keys else ("if", *keys)
@@ -860,6 +896,11 @@ def arm_expression_value(body: str) -> ValueKey | None:
         if function == "if" and len(args) == 3:
             keys = [arm_expression_value(a) for a in args]
             return None if None in keys else ("if", *keys)
+        if function == "coalesce" and len(args) == 2:
+            keys = [arm_expression_value(a) for a in args]
+            return None if None in keys else ("coalesce", *keys)
+        if function == "tryget":
+            return _arm_safe_output_read(args)
         return None
     reference = arm_reference(body)
     if reference is None:
@@ -870,6 +911,22 @@ def arm_expression_value(body: str) -> ValueKey | None:
             return ("output", name, path[1])
         return None
     return ("property", resource_type, name, ".".join(path))
+
+
+def _arm_safe_output_read(args: tuple[str, ...]) -> ValueKey | None:
+    """`tryGet(if(<c>, reference(<deployment>), null()), 'outputs', '<name>', 'value')` -> ("output?", ...)."""
+    if len(args) != 4 or [arm_literal(a) for a in (args[1], args[3])] != ["outputs", "value"]:
+        return None
+    guarded, name = split_call(args[0].strip()), arm_literal(args[2])
+    if guarded is None or guarded[0].lower() != "if" or len(guarded[1]) != 3 or name is None:
+        return None
+    condition, read, otherwise = guarded[1]
+    if otherwise.strip() != "null()":
+        return None
+    target = arm_reference(read.strip() + ".outputs")
+    if target is None or target[0] != DEPLOYMENT or arm_expression_value(condition) is None:
+        return None
+    return ("output?", target[1], name)
 
 
 # -- role assignment names: guid() of resource IDs ---------------------------------------------------
@@ -978,9 +1035,28 @@ def arm_leaves(value: Any, path: str = "") -> dict[str, tuple[ValueKey | None, s
 
 
 _ARM_OUTPUT_READ = re.compile(
-    r"reference\(resourceId\('Microsoft\.Resources/deployments',\s*'((?:[^']|'')*)'\)[^)]*\)\.outputs\.(\w+)",
+    r"reference\(resourceId\('Microsoft\.Resources/deployments',\s*'((?:[^']|'')*)'\)[^)]*\)"
+    r"(?:\.outputs\.(\w+)|,\s*null\(\)\),\s*'outputs',\s*'(\w+)')",
     re.IGNORECASE,
 )
+
+
+_ARM_GUARDED_READ = re.compile(
+    r"tryGet\(if\((.*?),\s*reference\(resourceId\('Microsoft\.Resources/deployments',\s*'((?:[^']|'')*)'\)",
+    re.IGNORECASE,
+)
+
+
+def arm_guarded_reads(value: Any) -> list[tuple[str, str]]:
+    """(deployment name, condition text) of each `tryGet(if(<condition>, reference(<deployment>)...` in a
+    value: an output read where a condition may leave the deployment out."""
+    if isinstance(value, dict):
+        return [read for item in value.values() for read in arm_guarded_reads(item)]
+    if isinstance(value, list):
+        return [read for item in value for read in arm_guarded_reads(item)]
+    if isinstance(value, str) and is_expression(value):
+        return [(m[2].replace("''", "'"), m[1].strip()) for m in _ARM_GUARDED_READ.finditer(value)]
+    return []
 
 
 def arm_output_reads(value: Any) -> list[tuple[str, str]]:
@@ -990,7 +1066,7 @@ def arm_output_reads(value: Any) -> list[tuple[str, str]]:
     if isinstance(value, list):
         return [read for item in value for read in arm_output_reads(item)]
     if isinstance(value, str) and is_expression(value):
-        return [(m[1].replace("''", "'"), m[2]) for m in _ARM_OUTPUT_READ.finditer(value)]
+        return [(m[1].replace("''", "'"), m[2] or m[3]) for m in _ARM_OUTPUT_READ.finditer(value)]
     return []
 
 
