@@ -145,15 +145,15 @@ class IdentityPlan(NamedTuple):
 class AzureDeployment(NamedTuple):
     """One top-level deployment (`az deployment group create`) and its files below `azure/`.
 
-    A spec whose resources fit one template has one: `main`, the cluster flags and every identity. A
-    larger one is split (see plan/deployments.py): `main` turns on the cluster flags, and each
+    A spec whose resources fit one template has one: `main`, the opt-in cluster step and every
+    identity. A larger one is split (see plan/deployments.py): `main` holds the cluster step, and each
     `identities-NNN` deployment holds a stable group of identities; deploy `main` first.
     """
 
     stem: str  # "main" or "identities-NNN": azure/<stem>.json and azure/<stem>.bicep
     name: str  # the deployment name
     identities: tuple[IdentityPlan, ...]
-    cluster_update: bool  # holds the nested deployment that turns on the cluster flags
+    cluster_update: bool  # holds the opt-in cluster step (writes the cluster only while a flag is off)
     parameters: tuple[Parameter, ...]  # those its template declares, in plan order
     outputs_identities: bool = True  # has the `identities` output
 
@@ -242,7 +242,7 @@ class Plan:
     namespaces: tuple[str, ...]
     service_accounts: tuple[ServiceAccountPlan, ...]
     workloads: tuple[WorkloadPlan, ...]
-    enables_workload_identity: bool  # the template turns on the cluster's OIDC issuer + workload identity
+    enables_workload_identity: bool  # some environment opts in to the cluster step (see plan/cluster.py)
     pins_issuer: bool  # some environment pins the issuer URL (parameter oidcIssuerUrl)
     warnings: tuple[Problem, ...] = ()
     gitops: GitOpsPlan | None = None
