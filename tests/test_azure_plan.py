@@ -145,6 +145,15 @@ def test_tags_of_the_spec_and_the_identity_land_on_the_identity() -> None:
     )
 
 
+def test_each_environment_knows_its_spec_wide_tags_for_the_deployment_command() -> None:
+    plan = plan_of(TAGGED)
+    by_env = {e.name: dict(e.tags) for e in plan.environments}
+    assert by_env == {
+        "dev": {"costCenter": "4711", "Owner": "platform", "environment": "dev"},
+        "prod": {"costCenter": "4711", "Owner": "platform", "environment": "prod"},
+    }
+
+
 def test_one_parameter_per_tag_value_set_whatever_the_number_of_identities() -> None:
     text = TAGGED.replace(
         "serviceAccounts:\n",

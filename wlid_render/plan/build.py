@@ -166,6 +166,7 @@ class _Builder:
                     oidc_issuer_url=cluster.oidcIssuerUrl,
                     client_ids=tuple(client_ids),
                     pinned=frozenset(pinned),
+                    tags=tuple(azure.tags.items()),
                 )
             )
         holders: dict[str, str] = {}

@@ -212,6 +212,9 @@ class EnvironmentPlan(NamedTuple):
     oidc_issuer_url: str | None
     client_ids: tuple[tuple[str, str], ...]  # identity -> client ID or its placeholder
     pinned: frozenset[str] = frozenset()  # identities whose client ID is known
+    # azure.tags resolved for this environment: for the command that creates the top-level deployment
+    # (`az deployment group create --tags k=v...`); nested deployments carry none (see plan/tags.py).
+    tags: tuple[tuple[str, str], ...] = ()
     # What this environment runs on the Kubernetes side (entities limited to some environments
     # appear only in theirs); values may differ between environments.
     namespaces: tuple[str, ...] = ()

@@ -10,7 +10,9 @@ the case-insensitive duplicates need the merged set, so they are checked here.
 How a deployment treats tags: ARM writes a resource's `tags` as a whole ("The tags you apply through an
 ARM template or Bicep file overwrite any existing tags"), so each deployment leaves the identity with
 exactly the spec's tags, plus those that an Azure Policy `modify` or `append` effect adds to the same
-request. See docs/azure-resources.md, "Tags".
+request. See docs/azure-resources.md, "Tags". Nested deployments carry no tags (a Bicep module cannot
+set any); the top-level deployment can be tagged by the command that creates it, with the
+environment's `azure.tags` (`EnvironmentPlan.tags`).
 """
 
 from __future__ import annotations
