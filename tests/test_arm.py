@@ -160,7 +160,7 @@ def test_subscription_and_cross_group_targets():
     deployments = [r for r in _all_resources(doc) if r["type"] == "Microsoft.Resources/deployments"]
     at_sub = [d for d in deployments if "resourceGroup" not in d and "subscriptionId" in d]
     assert len(at_sub) == 1 and at_sub[0]["location"] == "[resourceGroup().location]"
-    assert at_sub[0]["name"].endswith("-{0}', uniqueString(resourceGroup().id, resourceGroup().location))]")
+    assert at_sub[0]["name"].endswith("-{0}', uniqueString(resourceGroup().id))]")
     assert at_sub[0]["subscriptionId"] == "[subscription().subscriptionId]"
     assert any(d.get("resourceGroup") == "rg-platform-data" for d in deployments)
     nested = [d for d in deployments if d.get("subscriptionId") == "33333333-3333-3333-3333-333333333333"]

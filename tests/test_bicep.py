@@ -750,7 +750,7 @@ def nested_deployments(
         # location, as the deployment's location is that resource group's (as bicep build writes it)
         if role.at_subscription:
             assert name == (
-                f"[format('{role.name_base()}-{{0}}',uniqueString(resourceGroup().id,resourceGroup().location))]"
+                f"[format('{role.name_base()}-{{0}}',uniqueString(resourceGroup().id))]"
             )
             assert arm[name]["location"] == "[resourceGroup().location]"
         else:

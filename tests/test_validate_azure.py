@@ -20,7 +20,7 @@ from wlid_render.validate.finding import Finding
 from wlid_render.validate.run import Options, validate_tree
 
 OFFLINE = Options(use_kubectl=False)
-NEW_RULES = {"ARM007", "ARM008", "ARM009", "PARAM005", "BICEP004", "BICEP005", "WI016", "AZ001"}
+NEW_RULES = {"ARM007", "ARM008", "ARM009", "PARAM005", "BICEP004", "BICEP005", "BICEP006", "WI016", "AZ001"}
 CLUSTER = "Microsoft.ContainerService/managedClusters"
 
 
@@ -193,6 +193,25 @@ def test_bicep005_a_subscription_scope_deployment_located_unlike_bicep_build(tmp
     assert "bicep build gives it the location resourceGroup().location" in finding.message
     assert "[parameters('location')]" in finding.message
     assert len(findings(out, "ARM009")) == 1  # its name no longer follows its location either
+
+
+def test_bicep006_a_location_expression_the_linter_warns_about(tmp_path: Path) -> None:
+    """The Bicep linter's no-loc-expr-outside-params: resourceGroup().location only as a parameter's
+    default value (which is why the placement hash reads resourceGroup().id)."""
+    out = copy(tmp_path, "platform")
+    module = out / "azure/modules/wlid-id-reporting.bicep"
+    edit_text(
+        module,
+        "${uniqueString(resourceGroup().id)}",
+        "${uniqueString(resourceGroup().id, resourceGroup().location)}",
+    )
+    (finding,) = findings(out, "BICEP006")
+    assert finding.severity == "warning" and finding.file.endswith("wlid-id-reporting.bicep")
+    assert "no-loc-expr-outside-params" in finding.message
+    edit_text(
+        module, "param issuer string\n", "param issuer string\nparam here string = resourceGroup().location\n"
+    )
+    assert len(findings(out, "BICEP006")) == 1  # a parameter's default value is where it belongs
 
 
 # -- parameters files --------------------------------------------------------------------------------

@@ -364,11 +364,13 @@ def _role_assignment(plan: Plan, assignment: RoleAssignment) -> dict[str, Any]:
 # A deployment at subscription scope has a location, and a name used again in the same subscription
 # with another location fails (InvalidDeploymentLocation). Its location is the identities' resource
 # group's, as `bicep build` writes for a module at subscription scope in a resource-group file, and its
-# name ends with a hash of that resource group and location: environments (or specs) whose identities
-# live in other resource groups never share such a deployment. Bicep writes the same name as
-# '<base>-${uniqueString(resourceGroup().id, resourceGroup().location)}'.
+# name ends with a hash of that resource group, whose location is that location: environments (or
+# specs) whose identities live in other resource groups never share such a deployment. Bicep writes
+# the same name as '<base>-${uniqueString(resourceGroup().id)}'. (Not `resourceGroup().location` in
+# the hash: outside a parameter's default value the Bicep linter warns about it,
+# no-loc-expr-outside-params; a resource group's location is fixed by its ID anyway.)
 SUBSCRIPTION_DEPLOYMENT_LOCATION = "resourceGroup().location"
-PLACEMENT_HASH = "uniqueString(resourceGroup().id, resourceGroup().location)"
+PLACEMENT_HASH = "uniqueString(resourceGroup().id)"
 
 
 def deployment_name_value(deployment: RoleDeployment) -> str:

@@ -80,7 +80,7 @@ class Format(NamedTuple):
 
 
 # Expressions a Format may hold besides identifiers: written by wlid's own code, never from a spec.
-TRUSTED_EXPRESSIONS = frozenset({"uniqueString(resourceGroup().id, resourceGroup().location)"})
+TRUSTED_EXPRESSIONS = frozenset({"uniqueString(resourceGroup().id)"})
 _HOLE = re.compile(r"\{(\d+)\}")
 
 

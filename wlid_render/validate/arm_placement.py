@@ -5,8 +5,9 @@ subscription: deploying a template again under the same name in the same subscri
 location fails with InvalidDeploymentLocation. Two environments (or specs) whose identities live in
 resource groups of different regions but grant roles on one subscription would do exactly that with a
 fixed name. wlid locates such a deployment where `bicep build` does (`resourceGroup().location` of the
-deploying template) and ends its name with a hash of that resource group and location; this rule reports
-a subscription-scope deployment whose name does not read the expression its `location` is made of.
+deploying template) and ends its name with a hash of that resource group (`resourceGroup().id`, which
+fixes its location); this rule reports a subscription-scope deployment whose name reads neither the
+deploying resource group's ID nor the expression its `location` is made of.
 """
 
 from __future__ import annotations
@@ -49,9 +50,13 @@ def check_placement(tree: RenderedTree) -> list[Finding]:
                     continue
                 name = resource.get("name")
                 location = _location_body(resource.get("location"))
-                varies = isinstance(name, str) and is_expression(name) and location is not None
-                if varies and location.replace(" ", "") in name.replace(" ", ""):  # type: ignore[union-attr]
-                    continue
+                if isinstance(name, str) and is_expression(name) and location is not None:
+                    text = name.replace(" ", "")
+                    reads = [location.replace(" ", "")]
+                    if location.replace(" ", "") == "resourceGroup().location":
+                        reads.append("resourceGroup().id")
+                    if any(r in text for r in reads):
+                        continue
                 path = (*prefix, "resources", i, "name")
                 shown = location or repr(resource.get("location"))
                 findings.append(
@@ -63,7 +68,7 @@ def check_placement(tree: RenderedTree) -> list[Finding]:
                         f"deployment {str(name)[:80]!r} runs at subscription scope (location {shown}) under a "
                         "name that does not change with its location: deploying it from another resource "
                         "group's region into the same subscription fails with InvalidDeploymentLocation; "
-                        "end the name with uniqueString(resourceGroup().id, resourceGroup().location)",
+                        "end the name with uniqueString(resourceGroup().id)",
                     )
                 )
     return findings

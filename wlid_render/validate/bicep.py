@@ -661,6 +661,10 @@ class _Walk:
         located = [i for m, d in matched if (i := module_location_issue(d, m, bicep, s)) is not None]
         self.out += _findings(self.tree, rel, located, "BICEP005")
         self.out += _findings(self.tree, rel, unsafe_dereferences(self.roots[rel], bicep, s), "BICEP004")
+        self.out += [
+            Finding(self.tree.display(rel), line, "BICEP006", "warning", message)
+            for message, line in location_expressions(self.roots[rel])
+        ]
         for template, target, inner in nested:
             self.compare(template, target, inner)
 
@@ -798,6 +802,38 @@ def unsafe_dereferences(root: Node, bicep: BicepFile, s: Sides) -> list[Issue]:
             message = (
                 f"{symbol}.{read}: {kind} '{symbol}' has a condition, so it may be null where the "
                 f"condition is false (bicep BCP318); read it as {symbol}.?{read}... ?? <default> in {s.bicep}"
+            )
+            out.append((message, node.start_point[0] + 1))
+        stack.extend(reversed(bm.named(node)))
+    return sorted(out, key=lambda issue: issue[1] or 0)
+
+
+# The Bicep linter's no-loc-expr-outside-params (Azure/bicep src/Bicep.Core/Analyzers/Linter/Rules/
+# NoLocationExprOutsideParamsRule.cs): `resourceGroup().location` and `deployment().location` only in a
+# parameter's default value. wlid's Bicep never needs them elsewhere.
+_LOCATION_CALLS = ("resourceGroup", "deployment")
+
+
+def location_expressions(root: Node) -> list[Issue]:
+    """Each `resourceGroup().location` / `deployment().location` outside a parameter declaration."""
+    out: list[Issue] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "parameter_declaration":
+            continue
+        parts = node.children
+        if (
+            node.type == "member_expression"
+            and len(parts) == 3
+            and parts[0].type == "call_expression"
+            and bm.source(parts[2]) == "location"
+            and bm.source(parts[0]).replace(" ", "") in {f"{f}()" for f in _LOCATION_CALLS}
+        ):
+            text = bm.source(node)
+            message = (
+                f"{text} outside a parameter's default value: the Bicep linter warns "
+                "(no-loc-expr-outside-params); take the location from a parameter"
             )
             out.append((message, node.start_point[0] + 1))
         stack.extend(reversed(bm.named(node)))

@@ -36,7 +36,7 @@ RULES: dict[str, Rule] = {
         Rule(
             "ARM009",
             "Subscription-scope deployment named the same in every region",
-            "End its name with uniqueString(resourceGroup().id, resourceGroup().location); re-render.",
+            "End its name with uniqueString(resourceGroup().id) of the deploying group; re-render.",
         ),
         Rule("PARAM001", "Parameters file does not match the official schema", "Fix the named property."),
         Rule("PARAM002", "Required template parameter has no value", "Add it to the parameters file."),
@@ -71,6 +71,11 @@ RULES: dict[str, Rule] = {
             "BICEP005",
             "Subscription-scope module located differently in Bicep and JSON",
             "Locate the nested deployment at resourceGroup().location, as bicep build does; re-render.",
+        ),
+        Rule(
+            "BICEP006",
+            "resourceGroup().location or deployment().location outside a parameter default (linter)",
+            "Take the location from a parameter (Bicep linter rule no-loc-expr-outside-params).",
         ),
         Rule(
             "WI001",

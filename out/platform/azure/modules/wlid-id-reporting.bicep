@@ -35,7 +35,7 @@ module roles_1 'wlid-roles-reporting-d98ee1e8.bicep' = {
 }
 
 module roles_2 'wlid-roles-reporting-bbec5ce5.bicep' = {
-  name: 'wlid-roles-reporting-bbec5ce5-${uniqueString(resourceGroup().id, resourceGroup().location)}'
+  name: 'wlid-roles-reporting-bbec5ce5-${uniqueString(resourceGroup().id)}'
   scope: subscription()
   params: {
     principalId: identity_reporting.properties.principalId
