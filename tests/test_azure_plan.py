@@ -107,6 +107,26 @@ def test_shared_identity_with_other_roles_is_a_warning() -> None:
     assert "W100" in WARNINGS
 
 
+def test_the_tree_says_where_each_environment_deploys() -> None:
+    plan = plan_of(PLATFORM)
+    files = {a.path: a.text for a in render_plan(plan)}
+    targets = json.loads(files["azure/targets.json"])["environments"]
+    assert targets == {
+        "dev": {"subscriptionId": "44444444-4444-4444-4444-444444444444", "resourceGroup": "rg-platform-dev"},
+        "prod": {
+            "subscriptionId": "11111111-1111-1111-1111-111111111111",
+            "resourceGroup": "rg-platform-identities-prod",
+        },
+        "staging": {
+            "subscriptionId": "11111111-1111-1111-1111-111111111111",
+            "resourceGroup": "rg-platform-identities",
+        },
+    }
+    for name, text in files.items():  # parameters files carry values only: ARM refuses anything else
+        if name.endswith(".parameters.json"):
+            assert all(set(entry) == {"value"} for entry in json.loads(text)["parameters"].values()), name
+
+
 # -- tags -------------------------------------------------------------------------------------------
 TAGGED = LAB.replace(
     "  location: eastus\n",

@@ -20,7 +20,18 @@ from wlid_render.validate.finding import Finding
 from wlid_render.validate.run import Options, validate_tree
 
 OFFLINE = Options(use_kubectl=False)
-NEW_RULES = {"ARM007", "ARM008", "ARM009", "PARAM005", "BICEP004", "BICEP005", "BICEP006", "WI016", "AZ001"}
+NEW_RULES = {
+    "ARM007",
+    "ARM008",
+    "ARM009",
+    "PARAM005",
+    "PARAM006",
+    "BICEP004",
+    "BICEP005",
+    "BICEP006",
+    "WI016",
+    "AZ001",
+}
 CLUSTER = "Microsoft.ContainerService/managedClusters"
 
 
@@ -241,6 +252,21 @@ def test_a_value_starting_with_a_bracket_is_the_same_in_both_parameter_files(tmp
     assert findings(out, "PARAM005") == [] and findings(out, "BICEP003") == []
 
 
+def test_param006_metadata_that_arm_refuses(tmp_path: Path) -> None:
+    """The deployment parameters schema allows a parameter's metadata; ARM refuses the file with
+    InvalidRequestContent (Azure/azure-cli#12009). The schema check passes, PARAM006 does not."""
+    out = copy(tmp_path, "lab")
+    path = out / "azure/params/default.parameters.json"
+    edit_json(path, lambda doc: doc["parameters"]["location"].__setitem__("metadata", {"note": "x"}))
+    (finding,) = findings(out, "PARAM006")
+    assert finding.file.endswith("default.parameters.json")
+    assert (
+        "Could not find member 'metadata' on object of type 'DeploymentParameterDefinition'"
+        in finding.message
+    )
+    assert findings(out, "PARAM001") == []
+
+
 # -- Bicep the compiler accepts quietly ----------------------------------------------------------------
 def test_bicep004_a_conditional_module_read_without_safe_dereference(tmp_path: Path) -> None:
     out = copy(tmp_path, "multi-env")
@@ -269,19 +295,27 @@ def test_bicep004_a_conditional_resource_read_without_safe_dereference(tmp_path:
 
 
 # -- identities shared by environments ------------------------------------------------------------------
-def deploy_to(out: Path, env: str) -> str:
-    doc = json.loads((out / f"azure/params/{env}.parameters.json").read_text("utf-8"))
-    return doc["parameters"]["location"]["metadata"]["deployTo"]
+def retarget(out: Path, env: str, like: str) -> None:
+    """Make `env` deploy where `like` does, in azure/targets.json."""
+    edit_json(
+        out / "azure/targets.json",
+        lambda doc: doc["environments"].__setitem__(env, doc["environments"][like]),
+    )
+
+
+def test_wi016_needs_the_targets_file(tmp_path: Path) -> None:
+    """A tree rendered before azure/targets.json existed says nowhere where environments deploy."""
+    out = copy(tmp_path, "platform")
+    retarget(out, "prod", like="staging")
+    assert findings(out, "WI016")
+    (out / "azure/targets.json").unlink()
+    assert findings(out, "WI016") == []
 
 
 def test_wi016_environments_that_deploy_one_identity_differently(tmp_path: Path) -> None:
     out = copy(tmp_path, "platform")
     assert findings(out, "WI016") == []
-    staging = deploy_to(out, "staging")
-    edit_json(
-        out / "azure/params/prod.parameters.json",
-        lambda doc: doc["parameters"]["location"]["metadata"].__setitem__("deployTo", staging),
-    )
+    retarget(out, "prod", like="staging")
     found = findings(out, "WI016")
     assert {f.file.rsplit("/", 1)[-1] for f in found} == {"staging.parameters.json"}
     by_identity = {f.message.split(" identity ", 1)[1].split(" ", 1)[0]: f.message for f in found}
@@ -298,6 +332,7 @@ def test_wi016_environments_that_deploy_the_same_identity_are_fine(tmp_path: Pat
     params = out / "azure/params"
     shutil.copy(params / "staging.parameters.json", params / "qa.parameters.json")
     shutil.copy(params / "staging.bicepparam", params / "qa.bicepparam")
+    retarget(out, "qa", like="staging")
     assert findings(out, "WI016") == []
     edit_json(
         params / "qa.parameters.json",
@@ -313,11 +348,7 @@ def test_wi016_credentials_of_some_environments(tmp_path: Path) -> None:
     """multi-env: shop-reporting exists in prod only, its credential too; deployed to one resource
     group, dev and prod would disagree about the identities they share."""
     out = copy(tmp_path, "multi-env")
-    dev = deploy_to(out, "dev")
-    edit_json(
-        out / "azure/params/prod.parameters.json",
-        lambda doc: doc["parameters"]["location"]["metadata"].__setitem__("deployTo", dev),
-    )
+    retarget(out, "prod", like="dev")
     messages = [f.message for f in findings(out, "WI016")]
     assert messages and all("both deploy identity shop-api" in m for m in messages)
 

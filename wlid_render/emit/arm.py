@@ -13,7 +13,6 @@ from wlid_render.emit.artifact import Artifact, to_json
 from wlid_render.plan.model import (
     AUDIENCE,
     AzureDeployment,
-    EnvironmentPlan,
     IdentityPlan,
     Plan,
     RoleAssignment,
@@ -487,28 +486,34 @@ def template(plan: Plan, deployment: AzureDeployment | None = None) -> dict[str,
 # Parameter-file values are taken as they are: ARM evaluates expressions in templates, not in the
 # values of a deployment's parameters, and `bicep build-params` writes a .bicepparam string as it is
 # (Azure/bicep, src/Bicep.Core/Emit/ParametersJsonWriter.cs: `value.WriteTo`); the template escape
-# `[[` would reach the template with both brackets. See docs/azure-resources.md, "Parameters".
-DEPLOY_TO = "deployTo"  # metadata of the `location` value: where the identities of this file go
-
-
+# `[[` would reach the template with both brackets. See docs/azure-resources.md, "Parameters". Nothing
+# but `value` either: the schema allows a parameter's `metadata`, ARM refuses it ("Could not find
+# member 'metadata' on object of type 'DeploymentParameterDefinition'", Azure/azure-cli#12009).
 def parameters_file(plan: Plan, env: str, deployment: AzureDeployment | None = None) -> dict[str, Any]:
-    environment = next(e for e in plan.environments if e.name == env)
-    values = {}
-    for p in (deployment or plan.deployments[0]).parameters:
-        values[p.name] = {"value": p.value(env)}
-        if p.name == "location":
-            values[p.name]["metadata"] = {DEPLOY_TO: deploy_to(environment)}
+    values = {p.name: {"value": p.value(env)} for p in (deployment or plan.deployments[0]).parameters}
     return {"$schema": PARAMETERS_SCHEMA, "contentVersion": "1.0.0.0", "parameters": values}
 
 
-def deploy_to(environment: EnvironmentPlan) -> str:
-    """The resource group an environment's identities are deployed to, as an ID."""
-    return f"/subscriptions/{environment.subscription_id}/resourceGroups/{environment.resource_group}"
+TARGETS = "azure/targets.json"
+TARGETS_ABOUT = (
+    "Where each environment's top-level deployments go (az deployment group create --subscription "
+    "--resource-group): its identities live there. wlid validate reads it to compare environments that "
+    "share a resource group."
+)
+
+
+def targets_file(plan: Plan) -> dict[str, Any]:
+    """The subscription and resource group of each environment's deployments (azure/targets.json)."""
+    environments = {
+        e.name: {"subscriptionId": e.subscription_id, "resourceGroup": e.resource_group}
+        for e in plan.environments
+    }
+    return {"about": TARGETS_ABOUT, "environments": environments}
 
 
 def emit_arm(plan: Plan) -> list[Artifact]:
-    """One template per top-level deployment, and its parameters file per environment."""
-    artifacts = []
+    """One template per top-level deployment, its parameters file per environment, and the targets."""
+    artifacts = [Artifact(TARGETS, to_json(targets_file(plan)))]
     for deployment in plan.deployments:
         artifacts.append(Artifact(deployment.template_path(), to_json(template(plan, deployment))))
         for env in plan.environments:

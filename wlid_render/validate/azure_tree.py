@@ -20,7 +20,7 @@ from wlid_render.validate.templates import TopTemplate, parameters_owner, top_te
 from wlid_render.validate.tree import RenderedTree, TreeError
 
 IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
-DEPLOY_TO = "deployTo"  # metadata of a parameters file's `location`: where its identities go
+TARGETS = "azure/targets.json"  # environment -> {subscriptionId, resourceGroup} of its deployments
 _PARAMETER = re.compile(r"\[\s*parameters\(\s*'([^']*)'\s*\)\s*\]")
 
 JsonPath = tuple[str | int, ...]
@@ -48,24 +48,32 @@ class EnvParameters:
     env: str
     rel: str  # the parameters file
     values: dict[str, Any]
-
-    @property
-    def deploy_to(self) -> str | None:
-        """The resource group the file's identities go to (an ID, lower case), when the file says it."""
-        return _deploy_to(self.entry("location"))
-
-    def entry(self, name: str) -> Any:
-        return self.values.get(name)
+    deploy_to: str | None = None  # the resource group its identities go to (an ID, lower case), if known
 
     def value(self, name: str) -> Any:
         entry = self.values.get(name)
         return entry.get("value") if isinstance(entry, dict) else None
 
 
-def _deploy_to(entry: Any) -> str | None:
-    metadata = entry.get("metadata") if isinstance(entry, dict) else None
-    target = metadata.get(DEPLOY_TO) if isinstance(metadata, dict) else None
-    return target.lower().rstrip("/") if isinstance(target, str) and target else None
+def deployment_targets(tree: RenderedTree) -> dict[str, str]:
+    """environment -> `/subscriptions/<s>/resourcegroups/<g>` (lower case) from azure/targets.json;
+    empty for a tree without it (rendered before wlid wrote it) or with an unreadable one."""
+    if not tree.exists(TARGETS):
+        return {}
+    try:
+        doc = tree.json(TARGETS)
+    except TreeError:
+        return {}
+    environments = doc.get("environments") if isinstance(doc, dict) else None
+    out = {}
+    for env, target in (environments or {}).items() if isinstance(environments, dict) else ():
+        if isinstance(target, dict) and all(
+            isinstance(target.get(k), str) for k in ("subscriptionId", "resourceGroup")
+        ):
+            out[env] = (
+                f"/subscriptions/{target['subscriptionId']}/resourceGroups/{target['resourceGroup']}".lower()
+            )
+    return out
 
 
 UNKNOWN = object()  # a value that cannot be read offline
@@ -137,6 +145,7 @@ def _deployment(doc: dict[str, Any], prefix: JsonPath) -> dict[str, Any]:
 
 def environment_parameters(tree: RenderedTree, template: TopTemplate) -> list[EnvParameters]:
     """The parameters files of one top-level template, one per environment, by environment name."""
+    targets = deployment_targets(tree)
     out = []
     for name in tree.names_in("azure/params"):
         rel = f"azure/params/{name}"
@@ -148,5 +157,6 @@ def environment_parameters(tree: RenderedTree, template: TopTemplate) -> list[En
         except TreeError:
             continue
         values = doc.get("parameters") if isinstance(doc, dict) else None
-        out.append(EnvParameters(owner[0], rel, values if isinstance(values, dict) else {}))
+        values = values if isinstance(values, dict) else {}
+        out.append(EnvParameters(owner[0], rel, values, targets.get(owner[0])))
     return sorted(out, key=lambda p: p.env)

@@ -47,6 +47,11 @@ RULES: dict[str, Rule] = {
             "Write the value as it is: parameters files are not evaluated, so '[[' reaches the template.",
         ),
         Rule(
+            "PARAM006",
+            "Parameter with more than its value (metadata)",
+            "Keep only `value` (or a Key Vault `reference`): ARM refuses metadata in a parameters file.",
+        ),
+        Rule(
             "PARAM004",
             "Parameters file of a template that does not exist",
             "Remove it, or re-render the tree: azure/params/<env>.<stem>.parameters.json goes with azure/<stem>.json.",

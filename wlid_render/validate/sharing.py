@@ -1,12 +1,12 @@
 """WI016: environments that deploy an identity as one Azure resource, but not the same identity.
 
 The rule is the render-time one (plan/sharing.py, docs/azure-resources.md "Identities shared by
-environments"), read from a rendered tree: the `deployTo` metadata of each parameters file's
-`location` names the resource group its identities go to. Two environments with the same resource
-group deploy the same identities, and must deploy them identically: the same region (`location`), the
-same cluster (`clusterSubscriptionId`, `clusterResourceGroup`, `clusterName`, and `oidcIssuerUrl`
-when pinned), the same tags and the same federated credentials (each environment's conditions
-applied). A parameters file without `deployTo` (a tree rendered before wlid wrote it) is not compared.
+environments"), read from a rendered tree: `azure/targets.json` names the subscription and resource
+group each environment deploys to. Two environments with the same resource group deploy the same
+identities, and must deploy them identically: the same region (`location`), the same cluster
+(`clusterSubscriptionId`, `clusterResourceGroup`, `clusterName`, and `oidcIssuerUrl` when pinned),
+the same tags and the same federated credentials (each environment's conditions applied). A tree
+without `azure/targets.json` (rendered before wlid wrote it) is not compared.
 """
 
 from __future__ import annotations
