@@ -55,7 +55,8 @@ def spec_text(n: int) -> str:
         "environments:",
         "  dev:",
         "    cluster: {name: aks-bench-dev}",
-        "  staging:",
+        "  staging:",  # its own resource group: identities are not shared across clusters
+        "    azure: {resourceGroup: rg-bench-staging}",
         "    cluster: {name: aks-bench-staging}",
         "  prod:",
         "    azure: {subscriptionId: 33333333-3333-3333-3333-333333333333}",

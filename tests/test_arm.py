@@ -91,7 +91,7 @@ def test_the_main_template_holds_one_deployment_per_identity(plan):
     assert len(doc["resources"]) == len(wanted) + int(plan.enables_workload_identity)
     for resource in doc["resources"][int(plan.enables_workload_identity) :]:
         issuer = resource["properties"]["parameters"]["issuer"]["value"]
-        assert "oidcIssuerProfile.issuerURL" in issuer
+        assert "'oidcIssuerProfile', 'issuerURL'), fail(" in issuer
         if plan.enables_workload_identity:
             assert resource["dependsOn"] == [
                 "[extensionResourceId(format('/subscriptions/{0}/resourceGroups/{1}', "
@@ -139,9 +139,11 @@ def test_lab_reproduces_the_lab():
     assert fic["properties"]["subject"] == "system:serviceaccount:default:workload-identity-sa"
     cluster = doc["resources"][0]
     inner = cluster["properties"]["template"]["resources"][0]
-    assert "union(parameters('properties')" in inner["properties"]
+    assert inner["condition"] == "[variables('needsWrite')]" and inner["apiVersion"] == "2026-05-01"
+    assert "union(parameters('current').properties" in inner["properties"]
     assert "'oidcIssuerProfile', createObject('enabled', true())" in inner["properties"]
     assert "'workloadIdentity', createObject('enabled', true())" in inner["properties"]
+    assert inner["extendedLocation"] == "[tryGet(parameters('current'), 'extendedLocation')]"
     assert cluster["name"] in " ".join(doc["resources"][1]["dependsOn"])
     role = roles["properties"]["template"]["resources"][0]
     assert role["scope"] == "Microsoft.KeyVault/vaults/kv-wlid-lab"
@@ -157,7 +159,8 @@ def test_subscription_and_cross_group_targets():
     doc = template(_plan(SPECS[[p.stem for p in SPECS].index("platform")]))
     deployments = [r for r in _all_resources(doc) if r["type"] == "Microsoft.Resources/deployments"]
     at_sub = [d for d in deployments if "resourceGroup" not in d and "subscriptionId" in d]
-    assert len(at_sub) == 1 and at_sub[0]["location"] == "[parameters('location')]"
+    assert len(at_sub) == 1 and at_sub[0]["location"] == "[resourceGroup().location]"
+    assert at_sub[0]["name"].endswith("-{0}', uniqueString(resourceGroup().id))]")
     assert at_sub[0]["subscriptionId"] == "[subscription().subscriptionId]"
     assert any(d.get("resourceGroup") == "rg-platform-data" for d in deployments)
     nested = [d for d in deployments if d.get("subscriptionId") == "33333333-3333-3333-3333-333333333333"]

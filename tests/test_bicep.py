@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wlid_render.emit import arm as arm_emit
 from wlid_render.emit import arm_expr
 from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.artifact import Artifact
@@ -43,10 +44,12 @@ from wlid_render.validate.bicep_model import (
     arm_literals,
     arm_plain,
     arm_scope,
+    bicep_name_key,
     bicepparam_as_bicep,
     call_parts,
     declarations,
     decode_string,
+    deployment_name_key,
     first_syntax_problem,
     literal,
     named,
@@ -104,6 +107,7 @@ environments:
   prod:
     azure:
       location: northeurope
+      resourceGroup: rg-app-prod
     cluster:
       enableWorkloadIdentity: false
 """
@@ -263,7 +267,9 @@ class Pair:
 
     def identity_modules(self) -> list[IdentityModule]:
         """The identity modules of main.bicep with their nested deployments in main.json, in order."""
-        deployments = {r["name"]: r for r in self.template["resources"] if r["type"] == DEPLOYMENT}
+        deployments = {
+            deployment_name_key(r["name"]): r for r in self.template["resources"] if r["type"] == DEPLOYMENT
+        }
         out = []
         for module in self.modules(MAIN):
             if module.decl.symbol != "clusterWorkloadIdentity":
@@ -279,7 +285,9 @@ class Module:
 
     @property
     def name(self) -> str:
-        return decode_string(self.props["name"])
+        """The deployment name, as `deployment_name_key` reads the ARM side's (a literal, or the
+        format() that an interpolated name compiles to)."""
+        return bicep_name_key(self.props["name"], set())
 
     @property
     def params(self) -> dict[str, str]:
@@ -318,7 +326,13 @@ def identity_of(plan: Plan, deployment_name: str) -> IdentityPlan:
 
 
 def role_deployment_of(plan: Plan, name: str) -> RoleDeployment:
-    (deployment,) = [d for i in plan.identities for d in i.role_deployments if d.name == name]
+    """The role deployment named `name` (as `deployment_name_key` reads it) in the templates."""
+    (deployment,) = [
+        d
+        for i in plan.identities
+        for d in i.role_deployments
+        if deployment_name_key(arm_emit.deployment_name_value(d)) == name
+    ]
     return deployment
 
 
@@ -388,17 +402,23 @@ def test_default_templates_are_the_repository_copy() -> None:
     assert directory.resolve() == (ROOT / "templates").resolve() or directory.name == "templates"
 
 
+ISSUER_READ = "cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster ${clusterName} is off,"
+
+
 def test_lab_main_bicep_reads_the_issuer_from_the_cluster() -> None:
     files = {a.path: a.text for a in emit_bicep(lab_plan())}
     text = files[MAIN]
     assert "targetScope = 'resourceGroup'\n" in text
     assert (
-        "resource cluster 'Microsoft.ContainerService/managedClusters@2024-09-01' existing = {\n"
+        "resource cluster 'Microsoft.ContainerService/managedClusters@2026-05-01' existing = {\n"
         "  name: clusterName\n"
         "  scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)\n}"
     ) in text
-    assert "    issuer: cluster.properties.oidcIssuerProfile.issuerURL\n" in text
-    assert "output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL\n" in text
+    # the issuer is read from the cluster; a cluster whose issuer is off fails the deployment with
+    # the one-time command that turns it on
+    assert f"    issuer: {ISSUER_READ}" in text
+    assert "--enable-oidc-issuer --enable-workload-identity (this restarts the API server)" in text
+    assert f"output oidcIssuerUrl string = {ISSUER_READ}" in text
     module = "module clusterWorkloadIdentity 'modules/cluster-workload-identity.bicep'"
     assert f"{module} = if (enableWorkloadIdentity) {{\n  name: 'wlid-cluster-lab'\n" in text
     assert "oidcIssuerUrl string =" in text and "param oidcIssuerUrl" not in text
@@ -416,35 +436,50 @@ def test_pinned_issuer_falls_back_to_the_cluster() -> None:
     plan = plan_from(RICH_SPEC)
     files = {a.path: a.text for a in emit_bicep(plan)}
     text = files[MAIN]
-    pinned = "empty(oidcIssuerUrl) ? cluster.properties.oidcIssuerProfile.issuerURL : oidcIssuerUrl"
-    assert text.count(f"issuer: {pinned}\n") == len(plan.identities) == 2  # one per identity module
-    assert f"output oidcIssuerUrl string = {pinned}\n" in text
+    pinned = f"empty(oidcIssuerUrl) ? ({ISSUER_READ}"
+    assert text.count(f"issuer: {pinned}") == len(plan.identities) == 2  # one per identity module
+    assert text.count(") : oidcIssuerUrl\n") == 3  # and the output
+    assert f"output oidcIssuerUrl string = {pinned}" in text
     modules = [files[f"azure/modules/{i.deployment_name}.bicep"] for i in plan.identities]
     assert sum(m.count("    issuer: issuer\n") for m in modules) == 4  # every credential reads it
     assert all("oidcIssuerUrl" not in m for m in modules)
 
 
-def test_cluster_module_merges_the_flags_into_the_cluster() -> None:
+def test_cluster_module_writes_the_cluster_only_while_a_flag_is_off() -> None:
     pair = emitted(lab_plan())
     decls = pair.decls("azure/modules/cluster-workload-identity.bicep")
     params = [d.symbol for d in decls if d.kind == "param"]
     inner = pair.template["resources"][0]["properties"]["template"]
-    assert params == list(inner["parameters"])
+    assert (
+        params
+        == list(inner["parameters"])
+        == [
+            "clusterName",
+            "oidcIssuerEnabled",
+            "workloadIdentityEnabled",
+            "current",
+        ]
+    )
+    assert [d.symbol for d in decls if d.kind == "var"] == list(inner["variables"])
     (cluster,) = [d for d in decls if d.kind == "resource"]
+    assert cluster.type_or_path == "Microsoft.ContainerService/managedClusters@2026-05-01"
+    assert cluster.body.type == "if_statement" and named(cluster.body)[0].text == b"(needsWrite)"
     props = properties(cluster.body)
     assert {k: v.text.decode() for k, v in props.items() if k != "properties"} == {
         "name": "clusterName",
-        "location": "location",
-        "tags": "tags",
-        "sku": "sku",
-        "identity": "identity",
+        "location": "current.location",
+        "extendedLocation": "current.?extendedLocation",
+        "tags": "current.?tags",
+        "sku": "current.?sku",
+        "kind": "current.?kind",
+        "identity": "current.?identity",
     }
     merged = re.sub(r"\s+", " ", props["properties"].text.decode())
     assert merged == (
-        "union(properties, { oidcIssuerProfile: { enabled: true } "
-        "securityProfile: { workloadIdentity: { enabled: true } } })"
+        "empty(refusal) ? union(current.properties, { oidcIssuerProfile: { enabled: true } "
+        "securityProfile: { workloadIdentity: { enabled: true } } }) : fail(refusal)"
     )
-    assert [d.symbol for d in decls if d.kind == "output"] == list(inner["outputs"])
+    assert [d.symbol for d in decls if d.kind == "output"] == list(inner.get("outputs", {})) == []
 
 
 def test_cluster_module_call_mirrors_the_arm_parameters() -> None:
@@ -453,15 +488,26 @@ def test_cluster_module_call_mirrors_the_arm_parameters() -> None:
     assert module.body.type == "if_statement"
     assert named(module.body)[0].text == b"(enableWorkloadIdentity)"
     params = {k: v.text.decode() for k, v in properties(properties(module.body)["params"]).items()}
-    assert params == {
+    assert {k: v for k, v in params.items() if k != "current"} == {
         "clusterName": "clusterName",
+        "oidcIssuerEnabled": "cluster.properties.?oidcIssuerProfile.?enabled ?? false",
+        "workloadIdentityEnabled": "cluster.properties.?securityProfile.?workloadIdentity.?enabled ?? false",
+    }
+    current = {
+        k: v.text.decode()
+        for k, v in properties(properties(properties(module.body)["params"])["current"]).items()
+    }
+    assert current == {
         "location": "cluster.location",
-        "tags": "cluster.?tags ?? {}",
-        "sku": "cluster.sku",
-        "identity": "cluster.?identity ?? { type: 'None' }",
+        "extendedLocation": "cluster.?extendedLocation",
+        "kind": "cluster.?kind",
+        "sku": "cluster.?sku",
+        "tags": "cluster.?tags",
+        "identity": "cluster.?identity",
         "properties": "cluster.properties",
     }
-    assert list(params) == list(pair.template["resources"][0]["properties"]["parameters"])
+    arm = pair.template["resources"][0]["properties"]["parameters"]
+    assert list(params) == list(arm) and list(current) == list(arm["current"]["value"])
 
 
 # -- the same deployment as the ARM template -------------------------------------------------------
@@ -557,13 +603,16 @@ def test_same_identities_and_outputs(plan: Plan) -> None:
             }
             assert arm_values[name] == {k: f"{deployment}.outputs.{k}.value]" for k in fields}
             continue
-        # an identity of some environments only: its outputs are empty where it is not deployed
+        # an identity of some environments only: its outputs are empty where it is not deployed, read
+        # with Bicep's safe dereference (a plain `.outputs` of a conditional module is BCP318) and as
+        # `bicep build` compiles it
         assert fields == {
-            k: f"{condition} ? {m.module.decl.symbol}.outputs.{k} : ''"
-            for k in ("clientId", "principalId", "tenantId")
+            k: f"{m.module.decl.symbol}.?outputs.{k} ?? ''" for k in ("clientId", "principalId", "tenantId")
         }
         assert arm_values[name] == {
-            k: f"[if(parameters('{condition}'), {deployment[1:]}.outputs.{k}.value, '')]" for k in fields
+            k: f"[coalesce(tryGet(if(parameters('{condition}'), {deployment[1:]}, null()), 'outputs', '{k}', "
+            "'value'), '')]"
+            for k in fields
         }
 
 
@@ -655,7 +704,7 @@ def nested_deployments(
     pair: Pair, path: str, resources: list[dict[str, Any]], plan: Plan, seen: list[str]
 ) -> None:
     """Modules of a Bicep file against the nested deployments of its template, recursively."""
-    arm = {r["name"]: r for r in resources if r["type"] == DEPLOYMENT}
+    arm = {deployment_name_key(r["name"]): r for r in resources if r["type"] == DEPLOYMENT}
     modules = {m.name: m for m in pair.modules(path)}
     assert sorted(modules) == sorted(arm), path
     identities = {i.deployment_name: i for i in plan.identities}
@@ -695,7 +744,17 @@ def nested_deployments(
             continue
         # a role deployment: nested in the deployment of its identity, next to its file
         assert posixpath.dirname(module.path) == posixpath.dirname(path) == "azure/modules", name
-        assert module.decl.type_or_path == f"{name}.bicep"
+        role = role_deployment_of(plan, name)
+        assert module.decl.type_or_path == f"{role.name}.bicep"
+        # at subscription scope the name carries a hash of the identities' resource group and its
+        # location, as the deployment's location is that resource group's (as bicep build writes it)
+        if role.at_subscription:
+            assert name == (
+                f"[format('{role.name_base()}-{{0}}',uniqueString(resourceGroup().id))]"
+            )
+            assert arm[name]["location"] == "[resourceGroup().location]"
+        else:
+            assert name == role.name and "location" not in arm[name]
         identity = [
             d
             for d in pair.decls(path)
@@ -703,8 +762,8 @@ def nested_deployments(
         ]
         identity_name = decode_string(properties(identity[0].body)["name"])
         assert path == f"azure/modules/wlid-id-{identity_name}.bicep"
-        assert name.startswith(f"wlid-roles-{identity_name}-")
-        handed_down = role_deployment_of(plan, name).template_parameters()
+        assert role.name.startswith(f"wlid-roles-{identity_name}-")
+        handed_down = role.template_parameters()
         assert params == {
             "principalId": f"{identity[0].symbol}.properties.principalId",
             **{handed: handed for handed in handed_down},
@@ -721,7 +780,11 @@ def test_same_nested_deployments(plan: Plan) -> None:
     pair = emitted(plan)
     seen: list[str] = []
     nested_deployments(pair, MAIN, pair.template["resources"], plan, seen)
-    arm = [r["name"] for r in arm_resources(pair.template["resources"]) if r["type"] == DEPLOYMENT]
+    arm = [
+        deployment_name_key(r["name"])
+        for r in arm_resources(pair.template["resources"])
+        if r["type"] == DEPLOYMENT
+    ]
     assert sorted(seen) == sorted(arm)
     roles = [d.name for i in plan.identities for d in i.role_deployments]
     assert len(arm) == len(roles) + len(plan.identities) + plan.enables_workload_identity
@@ -785,7 +848,7 @@ def test_same_role_assignments(plan: Plan) -> None:
     pair = emitted(plan)
     checked = 0
     for m in pair.identity_modules():
-        arm = {r["name"]: r for r in m.template["resources"] if r["type"] == DEPLOYMENT}
+        arm = {deployment_name_key(r["name"]): r for r in m.template["resources"] if r["type"] == DEPLOYMENT}
         for module in pair.modules(m.module.path):
             inner = arm[module.name]["properties"]["template"]
             decls = pair.decls(module.path)
@@ -1065,7 +1128,11 @@ def test_the_packaged_templates_use_the_compiled_modules_when_current() -> None:
 
     bicep._environment.cache_clear()
     env = bicep._environment(default_templates().resolve())
-    expected = jinja2.ModuleLoader if bicep.compiled_are_current(default_templates().resolve()) else jinja2.FileSystemLoader
+    expected = (
+        jinja2.ModuleLoader
+        if bicep.compiled_are_current(default_templates().resolve())
+        else jinja2.FileSystemLoader
+    )
     assert isinstance(env.loader, expected)
     assert bicep.compiled_are_current(default_templates().resolve()) == (
         json.loads((bicep.COMPILED_TEMPLATES / bicep.COMPILED_MANIFEST).read_text("utf-8"))["jinja2"]

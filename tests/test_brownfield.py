@@ -187,7 +187,7 @@ def test_the_lab_is_read_read_only_with_the_credential():
         True,
     )
     api_versions = {dict(parse_qsl(urlsplit(url).query))["api-version"] for _, url, _ in transport.requests}
-    assert api_versions == {"2024-11-30", "2024-09-01"}
+    assert api_versions == {"2024-11-30", "2026-05-01"}
 
 
 def test_pages_are_followed_through_next_link():

@@ -324,7 +324,7 @@ def test_readme_configmap_command_runs(plan: Plan, tmp_path: Path) -> None:
     ]
     calls = log.read_text().split("--query\n")
     assert 'properties.outputs.identities.value."orders-api".clientId' in calls[1]
-    assert "--resource-group\nrg-platform-identities\n" in calls[0]
+    assert "--resource-group\nrg-platform-identities-prod\n" in calls[0]
     assert "--subscription\n11111111-1111-1111-1111-111111111111\n" in calls[0]
     assert "--name\nwlid-platform\n" in calls[0]
 

@@ -1064,7 +1064,8 @@ def random_specs(draw: st.DrawFn, limits: bool = False) -> dict[str, Any]:
         "identities": [{"name": "prop-identity"}],
         "serviceAccounts": service_accounts,
         "workloads": workloads,
-        "environments": {"dev": {}, "prod": {}},
+        # each environment its own identity: their ServiceAccounts (and so credentials) differ
+        "environments": {"dev": {}, "prod": {"azure": {"resourceGroup": "rg-prop-prod"}}},
     }
 
 

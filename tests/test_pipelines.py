@@ -28,7 +28,7 @@ GITOPS = (
 OUT = "clusters/platform"
 TARGETS = {
     "dev": ("44444444-4444-4444-4444-444444444444", "rg-platform-dev"),
-    "prod": ("11111111-1111-1111-1111-111111111111", "rg-platform-identities"),
+    "prod": ("11111111-1111-1111-1111-111111111111", "rg-platform-identities-prod"),
     "staging": ("11111111-1111-1111-1111-111111111111", "rg-platform-identities"),
 }
 

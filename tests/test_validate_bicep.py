@@ -59,8 +59,9 @@ def line_of(text: str, start: str) -> int:
     return lines[0]
 
 
-def only(root: Path) -> Finding:
-    findings = check_bicep(RenderedTree(root))
+def only(root: Path, rule: str | None = None) -> Finding:
+    """The one finding of check_bicep (of `rule`, when given)."""
+    findings = [f for f in check_bicep(RenderedTree(root)) if rule is None or f.rule == rule]
     assert len(findings) == 1, [f.format() for f in findings]
     return findings[0]
 
@@ -569,7 +570,7 @@ def test_a_module_in_another_scope(
 ) -> None:
     root = copy_tree(tmp_path)
     text = edit(root, rel, old, new)
-    finding = only(root)
+    finding = only(root, "BICEP002")  # a module moved to a subscription is also BICEP005
     assert where(finding, root) == ("BICEP002", rel, line_of(text, f"module {module} "))
     assert message in finding.message
 
@@ -684,8 +685,8 @@ def test_a_module_that_waits_for_something_else(
             "identity_orders_api",
             "  name: 'wlid-id-orders-api'\n  params: {\n",
             "  name: 'wlid-id-orders-api'\n  params: {\n    extra: 'x'\n",
-            "module 'identity_orders_api' ('wlid-id-orders-api') passes ['extra', 'issuer', 'location'] in "
-            "main.bicep, ['issuer', 'location'] in main.json",
+            "module 'identity_orders_api' ('wlid-id-orders-api') passes ['extra', 'issuer', 'location', "
+            "'tag_environment'] in main.bicep, ['issuer', 'location', 'tag_environment'] in main.json",
         ),
     ],
     ids=["identity-module-location", "role-module-principal", "identity-module-extra"],
@@ -992,7 +993,13 @@ def test_an_identity_module_with_another_condition(tmp_path: Path, rel: str, cha
         edit_arm(root, condition)
     else:
         edit(root, rel, *change)
-    finding = only(root)
+    findings = check_bicep(RenderedTree(root))
+    if rel == ARM:  # the ARM outputs still read the deployment under its former condition
+        (guarded,) = [f for f in findings if "reads the outputs of deployment" in f.message]
+        assert "when parameters('include_shop_reporting'), but it runs" in guarded.message
+        findings.remove(guarded)
+    assert len(findings) == 1, [f.format() for f in findings]
+    finding = findings[0]
     text = (root / MAIN).read_text("utf-8")
     assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "module identity_shop_reporting "))
     assert (
@@ -1065,10 +1072,11 @@ def test_a_role_assignment_with_a_condition_on_one_side(tmp_path: Path) -> None:
     assert f"grants {VAULT_ROLE} at {VAULT_SCOPE}, " in finding.message
 
 
-REPORTING_CLIENT = "clientId: include_shop_reporting ? identity_shop_reporting.outputs.clientId : ''"
+REPORTING_CLIENT = "clientId: identity_shop_reporting.?outputs.clientId ?? ''"
 REPORTING_OUTPUT = (
-    "[if(parameters('include_shop_reporting'), reference(resourceId('Microsoft.Resources/deployments', "
-    "'wlid-id-shop-reporting'), '2022-09-01').outputs.clientId.value, '')]"
+    "[coalesce(tryGet(if(parameters('include_shop_reporting'), reference(resourceId("
+    "'Microsoft.Resources/deployments', 'wlid-id-shop-reporting'), '2022-09-01'), null()), 'outputs', "
+    "'clientId', 'value'), '')]"
 )
 
 
@@ -1083,36 +1091,53 @@ REPORTING_OUTPUT = (
         ),
         (
             MAIN,
-            REPORTING_CLIENT.replace("include_shop_reporting ?", "enableWorkloadIdentity ?"),
-            "enableWorkloadIdentity ? identity_shop_reporting.outputs.clientId : ''",
+            REPORTING_CLIENT.replace("identity_shop_reporting", "identity_shop_api"),
+            "identity_shop_api.?outputs.clientId ?? ''",
             REPORTING_OUTPUT,
         ),
         (
             MAIN,
             REPORTING_CLIENT.replace("outputs.clientId", "outputs.principalId"),
-            "include_shop_reporting ? identity_shop_reporting.outputs.principalId : ''",
+            "identity_shop_reporting.?outputs.principalId ?? ''",
             REPORTING_OUTPUT,
         ),
         (
             ARM,
-            REPORTING_OUTPUT.replace(".value, '')]", ".value, 'none')]"),
+            REPORTING_OUTPUT.replace("'value'), '')]", "'value'), 'none')]"),
             REPORTING_CLIENT.removeprefix("clientId: "),
-            REPORTING_OUTPUT.replace(".value, '')]", ".value, 'none')]"),
+            REPORTING_OUTPUT.replace("'value'), '')]", "'value'), 'none')]"),
         ),
     ],
-    ids=["bicep-unconditional", "bicep-another-condition", "bicep-another-output", "arm-another-fallback"],
+    ids=["bicep-unsafe", "bicep-another-module", "bicep-another-output", "arm-another-fallback"],
 )
 def test_an_output_of_an_identity_of_some_environments(
     tmp_path: Path, rel: str, new: str, bicep: str, arm: str
 ) -> None:
     root = copy_tree(tmp_path, "multi-env")
     edit(root, rel, REPORTING_CLIENT if rel == MAIN else REPORTING_OUTPUT, new)
-    finding = only(root)
+    finding = only(root, "BICEP002")  # a plain `.outputs` is also BICEP004 (see test_bicep004_*)
     text = (root / MAIN).read_text("utf-8")
     assert where(finding, root) == ("BICEP002", MAIN, line_of(text, "output identities "))
     assert (
         finding.message
         == f"output 'identities' (shop-reporting.clientId) is {bicep} in main.bicep, {arm} in main.json"
+    )
+
+
+def test_an_arm_output_read_under_another_condition_than_its_deployment(tmp_path: Path) -> None:
+    """Bicep's `.?outputs` reads a conditional module's outputs exactly when the module runs; the ARM
+    template writes that condition out, and must write the deployment's own."""
+    root = copy_tree(tmp_path, "multi-env")
+    other = REPORTING_OUTPUT.replace(
+        "parameters('include_shop_reporting')", "parameters('enableWorkloadIdentity')"
+    )
+    edit(root, ARM, REPORTING_OUTPUT, other)
+    finding = only(root)
+    assert where(finding, root) == ("BICEP002", MAIN, None)
+    assert finding.message == (
+        "main.json reads the outputs of deployment 'wlid-id-shop-reporting' when "
+        "parameters('enableWorkloadIdentity'), but it runs if (parameters('include_shop_reporting')) "
+        "(Bicep's .?outputs reads them exactly when the module runs)"
     )
 
 
@@ -1226,15 +1251,20 @@ def test_a_parameter_of_another_type(
 def test_a_resource_named_by_another_parameter(tmp_path: Path, side: str) -> None:
     root = copy_tree(tmp_path, "multi-env")
     rel = "azure/modules/cluster-workload-identity.bicep"
+    # the cluster module has one string parameter; any other parameter shows the comparison
     if side == "bicep":
-        edit(root, rel, "  name: clusterName\n", "  name: location\n")
+        edit(root, rel, "  name: clusterName\n", "  name: oidcIssuerEnabled\n")
     else:
         old = '"name": "[parameters(\'clusterName\')]",'
-        edit(root, ARM, old, old.replace("clusterName", "location"))
+        edit(root, ARM, old, old.replace("clusterName", "oidcIssuerEnabled"))
     finding = only(root)
     text = (root / rel).read_text("utf-8")
-    assert where(finding, root) == ("BICEP002", rel, line_of(text, "resource cluster "))
-    names = ("<clusterName>", "<location>") if side == "bicep" else ("<location>", "<clusterName>")
+    assert where(finding, root) == ("BICEP002", rel, line_of(text, "resource managedCluster "))
+    names = (
+        ("<clusterName>", "<oidcIssuerEnabled>")
+        if side == "bicep"
+        else ("<oidcIssuerEnabled>", "<clusterName>")
+    )
     assert finding.message == (
         f"managedClusters '{names[0]}' of main.json deployment 'wlid-cluster-multi-env' is named "
         f"'{names[1]}' in modules/cluster-workload-identity.bicep"

@@ -129,6 +129,44 @@ EnvironmentName = Annotated[
 ]
 
 
+# Azure's limits on tags (Microsoft Learn, "Use tags to organize your Azure resources", Limitations):
+# names at most 512 characters without < > % & \ ? /, values at most 256 characters, at most 50 tags
+# per resource (counted in plan, after the spec-wide and the identity's tags are merged).
+TAG_NAME_FORBIDDEN = "<>%&\\?/"
+MAX_TAG_NAME, MAX_TAG_VALUE = 512, 256
+
+
+def _tag_name(value: str) -> str:
+    if not value:
+        raise ValueError("a tag name cannot be empty")
+    if len(value) > MAX_TAG_NAME:
+        raise ValueError(f"a tag name has at most {MAX_TAG_NAME} characters, got {len(value)}")
+    bad = sorted({c for c in value if c in TAG_NAME_FORBIDDEN})
+    if bad:
+        raise ValueError(
+            f"tag name {value[:80]!r} contains {' '.join(bad)}; Azure refuses < > % & \\ ? / in tag names"
+        )
+    return value
+
+
+def _tag_value(value: str) -> str:
+    if len(value) > MAX_TAG_VALUE:
+        raise ValueError(f"a tag value has at most {MAX_TAG_VALUE} characters, got {len(value)}")
+    return value
+
+
+TagName = Annotated[str, AfterValidator(_tag_name)]
+TagValue = Annotated[str, AfterValidator(_tag_value)]
+Tags = dict[TagName, TagValue]
+
+_TAGS = (
+    "Tags written on the managed identities (Azure's limits: at most 50 per identity, names up to 512 "
+    "characters without < > % & \\ ? /, values up to 256). Values may use ${env} and ${vars.NAME}. "
+    "A deployment replaces the identity's tags with these: tags added by hand are removed, tags that "
+    "an Azure Policy modify or append effect adds are added again in the same request."
+)
+
+
 def _token_expiration(value: int) -> int:
     if not 3600 <= value <= 86400:
         raise ValueError(
@@ -170,6 +208,11 @@ class Azure(_Model):
         "azure.workload.identity/tenant-id annotation (else the cluster's default tenant is used).",
         examples=["22222222-2222-2222-2222-222222222222"],
     )
+    tags: Tags = Field(
+        default_factory=empty_map,
+        description=f"{_TAGS} Every identity gets them; an identity's own tags win over these.",
+        examples=[{"costCenter": "1234", "environment": "${env}"}],
+    )
 
 
 class Cluster(_Model):
@@ -191,8 +234,11 @@ class Cluster(_Model):
     )
     enableWorkloadIdentity: bool = Field(
         False,
-        description="true: the template turns on the cluster's OIDC issuer and workload identity "
-        "(az aks update --enable-oidc-issuer --enable-workload-identity) before creating credentials.",
+        description="Opt-in. false (default): the template never writes the cluster; turn its OIDC issuer "
+        "and workload identity on once with az aks update --enable-oidc-issuer --enable-workload-identity "
+        "(it restarts the API server) and the pipelines check them. true: the template turns them on "
+        "itself while one is off (a full PUT of the cluster, API 2026-05-01, refused for clusters it "
+        "cannot write back; see docs/azure-resources.md for the risks).",
         examples=[True],
     )
     oidcIssuerUrl: IssuerUrl | None = Field(
@@ -302,6 +348,11 @@ class Identity(_Model):
         default_factory=empty_list,
         description="Roles granted to the identity, each on exactly one target.",
         examples=[[{"role": "Key Vault Secrets User", "keyVault": "kv-wlid-lab"}]],
+    )
+    tags: Tags = Field(
+        default_factory=empty_map,
+        description=f"{_TAGS} Added to azure.tags; a name given in both (ignoring case) takes this value.",
+        examples=[{"owner": "team-orders"}],
     )
     environments: OnlyIn = Field(None, description=_ONLY_IN, examples=[["prod"]])
 
@@ -489,7 +540,7 @@ class ClusterOverride(_Model):
         examples=["44444444-4444-4444-4444-444444444444"],
     )
     enableWorkloadIdentity: bool | None = Field(
-        None, description="Overrides cluster.enableWorkloadIdentity.", examples=[True]
+        None, description="Overrides cluster.enableWorkloadIdentity (the opt-in cluster step).", examples=[True]
     )
     oidcIssuerUrl: IssuerUrl | None = Field(
         None,

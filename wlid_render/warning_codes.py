@@ -6,4 +6,6 @@ A warning is a `Problem(..., severity="warning", code=...)`; its code lets a use
 
 from __future__ import annotations
 
-WARNINGS: dict[str, str] = {}
+WARNINGS: dict[str, str] = {
+    "W100": "Environments share an identity but grant it different roles",
+}

@@ -40,12 +40,37 @@ def _cluster_id() -> str:
     return x.variable("clusterId")
 
 
+def _read_issuer(plan: Plan) -> str:
+    """The cluster's issuer URL, or a deployment error naming the one-time fix when the issuer is off.
+
+    `tryGet` answers null when `oidcIssuerProfile.issuerURL` is missing (the issuer was never turned
+    on), and `coalesce` evaluates `fail()` only then (Bicep: `.?` and `??`, which compile to these).
+    """
+    read = x.call(
+        "tryGet",
+        x.call("reference", _cluster_id(), x.lit(plan.cluster_api)),
+        x.lit("oidcIssuerProfile"),
+        x.lit("issuerURL"),
+    )
+    message = x.call("format", x.lit(ISSUER_OFF), x.param("clusterName"), x.param("clusterResourceGroup"))
+    return x.call("coalesce", read, x.call("fail", message))
+
+
 def issuer_expression(plan: Plan) -> str:
-    read = f"{x.call('reference', _cluster_id(), x.lit(plan.cluster_api))}.oidcIssuerProfile.issuerURL"
+    read = _read_issuer(plan)
     if plan.pins_issuer:
         pinned = x.param("oidcIssuerUrl")
         return x.call("if", x.call("empty", pinned), read, pinned)
     return read
+
+
+# The message of a deployment that finds the cluster's OIDC issuer off ({0}: cluster, {1}: its group).
+ISSUER_OFF = (
+    "The OIDC issuer of AKS cluster {0} is off, so it has no issuer URL to trust. Turn it and workload "
+    "identity on once: az aks update --resource-group {1} --name {0} --enable-oidc-issuer "
+    "--enable-workload-identity (this restarts the API server), or opt in with "
+    "cluster.enableWorkloadIdentity: true."
+)
 
 
 def _identity_id(identity: IdentityPlan) -> str:
@@ -67,21 +92,84 @@ def _template(
     parameters: dict[str, Any],
     schema: str = TEMPLATE_SCHEMA,
     outputs: dict[str, Any] | None = None,
+    variables: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     template: dict[str, Any] = {"$schema": schema, "contentVersion": "1.0.0.0", "parameters": parameters}
+    if variables:
+        template["variables"] = variables
     template["resources"] = resources
     if outputs:
         template["outputs"] = outputs
     return template
 
 
-def _cluster_update(plan: Plan) -> dict[str, Any]:
-    """Turn on the OIDC issuer and workload identity, keeping every other setting of the cluster.
+# Why the opt-in cluster step refuses to write a cluster ({0}: the cluster's name). A write of the whole
+# cluster while an operation runs on it or on a node pool fails with OperationNotAllowed or races that
+# operation; a stopped cluster cannot be updated. See docs/azure-resources.md, "The cluster step".
+REFUSAL_ADVICE = (
+    " Deploy again later, or turn the flags on once with az aks update --enable-oidc-issuer "
+    "--enable-workload-identity."
+)
+CLUSTER_REFUSALS = {
+    "provisioning": "AKS cluster {0} is not in provisioning state Succeeded (an upgrade, scale or other "
+    "operation is running, or the last one failed): wlid does not write a cluster then." + REFUSAL_ADVICE,
+    "pools": "A node pool of AKS cluster {0} is not in provisioning state Succeeded (an operation is "
+    "running on it): wlid does not write the cluster then." + REFUSAL_ADVICE,
+    "stopped": "AKS cluster {0} is stopped: wlid does not write a stopped cluster." + REFUSAL_ADVICE,
+}
 
-    ARM PUT replaces the whole resource body, so the nested deployment is fed the cluster as it is
-    (reference(..., 'Full')) and writes it back with the two flags merged in by union().
+
+def _not_succeeded(value: str) -> str:
+    return x.call("not", x.call("equals", value, x.lit("Succeeded")))
+
+
+def _cluster_variables() -> dict[str, Any]:
+    """The inner template's variables, as the Bicep module declares them."""
+    props = f"{x.param('current')}.properties"
+    pools = x.call("coalesce", x.call("tryGet", props, x.lit("agentPoolProfiles")), x.call("createArray"))
+    pool = x.call("lambdaVariables", x.lit("pool"))
+    busy = x.call("lambda", x.lit("pool"), _not_succeeded(x.call("tryGet", pool, x.lit("provisioningState"))))
+
+    def message(key: str) -> str:
+        return x.call("format", x.lit(CLUSTER_REFUSALS[key]), x.param("clusterName"))
+
+    stopped = x.call("equals", x.call("tryGet", props, x.lit("powerState"), x.lit("code")), x.lit("Stopped"))
+    refusal = x.call(
+        "if",
+        x.call("not", x.variable("needsWrite")),
+        x.lit(""),
+        x.call(
+            "if",
+            _not_succeeded(x.call("tryGet", props, x.lit("provisioningState"))),
+            message("provisioning"),
+            x.call(
+                "if",
+                x.call("greater", x.call("length", x.variable("busyPools")), "0"),
+                message("pools"),
+                x.call("if", stopped, message("stopped"), x.lit("")),
+            ),
+        ),
+    )
+    return {
+        "needsWrite": x.expr(
+            x.call("not", x.call("and", x.param("oidcIssuerEnabled"), x.param("workloadIdentityEnabled")))
+        ),
+        "busyPools": x.expr(x.call("filter", pools, busy)),
+        "refusal": x.expr(refusal),
+    }
+
+
+def _cluster_update(plan: Plan) -> dict[str, Any]:
+    """The opt-in cluster step: turn on the OIDC issuer and workload identity while one of them is off.
+
+    The outer template reads the cluster (API `plan.cluster_api`) and passes its current flags and the
+    resource as it is into this nested deployment, where the cluster resource has the condition "a
+    flag is off": once both are on, the deployment writes nothing. ARM PUT replaces a resource's body,
+    so the write sends the cluster back as it was read (location, extendedLocation, tags, sku, kind,
+    identity and properties, with the two flags merged in by union()), with the API version it was read
+    with, and is refused (fail()) while the cluster or a node pool is busy or the cluster is stopped.
     """
-    full = x.call("reference", _cluster_id(), x.lit(plan.cluster_api), x.lit("Full"))
+    current = x.param("current")
     flags = x.call(
         "createObject",
         x.lit("oidcIssuerProfile"),
@@ -93,46 +181,56 @@ def _cluster_update(plan: Plan) -> dict[str, Any]:
             x.call("createObject", x.lit("enabled"), "true()"),
         ),
     )
+    properties = x.call(
+        "if",
+        x.call("empty", x.variable("refusal")),
+        x.call("union", f"{current}.properties", flags),
+        x.call("fail", x.variable("refusal")),
+    )
     inner_cluster: dict[str, Any] = {
+        "condition": x.expr(x.variable("needsWrite")),
         "type": CLUSTER_TYPE,
         "apiVersion": plan.cluster_api,
         "name": x.expr(x.param("clusterName")),
-        "location": x.expr(x.param("location")),
-        "tags": x.expr(x.param("tags")),
-        "sku": x.expr(x.param("sku")),
-        "identity": x.expr(x.param("identity")),
-        "properties": x.expr(x.call("union", x.param("properties"), flags)),
-    }
-    own_id = x.call("resourceId", x.lit(CLUSTER_TYPE), x.param("clusterName"))
-    outputs = {
-        "oidcIssuerUrl": {
-            "type": "string",
-            "value": x.expr(
-                f"{x.call('reference', own_id, x.lit(plan.cluster_api))}.oidcIssuerProfile.issuerURL"
-            ),
-        }
+        "location": x.expr(f"{current}.location"),
+        "extendedLocation": x.expr(x.call("tryGet", current, x.lit("extendedLocation"))),
+        "tags": x.expr(x.call("tryGet", current, x.lit("tags"))),
+        "sku": x.expr(x.call("tryGet", current, x.lit("sku"))),
+        "kind": x.expr(x.call("tryGet", current, x.lit("kind"))),
+        "identity": x.expr(x.call("tryGet", current, x.lit("identity"))),
+        "properties": x.expr(properties),
     }
     inner_params = {
         "clusterName": {"type": "string"},
-        "location": {"type": "string"},
-        "tags": {"type": "object"},
-        "sku": {"type": "object"},
-        "identity": {"type": "object"},
-        "properties": {"type": "object"},
+        "oidcIssuerEnabled": {"type": "bool"},
+        "workloadIdentityEnabled": {"type": "bool"},
+        "current": {"type": "object"},
     }
-    values = {
+    read = x.call("reference", _cluster_id(), x.lit(plan.cluster_api))
+    full = x.call("reference", _cluster_id(), x.lit(plan.cluster_api), x.lit("Full"))
+    values: dict[str, Any] = {
         "clusterName": x.expr(x.param("clusterName")),
-        "location": x.expr(f"{full}.location"),
-        "tags": x.expr(x.call("coalesce", x.call("tryGet", full, x.lit("tags")), x.call("createObject"))),
-        "sku": x.expr(f"{full}.sku"),
-        "identity": x.expr(
+        "oidcIssuerEnabled": x.expr(
             x.call(
-                "coalesce",
-                x.call("tryGet", full, x.lit("identity")),
-                x.call("createObject", x.lit("type"), x.lit("None")),
+                "coalesce", x.call("tryGet", read, x.lit("oidcIssuerProfile"), x.lit("enabled")), "false()"
             )
         ),
-        "properties": x.expr(x.call("reference", _cluster_id(), x.lit(plan.cluster_api))),
+        "workloadIdentityEnabled": x.expr(
+            x.call(
+                "coalesce",
+                x.call("tryGet", read, x.lit("securityProfile"), x.lit("workloadIdentity"), x.lit("enabled")),
+                "false()",
+            )
+        ),
+        "current": {  # the cluster as it is, as Bicep passes `{location: cluster.location, ...}`
+            "location": x.expr(f"{full}.location"),
+            "extendedLocation": x.expr(x.call("tryGet", full, x.lit("extendedLocation"))),
+            "kind": x.expr(x.call("tryGet", full, x.lit("kind"))),
+            "sku": x.expr(x.call("tryGet", full, x.lit("sku"))),
+            "tags": x.expr(x.call("tryGet", full, x.lit("tags"))),
+            "identity": x.expr(x.call("tryGet", full, x.lit("identity"))),
+            "properties": x.expr(read),
+        },
     }
     return {
         "condition": x.expr(x.param("enableWorkloadIdentity")),
@@ -145,22 +243,23 @@ def _cluster_update(plan: Plan) -> dict[str, Any]:
             "expressionEvaluationOptions": {"scope": "Inner"},
             "mode": "Incremental",
             "parameters": {name: {"value": value} for name, value in values.items()},
-            "template": _template([inner_cluster], inner_params, outputs=outputs),
+            "template": _template([inner_cluster], inner_params, variables=_cluster_variables()),
         },
     }
 
 
 def _identity_template(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
     """The nested template of one identity: the identity, its FICs one after another, its roles."""
-    resources: list[dict[str, Any]] = [
-        {
-            "type": IDENTITY_TYPE,
-            "apiVersion": plan.identity_api,
-            "name": identity.name,
-            "location": x.expr(x.param("location")),
-            "properties": {},
-        }
-    ]
+    own: dict[str, Any] = {
+        "type": IDENTITY_TYPE,
+        "apiVersion": plan.identity_api,
+        "name": identity.name,
+        "location": x.expr(x.param("location")),
+    }
+    if identity.tags:  # the deployment writes exactly these (ARM replaces a resource's tags)
+        own["tags"] = {name: x.json_value(value) for name, value in identity.tags}
+    own["properties"] = {}
+    resources: list[dict[str, Any]] = [own]
     previous: str | None = None
     for fic in identity.credentials:
         depends = [x.expr(_identity_id(identity))]
@@ -261,11 +360,30 @@ def _role_assignment(plan: Plan, assignment: RoleAssignment) -> dict[str, Any]:
     return resource
 
 
+# A deployment at subscription scope has a location, and a name used again in the same subscription
+# with another location fails (InvalidDeploymentLocation). Its location is the identities' resource
+# group's, as `bicep build` writes for a module at subscription scope in a resource-group file, and its
+# name ends with a hash of that resource group, whose location is that location: environments (or
+# specs) whose identities live in other resource groups never share such a deployment. Bicep writes
+# the same name as '<base>-${uniqueString(resourceGroup().id)}'. (Not `resourceGroup().location` in
+# the hash: outside a parameter's default value the Bicep linter warns about it,
+# no-loc-expr-outside-params; a resource group's location is fixed by its ID anyway.)
+SUBSCRIPTION_DEPLOYMENT_LOCATION = "resourceGroup().location"
+PLACEMENT_HASH = "uniqueString(resourceGroup().id)"
+
+
+def deployment_name_value(deployment: RoleDeployment) -> str:
+    """The JSON value of a role deployment's name: literal, or with the placement hash at subscription scope."""
+    if not deployment.at_subscription:
+        return deployment.name
+    return x.expr(x.call("format", x.lit(deployment.name_base() + "-{0}"), PLACEMENT_HASH))
+
+
 def _role_deployment(plan: Plan, identity: IdentityPlan, deployment: RoleDeployment) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "type": DEPLOYMENT_TYPE,
         "apiVersion": plan.deployment_api,
-        "name": deployment.name,
+        "name": deployment_name_value(deployment),
     }
     if deployment.subscription_id:
         resource["subscriptionId"] = x.json_value(deployment.subscription_id)
@@ -274,7 +392,7 @@ def _role_deployment(plan: Plan, identity: IdentityPlan, deployment: RoleDeploym
     if deployment.resource_group:
         resource["resourceGroup"] = x.json_value(deployment.resource_group)
     if deployment.at_subscription:
-        resource["location"] = x.expr(x.param("location"))
+        resource["location"] = x.expr(SUBSCRIPTION_DEPLOYMENT_LOCATION)
     principal = f"{x.call('reference', _identity_id(identity), x.lit(plan.identity_api))}.principalId"
     schema = SUBSCRIPTION_TEMPLATE_SCHEMA if deployment.at_subscription else TEMPLATE_SCHEMA
     resource["properties"] = {
@@ -304,6 +422,21 @@ def _parameters(deployment: AzureDeployment) -> dict[str, Any]:
     return out
 
 
+def _output_read(nested: str, condition: str | None, key: str) -> str:
+    """An output of an identity deployment; '' where a condition leaves the deployment out.
+
+    Bicep writes `<module>.?outputs.<key> ?? ''` for a conditional module (a plain `.outputs` is BCP318:
+    "may be null at the start of the deployment"), and `bicep build` compiles that to
+    `coalesce(tryGet(if(<condition>, reference(<deployment>), null()), 'outputs', '<key>', 'value'), '')`.
+    """
+    if condition is None:
+        return f"{nested}.outputs.{key}.value"
+    guarded = x.call("if", x.param(condition), nested, "null()")
+    return x.call(
+        "coalesce", x.call("tryGet", guarded, x.lit("outputs"), x.lit(key), x.lit("value")), x.lit("")
+    )
+
+
 def _outputs(plan: Plan, deployment: AzureDeployment) -> dict[str, Any]:
     identities = {}
     for identity in deployment.identities:
@@ -311,11 +444,7 @@ def _outputs(plan: Plan, deployment: AzureDeployment) -> dict[str, Any]:
             "reference", x.resource_id(DEPLOYMENT_TYPE, identity.deployment_name), x.lit(plan.deployment_api)
         )
         identities[identity.name] = {
-            key: x.expr(
-                x.call("if", x.param(identity.condition), f"{nested}.outputs.{key}.value", x.lit(""))
-                if identity.condition
-                else f"{nested}.outputs.{key}.value"
-            )
+            key: x.expr(_output_read(nested, identity.condition, key))
             for key in ("clientId", "principalId", "tenantId")
         }
     outputs: dict[str, Any] = {}
@@ -354,17 +483,37 @@ def template(plan: Plan, deployment: AzureDeployment | None = None) -> dict[str,
     return doc
 
 
+# Parameter-file values are taken as they are: ARM evaluates expressions in templates, not in the
+# values of a deployment's parameters, and `bicep build-params` writes a .bicepparam string as it is
+# (Azure/bicep, src/Bicep.Core/Emit/ParametersJsonWriter.cs: `value.WriteTo`); the template escape
+# `[[` would reach the template with both brackets. See docs/azure-resources.md, "Parameters". Nothing
+# but `value` either: the schema allows a parameter's `metadata`, ARM refuses it ("Could not find
+# member 'metadata' on object of type 'DeploymentParameterDefinition'", Azure/azure-cli#12009).
 def parameters_file(plan: Plan, env: str, deployment: AzureDeployment | None = None) -> dict[str, Any]:
-    values = {}
-    for p in (deployment or plan.deployments[0]).parameters:
-        value = p.value(env)
-        values[p.name] = {"value": x.plain(value) if isinstance(value, str) else value}
+    values = {p.name: {"value": p.value(env)} for p in (deployment or plan.deployments[0]).parameters}
     return {"$schema": PARAMETERS_SCHEMA, "contentVersion": "1.0.0.0", "parameters": values}
 
 
+TARGETS = "azure/targets.json"
+TARGETS_ABOUT = (
+    "Where each environment's top-level deployments go (az deployment group create --subscription "
+    "--resource-group): its identities live there. wlid validate reads it to compare environments that "
+    "share a resource group."
+)
+
+
+def targets_file(plan: Plan) -> dict[str, Any]:
+    """The subscription and resource group of each environment's deployments (azure/targets.json)."""
+    environments = {
+        e.name: {"subscriptionId": e.subscription_id, "resourceGroup": e.resource_group}
+        for e in plan.environments
+    }
+    return {"about": TARGETS_ABOUT, "environments": environments}
+
+
 def emit_arm(plan: Plan) -> list[Artifact]:
-    """One template per top-level deployment, and its parameters file per environment."""
-    artifacts = []
+    """One template per top-level deployment, its parameters file per environment, and the targets."""
+    artifacts = [Artifact(TARGETS, to_json(targets_file(plan)))]
     for deployment in plan.deployments:
         artifacts.append(Artifact(deployment.template_path(), to_json(template(plan, deployment))))
         for env in plan.environments:

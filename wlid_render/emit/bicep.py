@@ -21,14 +21,17 @@ from typing import Any, NamedTuple
 import jinja2
 
 from wlid_render.emit.arm import (
+    CLUSTER_REFUSALS,
     CLUSTER_TYPE,
     FIC_TYPE,
     IDENTITY_TYPE,
+    ISSUER_OFF,
+    PLACEMENT_HASH,
     ROLE_TYPE,
     cluster_deployment_name,
 )
 from wlid_render.emit.artifact import Artifact
-from wlid_render.emit.bicep_escape import FILTERS, BicepText, require_bicep_text
+from wlid_render.emit.bicep_escape import FILTERS, BicepText, Format, require_bicep_text
 from wlid_render.plan.model import (
     AUDIENCE,
     AzureDeployment,
@@ -169,7 +172,7 @@ class ScopeView(NamedTuple):
 
 class RoleModuleView(NamedTuple):
     symbol: str
-    name: str
+    name: Format  # the deployment name: literal, or with the placement hash at subscription scope
     path: str  # relative to the identity module that calls it (both in azure/modules/)
     scope: ScopeView
     parameters: tuple[str, ...] = ()  # handed through to the module under the same names
@@ -180,6 +183,7 @@ class IdentityView(NamedTuple):
     name: str
     fics: tuple[FicView, ...]
     role_modules: tuple[RoleModuleView, ...]
+    tags: tuple[tuple[str, Value], ...] = ()
 
 
 class IdentityModuleView(NamedTuple):
@@ -237,14 +241,21 @@ def _identity_view(identity: IdentityPlan) -> IdentityView:
     modules = tuple(
         RoleModuleView(
             symbols.new("roles", str(n)),
-            d.name,
+            _deployment_name(d),
             module_file(d.name).removeprefix("modules/"),
             _scope(d),
             d.template_parameters(),
         )
         for n, d in enumerate(identity.role_deployments, start=1)
     )
-    return IdentityView(symbol, identity.name, tuple(fics), modules)
+    return IdentityView(symbol, identity.name, tuple(fics), modules, identity.tags)
+
+
+def _deployment_name(deployment: RoleDeployment) -> Format:
+    """The name `emit.arm.deployment_name_value` gives the same deployment, as a Bicep string."""
+    if not deployment.at_subscription:
+        return Format(deployment.name, ())  # deployment names hold no braces (plan/names.py)
+    return Format(deployment.name_base() + "-{0}", (PLACEMENT_HASH,))
 
 
 def _parameters(parameters: tuple[Parameter, ...]) -> tuple[ParamView, ...]:
@@ -282,6 +293,7 @@ def _main(plan: Plan, deployment: AzureDeployment, directory: Path) -> Artifact:
         cluster_deployment=cluster_deployment_name(plan),
         cluster_module_symbol=CLUSTER_MODULE_SYMBOL,
         identities=identities,
+        issuer_off=Format(ISSUER_OFF, ("clusterName", "clusterResourceGroup")),
     )
     return Artifact(deployment.template_path(bicep=True), text)
 
@@ -302,7 +314,10 @@ def _identity_module(plan: Plan, identity: IdentityPlan, directory: Path) -> Art
 
 def _cluster_module(plan: Plan, directory: Path) -> Artifact:
     text = render(
-        directory, "cluster-workload-identity.bicep.j2", cluster_type=f"{CLUSTER_TYPE}@{plan.cluster_api}"
+        directory,
+        "cluster-workload-identity.bicep.j2",
+        cluster_type=f"{CLUSTER_TYPE}@{plan.cluster_api}",
+        refusals={key: Format(message, ("clusterName",)) for key, message in CLUSTER_REFUSALS.items()},
     )
     return Artifact(f"azure/{CLUSTER_MODULE}", text)
 

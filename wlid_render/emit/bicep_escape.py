@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 _SIMPLE_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -72,6 +72,39 @@ def escaped_body(value: str) -> str:
     return "".join(out)
 
 
+class Format(NamedTuple):
+    """A string made of literal text and expressions, as ARM's format(): `{0}`... stand for `args`."""
+
+    pattern: str
+    args: tuple[str, ...]  # Bicep identifiers, or expressions of TRUSTED_EXPRESSIONS
+
+
+# Expressions a Format may hold besides identifiers: written by wlid's own code, never from a spec.
+TRUSTED_EXPRESSIONS = frozenset({"uniqueString(resourceGroup().id)"})
+_HOLE = re.compile(r"\{(\d+)\}")
+
+
+def bicep_format(value: Format) -> BicepText:
+    """An interpolated Bicep string `'text${arg}text'` with the value of ARM's format(pattern, args...).
+
+    Literal text is escaped as in `bicep_string` (a `${` in it is escaped); each `{i}` becomes
+    `${args[i]}`. `bicep build` compiles the result back to `format('<pattern>', args...)`.
+    """
+    if not isinstance(value, Format):
+        raise TypeError(f"bicep_format expects a Format, got {type(value).__name__}: {value!r}")
+    for arg in value.args:
+        if not _IDENTIFIER.fullmatch(arg) and arg not in TRUSTED_EXPRESSIONS:
+            raise ValueError(f"{arg!r} is neither a Bicep identifier nor a trusted expression")
+    out: list[str] = []
+    pos = 0
+    for match in _HOLE.finditer(value.pattern):
+        out.append(escaped_body(value.pattern[pos : match.start()]))
+        out.append("${" + value.args[int(match[1])] + "}")
+        pos = match.end()
+    out.append(escaped_body(value.pattern[pos:]))
+    return BicepText("'" + "".join(out) + "'")
+
+
 def bicep_ident(value: str) -> BicepText:
     """A Bicep symbol name; raises ValueError for anything but [A-Za-z_][A-Za-z0-9_]*."""
     if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
@@ -119,6 +152,7 @@ FILTERS: dict[str, Callable[[Any], BicepText]] = {
     "bicep_key": bicep_key,
     "bicep_json": bicep_json,
     "bicep_value": bicep_value,
+    "bicep_format": bicep_format,
 }
 
 

@@ -27,6 +27,8 @@ from wlid_render.plan.model import (
 from wlid_render.plan.names import deployment_name, derived_fic_name, placeholder_for
 from wlid_render.plan.roles import builtin_roles, resolve_role
 from wlid_render.plan.secrets import credential_kind
+from wlid_render.plan.sharing import shared_identities
+from wlid_render.plan.tags import identity_tags
 from wlid_render.plan.targets import TargetError, target_of
 from wlid_render.spec import Container, Spec, Workload
 from wlid_render.suggest import did_you_mean
@@ -166,6 +168,7 @@ class _Builder:
                     oidc_issuer_url=cluster.oidcIssuerUrl,
                     client_ids=tuple(client_ids),
                     pinned=frozenset(pinned),
+                    tags=tuple(azure.tags.items()),
                 )
             )
         holders: dict[str, str] = {}
@@ -208,7 +211,8 @@ class _Builder:
                 Parameter(
                     "enableWorkloadIdentity",
                     "bool",
-                    "Turn on the cluster's OIDC issuer and workload identity before creating credentials.",
+                    "Opt-in: turn on the cluster's OIDC issuer and workload identity while one is off "
+                    "(writes the cluster once).",
                     values("enable_workload_identity"),
                     default=False,
                 )
@@ -271,6 +275,8 @@ class _Builder:
                     f"at most {MAX_FICS_PER_IDENTITY} per identity",
                     "split the ServiceAccounts over more identities",
                 )
+            tags, tag_problems = identity_tags(spec, index)
+            self.problems += tag_problems
             out.append(
                 (
                     index,
@@ -280,6 +286,7 @@ class _Builder:
                         placeholder=placeholder_for(identity.name),
                         credentials=tuple(credentials),
                         role_deployments=tuple(self.role_deployments(index)),
+                        tags=tags,
                     ),
                 )
             )
@@ -565,6 +572,9 @@ def build_plan(
             workloads=tuple(workloads),
         )
         views[env] = EnvView(environment, identities, accounts)
+    shared_errors, shared_warnings = shared_identities(specs, views)
+    problems += shared_errors
+    warnings += shared_warnings
     for env in bound:
         if env not in specs:
             problems.append(

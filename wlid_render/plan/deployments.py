@@ -4,8 +4,9 @@ ARM refuses a template over 800 resources, 256 parameters or 4 MB, and a deploym
 size limit; what-if gives up past 500 nested templates. A spec whose resources fit one template gets
 one deployment, `main`, as always. A larger one is split:
 
-* `main` holds only the nested deployment that turns on the cluster's OIDC issuer and workload
-  identity (deploy it first: the other deployments read the issuer URL from the cluster);
+* `main` holds only the opt-in cluster step, the nested deployment that turns on the cluster's OIDC
+  issuer and workload identity when an environment asks for it (deploy it first: the other
+  deployments read the issuer URL from the cluster);
 * `identities-NNN` deployments each hold a group of identities with their FICs and role assignments.
 
 An identity's group is a hash of its name modulo the number of groups, a power of two: the smallest

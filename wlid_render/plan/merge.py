@@ -21,6 +21,7 @@ from wlid_render.plan.model import (
     Value,
 )
 from wlid_render.plan.names import short_hash
+from wlid_render.plan.tags import TagParameters, merged_tags
 
 
 class EnvView(NamedTuple):
@@ -60,6 +61,7 @@ class _Merger:
         self.envs = list(views)
         self.out = Merged([], [], [])
         self.taken: set[str] = set()
+        self.tag_parameters = TagParameters(self.envs, self.param_name, self.out.parameters)
 
     def param_name(self, *parts: str) -> str:
         base = re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
@@ -115,8 +117,9 @@ class _Merger:
         credentials = self.credentials(index, present)
         roles = self.roles(index, present, symbol)
         deployments = group_roles(self.spec_name, first.name, roles)
+        tags = merged_tags({env: plan.tags for env, plan in present.items()}, self.tag_parameters)
         return first._replace(
-            credentials=credentials, role_deployments=tuple(deployments), condition=condition
+            credentials=credentials, role_deployments=tuple(deployments), condition=condition, tags=tags
         )
 
     def credentials(self, index: int, present: dict[str, IdentityPlan]) -> tuple[FederatedCredential, ...]:

@@ -15,9 +15,14 @@ from wlid_render.errors import Problem
 AUDIENCE = "api://AzureADTokenExchange"
 IDENTITY_API = "2024-11-30"
 ROLE_ASSIGNMENT_API = "2022-04-01"
-CLUSTER_API = "2024-09-01"
+# Newest stable managedClusters API in the bundled schemas: what the opt-in cluster step reads and
+# writes back (an older version drops properties it does not know on the round trip), and what the
+# template reads the issuer with.
+CLUSTER_API = "2026-05-01"
 DEPLOYMENT_API = "2022-09-01"
 MAX_FICS_PER_IDENTITY = 20
+MAX_DEPLOYMENT_NAME = 64  # ARM's limit on a deployment's name
+UNIQUE_STRING_LENGTH = 13  # ARM's uniqueString() returns 13 characters
 
 ParamType = Literal["string", "bool"]
 
@@ -85,6 +90,15 @@ class RoleDeployment(NamedTuple):
     at_subscription: bool
     assignments: tuple[RoleAssignment, ...]
 
+    def name_base(self) -> str:
+        """The literal part of its deployment name. At subscription scope the name goes on with `-` and
+        the 13 characters of uniqueString() of the deploying resource group (see emit/arm.py), within
+        ARM's 64 characters; a longer name keeps its start and its hash."""
+        room = MAX_DEPLOYMENT_NAME - len("-") - UNIQUE_STRING_LENGTH
+        if not self.at_subscription or len(self.name) <= room:
+            return self.name
+        return self.name[: room - 9] + self.name[-9:]  # `-<8 hex digits>` ends every role deployment name
+
     def scope_parameters(self) -> tuple[str, ...]:
         """Parameters its parent needs to place it (per-environment subscription or resource group)."""
         return _names(self.subscription_id, self.resource_group)
@@ -116,10 +130,13 @@ class IdentityPlan(NamedTuple):
     credentials: tuple[FederatedCredential, ...]
     role_deployments: tuple[RoleDeployment, ...]
     condition: str | None = None  # bool parameter: the identity exists only in some environments
+    # Tags of the identity resource: name -> literal, or the string parameter set per environment.
+    tags: tuple[tuple[str, Value], ...] = ()
 
     def template_parameters(self) -> tuple[str, ...]:
         """Parameters its nested template needs besides location and issuer, in a stable order."""
         names: list[str] = [c.condition for c in self.credentials if c.condition]
+        names += _names(*(value for _, value in self.tags))
         for deployment in self.role_deployments:
             names += [*deployment.scope_parameters(), *deployment.template_parameters()]
         return tuple(dict.fromkeys(names))
@@ -128,15 +145,15 @@ class IdentityPlan(NamedTuple):
 class AzureDeployment(NamedTuple):
     """One top-level deployment (`az deployment group create`) and its files below `azure/`.
 
-    A spec whose resources fit one template has one: `main`, the cluster flags and every identity. A
-    larger one is split (see plan/deployments.py): `main` turns on the cluster flags, and each
+    A spec whose resources fit one template has one: `main`, the opt-in cluster step and every
+    identity. A larger one is split (see plan/deployments.py): `main` holds the cluster step, and each
     `identities-NNN` deployment holds a stable group of identities; deploy `main` first.
     """
 
     stem: str  # "main" or "identities-NNN": azure/<stem>.json and azure/<stem>.bicep
     name: str  # the deployment name
     identities: tuple[IdentityPlan, ...]
-    cluster_update: bool  # holds the nested deployment that turns on the cluster flags
+    cluster_update: bool  # holds the opt-in cluster step (writes the cluster only while a flag is off)
     parameters: tuple[Parameter, ...]  # those its template declares, in plan order
     outputs_identities: bool = True  # has the `identities` output
 
@@ -196,6 +213,9 @@ class EnvironmentPlan(NamedTuple):
     oidc_issuer_url: str | None
     client_ids: tuple[tuple[str, str], ...]  # identity -> client ID or its placeholder
     pinned: frozenset[str] = frozenset()  # identities whose client ID is known
+    # azure.tags resolved for this environment: for the command that creates the top-level deployment
+    # (`az deployment group create --tags k=v...`); nested deployments carry none (see plan/tags.py).
+    tags: tuple[tuple[str, str], ...] = ()
     # What this environment runs on the Kubernetes side (entities limited to some environments
     # appear only in theirs); values may differ between environments.
     namespaces: tuple[str, ...] = ()
@@ -226,7 +246,7 @@ class Plan:
     namespaces: tuple[str, ...]
     service_accounts: tuple[ServiceAccountPlan, ...]
     workloads: tuple[WorkloadPlan, ...]
-    enables_workload_identity: bool  # the template turns on the cluster's OIDC issuer + workload identity
+    enables_workload_identity: bool  # some environment opts in to the cluster step (see plan/cluster.py)
     pins_issuer: bool  # some environment pins the issuer URL (parameter oidcIssuerUrl)
     warnings: tuple[Problem, ...] = ()
     gitops: GitOpsPlan | None = None

@@ -377,16 +377,35 @@ def _parameters_file(tree: RenderedTree, rel: str, findings: list[Finding]) -> N
     for name, spec in declared.items():
         if name not in given and not (isinstance(spec, dict) and "defaultValue" in spec):
             ctx.add("PARAM002", f"parameter {name!r} of {template.json} has no value here", ("parameters",))
-    for name in given:
+    for name, entry in given.items():
         if name not in declared:
             ctx.add(
                 "PARAM003", f"parameter {name!r} is not declared in {template.json}", ("parameters", name)
+            )
+        extra = sorted(set(entry) - {"value", "reference"}) if isinstance(entry, dict) else []
+        if extra:
+            ctx.add(
+                "PARAM006",
+                f"parameter {name!r} has {', '.join(map(repr, extra))} besides its value: the schema allows a "
+                "parameter's metadata, but ARM refuses the file (InvalidRequestContent: \"Could not find member "
+                f"'{extra[0]}' on object of type 'DeploymentParameterDefinition'\")",
+                ("parameters", name, extra[0]),
+            )
+        value = entry.get("value") if isinstance(entry, dict) else None
+        if isinstance(value, str) and value.startswith("[[") and value.endswith("]"):
+            ctx.add(
+                "PARAM005",
+                f"parameter {name!r} is {value[:60]!r}: a parameters file is not a template, its values are "
+                "taken as they are, so the template escape '[[' reaches the template with both brackets "
+                f"(the value is {value[1:][:60]!r} only if written so)",
+                ("parameters", name, "value"),
             )
 
 
 def check_parameters(tree: RenderedTree) -> list[Finding]:
     """PARAM001 schema, PARAM002 required parameter missing, PARAM003 parameter unknown to the template,
-    PARAM004 no template: each parameters file against the top-level template it belongs to."""
+    PARAM004 no template, PARAM005 a value written with the template escape `[[`, PARAM006 a parameter
+    with more than its value (ARM refuses `metadata`): each parameters file against its template."""
     findings: list[Finding] = []
     for rel in parameters_files(tree):
         _parameters_file(tree, rel, findings)

@@ -11,6 +11,9 @@ from functools import lru_cache
 
 # ARM template functions (Microsoft Learn, "ARM template functions"), lower-case. Functions whose name
 # starts with "list" (listKeys, listSecrets, ...) are resource list* functions and are accepted too.
+# `fail` is Bicep's documented fail() ("Bicep functions - flow control"), which `bicep build` writes to
+# the template as it is and the ARM template engine evaluates (Azure/bicep SnapshotCommandTests: "The
+# template variable 'foo' is not valid: condition must be false").
 KNOWN_FUNCTIONS = frozenset(
     [
         "add",
@@ -40,6 +43,7 @@ KNOWN_FUNCTIONS = frozenset(
         "environment",
         "equals",
         "extensionresourceid",
+        "fail",
         "false",
         "filter",
         "first",

@@ -1,6 +1,8 @@
-"""BICEP001-003: the Bicep files of a rendered tree parse, describe the deployments of its top-level
+"""BICEP001-005: the Bicep files of a rendered tree parse, describe the deployments of its top-level
 templates (`azure/main.json`, and the `azure/identities-NNN.json` groups of a split tree) and carry
-the values of the ARM parameters files.
+the values of the ARM parameters files; nothing in them makes the compiler warn that a conditional
+module or resource is read unsafely (BICEP004), and the location `bicep build` gives a module at
+subscription scope is the one the template writes (BICEP005).
 
 Syntax comes from tree-sitter-bicep; no Bicep compiler is needed. BICEP002 compares the facts that
 `bicep_model` reads from both sides: parameters and their types, deployed resource types and API
@@ -64,7 +66,8 @@ K = TypeVar("K")
 
 def check_bicep(tree: RenderedTree) -> list[Finding]:
     """BICEP001 syntax, BICEP002 the same deployments as the top-level templates, BICEP003 the
-    parameter files. A tree without `azure/main.bicep` has no Bicep side and is not checked.
+    parameter files, BICEP004 unsafe reads of conditional modules and resources, BICEP005 locations of
+    modules at subscription scope. A tree without `azure/main.bicep` has no Bicep side and is not checked.
 
     Raises `bicep_model.BicepUnavailable` when tree-sitter-bicep is not installed (a broken install,
     not a broken tree).
@@ -539,6 +542,18 @@ def compare_output_reads(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[I
                 f"{s.arm} reads output '{output}' of deployment '{name}', whose template does not declare it"
             )
             out.append((message, None))
+    for name, condition in dict.fromkeys(read for value in values for read in bm.arm_guarded_reads(value)):
+        deployment = deployments.get(name)
+        if deployment is None:
+            continue
+        own = str(deployment.raw_condition)[1:-1] if deployment.raw_condition is not None else None
+        if own is None or own.replace(" ", "") != condition.replace(" ", ""):
+            runs = f"if ({own})" if own is not None else "always"
+            message = (
+                f"{s.arm} reads the outputs of deployment '{name}' when {condition}, but it runs {runs} "
+                "(Bicep's .?outputs reads them exactly when the module runs)"
+            )
+            out.append((message, None))
     return out
 
 
@@ -583,8 +598,8 @@ def _compare_top(walk: _Walk, top: TopTemplate) -> None:
         walk.compare(bm.arm_template(doc), top.bicep, Sides(top.file_name, f"{top.stem}.bicep"))
 
 
-def _findings(tree: RenderedTree, rel: str, issues: Iterable[Issue]) -> list[Finding]:
-    return [Finding(tree.display(rel), line, "BICEP002", "error", message) for message, line in issues]
+def _findings(tree: RenderedTree, rel: str, issues: Iterable[Issue], rule: str = "BICEP002") -> list[Finding]:
+    return [Finding(tree.display(rel), line, rule, "error", message) for message, line in issues]
 
 
 @dataclass
@@ -643,6 +658,13 @@ class _Walk:
                 nested.append((deployment.template, target, inner))
         issues += self.module_output_reads(rel, bicep, files, s)
         self.out += _findings(self.tree, rel, issues)
+        located = [i for m, d in matched if (i := module_location_issue(d, m, bicep, s)) is not None]
+        self.out += _findings(self.tree, rel, located, "BICEP005")
+        self.out += _findings(self.tree, rel, unsafe_dereferences(self.roots[rel], bicep, s), "BICEP004")
+        self.out += [
+            Finding(self.tree.display(rel), line, "BICEP006", "warning", message)
+            for message, line in location_expressions(self.roots[rel])
+        ]
         for template, target, inner in nested:
             self.compare(template, target, inner)
 
@@ -676,8 +698,7 @@ def match_modules(
     matched: list[tuple[Module, ArmDeployment]] = []
     unmatched: list[Module] = []
     for module in bicep.modules:
-        name = module.name or module.name_text
-        deployment = next((d for d in pending if d.name == name), None)
+        deployment = next((d for d in pending if d.name_key == module.name_key), None)
         if deployment is None:
             unmatched.append(module)
         else:
@@ -747,6 +768,97 @@ def compare_module_call(arm: ArmDeployment, module: Module, bicep: BicepFile, s:
         shown = (f"if ({c})" if c else "always" for c in (module.condition, arm.condition))
         out.append((f"{where} runs {next(shown)} in {s.bicep}, {next(shown)} in {s.arm}", module.line))
     return out
+
+
+# -- BICEP004, BICEP005: what the compiler warns about, or writes itself --------------------------------
+# A module or resource with a condition may be null at the start of the deployment; reading its
+# `.outputs` (module) or `.properties` (resource) with `.` is compiler warning BCP318, and the
+# deployment fails where the condition is false. Azure/bicep baselines: InvalidModules_LF
+# main.diagnostics.bicep (`modAEmptyInputsWithCondition.outputs`) and Resources_CRLF
+# main.diagnostics.bicep (`vmWithCondition.properties`; `vmWithCondition.id` is no warning).
+NULLABLE_READS = {"module": "outputs", "resource": "properties"}
+
+
+def unsafe_dereferences(root: Node, bicep: BicepFile, s: Sides) -> list[Issue]:
+    """Every `<conditional module>.outputs` and `<conditional resource>.properties` read without `.?`."""
+    conditional = {m.symbol: "module" for m in bicep.modules if m.condition is not None}
+    conditional |= {r.symbol: "resource" for r in bicep.resources if r.condition is not None}
+    if not conditional:
+        return []
+    out: list[Issue] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        parts = node.children
+        if (
+            node.type == "member_expression"
+            and len(parts) == 3
+            and parts[0].type == "identifier"
+            and parts[1].type == "."
+            and (kind := conditional.get(bm.source(parts[0]))) is not None
+            and bm.source(parts[2]) == NULLABLE_READS[kind]
+        ):
+            symbol, read = bm.source(parts[0]), NULLABLE_READS[kind]
+            message = (
+                f"{symbol}.{read}: {kind} '{symbol}' has a condition, so it may be null where the "
+                f"condition is false (bicep BCP318); read it as {symbol}.?{read}... ?? <default> in {s.bicep}"
+            )
+            out.append((message, node.start_point[0] + 1))
+        stack.extend(reversed(bm.named(node)))
+    return sorted(out, key=lambda issue: issue[1] or 0)
+
+
+# The Bicep linter's no-loc-expr-outside-params (Azure/bicep src/Bicep.Core/Analyzers/Linter/Rules/
+# NoLocationExprOutsideParamsRule.cs): `resourceGroup().location` and `deployment().location` only in a
+# parameter's default value. wlid's Bicep never needs them elsewhere.
+_LOCATION_CALLS = ("resourceGroup", "deployment")
+
+
+def location_expressions(root: Node) -> list[Issue]:
+    """Each `resourceGroup().location` / `deployment().location` outside a parameter declaration."""
+    out: list[Issue] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "parameter_declaration":
+            continue
+        parts = node.children
+        if (
+            node.type == "member_expression"
+            and len(parts) == 3
+            and parts[0].type == "call_expression"
+            and bm.source(parts[2]) == "location"
+            and bm.source(parts[0]).replace(" ", "") in {f"{f}()" for f in _LOCATION_CALLS}
+        ):
+            text = bm.source(node)
+            message = (
+                f"{text} outside a parameter's default value: the Bicep linter warns "
+                "(no-loc-expr-outside-params); take the location from a parameter"
+            )
+            out.append((message, node.start_point[0] + 1))
+        stack.extend(reversed(bm.named(node)))
+    return sorted(out, key=lambda issue: issue[1] or 0)
+
+
+# A module deployed to a subscription (or above) from a resource-group file gets the location
+# `resourceGroup().location` from `bicep build` (a module cannot set one), and `deployment().location`
+# from a file of another scope (Azure/bicep src/Bicep.Core/Emit/TemplateWriter.cs); the ARM template
+# must say the same, or the two describe different deployments.
+def module_location_issue(arm: ArmDeployment, module: Module, bicep: BicepFile, s: Sides) -> Issue | None:
+    scope = module.scope or Scope(bicep.target_scope, ())
+    if scope.function == "resourceGroup":
+        return None
+    expected = (
+        "[resourceGroup().location]" if bicep.target_scope == "resourceGroup" else "[deployment().location]"
+    )
+    written = arm.location if isinstance(arm.location, str) else json.dumps(arm.location)
+    if written.replace(" ", "") == expected:
+        return None
+    return (
+        f"module '{module.symbol}' ('{arm.name}') deploys to {scope}: bicep build gives it the location "
+        f"{expected[1:-1]}, but {s.arm} writes {written}",
+        module.line,
+    )
 
 
 def _conditions_differ(arm: Any, bicep_node: Node | None, bicep: BicepFile) -> bool:
@@ -819,7 +931,7 @@ def compare_parameter_values(params: bm.ParamsFile, tree: RenderedTree, arm_rel:
         if name not in expected:
             out.append((f"param {name} is not in {arm_file}", given.line))
             continue
-        want = arm_plain(expected[name]) if isinstance(expected[name], str) else expected[name]
+        want = expected[name]  # a parameters file is not a template: its values are taken as they are
         if not given.is_literal or not _same(given.value, want):
             out.append((f"param {name} = {given.text}, but {arm_file} has {json.dumps(want)}", given.line))
     return out

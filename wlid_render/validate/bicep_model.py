@@ -344,6 +344,7 @@ class Module:
     depends_on: tuple[str, ...] = ()  # explicit dependsOn: symbols (or the text of other expressions)
     reads: tuple[str, ...] = ()  # the symbols its body reads (Bicep adds a dependency on each)
     condition_node: Node | None = None  # the expression of `if (...)`, without parentheses
+    name_key: str = ""  # the deployment name as `deployment_name_key` reads the ARM side's
 
 
 @dataclass(frozen=True)
@@ -464,6 +465,47 @@ def _resource(decl: Decl) -> Resource:
     )
 
 
+_SPACE = re.compile(r"\s+")
+_TRIPLE_QUOTE = b"'" * 3
+
+
+def deployment_name_key(value: Any) -> str:
+    """A nested deployment's name, comparable with `bicep_name_key`: the literal name, or the
+    expression (an ARM `format(...)` of a name computed at deployment) without white space."""
+    if not isinstance(value, str):
+        return str(value)
+    if not is_expression(value):
+        return arm_plain(value)
+    return _SPACE.sub("", value)
+
+
+def bicep_name_key(node: Node | None, params: set[str]) -> str:
+    """As `deployment_name_key`, for a Bicep `name`: a literal, or an interpolated string read as the
+    `format()` that `bicep build` compiles it to (each hole's text, `parameters('x')` for a parameter)."""
+    if node is None:
+        return ""
+    try:
+        return decode_string(node)
+    except NotALiteral:
+        pass
+    if node.type != "string" or node.text[:1] != b"'" or node.text[:3] == _TRIPLE_QUOTE:
+        return _SPACE.sub("", source(node))
+    pattern: list[str] = []
+    args: list[str] = []
+    for child in node.children[1:-1]:
+        text = child.text.decode("utf-8")
+        if child.type == "interpolation":
+            hole = named(child)[0] if named(child) else child
+            arg = source(hole)
+            args.append(f"parameters('{arg}')" if hole.type == "identifier" and arg in params else arg)
+            pattern.append("{" + str(len(args) - 1) + "}")
+        else:
+            literal_text = decode_escapes(text) if child.type == "escape_sequence" else text
+            pattern.append(literal_text.replace("{", "{{").replace("}", "}}"))
+    quoted = "".join(pattern).replace("'", "''")
+    return _SPACE.sub("", f"[format('{quoted}', {', '.join(args)})]")
+
+
 def identifiers_read(node: Node) -> list[str]:
     """The identifiers an expression reads: not object keys, property names or function names."""
     out: list[str] = []
@@ -480,7 +522,7 @@ def identifiers_read(node: Node) -> list[str]:
     return out
 
 
-def _module(decl: Decl) -> Module:
+def _module(decl: Decl, params: set[str]) -> Module:
     props = _props(decl.body)
     name, name_text = _name(props)
     scope = scope_of(props["scope"]) if "scope" in props else None
@@ -509,6 +551,7 @@ def _module(decl: Decl) -> Module:
         depends,
         reads,
         _condition_node(decl.body),
+        bicep_name_key(props.get("name"), params),
     )
 
 
@@ -523,7 +566,7 @@ def read_bicep(root: Node) -> BicepFile:
         target_scope=target_scope(root),
         params=params,
         resources=tuple(_resource(d) for d in decls if d.kind == "resource"),
-        modules=tuple(_module(d) for d in decls if d.kind == "module"),
+        modules=tuple(_module(d, {p.name for p in params}) for d in decls if d.kind == "module"),
         outputs=tuple(Output(d.symbol, d.type_or_path, d.line, d.body) for d in decls if d.kind == "output"),
     )
 
@@ -686,7 +729,10 @@ def _member_chain(node: Node) -> tuple[str, list[str]] | None:
 
 
 def module_output_read(node: Node, bicep: BicepFile) -> tuple[Module, str] | None:
-    """`<module>.outputs.<name>...` -> the module and the output name."""
+    """`<module>.outputs.<name>...` or `<module>.?outputs.<name>` -> the module and the output name."""
+    if (safe := _safe_output_read(node, bicep)) is not None:
+        module = bicep.module(source(node.children[0].children[0]))
+        return (module, str(safe[2])) if module is not None else None
     chain = _member_chain(node) if node.type == "member_expression" else None
     if chain is None or len(chain[1]) < 2 or chain[1][0] != "outputs":
         return None
@@ -694,8 +740,41 @@ def module_output_read(node: Node, bicep: BicepFile) -> tuple[Module, str] | Non
     return (module, chain[1][1]) if module is not None else None
 
 
+def _safe_output_read(node: Node, bicep: BicepFile) -> ValueKey | None:
+    """`<module>.?outputs.<name>` -> ("output?", deployment name, output name): what `bicep build`
+    compiles to `tryGet(if(<the module's condition>, reference(<deployment>), null()), 'outputs',
+    '<name>', 'value')`. That the ARM side guards it with its deployment's own condition is checked
+    by `validate.bicep.compare_output_reads`."""
+    parts = node.children
+    if (
+        node.type != "member_expression"
+        or len(parts) != 3
+        or parts[1].type != "."
+        or parts[2].type != "property_identifier"
+    ):
+        return None
+    inner = parts[0].children
+    if (
+        parts[0].type != "member_expression"
+        or len(inner) != 3
+        or inner[0].type != "identifier"
+        or inner[1].type != ".?"
+        or source(inner[2]) != "outputs"
+    ):
+        return None
+    module = bicep.module(source(inner[0]))
+    if module is None:
+        return None
+    return ("output?", module.name or module.name_text, source(parts[2]))
+
+
 def bicep_value(node: Node, bicep: BicepFile) -> ValueKey | None:
     node = unwrap(node)
+    if node.type == "binary_expression" and len(node.children) == 3 and node.children[1].type == "??":
+        keys = [bicep_value(node.children[0], bicep), bicep_value(node.children[2], bicep)]
+        return None if None in keys else ("coalesce", *keys)
+    if (safe := _safe_output_read(node, bicep)) is not None:
+        return safe
     if node.type == "ternary_expression" and len(named(node)) == 3:
         keys = [bicep_value(n, bicep) for n in named(node)]
         return None if None in keys else ("if", *keys)
@@ -817,6 +896,11 @@ def arm_expression_value(body: str) -> ValueKey | None:
         if function == "if" and len(args) == 3:
             keys = [arm_expression_value(a) for a in args]
             return None if None in keys else ("if", *keys)
+        if function == "coalesce" and len(args) == 2:
+            keys = [arm_expression_value(a) for a in args]
+            return None if None in keys else ("coalesce", *keys)
+        if function == "tryget":
+            return _arm_safe_output_read(args)
         return None
     reference = arm_reference(body)
     if reference is None:
@@ -827,6 +911,22 @@ def arm_expression_value(body: str) -> ValueKey | None:
             return ("output", name, path[1])
         return None
     return ("property", resource_type, name, ".".join(path))
+
+
+def _arm_safe_output_read(args: tuple[str, ...]) -> ValueKey | None:
+    """`tryGet(if(<c>, reference(<deployment>), null()), 'outputs', '<name>', 'value')` -> ("output?", ...)."""
+    if len(args) != 4 or [arm_literal(a) for a in (args[1], args[3])] != ["outputs", "value"]:
+        return None
+    guarded, name = split_call(args[0].strip()), arm_literal(args[2])
+    if guarded is None or guarded[0].lower() != "if" or len(guarded[1]) != 3 or name is None:
+        return None
+    condition, read, otherwise = guarded[1]
+    if otherwise.strip() != "null()":
+        return None
+    target = arm_reference(read.strip() + ".outputs")
+    if target is None or target[0] != DEPLOYMENT or arm_expression_value(condition) is None:
+        return None
+    return ("output?", target[1], name)
 
 
 # -- role assignment names: guid() of resource IDs ---------------------------------------------------
@@ -935,9 +1035,28 @@ def arm_leaves(value: Any, path: str = "") -> dict[str, tuple[ValueKey | None, s
 
 
 _ARM_OUTPUT_READ = re.compile(
-    r"reference\(resourceId\('Microsoft\.Resources/deployments',\s*'((?:[^']|'')*)'\)[^)]*\)\.outputs\.(\w+)",
+    r"reference\(resourceId\('Microsoft\.Resources/deployments',\s*'((?:[^']|'')*)'\)[^)]*\)"
+    r"(?:\.outputs\.(\w+)|,\s*null\(\)\),\s*'outputs',\s*'(\w+)')",
     re.IGNORECASE,
 )
+
+
+_ARM_GUARDED_READ = re.compile(
+    r"tryGet\(if\((.*?),\s*reference\(resourceId\('Microsoft\.Resources/deployments',\s*'((?:[^']|'')*)'\)",
+    re.IGNORECASE,
+)
+
+
+def arm_guarded_reads(value: Any) -> list[tuple[str, str]]:
+    """(deployment name, condition text) of each `tryGet(if(<condition>, reference(<deployment>)...` in a
+    value: an output read where a condition may leave the deployment out."""
+    if isinstance(value, dict):
+        return [read for item in value.values() for read in arm_guarded_reads(item)]
+    if isinstance(value, list):
+        return [read for item in value for read in arm_guarded_reads(item)]
+    if isinstance(value, str) and is_expression(value):
+        return [(m[2].replace("''", "'"), m[1].strip()) for m in _ARM_GUARDED_READ.finditer(value)]
+    return []
 
 
 def arm_output_reads(value: Any) -> list[tuple[str, str]]:
@@ -947,7 +1066,7 @@ def arm_output_reads(value: Any) -> list[tuple[str, str]]:
     if isinstance(value, list):
         return [read for item in value for read in arm_output_reads(item)]
     if isinstance(value, str) and is_expression(value):
-        return [(m[1].replace("''", "'"), m[2]) for m in _ARM_OUTPUT_READ.finditer(value)]
+        return [(m[1].replace("''", "'"), m[2] or m[3]) for m in _ARM_OUTPUT_READ.finditer(value)]
     return []
 
 
@@ -1101,6 +1220,8 @@ class ArmDeployment:
     depends: frozenset[DepKey] = frozenset()
     args: dict[str, Any] = field(default_factory=dict)  # parameter name -> its entry ({"value": ...})
     raw_condition: Any = None  # as written; None when there is none
+    name_key: str = ""  # see deployment_name_key
+    location: Any = None  # as written; None when there is none
 
 
 @dataclass(frozen=True)
@@ -1143,6 +1264,8 @@ def _arm_deployment(resource: dict[str, Any]) -> ArmDeployment:
         depends=_arm_depends(resource),
         args={k: _dict(v) for k, v in args.items()},
         raw_condition=resource.get("condition"),
+        name_key=deployment_name_key(resource.get("name")),
+        location=resource.get("location"),
     )
 
 

@@ -22,9 +22,35 @@ RULES: dict[str, Rule] = {
             "Chain them with dependsOn (or a serial copy loop with batchSize 1): Azure answers 409.",
         ),
         Rule("ARM006", "ARM template limit exceeded", "Split the estate over several specs or deployments."),
+        Rule(
+            "ARM007",
+            "AKS cluster written on every deployment",
+            "Turn the flags on once with az aks update --enable-oidc-issuer --enable-workload-identity, or "
+            "write the cluster only while a flag is off (cluster.enableWorkloadIdentity).",
+        ),
+        Rule(
+            "ARM008",
+            "AKS cluster written back with an older API or without extendedLocation",
+            "Write it with the API it was read with (2026-05-01) and copy extendedLocation; re-render.",
+        ),
+        Rule(
+            "ARM009",
+            "Subscription-scope deployment named the same in every region",
+            "End its name with uniqueString(resourceGroup().id) of the deploying group; re-render.",
+        ),
         Rule("PARAM001", "Parameters file does not match the official schema", "Fix the named property."),
         Rule("PARAM002", "Required template parameter has no value", "Add it to the parameters file."),
         Rule("PARAM003", "Parameter unknown to the template", "Remove it; ARM rejects unknown parameters."),
+        Rule(
+            "PARAM005",
+            "Parameters-file value written with the template escape [[",
+            "Write the value as it is: parameters files are not evaluated, so '[[' reaches the template.",
+        ),
+        Rule(
+            "PARAM006",
+            "Parameter with more than its value (metadata)",
+            "Keep only `value` (or a Key Vault `reference`): ARM refuses metadata in a parameters file.",
+        ),
         Rule(
             "PARAM004",
             "Parameters file of a template that does not exist",
@@ -51,6 +77,21 @@ RULES: dict[str, Rule] = {
             "Re-render both from the spec.",
         ),
         Rule("BICEP003", ".bicepparam differs from the ARM parameters file", "Re-render both from the spec."),
+        Rule(
+            "BICEP004",
+            "Conditional module or resource read without safe dereference (BCP318)",
+            "Read it as <symbol>.?outputs.<name> ?? <default> (or .?properties).",
+        ),
+        Rule(
+            "BICEP005",
+            "Subscription-scope module located differently in Bicep and JSON",
+            "Locate the nested deployment at resourceGroup().location, as bicep build does; re-render.",
+        ),
+        Rule(
+            "BICEP006",
+            "resourceGroup().location or deployment().location outside a parameter default (linter)",
+            "Take the location from a parameter (Bicep linter rule no-loc-expr-outside-params).",
+        ),
         Rule(
             "WI001",
             "Labelled pod uses a ServiceAccount without a client ID",
@@ -126,6 +167,17 @@ RULES: dict[str, Rule] = {
             "GITOPS004",
             "Argo CD Application syncs placeholder client IDs automatically",
             "Pin the client IDs (wlid bind) and render again; wlid leaves automated sync off until then.",
+        ),
+        Rule(
+            "WI016",
+            "Identity deployed by several environments, differently",
+            "Give each environment its own resource group, or deploy the same identity (region, cluster, "
+            "tags, credentials) everywhere.",
+        ),
+        Rule(
+            "AZ001",
+            "Tag breaks Azure's limits",
+            "At most 50 tags; names up to 512 characters without < > % & \\ ? /; values up to 256.",
         ),
         Rule("LP001", "Broad role", "Grant a narrower (data-plane) role."),
         Rule("LP002", "Broad scope", "Grant on the resource instead of a resource group or subscription."),

@@ -21,6 +21,8 @@ class Options:
 def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
     """Every finding for one rendered tree. Never raises for a broken tree: that is a finding too."""
     from wlid_render.validate.arm import check_parameters, check_template
+    from wlid_render.validate.arm_cluster import check_cluster_writes
+    from wlid_render.validate.arm_placement import check_placement
     from wlid_render.validate.bicep import check_bicep
     from wlid_render.validate.components import check_components
     from wlid_render.validate.gitops import check_gitops
@@ -28,6 +30,8 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
     from wlid_render.validate.k8s import check_kubernetes
     from wlid_render.validate.overlays import build_overlays
     from wlid_render.validate.privilege import check_privilege
+    from wlid_render.validate.sharing import check_shared_identities
+    from wlid_render.validate.tags import check_tags
 
     tree = RenderedTree(out)
     findings: list[Finding] = []
@@ -37,6 +41,8 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
     try:
         findings += check_template(tree)
         findings += check_parameters(tree)
+        findings += check_cluster_writes(tree) + check_placement(tree)
+        findings += check_shared_identities(tree) + check_tags(tree)
         overlays, overlay_findings = build_overlays(tree)
         findings += overlay_findings
         findings += check_kubernetes(tree, overlays, options.kubernetes_version, options.use_kubectl)

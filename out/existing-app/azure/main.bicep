@@ -12,7 +12,7 @@ param clusterResourceGroup string
 @description('Subscription of the AKS cluster.')
 param clusterSubscriptionId string
 
-resource cluster 'Microsoft.ContainerService/managedClusters@2024-09-01' existing = {
+resource cluster 'Microsoft.ContainerService/managedClusters@2026-05-01' existing = {
   name: clusterName
   scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)
 }
@@ -21,7 +21,7 @@ module identity_payments 'modules/wlid-id-payments.bicep' = {
   name: 'wlid-id-payments'
   params: {
     location: location
-    issuer: cluster.properties.oidcIssuerProfile.issuerURL
+    issuer: cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster ${clusterName} is off, so it has no issuer URL to trust. Turn it and workload identity on once: az aks update --resource-group ${clusterResourceGroup} --name ${clusterName} --enable-oidc-issuer --enable-workload-identity (this restarts the API server), or opt in with cluster.enableWorkloadIdentity: true.')
   }
 }
 
@@ -33,4 +33,4 @@ output identities object = {
   }
 }
 
-output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL
+output oidcIssuerUrl string = cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster ${clusterName} is off, so it has no issuer URL to trust. Turn it and workload identity on once: az aks update --resource-group ${clusterResourceGroup} --name ${clusterName} --enable-oidc-issuer --enable-workload-identity (this restarts the API server), or opt in with cluster.enableWorkloadIdentity: true.')

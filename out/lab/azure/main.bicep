@@ -12,25 +12,33 @@ param clusterResourceGroup string
 @description('Subscription of the AKS cluster.')
 param clusterSubscriptionId string
 
-@description('Turn on the cluster\'s OIDC issuer and workload identity before creating credentials.')
+@description('Opt-in: turn on the cluster\'s OIDC issuer and workload identity while one is off (writes the cluster once).')
 param enableWorkloadIdentity bool = false
 
-resource cluster 'Microsoft.ContainerService/managedClusters@2024-09-01' existing = {
+resource cluster 'Microsoft.ContainerService/managedClusters@2026-05-01' existing = {
   name: clusterName
   scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)
 }
 
-// ARM replaces the whole cluster on PUT: pass the cluster as it is and merge in the two flags.
+// Opt-in: turn on the OIDC issuer and workload identity while one of them is off. The module gets the
+// current flags and the cluster as it is (ARM replaces the whole cluster on PUT) and writes nothing
+// once both flags are on.
 module clusterWorkloadIdentity 'modules/cluster-workload-identity.bicep' = if (enableWorkloadIdentity) {
   name: 'wlid-cluster-lab'
   scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)
   params: {
     clusterName: clusterName
-    location: cluster.location
-    tags: cluster.?tags ?? {}
-    sku: cluster.sku
-    identity: cluster.?identity ?? { type: 'None' }
-    properties: cluster.properties
+    oidcIssuerEnabled: cluster.properties.?oidcIssuerProfile.?enabled ?? false
+    workloadIdentityEnabled: cluster.properties.?securityProfile.?workloadIdentity.?enabled ?? false
+    current: {
+      location: cluster.location
+      extendedLocation: cluster.?extendedLocation
+      kind: cluster.?kind
+      sku: cluster.?sku
+      tags: cluster.?tags
+      identity: cluster.?identity
+      properties: cluster.properties
+    }
   }
 }
 
@@ -38,7 +46,7 @@ module identity_myIdentity 'modules/wlid-id-myIdentity.bicep' = {
   name: 'wlid-id-myIdentity'
   params: {
     location: location
-    issuer: cluster.properties.oidcIssuerProfile.issuerURL
+    issuer: cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster ${clusterName} is off, so it has no issuer URL to trust. Turn it and workload identity on once: az aks update --resource-group ${clusterResourceGroup} --name ${clusterName} --enable-oidc-issuer --enable-workload-identity (this restarts the API server), or opt in with cluster.enableWorkloadIdentity: true.')
   }
   dependsOn: [
     clusterWorkloadIdentity
@@ -53,4 +61,4 @@ output identities object = {
   }
 }
 
-output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL
+output oidcIssuerUrl string = cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster ${clusterName} is off, so it has no issuer URL to trust. Turn it and workload identity on once: az aks update --resource-group ${clusterResourceGroup} --name ${clusterName} --enable-oidc-issuer --enable-workload-identity (this restarts the API server), or opt in with cluster.enableWorkloadIdentity: true.')

@@ -12,28 +12,39 @@ param clusterResourceGroup string
 @description('Subscription of the AKS cluster.')
 param clusterSubscriptionId string
 
-@description('Turn on the cluster\'s OIDC issuer and workload identity before creating credentials.')
+@description('Opt-in: turn on the cluster\'s OIDC issuer and workload identity while one is off (writes the cluster once).')
 param enableWorkloadIdentity bool = false
 
 @description('The cluster\'s OIDC issuer URL; empty: read it from the cluster.')
 param oidcIssuerUrl string = ''
 
-resource cluster 'Microsoft.ContainerService/managedClusters@2024-09-01' existing = {
+@description('Value of tag \'environment\' of the identities.')
+param tag_environment string
+
+resource cluster 'Microsoft.ContainerService/managedClusters@2026-05-01' existing = {
   name: clusterName
   scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)
 }
 
-// ARM replaces the whole cluster on PUT: pass the cluster as it is and merge in the two flags.
+// Opt-in: turn on the OIDC issuer and workload identity while one of them is off. The module gets the
+// current flags and the cluster as it is (ARM replaces the whole cluster on PUT) and writes nothing
+// once both flags are on.
 module clusterWorkloadIdentity 'modules/cluster-workload-identity.bicep' = if (enableWorkloadIdentity) {
   name: 'wlid-cluster-platform'
   scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)
   params: {
     clusterName: clusterName
-    location: cluster.location
-    tags: cluster.?tags ?? {}
-    sku: cluster.sku
-    identity: cluster.?identity ?? { type: 'None' }
-    properties: cluster.properties
+    oidcIssuerEnabled: cluster.properties.?oidcIssuerProfile.?enabled ?? false
+    workloadIdentityEnabled: cluster.properties.?securityProfile.?workloadIdentity.?enabled ?? false
+    current: {
+      location: cluster.location
+      extendedLocation: cluster.?extendedLocation
+      kind: cluster.?kind
+      sku: cluster.?sku
+      tags: cluster.?tags
+      identity: cluster.?identity
+      properties: cluster.properties
+    }
   }
 }
 
@@ -41,7 +52,8 @@ module identity_orders_api 'modules/wlid-id-orders-api.bicep' = {
   name: 'wlid-id-orders-api'
   params: {
     location: location
-    issuer: empty(oidcIssuerUrl) ? cluster.properties.oidcIssuerProfile.issuerURL : oidcIssuerUrl
+    issuer: empty(oidcIssuerUrl) ? (cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster ${clusterName} is off, so it has no issuer URL to trust. Turn it and workload identity on once: az aks update --resource-group ${clusterResourceGroup} --name ${clusterName} --enable-oidc-issuer --enable-workload-identity (this restarts the API server), or opt in with cluster.enableWorkloadIdentity: true.')) : oidcIssuerUrl
+    tag_environment: tag_environment
   }
   dependsOn: [
     clusterWorkloadIdentity
@@ -52,7 +64,8 @@ module identity_reporting 'modules/wlid-id-reporting.bicep' = {
   name: 'wlid-id-reporting'
   params: {
     location: location
-    issuer: empty(oidcIssuerUrl) ? cluster.properties.oidcIssuerProfile.issuerURL : oidcIssuerUrl
+    issuer: empty(oidcIssuerUrl) ? (cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster ${clusterName} is off, so it has no issuer URL to trust. Turn it and workload identity on once: az aks update --resource-group ${clusterResourceGroup} --name ${clusterName} --enable-oidc-issuer --enable-workload-identity (this restarts the API server), or opt in with cluster.enableWorkloadIdentity: true.')) : oidcIssuerUrl
+    tag_environment: tag_environment
   }
   dependsOn: [
     clusterWorkloadIdentity
@@ -72,4 +85,4 @@ output identities object = {
   }
 }
 
-output oidcIssuerUrl string = empty(oidcIssuerUrl) ? cluster.properties.oidcIssuerProfile.issuerURL : oidcIssuerUrl
+output oidcIssuerUrl string = empty(oidcIssuerUrl) ? (cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster ${clusterName} is off, so it has no issuer URL to trust. Turn it and workload identity on once: az aks update --resource-group ${clusterResourceGroup} --name ${clusterName} --enable-oidc-issuer --enable-workload-identity (this restarts the API server), or opt in with cluster.enableWorkloadIdentity: true.')) : oidcIssuerUrl

@@ -15,35 +15,42 @@ def root(context, missing=missing):
     l_0_identities = resolve('identities')
     l_0_outputs_identities = resolve('outputs_identities')
     l_0_pins_issuer = resolve('pins_issuer')
+    l_0_issuer_off = resolve('issuer_off')
     try:
-        t_1 = environment.filters['bicep_ident']
+        t_1 = environment.filters['bicep_format']
     except KeyError:
         @internalcode
         def t_1(*unused):
-            raise TemplateRuntimeError("No filter named 'bicep_ident' found.")
+            raise TemplateRuntimeError("No filter named 'bicep_format' found.")
     try:
-        t_2 = environment.filters['bicep_key']
+        t_2 = environment.filters['bicep_ident']
     except KeyError:
         @internalcode
         def t_2(*unused):
-            raise TemplateRuntimeError("No filter named 'bicep_key' found.")
+            raise TemplateRuntimeError("No filter named 'bicep_ident' found.")
     try:
-        t_3 = environment.filters['bicep_string']
+        t_3 = environment.filters['bicep_key']
     except KeyError:
         @internalcode
         def t_3(*unused):
-            raise TemplateRuntimeError("No filter named 'bicep_string' found.")
+            raise TemplateRuntimeError("No filter named 'bicep_key' found.")
     try:
-        t_4 = environment.filters['bicep_value']
+        t_4 = environment.filters['bicep_string']
     except KeyError:
         @internalcode
         def t_4(*unused):
-            raise TemplateRuntimeError("No filter named 'bicep_value' found.")
+            raise TemplateRuntimeError("No filter named 'bicep_string' found.")
     try:
-        t_5 = environment.tests['none']
+        t_5 = environment.filters['bicep_value']
     except KeyError:
         @internalcode
         def t_5(*unused):
+            raise TemplateRuntimeError("No filter named 'bicep_value' found.")
+    try:
+        t_6 = environment.tests['none']
+    except KeyError:
+        @internalcode
+        def t_6(*unused):
             raise TemplateRuntimeError("No test named 'none' found.")
     pass
     yield "targetScope = 'resourceGroup'\n\n"
@@ -51,64 +58,68 @@ def root(context, missing=missing):
         _loop_vars = {}
         pass
         yield '@description('
-        yield str(environment.finalize(t_3(environment.getattr(l_1_p, 'description'))))
+        yield str(environment.finalize(t_4(environment.getattr(l_1_p, 'description'))))
         yield ')\nparam '
-        yield str(environment.finalize(t_1(environment.getattr(l_1_p, 'name'))))
+        yield str(environment.finalize(t_2(environment.getattr(l_1_p, 'name'))))
         yield ' '
-        yield str(environment.finalize(t_1(environment.getattr(l_1_p, 'type'))))
-        if (not t_5(environment.getattr(l_1_p, 'default'))):
+        yield str(environment.finalize(t_2(environment.getattr(l_1_p, 'type'))))
+        if (not t_6(environment.getattr(l_1_p, 'default'))):
             pass
             yield ' = '
-            yield str(environment.finalize(t_4(environment.getattr(l_1_p, 'default'))))
+            yield str(environment.finalize(t_5(environment.getattr(l_1_p, 'default'))))
         yield '\n\n'
     l_1_p = missing
     yield 'resource cluster '
-    yield str(environment.finalize(t_3((undefined(name='cluster_type') if l_0_cluster_type is missing else l_0_cluster_type))))
+    yield str(environment.finalize(t_4((undefined(name='cluster_type') if l_0_cluster_type is missing else l_0_cluster_type))))
     yield ' existing = {\n  name: clusterName\n  scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)\n}\n\n'
     if (undefined(name='cluster_update') if l_0_cluster_update is missing else l_0_cluster_update):
         pass
-        yield '// ARM replaces the whole cluster on PUT: pass the cluster as it is and merge in the two flags.\nmodule clusterWorkloadIdentity '
-        yield str(environment.finalize(t_3((undefined(name='cluster_module') if l_0_cluster_module is missing else l_0_cluster_module))))
+        yield '// Opt-in: turn on the OIDC issuer and workload identity while one of them is off. The module gets the\n// current flags and the cluster as it is (ARM replaces the whole cluster on PUT) and writes nothing\n// once both flags are on.\nmodule clusterWorkloadIdentity '
+        yield str(environment.finalize(t_4((undefined(name='cluster_module') if l_0_cluster_module is missing else l_0_cluster_module))))
         yield ' = if (enableWorkloadIdentity) {\n  name: '
-        yield str(environment.finalize(t_3((undefined(name='cluster_deployment') if l_0_cluster_deployment is missing else l_0_cluster_deployment))))
-        yield "\n  scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)\n  params: {\n    clusterName: clusterName\n    location: cluster.location\n    tags: cluster.?tags ?? {}\n    sku: cluster.sku\n    identity: cluster.?identity ?? { type: 'None' }\n    properties: cluster.properties\n  }\n}\n\n"
+        yield str(environment.finalize(t_4((undefined(name='cluster_deployment') if l_0_cluster_deployment is missing else l_0_cluster_deployment))))
+        yield '\n  scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)\n  params: {\n    clusterName: clusterName\n    oidcIssuerEnabled: cluster.properties.?oidcIssuerProfile.?enabled ?? false\n    workloadIdentityEnabled: cluster.properties.?securityProfile.?workloadIdentity.?enabled ?? false\n    current: {\n      location: cluster.location\n      extendedLocation: cluster.?extendedLocation\n      kind: cluster.?kind\n      sku: cluster.?sku\n      tags: cluster.?tags\n      identity: cluster.?identity\n      properties: cluster.properties\n    }\n  }\n}\n\n'
     for l_1_identity in (undefined(name='identities') if l_0_identities is missing else l_0_identities):
         l_1_cluster_module_symbol = resolve('cluster_module_symbol')
         _loop_vars = {}
         pass
         yield 'module '
-        yield str(environment.finalize(t_1(environment.getattr(l_1_identity, 'symbol'))))
+        yield str(environment.finalize(t_2(environment.getattr(l_1_identity, 'symbol'))))
         yield ' '
-        yield str(environment.finalize(t_3(environment.getattr(l_1_identity, 'path'))))
+        yield str(environment.finalize(t_4(environment.getattr(l_1_identity, 'path'))))
         yield ' = '
         if environment.getattr(l_1_identity, 'condition'):
             pass
             yield 'if ('
-            yield str(environment.finalize(t_1(environment.getattr(l_1_identity, 'condition'))))
+            yield str(environment.finalize(t_2(environment.getattr(l_1_identity, 'condition'))))
             yield ') '
         yield '{\n  name: '
-        yield str(environment.finalize(t_3(environment.getattr(l_1_identity, 'deployment'))))
+        yield str(environment.finalize(t_4(environment.getattr(l_1_identity, 'deployment'))))
         yield '\n  params: {\n    location: location\n'
         if (undefined(name='pins_issuer') if l_0_pins_issuer is missing else l_0_pins_issuer):
             pass
-            yield '    issuer: empty(oidcIssuerUrl) ? cluster.properties.oidcIssuerProfile.issuerURL : oidcIssuerUrl\n'
+            yield '    issuer: empty(oidcIssuerUrl) ? (cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+            yield str(environment.finalize(t_1((undefined(name='issuer_off') if l_0_issuer_off is missing else l_0_issuer_off))))
+            yield ')) : oidcIssuerUrl\n'
         else:
             pass
-            yield '    issuer: cluster.properties.oidcIssuerProfile.issuerURL\n'
+            yield '    issuer: cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+            yield str(environment.finalize(t_1((undefined(name='issuer_off') if l_0_issuer_off is missing else l_0_issuer_off))))
+            yield ')\n'
         for l_2_name in environment.getattr(l_1_identity, 'parameters'):
             _loop_vars = {}
             pass
             yield '    '
-            yield str(environment.finalize(t_1(l_2_name)))
+            yield str(environment.finalize(t_2(l_2_name)))
             yield ': '
-            yield str(environment.finalize(t_1(l_2_name)))
+            yield str(environment.finalize(t_2(l_2_name)))
             yield '\n'
         l_2_name = missing
         yield '  }\n'
         if (undefined(name='cluster_update') if l_0_cluster_update is missing else l_0_cluster_update):
             pass
             yield '  dependsOn: [\n    '
-            yield str(environment.finalize(t_1((undefined(name='cluster_module_symbol') if l_1_cluster_module_symbol is missing else l_1_cluster_module_symbol))))
+            yield str(environment.finalize(t_2((undefined(name='cluster_module_symbol') if l_1_cluster_module_symbol is missing else l_1_cluster_module_symbol))))
             yield '\n  ]\n'
         yield '}\n\n'
     l_1_identity = l_1_cluster_module_symbol = missing
@@ -119,7 +130,7 @@ def root(context, missing=missing):
             _loop_vars = {}
             pass
             yield '  '
-            yield str(environment.finalize(t_2(environment.getattr(l_1_identity, 'name'))))
+            yield str(environment.finalize(t_3(environment.getattr(l_1_identity, 'name'))))
             yield ': {\n'
             for l_2_key in ['clientId', 'principalId', 'tenantId']:
                 _loop_vars = {}
@@ -127,22 +138,20 @@ def root(context, missing=missing):
                 if environment.getattr(l_1_identity, 'condition'):
                     pass
                     yield '    '
-                    yield str(environment.finalize(t_1(l_2_key)))
+                    yield str(environment.finalize(t_2(l_2_key)))
                     yield ': '
-                    yield str(environment.finalize(t_1(environment.getattr(l_1_identity, 'condition'))))
-                    yield ' ? '
-                    yield str(environment.finalize(t_1(environment.getattr(l_1_identity, 'symbol'))))
-                    yield '.outputs.'
-                    yield str(environment.finalize(t_1(l_2_key)))
-                    yield " : ''\n"
+                    yield str(environment.finalize(t_2(environment.getattr(l_1_identity, 'symbol'))))
+                    yield '.?outputs.'
+                    yield str(environment.finalize(t_2(l_2_key)))
+                    yield " ?? ''\n"
                 else:
                     pass
                     yield '    '
-                    yield str(environment.finalize(t_1(l_2_key)))
+                    yield str(environment.finalize(t_2(l_2_key)))
                     yield ': '
-                    yield str(environment.finalize(t_1(environment.getattr(l_1_identity, 'symbol'))))
+                    yield str(environment.finalize(t_2(environment.getattr(l_1_identity, 'symbol'))))
                     yield '.outputs.'
-                    yield str(environment.finalize(t_1(l_2_key)))
+                    yield str(environment.finalize(t_2(l_2_key)))
                     yield '\n'
             l_2_key = missing
             yield '  }\n'
@@ -150,10 +159,14 @@ def root(context, missing=missing):
         yield '}\n\n'
     if (undefined(name='pins_issuer') if l_0_pins_issuer is missing else l_0_pins_issuer):
         pass
-        yield 'output oidcIssuerUrl string = empty(oidcIssuerUrl) ? cluster.properties.oidcIssuerProfile.issuerURL : oidcIssuerUrl\n'
+        yield 'output oidcIssuerUrl string = empty(oidcIssuerUrl) ? (cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+        yield str(environment.finalize(t_1((undefined(name='issuer_off') if l_0_issuer_off is missing else l_0_issuer_off))))
+        yield ')) : oidcIssuerUrl\n'
     else:
         pass
-        yield 'output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL\n'
+        yield 'output oidcIssuerUrl string = cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+        yield str(environment.finalize(t_1((undefined(name='issuer_off') if l_0_issuer_off is missing else l_0_issuer_off))))
+        yield ')\n'
 
 blocks = {}
-debug_info = '4=50&5=54&6=56&9=66&14=68&16=71&17=73&30=75&31=80&32=90&35=92&40=98&41=102&44=108&46=111&52=115&54=118&55=122&56=124&57=127&58=130&60=141&68=151'
+debug_info = '4=57&5=61&6=63&9=73&14=75&18=78&19=80&38=82&39=87&40=97&43=99&44=102&46=107&48=109&49=113&52=119&54=122&60=126&62=129&63=133&64=135&65=138&66=141&68=150&76=160&77=163&79=168'

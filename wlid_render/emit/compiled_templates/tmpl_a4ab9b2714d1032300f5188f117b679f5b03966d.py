@@ -11,22 +11,34 @@ def root(context, missing=missing):
     l_0_identity = resolve('identity')
     l_0_identity_type = resolve('identity_type')
     try:
-        t_1 = environment.filters['bicep_ident']
+        t_1 = environment.filters['bicep_format']
     except KeyError:
         @internalcode
         def t_1(*unused):
-            raise TemplateRuntimeError("No filter named 'bicep_ident' found.")
+            raise TemplateRuntimeError("No filter named 'bicep_format' found.")
     try:
-        t_2 = environment.filters['bicep_ref']
+        t_2 = environment.filters['bicep_ident']
     except KeyError:
         @internalcode
         def t_2(*unused):
-            raise TemplateRuntimeError("No filter named 'bicep_ref' found.")
+            raise TemplateRuntimeError("No filter named 'bicep_ident' found.")
     try:
-        t_3 = environment.filters['bicep_string']
+        t_3 = environment.filters['bicep_key']
     except KeyError:
         @internalcode
         def t_3(*unused):
+            raise TemplateRuntimeError("No filter named 'bicep_key' found.")
+    try:
+        t_4 = environment.filters['bicep_ref']
+    except KeyError:
+        @internalcode
+        def t_4(*unused):
+            raise TemplateRuntimeError("No filter named 'bicep_ref' found.")
+    try:
+        t_5 = environment.filters['bicep_string']
+    except KeyError:
+        @internalcode
+        def t_5(*unused):
             raise TemplateRuntimeError("No filter named 'bicep_string' found.")
     pass
     yield "targetScope = 'resourceGroup'\n\nparam location string\nparam issuer string\n"
@@ -34,41 +46,55 @@ def root(context, missing=missing):
         _loop_vars = {}
         pass
         yield 'param '
-        yield str(environment.finalize(t_1(environment.getattr(l_1_p, 'name'))))
+        yield str(environment.finalize(t_2(environment.getattr(l_1_p, 'name'))))
         yield ' '
-        yield str(environment.finalize(t_1(environment.getattr(l_1_p, 'type'))))
+        yield str(environment.finalize(t_2(environment.getattr(l_1_p, 'type'))))
         yield '\n'
     l_1_p = missing
     yield '\nresource '
-    yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+    yield str(environment.finalize(t_2(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
     yield ' '
-    yield str(environment.finalize(t_3((undefined(name='identity_type') if l_0_identity_type is missing else l_0_identity_type))))
+    yield str(environment.finalize(t_5((undefined(name='identity_type') if l_0_identity_type is missing else l_0_identity_type))))
     yield ' = {\n  name: '
-    yield str(environment.finalize(t_3(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'name'))))
-    yield '\n  location: location\n  properties: {}\n}\n\n'
+    yield str(environment.finalize(t_5(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'name'))))
+    yield '\n  location: location\n'
+    if environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'tags'):
+        pass
+        yield '  tags: {\n'
+        for (l_1_name, l_1_value) in environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'tags'):
+            _loop_vars = {}
+            pass
+            yield '    '
+            yield str(environment.finalize(t_3(l_1_name)))
+            yield ': '
+            yield str(environment.finalize(t_4(l_1_value)))
+            yield '\n'
+        l_1_name = l_1_value = missing
+        yield '  }\n'
+    yield '  properties: {}\n}\n\n'
     for l_1_fic in environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'fics'):
         l_1_fic_type = resolve('fic_type')
         l_1_audience = resolve('audience')
         _loop_vars = {}
         pass
         yield 'resource '
-        yield str(environment.finalize(t_1(environment.getattr(l_1_fic, 'symbol'))))
+        yield str(environment.finalize(t_2(environment.getattr(l_1_fic, 'symbol'))))
         yield ' '
-        yield str(environment.finalize(t_3((undefined(name='fic_type') if l_1_fic_type is missing else l_1_fic_type))))
+        yield str(environment.finalize(t_5((undefined(name='fic_type') if l_1_fic_type is missing else l_1_fic_type))))
         yield ' = '
         if environment.getattr(l_1_fic, 'condition'):
             pass
             yield 'if ('
-            yield str(environment.finalize(t_1(environment.getattr(l_1_fic, 'condition'))))
+            yield str(environment.finalize(t_2(environment.getattr(l_1_fic, 'condition'))))
             yield ') '
         yield '{\n  parent: '
-        yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+        yield str(environment.finalize(t_2(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
         yield '\n  name: '
-        yield str(environment.finalize(t_3(environment.getattr(l_1_fic, 'name'))))
+        yield str(environment.finalize(t_5(environment.getattr(l_1_fic, 'name'))))
         yield '\n  properties: {\n    issuer: issuer\n    subject: '
-        yield str(environment.finalize(t_3(environment.getattr(l_1_fic, 'subject'))))
+        yield str(environment.finalize(t_5(environment.getattr(l_1_fic, 'subject'))))
         yield '\n    audiences: [\n      '
-        yield str(environment.finalize(t_3((undefined(name='audience') if l_1_audience is missing else l_1_audience))))
+        yield str(environment.finalize(t_5((undefined(name='audience') if l_1_audience is missing else l_1_audience))))
         yield '\n    ]\n  }\n'
         if environment.getattr(l_1_fic, 'depends_on'):
             pass
@@ -77,7 +103,7 @@ def root(context, missing=missing):
                 _loop_vars = {}
                 pass
                 yield '    '
-                yield str(environment.finalize(t_1(l_2_symbol)))
+                yield str(environment.finalize(t_2(l_2_symbol)))
                 yield '\n'
             l_2_symbol = missing
             yield '  ]\n'
@@ -88,44 +114,44 @@ def root(context, missing=missing):
         _loop_vars = {}
         pass
         yield 'module '
-        yield str(environment.finalize(t_1(environment.getattr(l_1_module, 'symbol'))))
+        yield str(environment.finalize(t_2(environment.getattr(l_1_module, 'symbol'))))
         yield ' '
-        yield str(environment.finalize(t_3(environment.getattr(l_1_module, 'path'))))
+        yield str(environment.finalize(t_5(environment.getattr(l_1_module, 'path'))))
         yield ' = {\n  name: '
-        yield str(environment.finalize(t_3(environment.getattr(l_1_module, 'name'))))
+        yield str(environment.finalize(t_1(environment.getattr(l_1_module, 'name'))))
         yield '\n  scope: '
-        yield str(environment.finalize(t_1(environment.getattr(environment.getattr(l_1_module, 'scope'), 'function'))))
+        yield str(environment.finalize(t_2(environment.getattr(environment.getattr(l_1_module, 'scope'), 'function'))))
         yield '('
         l_2_loop = missing
         for l_2_arg, l_2_loop in LoopContext(environment.getattr(environment.getattr(l_1_module, 'scope'), 'args'), undefined):
             _loop_vars = {}
             pass
-            yield str(environment.finalize(t_2(l_2_arg)))
+            yield str(environment.finalize(t_4(l_2_arg)))
             if (not environment.getattr(l_2_loop, 'last')):
                 pass
                 yield ', '
         l_2_loop = l_2_arg = missing
         yield ')\n  params: {\n    principalId: '
-        yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+        yield str(environment.finalize(t_2(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
         yield '.properties.principalId\n'
         for l_2_name in environment.getattr(l_1_module, 'parameters'):
             _loop_vars = {}
             pass
             yield '    '
-            yield str(environment.finalize(t_1(l_2_name)))
+            yield str(environment.finalize(t_2(l_2_name)))
             yield ': '
-            yield str(environment.finalize(t_1(l_2_name)))
+            yield str(environment.finalize(t_2(l_2_name)))
             yield '\n'
         l_2_name = missing
         yield '  }\n}\n\n'
     l_1_loop = l_1_module = missing
     yield 'output clientId string = '
-    yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+    yield str(environment.finalize(t_2(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
     yield '.properties.clientId\noutput principalId string = '
-    yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+    yield str(environment.finalize(t_2(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
     yield '.properties.principalId\noutput tenantId string = '
-    yield str(environment.finalize(t_1(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+    yield str(environment.finalize(t_2(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
     yield '.properties.tenantId\n'
 
 blocks = {}
-debug_info = '6=33&7=37&10=43&11=47&16=49&17=55&18=65&19=67&22=69&24=71&27=73&29=76&30=80&37=87&38=91&39=95&40=97&42=109&43=111&44=115&50=123&51=125&52=127'
+debug_info = '6=45&7=49&10=55&11=59&13=61&15=64&16=68&23=75&24=81&25=91&26=93&29=95&31=97&34=99&36=102&37=106&44=113&45=117&46=121&47=123&49=135&50=137&51=141&57=149&58=151&59=153'

@@ -1,20 +1,26 @@
 targetScope = 'resourceGroup'
 
 param clusterName string
-param location string
-param tags object
-param sku object
-param identity object
-param properties object
+param oidcIssuerEnabled bool
+param workloadIdentityEnabled bool
+param current object
 
-// The cluster as it is, with the OIDC issuer and workload identity turned on.
-resource cluster 'Microsoft.ContainerService/managedClusters@2024-09-01' = {
+// Write the cluster only while a flag is off: once both are on, this deployment writes nothing.
+var needsWrite = !(oidcIssuerEnabled && workloadIdentityEnabled)
+// Why the cluster cannot be written back now ('' when it can, or when nothing needs writing).
+var busyPools = filter(current.properties.?agentPoolProfiles ?? [], pool => pool.?provisioningState != 'Succeeded')
+var refusal = !needsWrite ? '' : (current.properties.?provisioningState != 'Succeeded' ? 'AKS cluster ${clusterName} is not in provisioning state Succeeded (an upgrade, scale or other operation is running, or the last one failed): wlid does not write a cluster then. Deploy again later, or turn the flags on once with az aks update --enable-oidc-issuer --enable-workload-identity.' : (length(busyPools) > 0 ? 'A node pool of AKS cluster ${clusterName} is not in provisioning state Succeeded (an operation is running on it): wlid does not write the cluster then. Deploy again later, or turn the flags on once with az aks update --enable-oidc-issuer --enable-workload-identity.' : (current.properties.?powerState.?code == 'Stopped' ? 'AKS cluster ${clusterName} is stopped: wlid does not write a stopped cluster. Deploy again later, or turn the flags on once with az aks update --enable-oidc-issuer --enable-workload-identity.' : '')))
+
+// The cluster as it was read, with the two flags merged in by union().
+resource managedCluster 'Microsoft.ContainerService/managedClusters@2026-05-01' = if (needsWrite) {
   name: clusterName
-  location: location
-  tags: tags
-  sku: sku
-  identity: identity
-  properties: union(properties, {
+  location: current.location
+  extendedLocation: current.?extendedLocation
+  tags: current.?tags
+  sku: current.?sku
+  kind: current.?kind
+  identity: current.?identity
+  properties: empty(refusal) ? union(current.properties, {
     oidcIssuerProfile: {
       enabled: true
     }
@@ -23,7 +29,5 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2024-09-01' = {
         enabled: true
       }
     }
-  })
+  }) : fail(refusal)
 }
-
-output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL

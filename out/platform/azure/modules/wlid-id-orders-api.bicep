@@ -2,10 +2,16 @@ targetScope = 'resourceGroup'
 
 param location string
 param issuer string
+param tag_environment string
 
 resource identity_orders_api 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: 'orders-api'
   location: location
+  tags: {
+    costCenter: '4711'
+    environment: tag_environment
+    owner: 'team-orders'
+  }
   properties: {}
 }
 

@@ -2,10 +2,15 @@ targetScope = 'resourceGroup'
 
 param location string
 param issuer string
+param tag_environment string
 
 resource identity_reporting 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: 'reporting'
   location: location
+  tags: {
+    costCenter: '4711'
+    environment: tag_environment
+  }
   properties: {}
 }
 
@@ -30,7 +35,7 @@ module roles_1 'wlid-roles-reporting-d98ee1e8.bicep' = {
 }
 
 module roles_2 'wlid-roles-reporting-bbec5ce5.bicep' = {
-  name: 'wlid-roles-reporting-bbec5ce5'
+  name: 'wlid-roles-reporting-bbec5ce5-${uniqueString(resourceGroup().id)}'
   scope: subscription()
   params: {
     principalId: identity_reporting.properties.principalId
