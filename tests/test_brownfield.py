@@ -716,3 +716,45 @@ def test_every_finding_kind_is_documented():
     assert len(kinds) == 14
     doc = (ROOT / "docs" / "brownfield.md").read_text("utf-8")
     assert sorted(k for k in kinds if f"`{k}`" not in doc) == []
+
+
+def test_hostile_values_from_azure_stay_data_in_the_imported_spec():
+    """Azure's answers are data: a location, name, tag, scope or subject holding line breaks and YAML
+    cannot add a key, an entry or a line to the imported spec, nor escape codes to the terminal."""
+    state, transport = read("hostile")
+    assert transport.all_used()
+    imported = build_import(state)
+    text = imported.text
+    data = yaml.safe_load(text)
+    assert data["workloads"] == []
+    assert [i["name"] for i in data["identities"]] == ["myIdentity"]
+    assert len(data["serviceAccounts"]) == 1
+    assert set(data) == {
+        "apiVersion", "kind", "metadata", "azure", "cluster", "identities", "serviceAccounts",
+        "workloads", "environments",
+    }  # fmt: skip
+    # every line is one the importer wrote: a key it knows or a comment, never the injected YAML
+    injected = [line for line in text.splitlines() if "workloads:" in line and not line.startswith("workloads: []  #")]
+    assert all(line.lstrip().startswith("#") for line in injected), injected
+    assert len(injected) == 4  # the hostile values are there, as comments
+    assert text.isascii() and "\x1b" not in text and "\r" not in text
+    # the far identity's region is written escaped in its comment
+    (far,) = [s for s in imported.skipped if s.identity == "farIdentity" and s.fic is None]
+    # (the reader drops spaces from a location, as Azure writes "East US" for eastus)
+    assert '"westeurope\\nworkloads:[{name:injected}]\\n#"' in far.reason
+    assert '"westeurope\\nworkloads:[{name:injected}]\\n#"' in text
+    # what the CLI prints for the skipped entries stays on one line, without escape codes
+    for item in imported.skipped:
+        shown = f"{item.label}: {item.reason}"
+        assert "\n" not in shown and "\x1b" not in shown and "\r" not in shown, shown
+    plan_of(text)
+
+
+def test_a_line_break_that_slipped_through_is_refused_not_written():
+    from wlid_render.brownfield.importer import _Writer
+
+    writer = _Writer(_lab_state(), _lab_cluster(), "x", "eastus", [], [], [])
+    with pytest.raises(BrownfieldError, match="would break a line"):
+        writer.add("# region eastus\nworkloads: [x]")
+    with pytest.raises(BrownfieldError):
+        writer.add("# \u2028")

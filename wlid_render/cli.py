@@ -635,8 +635,7 @@ def import_command(
     output.write_text(imported.text, "utf-8")
     click.echo(f"wrote {output}: {len(imported.identities)} identity(ies), {imported.credentials} FIC(s)")
     for skipped in imported.skipped:
-        what = f"{skipped.identity}/{skipped.fic}" if skipped.fic else skipped.identity
-        click.echo(f"not imported (listed as a comment in the spec): {what}: {skipped.reason}", err=True)
+        click.echo(f"not imported (listed as a comment in the spec): {skipped.label}: {skipped.reason}", err=True)
 
 
 @main.command(name="drift")

@@ -39,6 +39,9 @@ from wlid_render.plan.names import derived_fic_name, placeholder_for
 from wlid_render.spec import DnsLabel, DnsSubdomain, FicName, IdentityName, Location, SpecName, Uuid
 
 ENVIRONMENT = "default"
+# Characters that end a line for some YAML reader (YAML 1.1 also breaks at NEL, LS and PS) or that a
+# terminal interprets: none may reach the written spec unescaped.
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 SUBJECT = re.compile(r"system:serviceaccount:([^:]*):([^:]*)")
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
@@ -70,7 +73,13 @@ class Skipped:
 
     identity: str
     fic: str | None  # None: the whole identity
-    reason: str
+    reason: str  # values from Azure in it are already YAML scalars on one line
+
+    @property
+    def label(self) -> str:
+        """`identity` or `identity/fic`, each as a one-line scalar: safe to print on a terminal."""
+        what = _scalar(self.identity)
+        return f"{what}/{_scalar(self.fic)}" if self.fic is not None else what
 
 
 @dataclass(frozen=True)
@@ -123,7 +132,7 @@ def build_import(state: AzureState, *, name: str | None = None) -> Imported:
         holders[placeholder_for(identity.name)] = identity.name
         kept.append(identity)
     if not kept:
-        why = "; ".join(f"{s.identity}: {s.reason}" for s in skipped) or "it holds no user-assigned identity"
+        why = "; ".join(f"{_scalar(s.identity)}: {s.reason}" for s in skipped) or "it holds no user-assigned identity"
         raise BrownfieldError(f"nothing to import from resource group {state.resource_group!r}: {why}")
 
     accounts: list[_Account] = []
@@ -175,8 +184,9 @@ def _identity_problem(identity: IdentityState, location: str, holders: dict[str,
     if not _valid("identity", identity.name):
         return "wlid cannot hold this name (3-128 letters, digits, '-', '_'; starts alphanumeric)"
     if identity.location != location:
+        region = _scalar(identity.location) if identity.location else "(none)"
         return (
-            f"it is in region {identity.location or '(none)'}, the spec deploys to {location}: Azure does "
+            f"it is in region {region}, the spec deploys to {location}: Azure does "
             "not move an identity between regions; import it into a spec of its own"
         )
     other = holders.get(placeholder_for(identity.name))
@@ -269,6 +279,12 @@ class _Writer:
         self.lines: list[str] = []
 
     def add(self, line: str) -> None:
+        """One line of the spec. Every value from Azure reaches it through `_scalar`; a line break or
+        control character here would let a value add YAML of its own, so it is refused, not written."""
+        if _LINE_BREAKING.search(line):
+            raise BrownfieldError(
+                f"refusing to write the imported spec: a value read from Azure would break a line ({line[:80]!r})"
+            )
         self.lines.append(line.rstrip())
 
     def text(self) -> str:
