@@ -206,7 +206,7 @@ def test_a_graph_too_large_to_draw_is_replaced_by_a_note(tmp_path: Path):
     spec.write_text(spec_text(300), "utf-8")
     readme = {a.path: a.text for a in render_file(str(spec)).artifacts}["README.md"]
     assert "```mermaid" not in readme
-    assert "is too large to draw" in readme and "wlid explain SPEC --env" in readme
+    assert "is too large to draw" in readme and "wlid explain big.yaml --env" in readme
     result = CliRunner().invoke(main, ["explain", str(spec), "--format", "mermaid"])
     assert result.exit_code == 0 and "exceeds Mermaid's default size limits" in result.stderr
     assert not mermaid_fits(result.stdout)

@@ -220,6 +220,7 @@ def _render_one(
     from wlid_render.errors import SpecError
     from wlid_render.load import load_file
     from wlid_render.render import render_source
+    from wlid_render.repo_paths import UnsafePath, repo_paths
     from wlid_render.write import UnownedTree, WriteError, apply, compare
 
     progress = _Progress(False)
@@ -231,7 +232,19 @@ def _render_one(
                 and _workload_count(source.data) > PROGRESS_MIN_WORKLOADS
                 and _stderr_is_terminal()
             )
-            rendering = render_source(source, templates, bound=bound, gitops=gitops, progress=progress)
+            rendering = render_source(
+                source,
+                templates,
+                bound=bound,
+                gitops=gitops,
+                progress=progress,
+                # generated files name OUT and the spec relative to the Git repository holding OUT
+                paths=lambda name: repo_paths(out or Path("out") / name, spec),
+            )
+        except UnsafePath as exc:
+            progress.close()
+            _echo_summary(f"error: {exc}; nothing written")
+            return EXIT_INVALID
         except SpecError as exc:
             progress.close()
             _echo_problems(exc.problems)
