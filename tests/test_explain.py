@@ -276,3 +276,18 @@ def test_mmdc_renders_every_graph(mmdc):
     assert "Syntax error" not in odd_svg
     for text in ["sa|end", "kv-`x` [rg] --&gt; end", "Reader (Preview) &amp; &lt;Co&gt;"]:
         assert text in odd_svg, text
+
+
+def test_explain_says_what_each_deploy_mode_leaves_behind():
+    from wlid_render.explain import environment_views, explain_text
+    from wlid_render.load import load_text
+
+    text = Path(LAB).read_text("utf-8").replace("enableWorkloadIdentity: true", "enableWorkloadIdentity: false")
+    group = explain_text(environment_views(plan_source(load_text(text, "lab.yaml"))))
+    assert "deploy      group: az deployment group create (incremental)" in group
+    assert "leaves it in Azure (a standing" in group
+    stack = text.replace("  location: eastus\n", "  location: eastus\n  deploy: stack\n")
+    assert stack != text
+    shown = explain_text(environment_views(plan_source(load_text(stack, "lab.yaml"))))
+    assert "deploy      stack: az stack group create --action-on-unmanage deleteResources" in shown
+    assert "deletes it from Azure on the next" in shown
