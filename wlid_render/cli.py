@@ -640,6 +640,7 @@ def import_command(
             resource_group,
             cluster_name=cluster_name,
             cluster_resource_group=cluster_resource_group,
+            roles=True,  # imported as roles entries; hand-made ones are marked (RoleAssignmentExists)
         )
         imported = build_import(state, name=name)
     except BrownfieldError as exc:
