@@ -688,7 +688,7 @@ def test_drift_follows_the_environment():
 
 def test_the_environment_state_is_read_from_the_plan():
     state = read_environment_state(
-        _lab_plan(), "default", credential=FakeCredential(), transport=replay("lab"), **FAST
+        _lab_plan(), "default", credential=FakeCredential(), transport=replay("lab-roles"), **FAST
     )
     assert state.cluster is not None and state.cluster.name == "aks-wlid-lab"
     assert drift(_lab_plan(), "default", state).findings == ()
@@ -713,6 +713,127 @@ def test_every_finding_kind_is_documented():
 
     source = (ROOT / "wlid_render" / "brownfield" / "drift.py").read_text("utf-8")
     kinds = set(re.findall(r'Finding\(\s*"([a-z-]+)"', source))
-    assert len(kinds) == 14
+    assert len(kinds) == 17
     doc = (ROOT / "docs" / "brownfield.md").read_text("utf-8")
     assert sorted(k for k in kinds if f"`{k}`" not in doc) == []
+
+
+def test_hostile_values_from_azure_stay_data_in_the_imported_spec():
+    """Azure's answers are data: a location, name, tag, scope or subject holding line breaks and YAML
+    cannot add a key, an entry or a line to the imported spec, nor escape codes to the terminal."""
+    state, transport = read("hostile")
+    assert transport.all_used()
+    imported = build_import(state)
+    text = imported.text
+    data = yaml.safe_load(text)
+    assert data["workloads"] == []
+    assert [i["name"] for i in data["identities"]] == ["myIdentity"]
+    assert len(data["serviceAccounts"]) == 1
+    assert set(data) == {
+        "apiVersion", "kind", "metadata", "azure", "cluster", "identities", "serviceAccounts",
+        "workloads", "environments",
+    }  # fmt: skip
+    # every line is one the importer wrote: a key it knows or a comment, never the injected YAML
+    injected = [line for line in text.splitlines() if "workloads:" in line and not line.startswith("workloads: []  #")]
+    assert all(line.lstrip().startswith("#") for line in injected), injected
+    assert len(injected) == 4  # the hostile values are there, as comments
+    assert text.isascii() and "\x1b" not in text and "\r" not in text
+    # the far identity's region is written escaped in its comment
+    (far,) = [s for s in imported.skipped if s.identity == "farIdentity" and s.fic is None]
+    # (the reader drops spaces from a location, as Azure writes "East US" for eastus)
+    assert '"westeurope\\nworkloads:[{name:injected}]\\n#"' in far.reason
+    assert '"westeurope\\nworkloads:[{name:injected}]\\n#"' in text
+    # what the CLI prints for the skipped entries stays on one line, without escape codes
+    for item in imported.skipped:
+        shown = f"{item.label}: {item.reason}"
+        assert "\n" not in shown and "\x1b" not in shown and "\r" not in shown, shown
+    plan_of(text)
+
+
+def test_a_line_break_that_slipped_through_is_refused_not_written():
+    from wlid_render.brownfield.importer import _Writer
+
+    writer = _Writer(_lab_state(), _lab_cluster(), "x", "eastus", [], [], [])
+    with pytest.raises(BrownfieldError, match="would break a line"):
+        writer.add("# region eastus\nworkloads: [x]")
+    with pytest.raises(BrownfieldError):
+        writer.add("# \u2028")
+
+
+# -- role assignments ------------------------------------------------------------------------------
+
+
+KEY_VAULT = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.KeyVault/vaults/kv-wlid-lab"
+
+
+def test_role_assignments_are_read_for_the_identity_principal():
+    state, transport = read("lab-roles", roles=True)
+    assert transport.all_used()
+    (identity,) = state.identities
+    (assignment,) = identity.role_assignments
+    assert assignment.scope == KEY_VAULT and assignment.role_guid == "4633458b-17de-408a-b874-0445c86b69e6"
+    query = [dict(parse_qsl(urlsplit(url).query)) for _, url, _ in transport.requests if "roleAssignments" in url]
+    assert query == [{"api-version": "2022-04-01", "$filter": "principalId eq '66666666-6666-6666-6666-666666666666'"}]
+
+
+def test_the_role_assignment_wlid_made_is_no_drift():
+    from wlid_render.brownfield.roles import made_by_a_template, planned_assignments
+
+    state, _ = read("lab-roles", roles=True)
+    plan = plan_source(load_file(str(ROOT / "specs" / "lab.yaml")))
+    (planned,) = planned_assignments(plan, plan.environments[0], plan.identities[0])
+    assert planned.scope == KEY_VAULT
+    assert made_by_a_template(planned.template_name("66666666-6666-6666-6666-666666666666"))
+    assert drift(plan, "default", state).findings == ()
+
+
+def test_a_hand_made_role_assignment_is_found_before_deploy():
+    state, _ = read("lab-roles-by-hand", roles=True)
+    plan = plan_source(load_file(str(ROOT / "specs" / "lab.yaml")))
+    report = drift(plan, "default", state)
+    assert findings(report) == [
+        ("role-exists", "myIdentity", None, "error"),
+        ("extra-role", "myIdentity", None, "drift"),
+    ]
+    assert "RoleAssignmentExists" in report.findings[0].message
+    assert "az role assignment delete --ids" in report.findings[0].message
+    assert "acdd72a7-3385-48ef-bd42-f606fba81ae7" in report.findings[1].message
+    assert report.has_drift
+
+
+def test_a_missing_role_assignment_is_drift():
+    state, _ = read("lab-roles", roles=True)
+    text = (ROOT / "specs" / "lab.yaml").read_text("utf-8").replace("keyVault: kv-wlid-lab", "keyVault: kv-other")
+    report = drift(plan_of(text), "default", state)
+    assert sorted(f[0] for f in findings(report)) == ["extra-role", "missing-role"]
+
+
+def test_role_assignments_are_imported_and_hand_made_ones_marked():
+    state, _ = read("lab-roles-by-hand", roles=True)
+    text = import_spec(state)
+    roles = yaml.safe_load(text)["identities"][0]["roles"]
+    assert roles == [
+        {"role": "Reader", "resourceGroup": RG},
+        {"role": "Key Vault Secrets User", "keyVault": "kv-wlid-lab", "description": "made with az"},
+    ] or roles == [
+        {"role": "Key Vault Secrets User", "keyVault": "kv-wlid-lab", "description": "made with az"},
+        {"role": "Reader", "resourceGroup": RG},
+    ]
+    assert text.count("# assigned by hand") == 2 and "RoleAssignmentExists" in text
+    assert "Not read from Azure: role assignments" not in text
+    report = drift(plan_of(text), "default", state)
+    assert {f[0] for f in findings(report)} == {"role-exists"}  # still there until deleted: said before deploy
+
+
+def test_imported_template_made_assignments_need_nothing():
+    state, _ = read("lab-roles", roles=True)
+    text = import_spec(state)
+    assert yaml.safe_load(text)["identities"][0]["roles"] == [{"role": "Key Vault Secrets User", "keyVault": "kv-wlid-lab"}]
+    assert "# assigned by hand" not in text
+    assert drift(plan_of(text), "default", state).findings == ()
+
+
+def test_reading_roles_without_the_authorization_sdk_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "azure.mgmt.authorization", None)
+    with pytest.raises(BrownfieldError, match=r"azure\.mgmt\.authorization is missing.*wlid\[azure\]"):
+        read_state(SUB, RG, credential=FakeCredential(), transport=replay("lab-roles"), roles=True)

@@ -22,12 +22,12 @@ def lab_state(monkeypatch: pytest.MonkeyPatch):
 
     def read(*args, **kwargs):  # type: ignore[no-untyped-def]
         return real_read(
-            *args, credential=recorded.FakeCredential(), transport=recorded.replay("lab"), **kwargs
+            *args, credential=recorded.FakeCredential(), transport=recorded.replay("lab-roles"), **kwargs
         )
 
     def read_env(*args, **kwargs):  # type: ignore[no-untyped-def]
         return real_env(
-            *args, credential=recorded.FakeCredential(), transport=recorded.replay("lab"), **kwargs
+            *args, credential=recorded.FakeCredential(), transport=recorded.replay("lab-roles"), **kwargs
         )
 
     monkeypatch.setattr(brownfield, "read_state", read)

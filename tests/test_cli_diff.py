@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -63,15 +62,11 @@ def test_check_diff_shows_every_change(tmp_path: Path):
 
 
 @pytest.mark.skipif(shutil.which("patch") is None, reason="patch is not installed")
-def test_patch_applies_the_diff_and_the_tree_is_up_to_date(tmp_path: Path):
+def test_patch_applies_the_diff_and_the_tree_is_up_to_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """GNU patch reads the diff as a unified diff and makes the tree what a render writes."""
-    out = _stale_tree(tmp_path)
-    here = os.getcwd()  # a relative OUT: the paths that patch -p0 resolves from tmp_path
-    os.chdir(tmp_path)
-    try:
-        diff = _render("-o", "out/lab", "--check", "--diff")
-    finally:
-        os.chdir(here)
+    monkeypatch.chdir(tmp_path)  # a relative OUT: the paths that patch -p0 resolves from tmp_path
+    out = _stale_tree(Path("."))  # out/lab, named the same way in every render (files name OUT)
+    diff = _render("-o", "out/lab", "--check", "--diff")
     assert diff.exit_code == 1
     body = "".join(line + "\n" for line in diff.stdout.splitlines() if "is out of date" not in line)
     done = subprocess.run(

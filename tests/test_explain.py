@@ -215,7 +215,7 @@ def test_a_graph_too_large_to_draw_is_replaced_by_a_note(tmp_path: Path):
     spec.write_text(spec_text(300), "utf-8")
     readme = {a.path: a.text for a in render_file(str(spec)).artifacts}["README.md"]
     assert "```mermaid" not in readme
-    assert "is too large to draw" in readme and "wlid explain SPEC --env" in readme
+    assert "is too large to draw" in readme and "wlid explain big.yaml --env" in readme
     result = CliRunner().invoke(main, ["explain", str(spec), "--format", "mermaid"])
     assert result.exit_code == 0 and "exceeds Mermaid's default size limits" in result.stderr
     assert not mermaid_fits(result.stdout)
@@ -285,3 +285,18 @@ def test_mmdc_renders_every_graph(mmdc):
     assert "Syntax error" not in odd_svg
     for text in ["sa|end", "kv-`x` [rg] --&gt; end", "Reader (Preview) &amp; &lt;Co&gt;"]:
         assert text in odd_svg, text
+
+
+def test_explain_says_what_each_deploy_mode_leaves_behind():
+    from wlid_render.explain import environment_views, explain_text
+    from wlid_render.load import load_text
+
+    text = Path(LAB).read_text("utf-8").replace("enableWorkloadIdentity: true", "enableWorkloadIdentity: false")
+    group = explain_text(environment_views(plan_source(load_text(text, "lab.yaml"))))
+    assert "deploy      group: az deployment group create (incremental)" in group
+    assert "leaves it in Azure (a standing" in group
+    stack = text.replace("  location: eastus\n", "  location: eastus\n  deploy: stack\n")
+    assert stack != text
+    shown = explain_text(environment_views(plan_source(load_text(stack, "lab.yaml"))))
+    assert "deploy      stack: az stack group create --action-on-unmanage deleteResources" in shown
+    assert "deletes it from Azure on the next" in shown

@@ -197,7 +197,7 @@ def test_gitops_settings_are_used() -> None:
 
 
 def test_root_of_repository() -> None:
-    text = PLATFORM + "gitops: {repoURL: https://github.com/example/platform-gitops.git}\n"
+    text = PLATFORM + "gitops: {repoURL: https://github.com/example/platform-gitops.git, path: .}\n"
     files = by_path(emit_gitops(plan_of(text)))
     for env in ENVS:
         for namespace, kustomization in flux(files, env)[0].items():

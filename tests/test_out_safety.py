@@ -468,11 +468,11 @@ def test_recovery_never_adopts_the_tree_of_a_folder_sharing_a_prefix(tmp_path: P
 def test_recovery_follows_out_when_it_is_a_symlink(tmp_path: Path):
     real = tmp_path / "real"
     real.mkdir()
-    assert _render(LAB, "-o", str(real / "out")).exit_code == 0
+    (tmp_path / "link").symlink_to("real/out")  # generated files name OUT as given: the link both times
+    assert _render(LAB, "-o", str(tmp_path / "link")).exit_code == 0
     before = _snapshot(real / "out")
     os.rename(real / "out", real / ".wlid-retired-out-1-2")
     (real / ".wlid-staging-out-1-3").mkdir()
-    (tmp_path / "link").symlink_to("real/out")
     result = _render(LAB, "-o", str(tmp_path / "link"), "-q")
     assert result.exit_code == 0, result.stderr
     assert _snapshot(real / "out") == before

@@ -41,13 +41,13 @@ def _render_into(out: Path, text: str) -> None:
 def test_a_killed_render_leaves_out_old_or_new(tmp_path: Path):
     specs = {"a": _spec(300, "1.0.0"), "b": _spec(300, "2.0.0")}
     states = {}
+    out = tmp_path / "work" / "out"
     for name, text in specs.items():
         (tmp_path / f"{name}.yaml").write_text(text, "utf-8")
-        reference = tmp_path / f"reference-{name}"
-        _cli_render(tmp_path / f"{name}.yaml", reference)
-        states[name] = _tree(reference)
+        _cli_render(tmp_path / f"{name}.yaml", out)  # at OUT's own path: generated files name it
+        states[name] = _tree(out)
+        shutil.rmtree(out)
     assert states["a"] != states["b"]
-    out = tmp_path / "work" / "out"
     _cli_render(tmp_path / "a.yaml", out)
     (out / "NOTES.md").write_text("kept\n")  # not ours: must survive every kill
     current = "a"

@@ -110,6 +110,7 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from wlid_render.errors import SpecError
         from wlid_render.input_limits import InputError as LimitError
+        from wlid_render.repo_paths import UnsafePath
         from wlid_render.spec_input import InputError
         from wlid_render.write import WriteError
 
@@ -124,7 +125,8 @@ class _Commands(click.Group):
             _exit(EXIT_ERROR)
         except InputError as exc:
             raise Failure(exc.message) from None
-        except (WriteError, LimitError) as exc:  # OUT or a file refused, or an input past its limits
+        except (WriteError, LimitError, UnsafePath) as exc:  # OUT or a file refused, an input past its
+            # limits, or a path that generated pipelines cannot name literally
             raise Failure(str(exc)) from None
         except click.ClickException as exc:
             exc.exit_code = EXIT_ERROR  # click's own errors exit 1 (a file it cannot open) or 2 (usage)
@@ -261,13 +263,16 @@ def _render_command(spec: str, out: Path, templates: Path | None, outputs: Seque
     return shlex.join(words)
 
 
-def _rendering(source, templates: Path | None, bound, gitops: str, progress=None):  # type: ignore[no-untyped-def]
+def _rendering(source, templates: Path | None, bound, gitops: str, progress=None, paths=None):  # type: ignore[no-untyped-def]
     """Render a loaded spec. A mistake in the --templates a user gave is a Failure, not a traceback
-    (a failure of the bundled templates is a bug of wlid and shows as one)."""
+    (a failure of the bundled templates is a bug of wlid and shows as one). `paths`: where OUT and
+    the spec sit in the Git repository (see repo_paths), for the files that name them."""
     from wlid_render.render import render_source
 
     try:
-        return render_source(source, templates, bound=bound, gitops=gitops, progress=progress)
+        return render_source(
+            source, templates, bound=bound, gitops=gitops, progress=progress, paths=paths
+        )
     except Exception as exc:
         import jinja2
 
@@ -558,6 +563,7 @@ def _render_tree(spec: str, options: _RenderOptions) -> tuple[int, dict[str, Any
     """Render one spec into its OUT (or compare with it); returns the exit code and its JSON entry."""
     from wlid_render.errors import Problem, SpecError
     from wlid_render.json_output import render_tree_json
+    from wlid_render.repo_paths import repo_paths
     from wlid_render.write import WriteError, apply, compare
 
     progress = _Progress(False)
@@ -569,7 +575,15 @@ def _render_tree(spec: str, options: _RenderOptions) -> tuple[int, dict[str, Any
                 and _workload_count(source.data) > PROGRESS_MIN_WORKLOADS
                 and _stderr_is_terminal()
             )
-            rendering = _rendering(source, options.templates, options.bound, options.gitops, progress)
+            rendering = _rendering(
+                source,
+                options.templates,
+                options.bound,
+                options.gitops,
+                progress,
+                # generated files name OUT and the spec relative to the Git repository holding OUT
+                paths=lambda name: repo_paths(options.out or Path("out") / name, spec),
+            )
             _check_outputs_match(rendering.plan, options.bound)
         except SpecError as exc:
             progress.close()
@@ -970,9 +984,17 @@ def whatif(
     path = _spec_path(spec)
     if path == STDIN:
         raise click.UsageError("whatif compares OUT with the spec file it was rendered from: pass its path")
+    from wlid_render.repo_paths import repo_paths
+
     bound = _read_outputs(outputs)
-    with _without_gc():
-        rendering = _rendering(_load_spec(path), templates, bound, gitops)
+    with _without_gc():  # rendered exactly as `wlid render SPEC -o OUT` renders it, to compare
+        rendering = _rendering(
+            _load_spec(path),
+            templates,
+            bound,
+            gitops,
+            paths=lambda name: repo_paths(out or Path("out") / name, path),
+        )
     plan = rendering.plan
     chosen = _environment(plan, env)
     _check_outputs_match(plan, bound)
@@ -1168,6 +1190,7 @@ def import_command(
             resource_group,
             cluster_name=cluster_name,
             cluster_resource_group=cluster_resource_group,
+            roles=True,  # imported as roles entries; hand-made ones are marked (RoleAssignmentExists)
         )
         imported = build_import(state, name=name)
     except BrownfieldError as exc:
@@ -1177,8 +1200,7 @@ def import_command(
     replace_file(output, imported.text.encode("utf-8"))
     click.echo(f"wrote {output}: {len(imported.identities)} identity(ies), {imported.credentials} FIC(s)")
     for skipped in imported.skipped:
-        what = f"{skipped.identity}/{skipped.fic}" if skipped.fic else skipped.identity
-        click.echo(f"not imported (listed as a comment in the spec): {what}: {skipped.reason}", err=True)
+        click.echo(f"not imported (listed as a comment in the spec): {skipped.label}: {skipped.reason}", err=True)
 
 
 @main.command(

@@ -77,6 +77,7 @@ class EnvironmentView(NamedTuple):
     location: str
     identities: tuple[IdentityView, ...]
     warnings: tuple[Problem, ...] = ()
+    deploy: str = "group"  # azure.deploy: "group" (incremental deployment) or "stack"
 
 
 def environment_views(
@@ -147,6 +148,7 @@ def _view(plan: Plan, env: EnvironmentPlan, warnings: Sequence[Problem]) -> Envi
         location=env.location,
         identities=tuple(identities),
         warnings=tuple(w for w in warnings if _concerns(w, env.name)),
+        deploy=env.deploy,
     )
 
 
@@ -194,6 +196,26 @@ def _scope_id(parameters: Mapping[str, Parameter], env: EnvironmentPlan, target:
 
 # -- text ----------------------------------------------------------------------------------------------
 
+DEPLOY_TEXT = {
+    "group": (
+        "group: az deployment group create (incremental)",
+        "removing an identity, FIC or role assignment from the spec leaves it in Azure (a standing",
+        "grant) until it is deleted by hand; wlid drift lists it; azure.deploy: stack deletes it",
+    ),
+    "stack": (
+        "stack: az stack group create --action-on-unmanage deleteResources --deny-settings-mode none",
+        "removing an identity, FIC or role assignment from the spec deletes it from Azure on the next",
+        "deployment; what was removed before the switch to stack stays (wlid drift lists it)",
+    ),
+}
+
+
+def _deploy_lines(mode: str) -> list[str]:
+    """What the environment's `azure.deploy` mode does, and what it leaves behind."""
+    how, *behind = DEPLOY_TEXT[mode]
+    return [f"  deploy      {how}", *(f"              {line}" for line in behind)]
+
+
 
 def explain_text(views: Iterable[EnvironmentView]) -> str:
     lines: list[str] = []
@@ -218,6 +240,7 @@ def _text(view: EnvironmentView) -> list[str]:
         f"  issuer      {'pinned: ' + view.issuer if view.issuer else ISSUER_FROM_CLUSTER}",
         f"  identities  in resource group {view.resource_group} ({view.location}), "
         f"subscription {view.subscription_id}",
+        *_deploy_lines(view.deploy),
     ]
     if not view.identities:
         lines.append("    none")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from pathlib import Path, PurePath
+from dataclasses import replace
+from pathlib import Path
 from typing import NamedTuple
 
 from wlid_render import __version__
@@ -14,6 +15,7 @@ from wlid_render.errors import Problem, SpecError
 from wlid_render.load import Source, load_file
 from wlid_render.plan.build import build_plan
 from wlid_render.plan.model import Plan
+from wlid_render.repo_paths import DEFAULT_SPEC, RepoPaths, default_paths
 from wlid_render.spec_errors import parse_environments
 
 MANIFEST = ".wlid/manifest.json"
@@ -47,11 +49,14 @@ def render_plan(
     templates: Path | None = None,
     gitops: str = "both",
     bound: Mapping[str, Mapping[str, str]] | None = None,
-    spec_path: str = "wlid.yaml",
+    spec_path: str = DEFAULT_SPEC,
+    paths: RepoPaths | None = None,
 ) -> list[Artifact]:
     """Every file of OUT for a plan, sorted by path, the manifest included.
 
-    `spec_path` is the spec's path as the pipelines should name it (relative to the repository root).
+    `paths`: OUT and the spec as the repository sees them (see repo_paths.py); the pipelines and
+    OUT/README.md name them, and the GitOps objects use OUT's when the spec sets no `gitops.path`.
+    Default: `out/<name>` and `spec_path`.
     """
     from wlid_render.emit.arm import emit_arm
     from wlid_render.emit.bicep import emit_bicep
@@ -60,14 +65,17 @@ def render_plan(
     from wlid_render.emit.pipelines import emit_pipelines
     from wlid_render.emit.readme import emit_readme
 
+    repo = paths or RepoPaths(f"out/{plan.name}", spec_path)
+    if plan.gitops is not None and plan.gitops.path is None:  # gitops.path defaults to where OUT is
+        plan = replace(plan, gitops=plan.gitops._replace(path=repo.out.removeprefix("./").strip("/")))
     artifacts = [*emit_arm(plan), *emit_bicep(plan, templates), *emit_kubernetes(plan)]
     artifacts += emit_gitops(plan, gitops, bound)  # type: ignore[arg-type]
-    artifacts += emit_pipelines(plan, spec_path)
-    artifacts.append(emit_readme(plan, [a.path for a in artifacts]))
+    artifacts += emit_pipelines(plan, repo)
+    artifacts.append(emit_readme(plan, [a.path for a in artifacts], repo))
     artifacts.sort()
-    paths = [a.path.lower() for a in artifacts]  # case-insensitive filesystems must not merge two files
-    if len(set(paths)) != len(paths):  # pragma: no cover - a bug in an emitter, not a user error
-        raise AssertionError(f"two files would share a path: {sorted(paths)}")
+    paths_ = [a.path.lower() for a in artifacts]  # case-insensitive filesystems must not merge two files
+    if len(set(paths_)) != len(paths_):  # pragma: no cover - a bug in an emitter, not a user error
+        raise AssertionError(f"two files would share a path: {sorted(paths_)}")
     return [*artifacts, manifest(artifacts)]
 
 
@@ -76,9 +84,10 @@ def render_file(
     templates: Path | None = None,
     bound: Mapping[str, Mapping[str, str]] | None = None,
     gitops: str = "both",
+    paths: RepoPaths | Callable[[str], RepoPaths] | None = None,
 ) -> Rendering:
     """Load, validate, plan and emit. Raises SpecError with every problem of the spec."""
-    return render_source(load_file(path), templates, bound, gitops)
+    return render_source(load_file(path), templates, bound, gitops, paths=paths)
 
 
 def render_source(
@@ -87,24 +96,28 @@ def render_source(
     bound: Mapping[str, Mapping[str, str]] | None = None,
     gitops: str = "both",
     progress: Callable[[str], None] | None = None,
+    paths: RepoPaths | Callable[[str], RepoPaths] | None = None,
 ) -> Rendering:
-    """Validate, plan and emit a loaded spec. `progress` is called before each stage ("plan", "emit")."""
+    """Validate, plan and emit a loaded spec. `progress` is called before each stage ("plan", "emit").
+
+    `paths`: where OUT and the spec sit in the repository (see repo_paths.py), or a function of the
+    spec's metadata.name that returns them (the default OUT depends on it); default: `out/<name>`
+    and the spec's path as given (`repo_paths.default_paths`).
+    """
     if progress:
         progress("plan")
     plan = plan_source(source, bound)
     warnings = tuple(w.located(source.file, source.marks) for w in plan.warnings)
     if progress:
         progress("emit")
-    artifacts = render_plan(plan, templates, gitops, bound, _repository_path(source.file))
+    if paths is None:
+        repo = default_paths(plan.name, source.file)
+    elif callable(paths):
+        repo = paths(plan.name)
+    else:
+        repo = paths
+    artifacts = render_plan(plan, templates, gitops, bound, paths=repo)
     return Rendering(plan, tuple(artifacts), warnings)
-
-
-def _repository_path(path: str) -> str:
-    """The spec path for generated pipelines: as given when relative, else only its file name."""
-    posix = PurePath(path).as_posix()
-    if PurePath(path).is_absolute() or ".." in PurePath(path).parts:
-        return PurePath(path).name
-    return posix
 
 
 class InvalidManifest(ValueError):

@@ -186,6 +186,17 @@ class Metadata(_Model):
     )
 
 
+DeployMode = Literal["group", "stack"]
+
+_DEPLOY = (
+    "How the pipelines and `wlid whatif` deploy the identities: group (default), a plain incremental "
+    "deployment (az deployment group create), which never deletes: a FIC or role assignment removed from "
+    "the spec stays in Azure; or stack, a deployment stack (az stack group create --action-on-unmanage "
+    "deleteResources --deny-settings-mode none), which deletes what left the template. Never used for "
+    "the cluster step. See docs/deployment-modes.md."
+)
+
+
 class Azure(_Model):
     """Where the managed identities are created: the resource group the template is deployed to."""
 
@@ -212,6 +223,11 @@ class Azure(_Model):
         default_factory=empty_map,
         description=f"{_TAGS} Every identity gets them; an identity's own tags win over these.",
         examples=[{"costCenter": "1234", "environment": "${env}"}],
+    )
+    deploy: DeployMode = Field(
+        "group",
+        description=_DEPLOY,
+        examples=["stack"],
     )
 
 
@@ -525,6 +541,7 @@ class AzureOverride(_Model):
     tenantId: Uuid | None = Field(
         None, description="Overrides azure.tenantId.", examples=["22222222-2222-2222-2222-222222222222"]
     )
+    deploy: DeployMode | None = Field(None, description="Overrides azure.deploy.", examples=["stack"])
 
 
 class ClusterOverride(_Model):
@@ -597,11 +614,17 @@ class GitOps(_Model):
         examples=["https://github.com/example/platform-gitops.git"],
     )
     branch: GitRef = Field("main", description="Branch to follow. Default: main.", examples=["main"])
-    path: Annotated[  # where OUT sits in the repository; it reaches pipeline scripts, so no shell or CI syntax
-        str, _rule(r"[A-Za-z0-9._/-]*", "repository path (letters, digits, '.', '_', '-', '/')", 1024)
-    ] = Field(
-        "",
-        description="Where OUT sits in the repository (no leading '/'). Default: the repository root.",
+    path: Annotated[  # where OUT sits in the repository; it reaches generated files, so no shell or CI syntax
+        str,
+        _rule(
+            r"([A-Za-z0-9._/][A-Za-z0-9._/-]*)?",
+            "repository path (letters, digits, '.', '_', '-', '/'; not starting with '-')",
+            1024,
+        ),
+    ] | None = Field(
+        None,
+        description="Where OUT sits in the GitOps repository ('' or '.': its root). Default: where OUT was "
+        "rendered, relative to the root of the Git repository that holds it.",
         examples=["out/lab"],
     )
     interval: Annotated[str, _rule(r"[0-9]+(ms|s|m|h)([0-9]+(ms|s|m|h))*", "duration (e.g. 10m)")] = Field(
@@ -627,6 +650,35 @@ class GitOps(_Model):
         "https://kubernetes.default.svc",
         description="Cluster API server the Argo CD Applications deploy to. Default: the cluster Argo CD runs in.",
         examples=["https://kubernetes.default.svc"],
+    )
+
+
+_INSTALL = (
+    r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._,-]+\])?===?[A-Za-z0-9][A-Za-z0-9.+!_-]*"
+    r"|https://[A-Za-z0-9._~:/?@!+,=%-]+\.(whl|tar\.gz|zip)(#sha256=[0-9a-f]{64})?"
+    r"|git\+https://[A-Za-z0-9._~:/%-]+@[0-9a-f]{40}"
+    r"|(\.{1,2}/)?[A-Za-z0-9._][A-Za-z0-9._/+-]*\.(whl|tar\.gz)"
+)
+
+
+class Pipelines(_Model):
+    """How the generated CI pipelines (OUT/pipelines) get wlid."""
+
+    install: Annotated[
+        str,
+        _rule(
+            _INSTALL,
+            "pinned wlid install (NAME==VERSION, an https URL of a wheel or sdist, git+https://...@<commit>, "
+            "or a wheel path in the repository)",
+            2048,
+        ),
+    ] | None = Field(
+        None,
+        description="What the pipelines pass to `pip install` to get wlid: a pinned requirement "
+        "(wlid==0.2.0), an https URL of a wheel or sdist (best with #sha256=<hash>, which pip checks), "
+        "git+https://...@<40-hex commit>, or the path of a wheel in the repository. Never an unpinned "
+        "name. Default: wlid==<the version that rendered the tree>.",
+        examples=["wlid==0.1.0", "tools/wlid-0.1.0-py3-none-any.whl"],
     )
 
 
@@ -688,4 +740,9 @@ class Spec(_Model):
         None,
         description="Render Flux and Argo CD objects under OUT/gitops.",
         examples=[{"repoURL": "https://github.com/example/platform-gitops.git", "path": "out/lab"}],
+    )
+    pipelines: Pipelines = Field(
+        default_factory=Pipelines,
+        description="How the generated CI pipelines get wlid.",
+        examples=[{"install": "wlid==0.1.0"}],
     )

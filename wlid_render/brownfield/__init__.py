@@ -14,6 +14,7 @@ from wlid_render.brownfield.azure import (
     ClusterState,
     FicState,
     IdentityState,
+    RoleAssignmentState,
     read_environment_state,
     read_state,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "Finding",
     "IdentityState",
     "Imported",
+    "RoleAssignmentState",
     "Skipped",
     "build_import",
     "drift",

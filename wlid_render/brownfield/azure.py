@@ -8,6 +8,9 @@ This is the only module of wlid that imports the Azure SDKs, and only inside fun
 * The cluster: one plain GET of `Microsoft.ContainerService/managedClusters` (API 2024-09-01, the
   version wlid's templates read the issuer with) through azure-mgmt-core's `ARMPipelineClient`, with
   the same credential, transport and the standard ARM policies (retry, redirect, bearer challenge).
+* Role assignments of each identity (when asked: `roles=True`): azure-mgmt-authorization, API version
+  2022-04-01 (the version wlid's templates write), `role_assignments.list_for_subscription` filtered by
+  the identity's principal ID, in the identities' subscription and every other subscription given.
 * Credentials: `DefaultAzureCredential` unless one is given; nothing is stored or printed.
 * `transport`: any azure-core `HttpTransport`; tests pass one that replays recorded responses.
 
@@ -22,11 +25,11 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from wlid_render.plan.model import CLUSTER_API, IDENTITY_API
+from wlid_render.plan.model import CLUSTER_API, IDENTITY_API, ROLE_ASSIGNMENT_API
 
 if TYPE_CHECKING:  # pragma: no cover
     from azure.core.credentials import TokenCredential
@@ -37,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
 ACTION_IDENTITIES = "Microsoft.ManagedIdentity/userAssignedIdentities/read"
 ACTION_FICS = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read"
 ACTION_CLUSTERS = "Microsoft.ContainerService/managedClusters/read"
+ACTION_ROLES = "Microsoft.Authorization/roleAssignments/read"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 MAX_PAGES = 1000  # a nextLink that never ends is a service bug; stop instead of looping forever
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -67,6 +71,22 @@ class FicState:
 
 
 @dataclass(frozen=True)
+class RoleAssignmentState:
+    """A role assignment held by an identity's principal, as it exists in Azure."""
+
+    id: str
+    name: str  # a GUID: guid(...) of a template is a version-5 UUID, az and the portal make random ones
+    scope: str
+    role_definition_id: str  # /subscriptions/<sub>/providers/Microsoft.Authorization/roleDefinitions/<guid>
+    description: str | None = None
+    condition: str | None = None
+
+    @property
+    def role_guid(self) -> str:
+        return self.role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+@dataclass(frozen=True)
 class IdentityState:
     """A user-assigned managed identity as it exists in Azure, with its FICs (sorted by name)."""
 
@@ -78,6 +98,7 @@ class IdentityState:
     tenant_id: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
     isolation_scope: str | None = None
+    role_assignments: tuple[RoleAssignmentState, ...] | None = None  # None: not read
 
     def credential(self, name: str) -> FicState | None:
         """The FIC named `name`, ignoring case (Azure resource names are case-insensitive)."""
@@ -122,16 +143,21 @@ def read_state(
     cluster_subscription_id: str | None = None,
     credential: TokenCredential | None = None,
     transport: HttpTransport | None = None,
+    roles: bool = False,
+    role_subscriptions: tuple[str, ...] = (),
     **options: Any,
 ) -> AzureState:
     """Read the identities of `resource_group`, the FICs of each, and the cluster. Read-only.
+
+    `roles`: also read each identity's role assignments, in `subscription_id` and in every one of
+    `role_subscriptions` (where the spec grants roles).
 
     Without `cluster_name`, the clusters of `cluster_resource_group` (default: `resource_group`) are
     listed and the one whose issuer the FICs trust (or the only one) is taken; several candidates or
     none raise BrownfieldError naming them. `options` go to the azure-core pipeline (e.g.
     `retry_total`, `retry_backoff_factor`, `connection_timeout`). Raises BrownfieldError.
     """
-    _require_sdk()
+    _require_sdk(roles)
     if not _GUID.fullmatch(subscription_id):
         raise BrownfieldError(
             f"{subscription_id!r} is not a subscription ID: give the GUID (`az account show --query id -o tsv`)"
@@ -140,6 +166,9 @@ def read_state(
         raise BrownfieldError(f"{cluster_subscription_id!r} is not a subscription ID (a GUID)")
     with _Reader(credential, transport, options) as reader:
         identities = reader.identities(subscription_id, resource_group)
+        if roles:
+            subscriptions = tuple(dict.fromkeys(s.lower() for s in (subscription_id, *role_subscriptions)))
+            identities = tuple(reader.with_roles(i, subscriptions) for i in identities)
         cluster_sub = cluster_subscription_id or subscription_id
         cluster_rg = cluster_resource_group or resource_group
         if cluster_name:
@@ -155,12 +184,15 @@ def read_environment_state(
     *,
     credential: TokenCredential | None = None,
     transport: HttpTransport | None = None,
+    roles: bool = True,
     **options: Any,
 ) -> AzureState:
-    """What exists for one environment of a plan: its resource group's identities and its cluster.
+    """What exists for one environment of a plan: its resource group's identities (with their role
+    assignments, unless `roles` is false) and its cluster.
 
     KeyError (naming the known environments) when the plan has no environment `env`.
     """
+    from wlid_render.brownfield.roles import planned_subscriptions
     from wlid_render.whatif import environment
 
     target = environment(plan, env)
@@ -172,6 +204,8 @@ def read_environment_state(
         cluster_subscription_id=target.cluster_subscription_id,
         credential=credential,
         transport=transport,
+        roles=roles,
+        role_subscriptions=planned_subscriptions(plan, target),
         **options,
     )
 
@@ -289,6 +323,51 @@ class _Reader:
             )
         return tuple(out)
 
+    def authorization(self, subscription_id: str) -> Any:
+        from azure.mgmt.authorization import AuthorizationManagementClient
+
+        return AuthorizationManagementClient(
+            self.credential,
+            subscription_id,
+            api_version=ROLE_ASSIGNMENT_API,
+            base_url=self.base_url,
+            credential_scopes=self.scopes,
+            transport=self.transport,
+            **self.options,
+        )
+
+    def with_roles(self, identity: IdentityState, subscriptions: tuple[str, ...]) -> IdentityState:
+        """`identity` with the role assignments of its principal in `subscriptions` (sorted by ID)."""
+        principal = identity.principal_id or ""
+        if not _GUID.fullmatch(principal):
+            return replace(identity, role_assignments=())
+        found: dict[str, RoleAssignmentState] = {}
+        for subscription in subscriptions:
+            where = f"subscription {subscription}"
+            with _translated(
+                f"the role assignments of identity {identity.name!r}",
+                ACTION_ROLES,
+                where,
+                not_found=f"subscription {subscription} not found, or the signed-in account cannot see it",
+            ):
+                listed = list(
+                    self.authorization(subscription).role_assignments.list_for_subscription(
+                        filter=f"principalId eq '{principal.lower()}'"
+                    )
+                )
+            for item in listed:
+                if (item.principal_id or "").lower() != principal.lower() or not item.id:
+                    continue  # the filter is the service's; keep only what is the identity's
+                found[item.id.lower()] = RoleAssignmentState(
+                    id=item.id,
+                    name=item.name or "",
+                    scope=item.scope or "",
+                    role_definition_id=item.role_definition_id or "",
+                    description=item.description,
+                    condition=item.condition,
+                )
+        return replace(identity, role_assignments=tuple(sorted(found.values(), key=lambda r: r.id.lower())))
+
     # -- the cluster: plain GETs through the ARM pipeline --------------------------------------------
     def arm_client(self) -> Any:
         if self.arm is None:
@@ -400,9 +479,10 @@ def _cluster_state(
     )
 
 
-def _require_sdk() -> None:
+def _require_sdk(roles: bool = False) -> None:
+    modules = ("azure.identity", "azure.mgmt.core", "azure.mgmt.msi")
     try:
-        for module in ("azure.identity", "azure.mgmt.core", "azure.mgmt.msi"):
+        for module in (*modules, "azure.mgmt.authorization") if roles else modules:
             importlib.import_module(module)
     except ImportError as exc:
         raise BrownfieldError(

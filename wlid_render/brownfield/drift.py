@@ -18,9 +18,16 @@ Findings, each with a kind, a severity, the identity, the FIC (or None) and a me
 | cluster          | drift / warning / err | the cluster's OIDC issuer or workload identity is off         |
 | cluster-issuer   | error                 | the pinned oidcIssuerUrl is not the cluster's issuer          |
 | reset            | warning               | tags or isolationScope that a deployment resets               |
+| missing-role     | drift                 | a role assignment of the spec not in Azure: the deployment creates it |
+| role-exists      | error / warning       | same role and scope under another name: RoleAssignmentExists  |
+| extra-role       | drift                 | an assignment of the identity the spec lacks (by hand, or left behind) |
 
 `has_drift` is true when a finding is of severity drift or error. Identities of the resource group
-that the spec does not name are not wlid's and not reported. Role assignments are not compared.
+that the spec does not name are not wlid's and not reported. Role assignments are compared when they
+were read (`IdentityState.role_assignments` is not None): by scope and role definition, ignoring case;
+an existing one under another name than the template's (`roles.PlannedAssignment.template_name`) is
+an error when its name is a random UUID (made by az or the portal), a warning when another template
+made it.
 """
 
 from __future__ import annotations
@@ -135,6 +142,8 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
             )
             continue
         findings += _identity(identity, planned, existing, target, issuer, strict)
+        if existing.role_assignments is not None and existing.principal_id:
+            findings += _roles(plan, target, identity, existing)
     return DriftReport(
         environment=env,
         subscription_id=state.subscription_id,
@@ -342,6 +351,70 @@ def _identity(
                 f"{total} federated credentials (existing and planned): the identity is full, Azure allows "
                 f"no more than {MAX_FICS_PER_IDENTITY}",
                 "warning",
+            )
+        )
+    return out
+
+
+def _roles(plan: Plan, env: EnvironmentPlan, identity: IdentityPlan, existing: IdentityState) -> list[Finding]:
+    """Role assignments of the spec compared with those the identity's principal holds."""
+    from wlid_render.brownfield.roles import made_by_a_template, planned_assignments
+
+    principal = existing.principal_id or ""
+    held = {(r.scope.lower(), r.role_guid): r for r in existing.role_assignments or ()}
+    out: list[Finding] = []
+    matched: set[str] = set()
+    for planned in planned_assignments(plan, env, identity):
+        current = held.get((planned.scope.lower(), planned.role_guid))
+        if current is None:
+            out.append(
+                Finding(
+                    "missing-role",
+                    identity.name,
+                    None,
+                    f"{planned.label} ({planned.scope}) is not assigned yet: the deployment creates it",
+                )
+            )
+            continue
+        matched.add(current.id.lower())
+        expected = planned.template_name(principal)
+        if current.name.lower() == expected:
+            continue
+        if made_by_a_template(current.name):
+            out.append(
+                Finding(
+                    "role-exists",
+                    identity.name,
+                    None,
+                    f"{planned.label} exists as {current.id}, named by another template (wlid's would be "
+                    f"{expected}): if that template is not this spec's, the deployment fails with "
+                    "RoleAssignmentExists; delete it (az role assignment delete --ids ...) before deploying",
+                    "warning",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    "role-exists",
+                    identity.name,
+                    None,
+                    f"{planned.label} was assigned by hand ({current.id}): the deployment fails with "
+                    f"RoleAssignmentExists; delete it first (az role assignment delete --ids {current.id}), "
+                    "the deployment creates it again under its own name",
+                    "error",
+                )
+            )
+    for current in existing.role_assignments or ():
+        if current.id.lower() in matched:
+            continue
+        out.append(
+            Finding(
+                "extra-role",
+                identity.name,
+                None,
+                f"holds role definition {current.role_guid} on {current.scope} ({current.id}), which the spec "
+                "does not grant: made by hand, or left behind when it left the spec (plain deployments never "
+                "delete; azure.deploy: stack does); add it to the spec or delete it",
             )
         )
     return out

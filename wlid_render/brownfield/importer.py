@@ -8,7 +8,12 @@ under `environments.default.clientIds`.
 
 Everything else is listed as a comment where it belongs, never dropped silently: FICs of other issuers
 (GitHub Actions, other clusters), other subjects or audiences, a second identity for one ServiceAccount,
-identities in another region or that wlid cannot name. Role assignments and workloads are not read.
+identities in another region or that wlid cannot name. Role assignments are imported when they were
+read (`wlid import` reads them): each as a `roles` entry of its identity (the built-in role's name, the
+target as a key vault/storage account/... name, a resource group, the subscription or a resource ID),
+with a comment when it was assigned by hand (its first deployment then fails with RoleAssignmentExists
+until it is deleted); assignments with a condition or outside a subscription are comments. Workloads
+are not read.
 
 The spec is built as text so that it can carry comments; every value, in comments too, goes through
 `yaml.safe_dump` as a scalar that stays on its line. The result is loaded and planned by wlid before it
@@ -33,12 +38,26 @@ from wlid_render.brownfield.azure import (
     FicState,
     IdentityState,
 )
+from wlid_render.brownfield.roles import made_by_a_template
 from wlid_render.emit.artifact import _NOT_A_STRING
 from wlid_render.plan.model import AUDIENCE
 from wlid_render.plan.names import derived_fic_name, placeholder_for
-from wlid_render.spec import DnsLabel, DnsSubdomain, FicName, IdentityName, Location, SpecName, Uuid
+from wlid_render.plan.roles import resolve_role
+from wlid_render.spec import (
+    DnsLabel,
+    DnsSubdomain,
+    FicName,
+    IdentityName,
+    Location,
+    ResourceGroupName,
+    SpecName,
+    Uuid,
+)
 
 ENVIRONMENT = "default"
+# Characters that end a line for some YAML reader (YAML 1.1 also breaks at NEL, LS and PS) or that a
+# terminal interprets: none may reach the written spec unescaped.
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 SUBJECT = re.compile(r"system:serviceaccount:([^:]*):([^:]*)")
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
@@ -53,6 +72,7 @@ def _valid(kind: str, value: str) -> bool:
             "fic": FicName,
             "identity": IdentityName,
             "location": Location,
+            "resource_group": ResourceGroupName,
             "spec": SpecName,
             "uuid": Uuid,
         }
@@ -70,7 +90,13 @@ class Skipped:
 
     identity: str
     fic: str | None  # None: the whole identity
-    reason: str
+    reason: str  # values from Azure in it are already YAML scalars on one line
+
+    @property
+    def label(self) -> str:
+        """`identity` or `identity/fic`, each as a one-line scalar: safe to print on a terminal."""
+        what = _scalar(self.identity)
+        return f"{what}/{_scalar(self.fic)}" if self.fic is not None else what
 
 
 @dataclass(frozen=True)
@@ -123,7 +149,7 @@ def build_import(state: AzureState, *, name: str | None = None) -> Imported:
         holders[placeholder_for(identity.name)] = identity.name
         kept.append(identity)
     if not kept:
-        why = "; ".join(f"{s.identity}: {s.reason}" for s in skipped) or "it holds no user-assigned identity"
+        why = "; ".join(f"{_scalar(s.identity)}: {s.reason}" for s in skipped) or "it holds no user-assigned identity"
         raise BrownfieldError(f"nothing to import from resource group {state.resource_group!r}: {why}")
 
     accounts: list[_Account] = []
@@ -175,8 +201,9 @@ def _identity_problem(identity: IdentityState, location: str, holders: dict[str,
     if not _valid("identity", identity.name):
         return "wlid cannot hold this name (3-128 letters, digits, '-', '_'; starts alphanumeric)"
     if identity.location != location:
+        region = _scalar(identity.location) if identity.location else "(none)"
         return (
-            f"it is in region {identity.location or '(none)'}, the spec deploys to {location}: Azure does "
+            f"it is in region {region}, the spec deploys to {location}: Azure does "
             "not move an identity between regions; import it into a spec of its own"
         )
     other = holders.get(placeholder_for(identity.name))
@@ -214,6 +241,38 @@ def _fic_problem(fic: FicState, issuer: str | None) -> str | None:
     if not _valid("fic", fic.name):
         return "wlid cannot hold this FIC name (3-120 letters, digits, '-', '_'; starts alphanumeric)"
     return None
+
+
+_SCOPE = re.compile(
+    r"/subscriptions/(?P<sub>[^/]+)(?:/resourceGroups/(?P<rg>[^/]+)(?:/providers/(?P<rest>[^/].*))?)?"
+)
+
+
+def _role_target(scope: str, state: AzureState) -> tuple[list[str] | None, str | None]:
+    """The spec lines of a role target for `scope` (a `roles` entry's keys), or (None, why not)."""
+    from wlid_render.plan.targets import KIND_BY_TYPE, TargetError, _parse_resource_id
+
+    match = _SCOPE.fullmatch(scope)
+    if not match or not _valid("uuid", match["sub"]):
+        return None, "its scope is not in a subscription (wlid grants roles on subscriptions and below)"
+    same = match["sub"].lower() == state.subscription_id.lower()
+    rg, rest = match["rg"], match["rest"]
+    if rg is None and same:
+        return ["subscription: true"], None
+    if rg is not None and rest is None and same and _valid("resource_group", rg):
+        return [f"resourceGroup: {_scalar(rg)}"], None
+    if rest is not None and same and _valid("resource_group", rg):
+        parts = rest.split("/")
+        kind = KIND_BY_TYPE.get("/".join(parts[:2]).lower()) if len(parts) == 3 else None
+        if kind is not None and re.fullmatch(kind.pattern, parts[2]):
+            if rg == state.resource_group:
+                return [f"{kind.key}: {_scalar(parts[2])}"], None
+            return [f"{kind.key}: {{name: {_scalar(parts[2])}, resourceGroup: {_scalar(rg)}}}"], None
+    try:
+        _parse_resource_id(scope)
+    except TargetError as exc:
+        return None, str(exc)
+    return [f"resourceId: {_scalar(scope)}"], None
 
 
 def _check(text: str) -> None:
@@ -269,6 +328,12 @@ class _Writer:
         self.lines: list[str] = []
 
     def add(self, line: str) -> None:
+        """One line of the spec. Every value from Azure reaches it through `_scalar`; a line break or
+        control character here would let a value add YAML of its own, so it is refused, not written."""
+        if _LINE_BREAKING.search(line):
+            raise BrownfieldError(
+                f"refusing to write the imported spec: a value read from Azure would break a line ({line[:80]!r})"
+            )
         self.lines.append(line.rstrip())
 
     def text(self) -> str:
@@ -312,9 +377,12 @@ class _Writer:
                 f"# Listed as comments, not imported: {_count(fics, 'federated credential')}, "
                 f"{_count(whole, 'identity', 'identities')}. wlid leaves them as they are in Azure."
             )
-        self.add(
-            "# Not read from Azure: role assignments (add them under identities[*].roles) and workloads."
-        )
+        if any(i.role_assignments is None for i in self.identities):
+            self.add(
+                "# Not read from Azure: role assignments (add them under identities[*].roles) and workloads."
+            )
+        else:
+            self.add("# Not read from Azure: workloads (they live in the cluster).")
         self.add(f"# Check: `wlid drift <this file> --env {ENVIRONMENT}` compares the spec with Azure.")
 
     def azure(self) -> None:
@@ -371,7 +439,10 @@ class _Writer:
                 ids.append(f"principal ID {_scalar(identity.principal_id)}")
             if ids:
                 self.add(f"    # {', '.join(ids)}")
-            self.add("    # roles: not read from Azure; list the roles this identity holds")
+            if identity.role_assignments is None:
+                self.add("    # roles: not read from Azure; list the roles this identity holds")
+            else:
+                self.roles(identity)
             if identity.tags:
                 tags = ", ".join(f"{_scalar(k)}={_scalar(v)}" for k, v in identity.tags)
                 self.add(f"    # tags in Azure: {tags}")
@@ -391,6 +462,41 @@ class _Writer:
             for item in whole:
                 self.add(f"  #   identity {_scalar(item.identity)}: {item.reason}")
                 self.skipped_fics(item.identity, "  #   ", header=False)
+
+    def roles(self, identity: IdentityState) -> None:
+        entries: list[list[str]] = []
+        comments: list[str] = []
+        for assignment in identity.role_assignments or ():
+            target, why = _role_target(assignment.scope, self.state)
+            if assignment.condition:
+                why = "it has a condition, which wlid does not write"
+            if target is None or why:
+                comments.append(f"{_scalar(assignment.id)}: {why}")
+                continue
+            name, _guid = resolve_role(assignment.role_guid) or (assignment.role_guid, assignment.role_guid)
+            lines = []
+            if not made_by_a_template(assignment.name):
+                lines.append(
+                    f"# assigned by hand ({_scalar(assignment.name)}): deploying fails with RoleAssignmentExists "
+                    "until it is deleted (az role assignment delete --ids <its ID>); the deployment then "
+                    "assigns it again"
+                )
+            lines.append(f"- role: {_scalar(name)}")
+            lines += [f"  {line}" for line in target]
+            if assignment.description:
+                lines.append(f"  description: {_scalar(assignment.description[:1024])}")
+            entries.append(lines)
+        if entries:
+            self.add("    roles:  # read from Azure")
+            for entry in entries:
+                for line in entry:
+                    self.add(f"      {line}")
+        else:
+            self.add("    roles: []  # none read from Azure")
+        if comments:
+            self.add("    # Role assignments not imported (they stay as they are in Azure):")
+            for comment in comments:
+                self.add(f"    #   {comment}")
 
     def skipped_fics(self, identity: str, indent: str, header: bool = True) -> None:
         items = [s for s in self.skipped if s.identity == identity and s.fic is not None]

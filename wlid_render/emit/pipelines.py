@@ -1,15 +1,27 @@
-"""Plan -> CI pipelines that check the rendered tree and preview every environment with what-if. Pure.
+"""Plan -> CI pipelines that check the rendered tree and preview every environment. Pure.
 
 `pipelines/github-actions.yml` (GitHub Actions) and `pipelines/azure-pipelines.yml` (Azure Pipelines)
-run, for each environment: check out, install wlid, `wlid render --check` and `wlid validate` on the
-tree, an Azure login with an OIDC federated credential (no secret), `az deployment group what-if` with
-the environment's parameters, and a Python step that reads the what-if JSON, fails when the operation
-did not succeed and summarises the changes. `az deployment group what-if` exits non-zero only when the
-operation fails, never because of changes, so the gate parses the JSON result.
+hold, with least privilege:
 
-The spec's path in the repository is not part of the plan: both files read it from the variable
-`WLID_SPEC` (default `wlid.yaml`). The tree's path is the `gitops.path` of the spec, else
-`out/<name>`.
+* one job `check` that installs the pinned wlid (`pipelines.install`, default the version that
+  rendered the tree), runs `wlid render --check` and `wlid validate` on the tree. It cannot mint
+  Azure tokens: no `id-token: write` (GitHub), no service connection (Azure Pipelines);
+* per environment, after `check`, a job that logs in to Azure with an OIDC federated credential (no
+  secret) and installs nothing: it asserts the cluster's OIDC issuer and workload identity flags
+  (unless the template turns them on), runs `az deployment group what-if` for each top-level
+  deployment (and, for a deployment stack, lists what the stack manages now, since what-if does not
+  show what a stack deletes), and a Python step (standard library only) reads the what-if JSON, fails
+  when the operation did not succeed and summarises the changes. `az deployment group what-if` exits
+  non-zero only when the operation fails, never because of changes, so the gate parses the JSON result.
+
+GitHub actions are pinned by commit SHA (`ACTIONS`); Azure Pipelines tasks can only be pinned by major
+version (`UsePythonVersion@0`, `AzureCLI@2`), and they are Microsoft's built-in tasks.
+
+Every path and value in the files is literal: the spec path and OUT come as `RepoPaths` (checked by
+`repo_paths.pipeline_path`: no `$`, no control characters, never starting with `-`), Azure names are
+validated by the spec, and every word of a script is shell-quoted. No script holds `${{` or an Azure
+Pipelines macro other than the system paths `$(Agent.TempDirectory)` and `$(Build.SourcesDirectory)`
+(`wlid validate` checks it: PIPE004, PIPE005).
 """
 
 from __future__ import annotations
@@ -25,20 +37,52 @@ try:  # pragma: no cover - depends on how PyYAML was built
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+from wlid_render import __version__
 from wlid_render.emit.artifact import Artifact, to_yaml
-from wlid_render.plan.model import EnvironmentPlan, Plan
-from wlid_render.whatif import deployment_arguments
+from wlid_render.plan.model import AzureDeployment, EnvironmentPlan, Plan
+from wlid_render.repo_paths import RepoPaths, pipeline_path
+from wlid_render.whatif import (
+    cluster_flags_check,
+    cluster_flags_message,
+    deployment_arguments,
+    stack_resources_command,
+    uses_stack,
+)
 
 PIPELINES_DIR = "pipelines"
 GITHUB_FILE = f"{PIPELINES_DIR}/github-actions.yml"
 AZURE_FILE = f"{PIPELINES_DIR}/azure-pipelines.yml"
-DEFAULT_SPEC = "wlid.yaml"
 PYTHON_VERSION = "3.12"
 HEREDOC_END = "PY"
+CHECK_JOB = "check"
 
-# Reads `az deployment group what-if --no-pretty-print` output: argv = JSON file, environment name and
-# optionally a Markdown file to append the summary to. Exit 1 when the result is unreadable, its status
-# is not Succeeded or it carries an error. Kept free of `$(` and `${{`, which both CI systems expand.
+# GitHub actions by full commit SHA (a tag can be moved; a SHA cannot), with the release it is. Checked
+# against the actions' repositories: actions/checkout v7.0.1, actions/setup-python v7.0.0, azure/login
+# v3.0.1 (inputs client-id, tenant-id, subscription-id unchanged since v1).
+ACTIONS = {
+    "checkout": ("actions/checkout", "3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "setup-python": ("actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "login": ("azure/login", "f5d393ae46f8fde4be8b75f32e3fc50e654ad0ca", "v3.0.1"),
+}
+# The only Azure Pipelines macros the generated scripts use: system paths, set by the agent.
+SYSTEM_MACROS = ("$(Agent.TempDirectory)", "$(Build.SourcesDirectory)")
+
+
+def uses(action: str) -> str:
+    name, sha, _ = ACTIONS[action]
+    return f"{name}@{sha}"
+
+
+def install_argument(plan: Plan) -> str:
+    """What `pip install` gets: `pipelines.install`, else the wlid version that rendered the tree."""
+    return plan.pipelines_install or f"wlid=={__version__}"
+
+
+# Reads `az deployment group what-if --no-pretty-print` output: argv = JSON file, environment name,
+# optionally a Markdown file to append the summary to ("" for none) and, for a deployment stack, the
+# JSON list of resource IDs the stack manages now (`az stack group show --query "resources[].id"`).
+# Exit 1 when the result is unreadable, its status is not Succeeded or it carries an error. Kept free
+# of `$(` and `${{`, which both CI systems expand.
 SUMMARY_SCRIPT = """\
 import json
 import sys
@@ -46,6 +90,7 @@ from collections import Counter
 
 path, env = sys.argv[1], sys.argv[2]
 summary = sys.argv[3] if len(sys.argv) > 3 else ""
+stack = sys.argv[4] if len(sys.argv) > 4 else ""
 try:
     with open(path, encoding="utf-8") as handle:
         result = json.load(handle)
@@ -84,6 +129,24 @@ if counts:
     lines += ["| `%s` | %s |" % row for row in rows]
 else:
     lines.append("No resource changes reported.")
+if stack:
+    try:
+        with open(stack, encoding="utf-8") as handle:
+            managed = json.load(handle)
+    except (OSError, ValueError):
+        managed = []
+    seen = {str(c.get("resourceId") or "").lower() for c in changes}
+    gone = sorted(str(r) for r in managed or [] if isinstance(r, str) and r.lower() not in seen)
+    lines += ["", "### deployment stack: managed now, not in the what-if result", ""]
+    if gone:
+        lines += [
+            "The stack deletes these when the template no longer holds them (what-if cannot name "
+            "resources whose names depend on reference(), e.g. role assignments: check each):",
+            "",
+        ]
+        lines += ["- `%s`" % r for r in gone]
+    else:
+        lines.append("None: the stack deletes nothing.")
 text = "\\n".join(lines) + "\\n"
 print(text)
 if summary:
@@ -95,84 +158,97 @@ if failed:
 """
 
 
-def tree_path(plan: Plan) -> str:
-    """Where OUT sits in the repository: `gitops.path`, or `out/<name>` without a gitops block."""
-    if plan.gitops is not None:
-        return plan.gitops.path.strip("/") or "."
-    return f"out/{plan.name}"
+def _result(env: EnvironmentPlan, deployment: AzureDeployment) -> str:
+    middle = "" if deployment.stem == "main" else f".{deployment.stem}"
+    return f"whatif-{env.name}{middle}.json"
 
 
-def _whatif_script(plan: Plan, env: EnvironmentPlan) -> str:
-    """What-if of every top-level deployment of the environment, `main` first, one JSON result each."""
-    out = tree_path(plan)
-    main, *groups = plan.deployments
-    args = deployment_arguments(plan, env, out, deployment=main)
-    lines = _whatif_command([shlex.quote(a) for a in args], shlex.quote(_result(env)))
-    if groups:
-        # A large spec: the identity groups are deployments of their own, named <main>.<group>.
-        stems = " ".join(shlex.quote(g.stem) for g in groups)
-        words = [
-            _with_group(value)
-            for option in (
-                ("--name", f"{plan.deployment_name}.$group"),
-                ("--subscription", env.subscription_id),
-                ("--resource-group", env.resource_group),
-                ("--template-file", f"{out}/azure/$group.json"),
-                ("--parameters", f"{out}/azure/params/{env.name}.$group.parameters.json"),
-            )
-            for value in option
-        ]
-        lines += [f"for group in {stems}; do"]
-        lines += ["  " + line for line in _whatif_command(words, _with_group(_result(env, "$group")))]
-        lines += ["done"]
+def _stack_file(env: EnvironmentPlan, deployment: AzureDeployment) -> str:
+    middle = "" if deployment.stem == "main" else f".{deployment.stem}"
+    return f"stack-{env.name}{middle}.json"
+
+
+def _label(env: EnvironmentPlan, deployment: AzureDeployment) -> str:
+    return env.name if deployment.stem == "main" else f"{env.name} {deployment.stem}"
+
+
+def _multiline(words: list[str], first: int) -> list[str]:
+    """A shell-quoted command over several lines: `first` words on the first line, then option pairs."""
+    quoted = [shlex.quote(w) for w in words]
+    lines = [" ".join(quoted[:first]) + " \\"]
+    rest = quoted[first:]
+    lines += [f"  {' '.join(rest[i : i + 2])} \\" for i in range(0, len(rest), 2)]
+    lines[-1] = lines[-1].removesuffix(" \\")
+    return lines
+
+
+def _flags_script(env: EnvironmentPlan, error: str) -> str | None:
+    """Assert the cluster's OIDC issuer and workload identity flags; None when the template sets them.
+
+    `error` prefixes the failure message for the CI system (`::error::`, `##vso[task.logissue ...]`).
+    """
+    check = cluster_flags_check(env)
+    if check is None:
+        return None
+    result = f"cluster-flags-{env.name}.json"
+    lines = [
+        "set -e",
+        *_multiline(check, 3),
+    ]
+    lines[-1] += f" > {shlex.quote(result)}"
+    lines += [
+        "enabled=",
+        f"read -r enabled < {shlex.quote(result)} || true",
+        'if [ "$enabled" != true ]; then',
+        f"  echo {shlex.quote(error + cluster_flags_message(env))}",  # CI systems read commands on stdout
+        "  exit 1",
+        "fi",
+        f"echo {shlex.quote(f'cluster {env.cluster_name}: OIDC issuer and workload identity are on')}",
+    ]
     return "\n".join(lines) + "\n"
 
 
-def _with_group(value: str) -> str:
-    """`value` shell-quoted, with every `$group` left for the shell to expand."""
-    return '"$group"'.join(shlex.quote(piece) if piece else "" for piece in value.split("$group"))
+def _whatif_script(plan: Plan, env: EnvironmentPlan, out: str) -> str:
+    """What-if of every top-level deployment of the environment, `main` first, one JSON result each;
+    for a deployment stack also the list of resources the stack manages now."""
+    lines = ["set -e"]
+    for deployment in plan.deployments:
+        args = deployment_arguments(plan, env, out, deployment=deployment)
+        command = _multiline(["az", "deployment", "group", "what-if", *args, "--no-pretty-print"], 4)
+        command[-1] += f" > {shlex.quote(_result(env, deployment))}"
+        lines += command
+        if uses_stack(env, deployment):
+            stack = shlex.quote(_stack_file(env, deployment))
+            show = _multiline([*stack_resources_command(env, deployment), "--output", "json"], 4)
+            show[0] = "if ! " + show[0]
+            show[-1] += f" > {stack}; then"
+            missing = f"no deployment stack {deployment.name} yet (or it cannot be read): it deletes nothing"
+            lines += [*show, f"  echo {shlex.quote(missing)}", f"  echo '[]' > {stack}", "fi"]
+    return "\n".join(lines) + "\n"
 
 
-def _whatif_command(words: list[str], result: str) -> list[str]:
-    """`az deployment group what-if` over several lines; `words` and `result` are already shell-quoted."""
-    pairs = [f"  {words[i]} {words[i + 1]} \\" for i in range(0, len(words), 2)]
-    return ["az deployment group what-if \\", *pairs, f"  --no-pretty-print > {result}"]
-
-
-def _result(env: EnvironmentPlan, stem: str = "") -> str:
-    return f"whatif-{env.name}.{stem}.json" if stem else f"whatif-{env.name}.json"
-
-
-def _results(plan: Plan, env: EnvironmentPlan) -> list[tuple[str, str]]:
-    """(result file, label) of every what-if of the environment."""
-    groups = plan.deployments[1:]
-    return [(_result(env), env.name)] + [(_result(env, g.stem), f"{env.name} {g.stem}") for g in groups]
-
-
-def _summary_lines(plan: Plan, env: EnvironmentPlan, summary: str, suffix: str = "") -> list[str]:
-    """Summarise the what-if results; with several deployments the script is saved once and run per result."""
-    results = _results(plan, env)
-    if len(results) == 1:
-        return _heredoc(f"{shlex.quote(results[0][0])} {shlex.quote(env.name)} {summary}", suffix)
+def _summary_script(plan: Plan, env: EnvironmentPlan, summary: str, suffix: str = "") -> list[str]:
+    """Summarise every what-if result of the environment; with several the script is saved once."""
+    calls = []
+    for deployment in plan.deployments:
+        words = [shlex.quote(_result(env, deployment)), shlex.quote(_label(env, deployment)), summary]
+        if uses_stack(env, deployment):
+            words.append(shlex.quote(_stack_file(env, deployment)))
+        calls.append(" ".join(words))
+    if len(calls) == 1:
+        return [f"python3 - {calls[0]} <<'{HEREDOC_END}'{suffix}", *SUMMARY_SCRIPT.splitlines(), HEREDOC_END]
     script = "wlid-whatif-summary.py"
     lines = [f"cat > {script} <<'{HEREDOC_END}'", *SUMMARY_SCRIPT.splitlines(), HEREDOC_END, "failed=0"]
-    for result, label in results:
-        lines.append(f"python {script} {shlex.quote(result)} {shlex.quote(label)} {summary} || failed=1")
+    lines += [f"python3 {script} {call} || failed=1" for call in calls]
     lines.append(f'[ "$failed" = 0 ]{suffix}')
     return lines
 
 
-def _heredoc(arguments: str, suffix: str = "") -> list[str]:
-    """`python - ARGS <<'PY'`, the summary script, `PY`: the script reaches Python unexpanded."""
-    return [f"python - {arguments} <<'{HEREDOC_END}'{suffix}", *SUMMARY_SCRIPT.splitlines(), HEREDOC_END]
-
-
-def _install_script() -> str:
-    return (
-        "# Pin the wlid version that rendered this tree, e.g. pip install 'wlid==X.Y.Z', so that\n"
-        "# render --check compares with the same generator.\n"
-        "pip install wlid\n"
-    )
+def _check_commands(plan: Plan, repo: RepoPaths) -> tuple[str, str, str]:
+    """(install, render --check, validate) lines of the check job."""
+    install = f"python -m pip install {shlex.quote(install_argument(plan))}"
+    render = f"wlid render {shlex.quote(repo.spec)} -o {shlex.quote(repo.out)} --check"
+    return install, render, f"wlid validate {shlex.quote(repo.out)}"
 
 
 # A line `key: TOKEN` or `- key: TOKEN` holding a script's token, which becomes a literal block.
@@ -238,33 +314,48 @@ def _branch(plan: Plan) -> str:
     return plan.gitops.branch if plan.gitops is not None else "main"
 
 
-def _common_header(plan: Plan, out: str) -> list[str]:
-    return [
+def _common_header(plan: Plan, repo: RepoPaths) -> list[str]:
+    stacks = sorted({e.name for e in plan.environments if e.deploy == "stack"})
+    lines = [
         f"Generated by `wlid render` for {plan.name!r}: render again rather than editing this file",
         "(`wlid render --check` reports any change to it).",
         "",
-        "One job per environment rather than a matrix: each environment has its own subscription,",
-        "resource group and parameters file, and a job per environment reports its what-if result on",
-        "its own. Each job checks the rendered tree, logs in to Azure and previews its environment.",
+        f"Spec: {repo.spec}; rendered tree: {repo.out} (paths from the repository root).",
         "",
-        "WLID_SPEC: path of the spec in the repository; the plan does not record it, so it is a",
-        f"variable (default {DEFAULT_SPEC}). The rendered tree is expected at {out}.",
+        "Least privilege: the job `check` installs wlid (pinned: "
+        f"{install_argument(plan)}; spec key pipelines.install)",
+        "and runs `wlid render --check` and `wlid validate` without any way to get an Azure token.",
+        "One job per environment then logs in to Azure (OIDC, no secret), installs nothing, checks the",
+        "cluster's OIDC issuer and workload identity flags and previews its environment with what-if.",
         "",
         "`az deployment group what-if` exits non-zero only when the operation fails, not because of",
         "changes: the summary step parses its JSON result, fails when the status is not Succeeded or",
         "an error is reported, and lists the changes per change type and resource.",
     ]
+    if stacks:
+        lines += [
+            "",
+            f"Deployment stacks ({', '.join(stacks)}; azure.deploy: stack): what-if does not show what a stack",
+            "deletes. The job lists what the stack manages now (az stack group show) and the summary names",
+            "what is not in the what-if result: the stack deletes those that left the template.",
+        ]
+    return lines
 
 
-def _github(plan: Plan, spec: str) -> str:
-    out = tree_path(plan)
+def _checkout() -> dict[str, Any]:
+    """actions/checkout without leaving the job's GITHUB_TOKEN in .git/config for later steps."""
+    return {"name": "Check out", "uses": uses("checkout"), "with": {"persist-credentials": False}}
+
+
+def _github(plan: Plan, repo: RepoPaths) -> str:
     scripts = _Scripts()
     header = _header(
         [
-            *_common_header(plan, out),
+            *_common_header(plan, repo),
             "",
-            "GitHub runs workflows only from .github/workflows/: copy this file there. Set the repository",
-            "variable WLID_SPEC when the spec is not at the default path.",
+            "GitHub runs workflows only from .github/workflows/: copy this file there.",
+            "Actions are pinned by commit SHA (a tag can move, a commit cannot):",
+            *(f"  {name}@{sha} is {version}" for name, sha, version in ACTIONS.values()),
             "Azure login uses OpenID Connect (no secret): the repository variables AZURE_CLIENT_ID,",
             "AZURE_TENANT_ID and AZURE_SUBSCRIPTION_ID name an Entra application or user-assigned",
             "identity with a federated credential for this repository (subject",
@@ -272,43 +363,57 @@ def _github(plan: Plan, spec: str) -> str:
             "for manual runs) that may run what-if in every environment's resource group.",
         ]
     )
-    jobs: dict[str, Any] = {}
-    for env in plan.environments:
-        summary_lines = _summary_lines(plan, env, '"$GITHUB_STEP_SUMMARY"')
-        jobs[f"whatif-{env.name}"] = {
-            "name": f"what-if {env.name}",
+    install, render, validate = _check_commands(plan, repo)
+    jobs: dict[str, Any] = {
+        CHECK_JOB: {
+            "name": "render --check and validate",
             "runs-on": "ubuntu-latest",
+            "permissions": {"contents": "read"},
             "steps": [
-                {"name": "Check out", "uses": "actions/checkout@v4"},
+                _checkout(),
                 {
                     "name": "Set up Python",
-                    "uses": "actions/setup-python@v5",
+                    "uses": uses("setup-python"),
                     "with": {"python-version": PYTHON_VERSION},
                 },
-                {"name": "Install wlid", "run": scripts(_install_script())},
-                {
-                    "name": "Check the rendered tree is current",
-                    "run": f'wlid render "$WLID_SPEC" --out {shlex.quote(out)} --check',
-                },
-                {"name": "Validate the rendered tree", "run": f"wlid validate {shlex.quote(out)}"},
-                {
-                    "name": "Azure login (OIDC)",
-                    "uses": "azure/login@v2",
-                    "with": {
-                        "client-id": "${{ vars.AZURE_CLIENT_ID }}",
-                        "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
-                        "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}",
-                    },
-                },
-                {"name": f"what-if {env.name}", "run": scripts(_whatif_script(plan, env))},
-                {"name": f"Summarise what-if {env.name}", "run": scripts("\n".join(summary_lines) + "\n")},
+                {"name": "Install wlid", "run": install},
+                {"name": "Check the rendered tree is current", "run": render},
+                {"name": "Validate the rendered tree", "run": validate},
             ],
         }
+    }
+    for env in plan.environments:
+        steps: list[dict[str, Any]] = [
+            _checkout(),
+            {
+                "name": "Azure login (OIDC)",
+                "uses": uses("login"),
+                "with": {
+                    "client-id": "${{ vars.AZURE_CLIENT_ID }}",
+                    "tenant-id": "${{ vars.AZURE_TENANT_ID }}",
+                    "subscription-id": "${{ vars.AZURE_SUBSCRIPTION_ID }}",
+                },
+            },
+        ]
+        flags = _flags_script(env, "::error::")
+        if flags is not None:
+            steps.append({"name": f"Check the cluster flags of {env.name}", "run": scripts(flags)})
+        summary = _summary_script(plan, env, '"$GITHUB_STEP_SUMMARY"')
+        steps += [
+            {"name": f"what-if {env.name}", "run": scripts(_whatif_script(plan, env, repo.out))},
+            {"name": f"Summarise what-if {env.name}", "run": scripts("\n".join(summary) + "\n")},
+        ]
+        jobs[f"whatif-{env.name}"] = {
+            "name": f"what-if {env.name}",
+            "needs": CHECK_JOB,
+            "runs-on": "ubuntu-latest",
+            "permissions": {"contents": "read", "id-token": "write"},
+            "steps": steps,
+        }
     workflow = {
-        "name": f"wlid what-if ({plan.name})",
+        "name": f"wlid ({plan.name})",
         "on": {"pull_request": {"branches": [_branch(plan)]}, "workflow_dispatch": {}},
-        "permissions": {"id-token": "write", "contents": "read"},
-        "env": {"WLID_SPEC": f"${{{{ vars.WLID_SPEC || {_expression_string(spec)} }}}}"},
+        "permissions": {},
         "jobs": jobs,
     }
     return scripts.dump(workflow, header)
@@ -319,90 +424,100 @@ def azure_job_name(env: EnvironmentPlan) -> str:
     return "whatif_" + re.sub(r"[^A-Za-z0-9_]", "_", env.name)
 
 
-def _azure(plan: Plan, spec: str) -> str:
-    out = tree_path(plan)
+def _azure_cli(display: str, script: str) -> dict[str, Any]:
+    return {
+        "task": "AzureCLI@2",
+        "displayName": display,
+        "inputs": {
+            "azureSubscription": "${{ variables.AZURE_SERVICE_CONNECTION }}",
+            "scriptType": "bash",
+            "scriptLocation": "inlineScript",
+            "workingDirectory": "$(Build.SourcesDirectory)",
+            "inlineScript": script,
+        },
+    }
+
+
+def _azure(plan: Plan, repo: RepoPaths) -> str:
     scripts = _Scripts()
     header = _header(
         [
-            *_common_header(plan, out),
+            *_common_header(plan, repo),
             "",
             "Azure login uses an Azure Resource Manager service connection with workload identity",
-            "federation (no secret), named by the variable AZURE_SERVICE_CONNECTION. Service connections",
-            "are resolved when the pipeline is compiled, hence the template expression ${{ variables... }}:",
-            "set the name here, not as a queue-time variable. Its identity must be allowed to run what-if",
-            "in every environment's resource group.",
-            "Change the default of WLID_SPEC below when the spec lives elsewhere.",
+            "federation (no secret), named by the variable AZURE_SERVICE_CONNECTION and used only by the",
+            "AzureCLI tasks of the what-if jobs. Service connections are resolved when the pipeline is",
+            "compiled, hence the template expression ${{ variables... }}: set the name here, not as a",
+            "queue-time variable. Its identity must be allowed to run what-if in every environment's",
+            "resource group. Tasks are Microsoft's built-in ones, pinned by major version (the only pin",
+            "Azure Pipelines offers for tasks).",
             "The pr trigger applies to GitHub and Bitbucket repositories; Azure Repos use branch policies.",
         ]
     )
-    jobs: list[dict[str, Any]] = []
+    install, render, validate = _check_commands(plan, repo)
+    jobs: list[dict[str, Any]] = [
+        {
+            "job": CHECK_JOB,
+            "displayName": "render --check and validate",
+            "steps": [
+                {"checkout": "self", "persistCredentials": False},
+                {
+                    "task": "UsePythonVersion@0",
+                    "displayName": "Set up Python",
+                    "inputs": {"versionSpec": PYTHON_VERSION},
+                },
+                {"script": install, "displayName": "Install wlid"},
+                {"script": render, "displayName": "Check the rendered tree is current"},
+                {"script": validate, "displayName": "Validate the rendered tree"},
+            ],
+        }
+    ]
     for env in plan.environments:
         markdown = f"$(Agent.TempDirectory)/whatif-{env.name}.md"
         summary = [
             "status=0",
-            *_summary_lines(plan, env, f'"{markdown}"', " || status=$?"),
+            *_summary_script(plan, env, f'"{markdown}"', " || status=$?"),
             f'echo "##vso[task.uploadsummary]{markdown}"',
             'exit "$status"',
+        ]
+        steps: list[dict[str, Any]] = [{"checkout": "self", "persistCredentials": False}]
+        flags = _flags_script(env, "##vso[task.logissue type=error]")
+        if flags is not None:
+            steps.append(_azure_cli(f"Check the cluster flags of {env.name}", scripts(flags)))
+        steps += [
+            _azure_cli(f"what-if {env.name}", scripts(_whatif_script(plan, env, repo.out))),
+            {
+                "script": scripts("\n".join(summary) + "\n"),
+                "displayName": f"Summarise what-if {env.name}",
+                "workingDirectory": "$(Build.SourcesDirectory)",
+            },
         ]
         jobs.append(
             {
                 "job": azure_job_name(env),
                 "displayName": f"what-if {env.name}",
-                "steps": [
-                    {"checkout": "self"},
-                    {
-                        "task": "UsePythonVersion@0",
-                        "displayName": "Set up Python",
-                        "inputs": {"versionSpec": PYTHON_VERSION},
-                    },
-                    {"script": scripts(_install_script()), "displayName": "Install wlid"},
-                    {
-                        "script": f'wlid render "$(WLID_SPEC)" --out {shlex.quote(out)} --check',
-                        "displayName": "Check the rendered tree is current",
-                    },
-                    {
-                        "script": f"wlid validate {shlex.quote(out)}",
-                        "displayName": "Validate the rendered tree",
-                    },
-                    {
-                        "task": "AzureCLI@2",
-                        "displayName": f"what-if {env.name}",
-                        "inputs": {
-                            "azureSubscription": "${{ variables.AZURE_SERVICE_CONNECTION }}",
-                            "scriptType": "bash",
-                            "scriptLocation": "inlineScript",
-                            "workingDirectory": "$(Build.SourcesDirectory)",
-                            "inlineScript": scripts(_whatif_script(plan, env)),
-                        },
-                    },
-                    {
-                        "script": scripts("\n".join(summary) + "\n"),
-                        "displayName": f"Summarise what-if {env.name}",
-                        "workingDirectory": "$(Build.SourcesDirectory)",
-                    },
-                ],
+                "dependsOn": CHECK_JOB,
+                "steps": steps,
             }
         )
     pipeline = {
         "trigger": "none",
         "pr": {"branches": {"include": [_branch(plan)]}},
-        "variables": {"WLID_SPEC": spec, "AZURE_SERVICE_CONNECTION": "wlid-azure"},
+        "variables": {"AZURE_SERVICE_CONNECTION": "wlid-azure"},
         "pool": {"vmImage": "ubuntu-latest"},
         "jobs": jobs,
     }
     return scripts.dump(pipeline, header)
 
 
-def _expression_string(value: str) -> str:
-    """A string literal of a GitHub Actions expression: single-quoted, `'` doubled."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def emit_pipelines(plan: Plan, spec: str = DEFAULT_SPEC) -> list[Artifact]:
+def emit_pipelines(plan: Plan, repo: RepoPaths | None = None) -> list[Artifact]:
     """`pipelines/github-actions.yml` and `pipelines/azure-pipelines.yml`, sorted by path.
 
-    `spec` is the default of the variable WLID_SPEC: the spec's path relative to the repository root.
+    `repo`: OUT and the spec as the repository sees them (default `out/<name>`, `wlid.yaml`); both
+    pass `pipeline_path` again here, so that no caller can hand in a path the files cannot hold.
     """
     if not plan.environments:
         return []
-    return sorted([Artifact(GITHUB_FILE, _github(plan, spec)), Artifact(AZURE_FILE, _azure(plan, spec))])
+    repo = repo or RepoPaths(f"out/{plan.name}")
+    repo = RepoPaths(pipeline_path(repo.out, "OUT"), pipeline_path(repo.spec, "the spec path"))
+    return sorted([Artifact(GITHUB_FILE, _github(plan, repo)), Artifact(AZURE_FILE, _azure(plan, repo))])

@@ -1,6 +1,14 @@
-"""Plan -> OUT/README.md: what was rendered and how to apply it."""
+"""Plan -> OUT/README.md: what was rendered and how to apply it.
+
+Every command is written to run from the root of the repository that holds OUT (`RepoPaths`), with each
+word shell-quoted as in the pipelines, and uses the same command builders as `wlid whatif` and the
+pipelines (whatif.py): the cluster flags check, what-if, the apply command of the environment's
+`azure.deploy` mode, and after the first deployment `wlid bind` for the client IDs.
+"""
 
 from __future__ import annotations
+
+import shlex
 
 from wlid_render.emit.artifact import Artifact
 from wlid_render.explain import (
@@ -12,95 +20,136 @@ from wlid_render.explain import (
     mermaid_fits,
 )
 from wlid_render.plan.model import EnvironmentPlan, Plan
+from wlid_render.repo_paths import RepoPaths
+from wlid_render.whatif import (
+    apply_command,
+    cluster_flags_check,
+    cluster_flags_fix,
+    deployment_arguments,
+    stack_resources_command,
+    target_arguments,
+    uses_stack,
+)
 
 
-def _commands(plan: Plan, env: EnvironmentPlan, target: str) -> list[str]:
-    """The az commands of one environment: `main`, then each identity group of a large spec."""
-    main, *groups = plan.deployments
-    lines = [
-        "```sh",
-        f"az deployment group what-if {target} \\",
-        "  --template-file azure/main.json \\",
-        f"  --parameters azure/params/{env.name}.parameters.json",
-        f"az deployment group create {target} --name {main.name} \\",
-        "  --template-file azure/main.json \\",
-        f"  --parameters azure/params/{env.name}.parameters.json",
-    ]
-    if groups:
+def _sh(words: list[str]) -> str:
+    return shlex.join(words)
+
+
+def _commands(plan: Plan, env: EnvironmentPlan, out: str) -> list[str]:
+    """The az commands of one environment: the cluster flags check, then per top-level deployment
+    (`main` first) what-if and the apply command."""
+    lines = ["```sh"]
+    check = cluster_flags_check(env)
+    if check is not None:
         lines += [
-            f"for group in {' '.join(g.stem for g in groups)}; do",
-            f'  az deployment group create {target} --name "{main.name}.$group" \\',
-            '    --template-file "azure/$group.json" \\',
-            f'    --parameters "azure/params/{env.name}.$group.parameters.json"',
-            "done",
+            "# the cluster's OIDC issuer and workload identity must be on: this prints true",
+            _sh(check),
+            f"# if not, once (enabling the OIDC issuer restarts the API server): {cluster_flags_fix(env)}",
         ]
+    for deployment in plan.deployments:
+        arguments = deployment_arguments(plan, env, out, deployment=deployment)
+        lines.append(_sh(["az", "deployment", "group", "what-if", *arguments]))
+        if uses_stack(env, deployment):
+            lines += [
+                "# what-if does not show what a stack deletes: what it manages now that the template no longer holds",
+                _sh(stack_resources_command(env, deployment)),
+            ]
+        lines.append(_sh(apply_command(plan, env, out, deployment)))
     lines += ["```", ""]
+    groups = plan.deployments[1:]
     if groups:
         lines += [
             f"The identities are split into {len(groups)} deployments (`azure/identities-NNN.json`) so that "
-            "each template stays within ARM's limits; deploy `main` first (it turns on the cluster's OIDC "
-            "issuer), preview each group with `what-if` the same way.",
+            "each template stays within ARM's limits; deploy `main` first, then each group.",
             "",
         ]
         bicep = (
-            "`--template-file azure/<name>.bicep --parameters "
-            f"azure/params/{env.name}.<name>.bicepparam` (for main: `azure/main.bicep` and "
-            f"`azure/params/{env.name}.bicepparam`)."
+            f"`--template-file {out}/azure/<name>.bicep --parameters "
+            f"{out}/azure/params/{env.name}.<name>.bicepparam` (for main: `{out}/azure/main.bicep` and "
+            f"`{out}/azure/params/{env.name}.bicepparam`)."
         )
     else:
-        bicep = f"`--template-file azure/main.bicep --parameters azure/params/{env.name}.bicepparam`."
+        bicep = (
+            f"`--template-file {out}/azure/main.bicep --parameters {out}/azure/params/{env.name}.bicepparam`."
+        )
     return [*lines, f"With Bicep instead: {bicep}", ""]
 
 
-def _read_outputs(plan: Plan, target: str) -> list[str]:
-    query = "--query properties.outputs.identities.value"
-    groups = [d for d in plan.deployments if d.outputs_identities]
-    if len(groups) == 1:
-        return [
-            "Read them after the deployment with",
-            f"`az deployment group show {target} --name {groups[0].name} {query}`",
-        ]
-    return [
-        "Read them after the deployments, from each identity group, with",
-        f"`az deployment group show {target} --name {plan.deployment_name}.<group> {query}`",
-    ]
+def deploy_mode_text(env: EnvironmentPlan) -> str:
+    """What the environment's `azure.deploy` mode leaves behind when something leaves the spec."""
+    if env.deploy == "stack":
+        return (
+            "Deployed as a deployment stack (`azure.deploy: stack`): an identity, federated credential or "
+            "role assignment removed from the spec is deleted from Azure by the next deployment."
+        )
+    return (
+        "Deployed as a plain incremental deployment (`azure.deploy: group`): an identity, federated "
+        "credential or role assignment removed from the spec stays in Azure until it is deleted by hand "
+        "(`wlid drift` lists it); `azure.deploy: stack` deletes it instead."
+    )
 
 
-def _environment_section(plan: Plan, env: EnvironmentPlan) -> list[str]:
-    target = f"--subscription {env.subscription_id} --resource-group {env.resource_group}"
-    lines = [
-        f"### {env.name}",
-        "",
-        f"Identities in resource group `{env.resource_group}` ({env.location}), subscription "
-        f"`{env.subscription_id}`; cluster `{env.cluster_name}` in `{env.cluster_resource_group}`.",
-        "",
-        *_commands(plan, env, target),
-    ]
-    missing = [(name, value) for name, value in env.client_ids if name not in env.pinned]
-    if missing:
-        lines += [
-            "Client IDs not pinned in the spec; the overlay carries Flux post-build placeholders:",
-            "",
-            *(f"- `{value}`: client ID of `{name}`" for name, value in missing),
-            "",
-            *_read_outputs(plan, target),
-            f"and pin them under `environments.{env.name}.clientIds` in the spec (or let Flux substitute them).",
-            "",
-        ]
+def _bind(plan: Plan, env: EnvironmentPlan, repo: RepoPaths) -> list[str]:
+    """After the first deployment: save the outputs, pin the client IDs into the spec, render again."""
+    files = []
+    lines = ["```sh"]
+    for deployment in (d for d in plan.deployments if d.outputs_identities):
+        middle = "" if deployment.stem == "main" else f".{deployment.stem}"
+        file = f"outputs-{env.name}{middle}.json"
+        files.append(file)
+        target = target_arguments(env, deployment)
+        if uses_stack(env, deployment):
+            show = ["az", "stack", "group", "show", *target, "--query", "outputs"]
+        else:
+            show = ["az", "deployment", "group", "show", *target, "--query", "properties.outputs"]
+        lines.append(f"{_sh(show)} > {shlex.quote(file)}")
     lines += [
-        f"Kubernetes: point Flux (`spec.path`) or Argo CD (`spec.source.path`) at `k8s/overlays/{env.name}`, "
-        f"or preview with `kubectl kustomize k8s/overlays/{env.name}`.",
+        _sh(["wlid", "bind", "--spec", repo.spec, "--env", env.name, *files]),
+        _sh(["wlid", "render", repo.spec, "-o", repo.out]),
+        "```",
         "",
     ]
     return lines
 
 
-def _graphs(plan: Plan) -> list[str]:
+def _environment_section(plan: Plan, env: EnvironmentPlan, repo: RepoPaths) -> list[str]:
+    lines = [
+        f"### {env.name}",
+        "",
+        f"Identities in resource group `{env.resource_group}` ({env.location}), subscription "
+        f"`{env.subscription_id}`; cluster `{env.cluster_name}` in `{env.cluster_resource_group}`.",
+        deploy_mode_text(env),
+        "",
+        *_commands(plan, env, repo.out),
+    ]
+    missing = [(name, value) for name, value in env.client_ids if name not in env.pinned]
+    if missing:
+        lines += [
+            "Client IDs are not pinned in the spec yet; the overlay carries placeholders:",
+            "",
+            *(f"- `{value}`: client ID of `{name}`" for name, value in missing),
+            "",
+            "After the first deployment, pin them with `wlid bind` (it edits only those lines of the spec) "
+            "and render again:",
+            "",
+            *_bind(plan, env, repo),
+        ]
+    overlay = f"{repo.out}/k8s/overlays/{env.name}"
+    lines += [
+        f"Kubernetes: point Flux (`spec.path`) or Argo CD (`spec.source.path`) at `{overlay}`, "
+        f"or preview with `{_sh(['kubectl', 'kustomize', overlay])}`.",
+        "",
+    ]
+    return lines
+
+
+def _graphs(plan: Plan, spec: str) -> list[str]:
     """Per environment, the graph of `wlid explain --format mermaid` (GitHub shows it as a picture)."""
     several = len(plan.environments) > 1
     lines = [
         "Issuer -> federated credential -> identity -> role -> scope, and ServiceAccount -> workloads "
-        f"(`wlid explain SPEC{' --env ENV' if several else ''}` prints the same as text):",
+        f"(`wlid explain {shlex.quote(spec)}{' --env ENV' if several else ''}` prints the same as text):",
         "",
     ]
     for env in plan.environments:
@@ -120,13 +169,16 @@ def _graphs(plan: Plan) -> list[str]:
             lines += [
                 f"The graph of {env.name} is too large to draw (at least {edges:,} edges; Mermaid draws at "
                 f"most {MERMAID_MAX_EDGES:,} edges and {MERMAID_MAX_TEXT:,} characters); "
-                f"`wlid explain SPEC --env {env.name}` prints it as text.",
+                f"`wlid explain {shlex.quote(spec)} --env {env.name}` prints it as text.",
                 "",
             ]
     return lines
 
 
-def emit_readme(plan: Plan, paths: list[str]) -> Artifact:
+def emit_readme(plan: Plan, paths: list[str], repo: RepoPaths | None = None) -> Artifact:
+    """OUT/README.md; `repo` names OUT and the spec as the repository sees them (the commands run from
+    its root). Default: `out/<name>` and `wlid.yaml`."""
+    repo = repo or RepoPaths(f"out/{plan.name}")
     lines = [
         f"# {plan.name}: Azure Workload Identity for AKS",
         "",
@@ -144,9 +196,15 @@ def emit_readme(plan: Plan, paths: list[str]) -> Artifact:
             f"{a.role_name} on {a.target.label}" for d in identity.role_deployments for a in d.assignments
         )
         lines.append(f"| `{identity.name}` | {subjects} | {roles or 'none'} |")
-    lines += ["", *_graphs(plan)]
+    lines += ["", *_graphs(plan, repo.spec)]
     lines += ["Files:", "", *(f"- `{p}`" for p in sorted([*paths, "README.md"])), ""]
-    lines += ["## Apply", ""]
+    lines += [
+        "## Apply",
+        "",
+        f"Run the commands from the root of the repository (the spec is `{repo.spec}`, this tree "
+        f"`{repo.out}`).",
+        "",
+    ]
     for env in plan.environments:
-        lines += _environment_section(plan, env)
+        lines += _environment_section(plan, env, repo)
     return Artifact("README.md", "\n".join(lines).rstrip("\n") + "\n")

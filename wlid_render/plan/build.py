@@ -148,6 +148,17 @@ class _Builder:
                     f"pin them under environments.{env_name}.clientIds after the first deployment, "
                     "or let Flux post-build substitution fill them",
                 )
+            if azure.deploy == "stack" and cluster.enableWorkloadIdentity:
+                where = "environments" if env and env.azure.deploy else None
+                self.error(
+                    (where, env_name, "azure", "deploy") if where else ("azure", "deploy"),
+                    f"environment {env_name!r}: azure.deploy: stack with cluster.enableWorkloadIdentity: "
+                    "true would make the cluster a resource of the deployment stack, which deletes what "
+                    "leaves its template",
+                    "turn the flags on once (az aks update --enable-oidc-issuer --enable-workload-identity; "
+                    "the pipelines check them) and set enableWorkloadIdentity: false, or use azure.deploy: "
+                    "group",
+                )
             if azure.location in NO_FIC_REGIONS:
                 self.warn(
                     ("azure", "location"),
@@ -169,6 +180,7 @@ class _Builder:
                     client_ids=tuple(client_ids),
                     pinned=frozenset(pinned),
                     tags=tuple(azure.tags.items()),
+                    deploy=azure.deploy,
                 )
             )
         holders: dict[str, str] = {}
@@ -615,12 +627,19 @@ def build_plan(
         pins_issuer=pins,
         warnings=tuple(dict.fromkeys(warnings)),
         gitops=_gitops(first),
+        pipelines_install=first.pipelines.install,
     )
 
 
 def _union(groups: Iterable[tuple[T, ...]]) -> tuple[T, ...]:
     """Items of all environments, first appearance first (for summaries; emitters use each env's)."""
     return tuple(dict.fromkeys(item for group in groups for item in group))
+
+
+def _folder(path: str) -> str:
+    """A folder of the repository without leading or trailing '/' or './'; "" for the root."""
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    return "/".join(parts)
 
 
 def _gitops(spec: Spec) -> GitOpsPlan | None:
@@ -630,7 +649,7 @@ def _gitops(spec: Spec) -> GitOpsPlan | None:
     return GitOpsPlan(
         repo_url=g.repoURL,
         branch=g.branch,
-        path=g.path.strip("/"),
+        path=None if g.path is None else _folder(g.path),
         interval=g.interval,
         flux_namespace=g.fluxNamespace,
         flux_source_name=g.fluxSourceName,

@@ -25,6 +25,7 @@ MAX_DEPLOYMENT_NAME = 64  # ARM's limit on a deployment's name
 UNIQUE_STRING_LENGTH = 13  # ARM's uniqueString() returns 13 characters
 
 ParamType = Literal["string", "bool"]
+DeployMode = Literal["group", "stack"]
 
 
 class Parameter(NamedTuple):
@@ -221,6 +222,9 @@ class EnvironmentPlan(NamedTuple):
     namespaces: tuple[str, ...] = ()
     service_accounts: tuple[ServiceAccountPlan, ...] = ()
     workloads: tuple[WorkloadPlan, ...] = ()
+    # How the pipelines and `wlid whatif` deploy the identities: a plain incremental deployment
+    # ("group") or a deployment stack that deletes what left the template ("stack").
+    deploy: DeployMode = "group"
 
 
 class GitOpsPlan(NamedTuple):
@@ -228,7 +232,9 @@ class GitOpsPlan(NamedTuple):
 
     repo_url: str
     branch: str
-    path: str  # OUT's path inside the repository, "" for the root, no leading or trailing "/"
+    # OUT's path inside the repository, "" for the root, no leading or trailing "/"; None: not set in the
+    # spec, render_plan fills in where OUT was rendered.
+    path: str | None
     interval: str
     flux_namespace: str
     flux_source_name: str
@@ -250,6 +256,7 @@ class Plan:
     pins_issuer: bool  # some environment pins the issuer URL (parameter oidcIssuerUrl)
     warnings: tuple[Problem, ...] = ()
     gitops: GitOpsPlan | None = None
+    pipelines_install: str | None = None  # pip's argument in the pipelines; None: this wlid version
     identity_api: str = IDENTITY_API
     role_assignment_api: str = ROLE_ASSIGNMENT_API
     cluster_api: str = CLUSTER_API

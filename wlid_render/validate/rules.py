@@ -179,6 +179,47 @@ RULES: dict[str, Rule] = {
             "Tag breaks Azure's limits",
             "At most 50 tags; names up to 512 characters without < > % & \\ ? /; values up to 256.",
         ),
+        Rule(
+            "PIPE001",
+            "id-token: write on a job that does not log in to Azure",
+            "Grant id-token: write only on the job that logs in (not at workflow level).",
+        ),
+        Rule(
+            "PIPE002",
+            "Unpinned install in a job that can mint Azure tokens",
+            "Install in a job without token access, or pin exact versions (==, a wheel, a commit).",
+        ),
+        Rule(
+            "PIPE003",
+            "Action not pinned by commit SHA in a job that can mint Azure tokens",
+            "Use owner/action@<40-hex commit>; a tag can be moved to other code.",
+        ),
+        Rule(
+            "PIPE004",
+            "GitHub expression ${{ }} inside a run script",
+            "Pass the value through env: and quote \"$VAR\" in the script.",
+        ),
+        Rule(
+            "PIPE005",
+            "Azure Pipelines macro or expression inside a script",
+            "Read variables from the environment (\"$NAME\") instead of $(name) or ${{ }} in the script.",
+        ),
+        Rule("PIPE006", "Pipeline script that bash cannot parse", "Re-render the tree; quote every word."),
+        Rule(
+            "PIPE007",
+            "wlid render or validate runs in a job that can mint Azure tokens",
+            "Run them in a job without id-token: write or a service connection.",
+        ),
+        Rule(
+            "PIPE008",
+            "Checkout keeps the repository token in a job that can mint Azure tokens",
+            "Set persist-credentials: false (GitHub) or leave persistCredentials off (Azure Pipelines).",
+        ),
+        Rule(
+            "PIPE009",
+            "wlid installed without a pinned version",
+            "Pin the version that rendered the tree (spec key pipelines.install).",
+        ),
         Rule("LP001", "Broad role", "Grant a narrower (data-plane) role."),
         Rule("LP002", "Broad scope", "Grant on the resource instead of a resource group or subscription."),
     )

@@ -29,6 +29,7 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
     from wlid_render.validate.identity import check_identity
     from wlid_render.validate.k8s import check_kubernetes
     from wlid_render.validate.overlays import build_overlays
+    from wlid_render.validate.pipelines import check_pipelines
     from wlid_render.validate.privilege import check_privilege
     from wlid_render.validate.sharing import check_shared_identities
     from wlid_render.validate.tags import check_tags
@@ -51,6 +52,7 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
         findings += check_bicep(tree)
         findings += check_identity(tree, overlays, options.extra_regions)
         findings += check_privilege(tree)
+        findings += check_pipelines(tree)
     except TreeError as exc:
         findings.append(Finding(out.as_posix(), None, "TREE", "error", str(exc)))
     if options.strict:
