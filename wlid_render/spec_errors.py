@@ -18,7 +18,7 @@ from wlid_render.errors import Path, Problem, SpecError
 from wlid_render.interpolate import environment_names, environment_vars, interpolate, uses_references
 from wlid_render.load import Source
 from wlid_render.spec import Spec
-from wlid_render.suggest import did_you_mean
+from wlid_render.suggest import closest, did_you_mean
 
 _TYPE_NAMES = {
     "string_type": "a string",
@@ -108,8 +108,7 @@ def _problem(source: Source, path: Path, errors: list[dict[str, Any]]) -> Proble
     first = errors[0]
     if kinds == {"extra_forbidden"}:
         key = str(path[-1])
-        parent = _model_at(path[:-1])
-        allowed = sorted(parent.model_fields) if parent else []
+        allowed = _allowed(path[:-1])
         guess = did_you_mean(key, allowed)
         hint = (
             f"did you mean {guess}?" if guess else (f"allowed keys: {', '.join(allowed)}" if allowed else "")
@@ -127,6 +126,14 @@ def _problem(source: Source, path: Path, errors: list[dict[str, Any]]) -> Proble
         return Problem(f"must be {allowed}, got {shown}", path)
     if expected and len(expected) == len(kinds):
         choices = " or ".join(dict.fromkeys(expected))
+        named = _kubernetes_list_name(first["input"]) if "a mapping" in expected else None
+        if named is not None:
+            example = f"{named}: ..." if named else "NAME: ..."
+            return Problem(
+                f"expected {choices} (KEY: value), got a list of name/value entries as Kubernetes writes them",
+                path,
+                hint=f"write KEY: value, one per line, e.g. {example}",
+            )
         hint = ""
         if isinstance(first["input"], bool | int | float) and "a string" in expected:
             hint = "YAML reads yes/no/on/off/true/false and bare numbers as non-strings; quote the value"
@@ -138,6 +145,39 @@ def _problem(source: Source, path: Path, errors: list[dict[str, Any]]) -> Proble
     return Problem(message, path)
 
 
+def _kubernetes_list_name(value: Any) -> str | None:
+    """For a list of `{name: ..., ...}` entries (Kubernetes' form of env and the like): the first name
+    when it prints well, "" when it does not; None for any other value."""
+    if not isinstance(value, list) or not value:
+        return None
+    if not all(isinstance(item, dict) and "name" in item for item in value):
+        return None
+    name = value[0]["name"]
+    return name if isinstance(name, str) and name.isprintable() and 0 < len(name) <= 40 else ""
+
+
+def _misspelt(grouped: dict[Path, list[dict[str, Any]]]) -> set[Path]:
+    """Paths of required keys reported missing where an unknown key beside them is a misspelling of
+    them: the did-you-mean of the unknown key says it all, once."""
+    unknown: dict[Path, list[str]] = defaultdict(list)
+    for path, errors in grouped.items():
+        if path and all(e["type"] == "extra_forbidden" for e in errors):
+            unknown[path[:-1]].append(str(path[-1]))
+    found = set()
+    for path, errors in grouped.items():
+        if not path or path[:-1] not in unknown or any(e["type"] != "missing" for e in errors):
+            continue
+        key = str(path[-1])
+        if any(key in closest(typo, _allowed(path[:-1])) for typo in unknown[path[:-1]]):
+            found.add(path)
+    return found
+
+
+def _allowed(path: Path) -> list[str]:
+    model = _model_at(path)
+    return sorted(model.model_fields) if model else []
+
+
 def _validate(source: Source, data: Any) -> tuple[Spec | None, list[Problem]]:
     try:
         return Spec.model_validate(data), []
@@ -146,7 +186,10 @@ def _validate(source: Source, data: Any) -> tuple[Spec | None, list[Problem]]:
         for error in exc.errors(include_url=False):
             grouped[_data_path(data, error["loc"], error["type"] == "missing")].append(error)
         problems = []
+        misspelt = _misspelt(grouped)
         for path, errors in grouped.items():
+            if path in misspelt:
+                continue
             deeper = any(other[: len(path)] == path and len(other) > len(path) for other in grouped)
             if deeper and all(e["type"].endswith("_type") for e in errors):
                 continue  # another branch of the union got further: report that one
