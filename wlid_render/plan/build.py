@@ -55,6 +55,7 @@ class _Builder:
         env: str,
         bound: Mapping[str, str] | None = None,
         checked: dict[int, WorkloadPlan] | None = None,
+        declared: frozenset[str] | None = None,
     ):
         self.spec = spec
         self.env = env
@@ -65,7 +66,9 @@ class _Builder:
         self.bound = dict(bound or {})  # identity -> client ID read from the deployment's outputs
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
-        self.declared = set(spec.environments) or {DEFAULT_ENVIRONMENT}
+        # The environments the spec declares: the same for every environment, so given once by
+        # build_plan rather than made again by each builder (which grows with the square of them).
+        self.declared = declared or frozenset(spec.environments or (DEFAULT_ENVIRONMENT,))
 
     def included(self, only: list[str] | None, path: Path) -> bool:
         """Whether an entity limited to `only` environments exists in this one."""
@@ -538,8 +541,9 @@ def build_plan(
     problems: list[Problem] = []
     warnings: list[Problem] = []
     checked: dict[int, WorkloadPlan] = {}  # shared by environments that share a Spec
+    declared = frozenset(specs[min(specs)].environments or (DEFAULT_ENVIRONMENT,))
     for env in sorted(specs):
-        builder = _Builder(specs[env], env, bound.get(env), checked)
+        builder = _Builder(specs[env], env, bound.get(env), checked, declared)
         environment = builder.environment()
         accounts = builder.service_accounts()
         identities = builder.identities(accounts)
