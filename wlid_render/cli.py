@@ -73,6 +73,27 @@ def _echo_summary(text: str) -> None:
     click.echo(click.style(text, fg="red", bold=True) if colour else text, err=True, color=colour)
 
 
+def _warning_codes(ctx: click.Context, param: click.Parameter, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """`--ignore CODE`: codes of warning_codes.WARNINGS only (a usage error names the closest)."""
+    from wlid_render.warning_codes import unknown_code_hint
+
+    for code in codes:
+        hint = unknown_code_hint(code)
+        if hint is not None:
+            raise click.BadParameter(f"unknown warning code {code!r}; {hint}")
+    return codes
+
+
+IGNORE_OPTION = click.option(
+    "--ignore",
+    "ignored",
+    multiple=True,
+    metavar="CODE",
+    callback=_warning_codes,
+    help="Do not print warnings with this code (repeatable; e.g. W006; see docs/warnings.md).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wlid")
 def main() -> None:
@@ -157,6 +178,7 @@ def _workload_count(data: object) -> int:
     show_default=True,
     help="GitOps objects to render under OUT/gitops (needs the spec's gitops block).",
 )
+@IGNORE_OPTION
 def render(
     specs: tuple[str, ...],
     out: Path | None,
@@ -169,6 +191,7 @@ def render(
     run_validate: bool,
     outputs: tuple[str, ...],
     gitops: str,
+    ignored: tuple[str, ...],
 ) -> None:
     """Render SPEC into OUT: azure/ (ARM, Bicep, parameters), k8s/ (Kustomize base and overlays).
 
@@ -196,7 +219,18 @@ def render(
             code = max(
                 code,
                 _render_one(
-                    spec, out, check, dry_run, templates, force, quiet, verbose, run_validate, bound, gitops
+                    spec,
+                    out,
+                    check,
+                    dry_run,
+                    templates,
+                    force,
+                    quiet,
+                    verbose,
+                    run_validate,
+                    bound,
+                    gitops,
+                    ignored,
                 ),
             )
     if code:
@@ -215,11 +249,13 @@ def _render_one(
     run_validate: bool,
     bound: dict[str, dict[str, str]],
     gitops: str,
+    ignored: tuple[str, ...] = (),
 ) -> int:
     """Render one spec; returns the exit code."""
     from wlid_render.errors import SpecError
     from wlid_render.load import load_file
     from wlid_render.render import render_source
+    from wlid_render.warning_codes import without_ignored
     from wlid_render.write import UnownedTree, WriteError, apply, compare
 
     progress = _Progress(False)
@@ -232,6 +268,7 @@ def _render_one(
                 and _stderr_is_terminal()
             )
             rendering = render_source(source, templates, bound=bound, gitops=gitops, progress=progress)
+            rendering = rendering._replace(warnings=without_ignored(rendering.warnings, ignored))
         except SpecError as exc:
             progress.close()
             _echo_problems(exc.problems)
@@ -513,12 +550,14 @@ def whatif(spec: str, env: str, out: Path | None) -> None:
     show_default=True,
     help="text: a summary per environment; mermaid: a Mermaid flowchart of the same graph.",
 )
-def explain(spec: str, env: str | None, output_format: str) -> None:
+@IGNORE_OPTION
+def explain(spec: str, env: str | None, output_format: str, ignored: tuple[str, ...]) -> None:
     """Summarise SPEC per environment: cluster and issuer, identities, credentials, roles, workloads."""
     from wlid_render.errors import SpecError
     from wlid_render.explain import environment_views, explain_mermaid, explain_text, mermaid_fits
     from wlid_render.load import load_file
     from wlid_render.render import plan_source
+    from wlid_render.warning_codes import without_ignored
 
     try:
         source = load_file(spec)
@@ -526,7 +565,9 @@ def explain(spec: str, env: str | None, output_format: str) -> None:
     except SpecError as exc:
         _echo_problems(exc.problems)
         sys.exit(EXIT_INVALID)
-    warnings = [w.located(source.file, source.marks) for w in plan.warnings]
+    warnings = [
+        w.located(source.file, source.marks, source.key_marks) for w in without_ignored(plan.warnings, ignored)
+    ]
     try:
         views = environment_views(plan, env, warnings)
     except KeyError as exc:

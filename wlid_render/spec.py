@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from wlid_render.warning_codes import WARNINGS
+
 
 def empty_list() -> list:  # type: ignore[type-arg]
     """The default of a list field (a literal `[]` default is deep-copied for every object validated)."""
@@ -138,13 +140,26 @@ def _token_expiration(value: int) -> int:
     return value
 
 
+# A code of warning_codes.WARNINGS: the schema lists them; wlid render says which code was meant when
+# one is not known (see plan/build.py).
+WarningCode = Annotated[
+    str, Field(min_length=1, max_length=16, json_schema_extra={"enum": sorted(WARNINGS)})
+]
+
+
 class Metadata(_Model):
-    """What the spec is called."""
+    """What the spec is called, and which warnings it does not want to see."""
 
     name: SpecName = Field(
         description="Name of the spec: lower-case letters, digits and '-', at most 40 characters. "
         "The default output folder is out/<name> and the deployment is named wlid-<name>.",
         examples=["lab", "shop"],
+    )
+    ignoreWarnings: list[WarningCode] = Field(
+        default_factory=empty_list,
+        description="Codes of render warnings not to print for this spec (W001, ...: see docs/warnings.md). "
+        "Default: every warning is printed.",
+        examples=[["W006"], ["W001", "W005"]],
     )
 
 

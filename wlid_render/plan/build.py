@@ -20,14 +20,16 @@ from wlid_render.plan.model import (
     RoleAssignment,
     RoleDeployment,
     ServiceAccountPlan,
+    Target,
     WorkloadPlan,
 )
 from wlid_render.plan.names import deployment_name, derived_fic_name, placeholder_for
-from wlid_render.plan.roles import builtin_roles, resolve_role
+from wlid_render.plan.roles import builtin_roles, privileged_roles, resolve_role
 from wlid_render.plan.secrets import credential_kind
-from wlid_render.plan.targets import TargetError, target_of
-from wlid_render.spec import Container, Spec, Workload
+from wlid_render.plan.targets import TARGET_KEYS, TargetError, target_of
+from wlid_render.spec import Container, RoleGrant, Spec, Workload
 from wlid_render.suggest import did_you_mean
+from wlid_render.warning_codes import unknown_code_hint, without_ignored
 
 DEFAULT_ENVIRONMENT = "default"
 MAX_PARAMETERS = 256
@@ -87,8 +89,9 @@ class _Builder:
     def error(self, path: Path, message: str, hint: str = "") -> None:
         self.problems.append(Problem(message, path, hint=hint))
 
-    def warn(self, path: Path, message: str, hint: str = "") -> None:
-        self.warnings.append(Problem(message, path, hint=hint, severity="warning"))
+    def warn(self, code: str, path: Path, message: str, hint: str = "", at_key: bool = False) -> None:
+        """A warning with its code (see warning_codes.WARNINGS), about the spec at `path`."""
+        self.warnings.append(Problem(message, path, hint=hint, severity="warning", code=code, at_key=at_key))
 
     def duplicates(self, section: str, keys: list[tuple[str, ...]], what: str, fold: bool = False) -> None:
         seen: dict[tuple[str, ...], int] = {}
@@ -117,9 +120,11 @@ class _Builder:
             for ident in self.bound:
                 if ident not in identity_names:
                     self.warn(
+                        "W003",
                         ("environments", env_name) if env else ("identities",),
                         f"environment {env_name!r}: the deployment outputs name identity {ident!r}, "
                         "which the spec does not declare; ignored",
+                        at_key=True,
                     )
             for ident in pinned:
                 if ident not in identity_names:
@@ -131,27 +136,29 @@ class _Builder:
                     )
             pinned |= {k: v for k, v in self.bound.items() if k in identity_names}  # outputs win
             client_ids = []
-            for identity in spec.identities:
+            first_unpinned: Path = ("identities",)
+            for index, identity in enumerate(spec.identities):
                 if identity.environments is not None and self.env not in identity.environments:
                     continue
                 if identity.name in pinned:
                     client_ids.append((identity.name, pinned[identity.name].lower()))
                 else:
+                    if len(first_unpinned) == 1:
+                        first_unpinned = ("identities", index, "name")
                     client_ids.append((identity.name, placeholder_for(identity.name)))
             unpinned = [value for name, value in client_ids if name not in pinned]
             if unpinned:
-                self.warn(
-                    ("environments", env_name) if env else ("identities",),
-                    f"environment {env_name!r}: {len(unpinned)} client ID{'s' if len(unpinned) > 1 else ''} "
-                    f"not pinned; the overlay carries {_some(unpinned)}",
-                    f"pin them under environments.{env_name}.clientIds after the first deployment, "
-                    "or let Flux post-build substitution fill them",
-                )
+                self.unpinned(env_name, unpinned, ("environments", env_name) if env else first_unpinned)
             if azure.location in NO_FIC_REGIONS:
+                overridden = env is not None and env.azure.location is not None
                 self.warn(
-                    ("azure", "location"),
-                    f"environment {env_name!r}: region {azure.location} does not support federated "
-                    "identity credentials on user-assigned identities (405 from Azure)",
+                    "W002",
+                    ("environments", env_name, "azure", "location") if overridden else ("azure", "location"),
+                    # Said once for every environment that takes the region from the top level.
+                    (f"environment {env_name!r}: " if overridden else "")
+                    + f"region {azure.location} does not support federated identity credentials on "
+                    "user-assigned identities (405 from Azure)",
+                    "create the identities in another region (azure.location); the cluster may stay",
                 )
             out.append(
                 EnvironmentPlan(
@@ -181,6 +188,23 @@ class _Builder:
                 )
             holders[holder] = identity.name
         return out[0]
+
+    def unpinned(self, env: str, placeholders: list[str], path: Path) -> None:
+        """W001: one line per environment, with the way to pin them that this spec can use."""
+        several = len(self.declared) > 1
+        bind = f"wlid bind{f' --env {env}' if several else ''} OUTPUTS"
+        hint = f"pin them after the first deployment: {bind}, with the deployment's outputs as az prints them"
+        if self.spec.gitops is not None:
+            hint += "; or let Flux post-build substitution fill them"
+        count = len(placeholders)
+        self.warn(
+            "W001",
+            path,
+            f"environment {env!r}: {count} client ID{'s' if count > 1 else ''} not pinned; the overlay "
+            f"carries {_some(placeholders)}",
+            hint,
+            at_key=path[0] == "environments",
+        )
 
     @staticmethod
     def parameters(envs: list[EnvironmentPlan]) -> tuple[list[Parameter], bool, bool]:
@@ -309,6 +333,7 @@ class _Builder:
                 continue
             if resolved is None:
                 continue
+            self.privilege(path, grant, resolved[0], resolved[1], target)
             identity_key = (
                 f"{target.kind}:{target.subscription_id}:{target.resource_group}:"
                 f"{target.resource_type.lower()}:{target.resource_name.lower()}",
@@ -323,6 +348,28 @@ class _Builder:
             seen[identity_key] = j
             groups["all"].append(RoleAssignment(resolved[0], resolved[1], target, grant.description, j))
         return group_roles(self.spec.metadata.name, identity.name, [a for g in groups.values() for a in g])
+
+    def privilege(self, path: Path, grant: RoleGrant, name: str, guid: str, target: Target) -> None:
+        """W004 and W005: the least-privilege findings of `wlid validate` (LP001, LP002), at the role's
+        line in the spec, from the same table of broad roles."""
+        broad = privileged_roles().get(guid.lower())
+        if broad is not None:
+            self.warn(
+                "W004",
+                (*path, "role"),
+                f"role {name!r} {broad['why']}",
+                "grant a narrower role, e.g. a data-plane role on the one resource",
+            )
+        if target.kind in ("subscription", "resourceGroup"):
+            key = next(k for k in TARGET_KEYS if getattr(grant, k) is not None)
+            scope = "subscription" if target.kind == "subscription" else "resource group"
+            self.warn(
+                "W005",
+                (*path, key),
+                f"role {name!r} is granted on a whole {scope}",
+                "grant it on the one resource instead, with keyVault, storageAccount, ... or resourceId, "
+                "where that is enough",
+            )
 
     # -- Kubernetes side ----------------------------------------------------------------------
     def service_accounts(self) -> list[tuple[int, ServiceAccountPlan]]:
@@ -566,9 +613,26 @@ def build_plan(
                     hint=f"declared: {', '.join(sorted(specs))}",
                 )
             )
+    first = specs[min(specs)]
+    ignored = first.metadata.ignoreWarnings
+    for i, code in enumerate(ignored):
+        hint = unknown_code_hint(code)
+        if hint is not None:
+            problems.append(
+                Problem(f"unknown warning code {code!r}", ("metadata", "ignoreWarnings", i), hint=hint)
+            )
     if problems:
         raise SpecError(list(dict.fromkeys(problems)))
-    first = specs[min(specs)]
+    if first.gitops is None:
+        warnings.append(
+            Problem(
+                "no gitops: block, so no Flux or Argo CD objects are rendered",
+                hint="add gitops: {repoURL: <the Git repository OUT is committed to>} to get them under "
+                "OUT/gitops",
+                severity="warning",
+                code="W006",
+            )
+        )
     merged = merge(first.metadata.name, views)
     if merged.problems:
         raise SpecError(list(dict.fromkeys(merged.problems)))
@@ -595,7 +659,7 @@ def build_plan(
         workloads=_union(e.workloads for e in envs),
         enables_workload_identity=enables,
         pins_issuer=pins,
-        warnings=tuple(dict.fromkeys(warnings)),
+        warnings=without_ignored(dict.fromkeys(warnings), ignored),
         gitops=_gitops(first),
     )
 
