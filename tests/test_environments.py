@@ -263,3 +263,118 @@ def test_an_unknown_variable_is_reported_in_each_environment_that_lacks_it():
     (problem,) = raised.value.problems
     assert problem.message == "unknown variable ${vars.logLevel} in environment 'dev'"
     assert problem.mark.line == text.splitlines().index("          LOG_LEVEL: ${vars.logLevel}") + 1
+
+
+# -- environments complete the spec ----------------------------------------------------------------
+PER_SUBSCRIPTION = """\
+apiVersion: wlid/v1
+kind: WorkloadIdentitySpec
+metadata:
+  name: persub
+azure:
+  resourceGroup: rg-app-${env}
+  location: westeurope
+identities:
+  - name: app
+serviceAccounts:
+  - name: app
+    identity: app
+environments:
+  dev:
+    azure: {subscriptionId: 44444444-4444-4444-4444-444444444444}
+    cluster: {name: aks-dev}
+  prod:
+    azure: {subscriptionId: 66666666-6666-6666-6666-666666666666}
+    cluster: {name: aks-prod, resourceGroup: rg-aks}
+"""
+
+
+def _schema_errors(text: str) -> list[str]:
+    import jsonschema
+
+    schema = json.loads((ROOT / "schema" / "wlid-v1.schema.json").read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    return sorted(
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(yaml.safe_load(text))
+    )
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(SpecError) as raised:
+        plan_source(load_text(text, "wlid.yaml"))
+    return [p.format() for p in raised.value.problems]
+
+
+def test_keys_required_at_the_top_may_be_given_by_every_environment_instead():
+    plan = plan_source(load_text(PER_SUBSCRIPTION, "wlid.yaml"))
+    envs = {e.name: e for e in plan.environments}
+    assert envs["dev"].subscription_id == "44444444-4444-4444-4444-444444444444"
+    assert envs["prod"].subscription_id == "66666666-6666-6666-6666-666666666666"
+    assert (envs["dev"].cluster_name, envs["dev"].cluster_resource_group) == ("aks-dev", "rg-app-dev")
+    assert (envs["prod"].cluster_name, envs["prod"].cluster_resource_group) == ("aks-prod", "rg-aks")
+    assert envs["prod"].cluster_subscription_id == envs["prod"].subscription_id
+    assert _schema_errors(PER_SUBSCRIPTION) == []
+
+
+def test_a_whole_block_may_come_from_the_environments():
+    text = PER_SUBSCRIPTION.replace("azure:\n  resourceGroup: rg-app-${env}\n  location: westeurope\n", "")
+    text = text.replace(
+        "subscriptionId: 44444444-4444-4444-4444-444444444444}",
+        "subscriptionId: 44444444-4444-4444-4444-444444444444, resourceGroup: rg-dev, location: westeurope}",
+    )
+    text = text.replace(
+        "subscriptionId: 66666666-6666-6666-6666-666666666666}",
+        "subscriptionId: 66666666-6666-6666-6666-666666666666, resourceGroup: rg-prod, location: northeurope}",
+    )
+    assert "\nazure:" not in text and "\ncluster:" not in text
+    plan = plan_source(load_text(text, "wlid.yaml"))
+    assert [(e.resource_group, e.location) for e in plan.environments] == [
+        ("rg-dev", "westeurope"),
+        ("rg-prod", "northeurope"),
+    ]
+    assert _schema_errors(text) == []
+
+
+def test_an_environment_that_lacks_a_required_key_is_named_at_its_line():
+    text = PER_SUBSCRIPTION.replace("    azure: {subscriptionId: 66666666-6666-6666-6666-666666666666}\n", "")
+    line = text.splitlines().index("  prod:") + 1
+    assert _problems(text) == [
+        f"wlid.yaml:{line}:3: environments.prod: azure.subscriptionId is set neither in this environment nor "
+        "at the top level (hint: set it under environments.prod.azure, or once under azure for every "
+        "environment)"
+    ]
+    assert _schema_errors(text) == ["environments/prod: 'azure' is a required property"]
+
+
+def test_a_key_no_environment_gives_is_reported_once_at_the_top():
+    text = PER_SUBSCRIPTION.replace("    cluster: {name: aks-dev}\n", "").replace(
+        "    cluster: {name: aks-prod, resourceGroup: rg-aks}\n", "    cluster: {resourceGroup: rg-aks}\n"
+    )
+    assert _problems(text) == [
+        "wlid.yaml:1:1: required key 'cluster' is missing (hint: add cluster: {name: ...}, or set it under "
+        "environments.<name>.cluster in every environment)"
+    ]
+    assert _schema_errors(text) == [
+        "environments/dev: 'cluster' is a required property",
+        "environments/prod/cluster: 'name' is a required property",
+    ]
+    without_environments = text.split("environments:\n")[0]
+    assert _schema_errors(without_environments) == [
+        ": 'cluster' is a required property",
+        "azure: 'subscriptionId' is a required property",
+    ]
+
+
+def test_without_environments_the_top_level_must_set_them():
+    text = PER_SUBSCRIPTION.split("environments:\n")[0].replace("  location: westeurope\n", "")
+    assert sorted(_problems(text)) == [
+        "wlid.yaml:1:1: required key 'cluster' is missing (hint: add cluster: {name: ...})",
+        "wlid.yaml:6:3: azure: required key 'location' is missing",
+        "wlid.yaml:6:3: azure: required key 'subscriptionId' is missing",
+    ]
+    assert _schema_errors(text) == [
+        ": 'cluster' is a required property",
+        "azure: 'location' is a required property",
+        "azure: 'subscriptionId' is a required property",
+    ]

@@ -27,7 +27,7 @@ from wlid_render.plan.names import deployment_name, derived_fic_name, placeholde
 from wlid_render.plan.roles import builtin_roles, privileged_roles, resolve_role
 from wlid_render.plan.secrets import credential_kind
 from wlid_render.plan.targets import TARGET_KEYS, TargetError, target_of
-from wlid_render.spec import Container, RoleGrant, Spec, Workload
+from wlid_render.spec import REQUIRED_IN_EVERY_ENVIRONMENT, Container, RoleGrant, Spec, Workload
 from wlid_render.suggest import did_you_mean
 from wlid_render.warning_codes import unknown_code_hint, without_ignored
 
@@ -68,6 +68,7 @@ class _Builder:
         self.bound = dict(bound or {})  # identity -> client ID read from the deployment's outputs
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.missing: list[str] = []  # required keys (`azure.location`) this environment gets nowhere
         # The environments the spec declares: the same for every environment, so given once by
         # build_plan rather than made again by each builder (which grows with the square of them).
         self.declared = declared or frozenset(spec.environments or (DEFAULT_ENVIRONMENT,))
@@ -116,6 +117,13 @@ class _Builder:
             env = envs[env_name]
             azure = spec.azure.model_copy(update=env.azure.model_dump(exclude_none=True) if env else {})
             cluster = spec.cluster.model_copy(update=env.cluster.model_dump(exclude_none=True) if env else {})
+            merged = {"azure": azure, "cluster": cluster}
+            self.missing = [
+                f"{block}.{key}"
+                for block, keys in REQUIRED_IN_EVERY_ENVIRONMENT.items()
+                for key in keys
+                if getattr(merged[block], key) is None
+            ]
             pinned = dict(env.clientIds) if env else {}
             for ident in self.bound:
                 if ident not in identity_names:
@@ -163,13 +171,14 @@ class _Builder:
             out.append(
                 EnvironmentPlan(
                     name=env_name,
-                    subscription_id=azure.subscriptionId.lower(),
-                    resource_group=azure.resourceGroup,
-                    location=azure.location,
+                    # "" for a key the environment lacks: build_plan reports it before anything is used
+                    subscription_id=(azure.subscriptionId or "").lower(),
+                    resource_group=azure.resourceGroup or "",
+                    location=azure.location or "",
                     tenant_id=azure.tenantId.lower() if azure.tenantId else None,
-                    cluster_name=cluster.name,
-                    cluster_resource_group=cluster.resourceGroup or azure.resourceGroup,
-                    cluster_subscription_id=(cluster.subscriptionId or azure.subscriptionId).lower(),
+                    cluster_name=cluster.name or "",
+                    cluster_resource_group=cluster.resourceGroup or azure.resourceGroup or "",
+                    cluster_subscription_id=(cluster.subscriptionId or azure.subscriptionId or "").lower(),
                     enable_workload_identity=cluster.enableWorkloadIdentity,
                     oidc_issuer_url=cluster.oidcIssuerUrl,
                     client_ids=tuple(client_ids),
@@ -588,7 +597,9 @@ def build_plan(
     problems: list[Problem] = []
     warnings: list[Problem] = []
     checked: dict[int, WorkloadPlan] = {}  # shared by environments that share a Spec
-    declared = frozenset(specs[min(specs)].environments or (DEFAULT_ENVIRONMENT,))
+    first = specs[min(specs)]
+    declared = frozenset(first.environments or (DEFAULT_ENVIRONMENT,))
+    lacking: dict[str, list[str]] = {}  # required key -> the environments that get it nowhere
     for env in sorted(specs):
         builder = _Builder(specs[env], env, bound.get(env), checked, declared)
         environment = builder.environment()
@@ -597,6 +608,8 @@ def build_plan(
         workloads = builder.workloads()
         problems += builder.problems
         warnings += builder.warnings
+        for key in builder.missing:
+            lacking.setdefault(key, []).append(env)
         used = {a.namespace for _, a in accounts} | {w.namespace for w in workloads}
         environment = environment._replace(
             namespaces=tuple(sorted(n for n in used if n != "default" and not n.startswith("kube-"))),
@@ -613,7 +626,7 @@ def build_plan(
                     hint=f"declared: {', '.join(sorted(specs))}",
                 )
             )
-    first = specs[min(specs)]
+    problems += _missing_keys(first, lacking, len(specs))
     ignored = first.metadata.ignoreWarnings
     for i, code in enumerate(ignored):
         hint = unknown_code_hint(code)
@@ -662,6 +675,41 @@ def build_plan(
         warnings=without_ignored(dict.fromkeys(warnings), ignored),
         gitops=_gitops(first),
     )
+
+
+def _missing_keys(spec: Spec, lacking: dict[str, list[str]], environments: int) -> list[Problem]:
+    """Required keys that some environments get neither from the top level nor from their own block.
+
+    A key no environment gets is reported once, where the top level would set it (a block missing
+    entirely, once for the block); otherwise each environment that lacks it is named, at its key.
+    """
+    problems = []
+    declared = bool(spec.environments)
+    for block, keys in REQUIRED_IN_EVERY_ENVIRONMENT.items():
+        nowhere = [k for k in keys if len(lacking.get(f"{block}.{k}", ())) == environments]
+        per_environment = f"under environments.<name>.{block} in every environment"
+        if block not in spec.model_fields_set and len(nowhere) == len(keys):
+            hint = f"add {block}: {{{', '.join(f'{k}: ...' for k in keys)}}}"
+            if declared:
+                hint += f", or set {'them' if len(keys) > 1 else 'it'} {per_environment}"
+            problems.append(Problem(f"required key {block!r} is missing", (), hint=hint))
+            continue
+        hint = f"set it here, or {per_environment}" if declared else ""
+        problems += [Problem(f"required key {k!r} is missing", (block,), hint=hint) for k in nowhere]
+        for key in keys:
+            envs = lacking.get(f"{block}.{key}", [])
+            if envs and len(envs) < environments:
+                problems += [
+                    Problem(
+                        f"{block}.{key} is set neither in this environment nor at the top level",
+                        ("environments", env),
+                        hint=f"set it under environments.{env}.{block}, or once under {block} for every "
+                        "environment",
+                        at_key=True,
+                    )
+                    for env in envs
+                ]
+    return problems
 
 
 def _union(groups: Iterable[tuple[T, ...]]) -> tuple[T, ...]:
