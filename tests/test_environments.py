@@ -378,3 +378,16 @@ def test_without_environments_the_top_level_must_set_them():
         "azure: 'location' is a required property",
         "azure: 'subscriptionId' is a required property",
     ]
+
+
+def test_a_part_of_another_type_is_validated_as_strictly_as_the_spec_does():
+    """Top-level values that are neither a model nor a list of models (fields other parts of wlid may
+    add) are validated on their own with the strictness of the spec: no number taken for a string."""
+    from pydantic import ValidationError
+
+    from wlid_render.spec_errors import _checker
+
+    check = _checker(dict[str, str])
+    assert check({"team": "shop"}) == {"team": "shop"}
+    with pytest.raises(ValidationError):
+        check({"replicas": 2})

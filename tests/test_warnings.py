@@ -211,3 +211,12 @@ def test_docs_list_every_code_with_its_title():
     assert table == WARNINGS, "docs/warnings.md's table and wlid_render/warning_codes.py differ"
     for code in WARNINGS:
         assert re.search(rf"^### {code}: ", text, flags=re.M), f"docs/warnings.md explains no {code}"
+
+
+def test_the_coloured_line_says_the_same():
+    from wlid_render.diagnostics import format_problem
+
+    (warning, *_) = warnings_of(SPEC)
+    plain = format_problem(warning)
+    coloured = re.sub(r"\x1b\[[0-9;]*m", "", format_problem(warning, colour=True))
+    assert coloured == plain and f": warning {warning.code}: " in plain

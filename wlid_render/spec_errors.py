@@ -250,6 +250,22 @@ def _checker(annotation: Any) -> Callable[[Any], Any]:
     return TypeAdapter(annotation, config=ConfigDict(strict=True)).validate_python
 
 
+def _replaced(data: dict[str, Any], parts: dict[Path, Any]) -> dict[str, Any]:
+    """The loaded spec with its parts at these paths replaced; `data` itself when there are none."""
+    if not parts:
+        return data
+    out = dict(data)
+    for at, value in parts.items():
+        if len(at) == 1:
+            out[str(at[0])] = value
+        else:
+            key, index = str(at[0]), at[1]
+            if out[key] is data[key]:
+                out[key] = list(data[key])
+            out[key][index] = value
+    return out
+
+
 def _assembled(first: Spec, parts: dict[Path, Any]) -> Spec:
     """The spec of the first environment with the parts that differ replaced by another's."""
     update: dict[str, Any] = {}
@@ -266,29 +282,35 @@ def _assembled(first: Spec, parts: dict[Path, Any]) -> Spec:
 def parse_environments(source: Source) -> dict[str, Spec]:
     """The spec of every environment: `${env}` and `${vars.NAME}` resolved, then validated.
 
-    The whole spec is validated once, resolved for the first environment; for each other environment
-    only the parts that use references are resolved and validated again, and its Spec is the first
-    one with those parts replaced. Work grows with the environments times the parts that differ, not
-    times the whole spec (which holds the environments themselves). Parts that do not differ are the
-    same objects in every environment's Spec. Every problem of every environment is collected; one
-    that is the same in several environments is reported once, each place it is found. Raises
-    SpecError.
+    The whole spec is validated once, with the parts that use references resolved for the first
+    environment; for each other environment only those parts are resolved and validated again, and its
+    Spec is the first one with them replaced. Work grows with the environments times the parts that
+    differ, not times the whole spec (which holds the environments themselves). Parts that do not
+    differ are the same objects in every environment's Spec. Every problem of every environment is
+    collected; one that is the same in several environments is reported once, each place it is found.
+    Raises SpecError.
     """
     data = source.data
-    first, *others = environment_names(data)
-    resolved, unknown = interpolate(data, first, environment_vars(data, first))
-    problems = [p.located(source.file, source.marks) for p in unknown]
-    spec, invalid = _validate(source, Spec.model_validate, resolved)
-    problems += invalid
-    specs: dict[str, Spec] = {first: spec}
-    parts = _varying_parts(data) if others else []
-    for env in others:
+    names = environment_names(data)
+    parts = _varying_parts(data)
+    problems: list[Problem] = []
+    specs: dict[str, Spec] = {}
+    spec: Spec | None = None
+    for env in names:
         values = environment_vars(data, env)
+        resolved: dict[Path, Any] = {}
+        for part in parts:
+            resolved[part.at], unknown = interpolate(part.data, env, values, part.at)
+            problems += [p.located(source.file, source.marks) for p in unknown]
+        if env == names[0]:
+            spec, invalid = _validate(source, Spec.model_validate, _replaced(data, resolved))
+            problems += invalid
+            if spec is not None:
+                specs[env] = spec
+            continue
         valid: dict[Path, Any] = {}
         for part in parts:
-            value, unknown = interpolate(part.data, env, values, part.at)
-            problems += [p.located(source.file, source.marks) for p in unknown]
-            checked, invalid = _validate(source, part.check, value, part.at)
+            checked, invalid = _validate(source, part.check, resolved[part.at], part.at)
             problems += invalid
             if not invalid:
                 valid[part.at] = checked
