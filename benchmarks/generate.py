@@ -1,6 +1,7 @@
-"""Synthetic specs for benchmarks: N workloads, N ServiceAccounts, N/20 identities, 3 environments.
+"""Synthetic specs for benchmarks.
 
-python benchmarks/generate.py 1000 > /tmp/n1000.yaml
+python benchmarks/generate.py 1000 > /tmp/n1000.yaml                  # N workloads, 3 environments
+python benchmarks/generate.py --environments 1000 > /tmp/e1000.yaml   # 1 workload, N environments
 """
 
 from __future__ import annotations
@@ -65,5 +66,51 @@ def spec_text(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def environments_spec_text(n: int, broken: bool = False) -> str:
+    """One identity, ServiceAccount and workload in N environments, each in its own resource group
+    and cluster, with its own image tag; `${env}` and `${vars.*}` in the shared parts. No client ID is
+    pinned yet (as before the first deployment): one warning per environment.
+
+    `broken`: the workload names a variable no environment defines (one error per environment).
+    """
+    tag = "${vars.imageTag}" if not broken else "${vars.imageTga}"
+    lines = [
+        "apiVersion: wlid/v1",
+        "kind: WorkloadIdentitySpec",
+        "metadata:",
+        f"  name: envs-{n}",
+        "azure:",
+        "  subscriptionId: 11111111-1111-1111-1111-111111111111",
+        "  resourceGroup: rg-app-${env}",
+        "  location: westeurope",
+        "cluster:",
+        "  name: aks-${env}",
+        "identities:",
+        "  - name: app",
+        "    roles:",
+        "      - role: Key Vault Secrets User",
+        "        keyVault: kv-app-${env}",
+        "serviceAccounts:",
+        "  - name: app",
+        "    namespace: app",
+        "    identity: app",
+        "workloads:",
+        "  - name: app",
+        "    kind: Deployment",
+        "    serviceAccount: app",
+        "    containers:",
+        "      - name: app",
+        f"        image: ghcr.io/example/app:{tag}",
+        "        env: {APP_ENVIRONMENT: '${env}'}",
+        "environments:",
+    ]
+    for i in range(n):
+        lines += [f"  env{i:05d}:", f"    vars: {{imageTag: '1.{i}.0'}}"]
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
-    sys.stdout.write(spec_text(int(sys.argv[1])))
+    if sys.argv[1] == "--environments":
+        sys.stdout.write(environments_spec_text(int(sys.argv[2])))
+    else:
+        sys.stdout.write(spec_text(int(sys.argv[1])))

@@ -8,7 +8,8 @@ ratios to the baselines measured in the same run: the import floor (the interpre
 imports every render needs), `kubectl kustomize` of the lab overlay, and `kubectl kustomize` of the
 same objects of one environment from one flat resources file (the naive layout). Downstream, the
 rendered overlays are built the way the rendered Flux Kustomizations and Argo CD Applications build
-them: every namespace folder of every environment on its own (N = 1,000 and 10,000).
+them: every namespace folder of every environment on its own (N = 1,000 and 10,000). Last, one
+workload in 1,000 environments (the other axis of growth).
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import spec_text
+from generate import environments_spec_text, spec_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR = [sys.executable, "-c", "import click, yaml, jinja2; from pydantic import BaseModel"]
 WLID = [sys.executable, "-m", "wlid_render"]
+ENVIRONMENTS = 1000  # one workload in this many environments (generate.py --environments)
 
 
 CPU: dict[str, list[float]] = {}  # command line -> user CPU seconds of each run (for the table)
@@ -267,6 +269,11 @@ def main() -> None:
                 rows.append((f"wlid render --check, N={n}, up to date", t2, rss2, ""))
                 t3, rss3 = measure([*WLID, "validate", str(out), "--no-kubectl"], repeat)
                 rows.append((f"wlid validate --no-kubectl, N={n}", t3, rss3, ""))
+        spec = tmp / f"e{ENVIRONMENTS}.yaml"
+        spec.write_text(environments_spec_text(ENVIRONMENTS), "utf-8")
+        render = [*WLID, "render", str(spec), "-q"]
+        t, rss, _ = fresh(render, tmp / f"oute{ENVIRONMENTS}", repeat)
+        rows.append((f"wlid render, 1 workload, {ENVIRONMENTS:,} environments", t, rss, cpu_note(render)))
     width = max(len(r[0]) for r in rows)
     print(f"{'measurement':<{width}}  {'median s':>9}  {'peak MiB':>8}  ratio")
     for name, seconds, rss, ratio in rows:

@@ -84,7 +84,7 @@ def test_check_of_a_stale_tree(tmp_path: Path):
     assert tree["notOurs"] == ["NOTES.md"]
     listed = len(json.loads(manifest.read_text())["files"])  # every file but the manifest, and old.yaml
     assert tree["unchanged"] == listed - 3  # less old.yaml, README.md and main.bicep
-    (warning,) = tree["problems"]
+    (warning,) = [p for p in tree["problems"] if p["code"] == "W001"]
     assert warning["severity"] == "warning" and "${WLID_CLIENT_ID_MYIDENTITY}" in warning["message"]
     assert (warning["file"], warning["line"]) == (str(LAB), 22)
     assert "would" not in result.stdout and result.stdout.endswith("}\n")

@@ -73,8 +73,8 @@ def test_warnings_are_quoted_too_and_quiet_hides_them(tmp_path: Path):
     spec.write_text(LAB, "utf-8")
     result = CliRunner().invoke(main, ["render", str(spec), "-o", str(tmp_path / "out")])
     lines = result.stderr.splitlines()
-    first = next(i for i, line in enumerate(lines) if "warning:" in line)
-    assert re.match(rf"{re.escape(str(spec))}:\d+:\d+: warning: identities: ", lines[first])
+    first = next(i for i, line in enumerate(lines) if "warning W001:" in line)
+    assert re.match(rf"{re.escape(str(spec))}:\d+:\d+: warning W001: identities\[0\]\.name: ", lines[first])
     assert lines[first + 1].startswith("  ") and " | " in lines[first + 1]
     assert lines[first + 2].strip().endswith("^")
     quiet = CliRunner().invoke(main, ["render", str(spec), "-o", str(tmp_path / "out"), "-q"])

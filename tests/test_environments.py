@@ -14,10 +14,12 @@ from conftest import ROOT
 from wlid_render.emit.arm import parameters_file, template
 from wlid_render.emit.k8s import _env_objects
 from wlid_render.errors import SpecError
-from wlid_render.interpolate import uses_references
+from wlid_render.interpolate import environment_names, environment_vars, interpolate, uses_references
 from wlid_render.load import load_file, load_text
 from wlid_render.plan.model import ParamRef
 from wlid_render.render import plan_source, render_plan
+from wlid_render.spec import Spec
+from wlid_render.spec_errors import parse_environments
 
 MULTI = ROOT / "specs" / "multi-env.yaml"
 
@@ -137,7 +139,7 @@ def test_outputs_bind_client_ids(plan):
 
 
 def test_references_are_looked_for_where_they_are_resolved():
-    """Only the top-level metadata, environments and gitops blocks are taken as written."""
+    """Only the top-level apiVersion, kind, metadata, environments and gitops are taken as written."""
     assert uses_references({"workloads": [{"name": "a", "environments": ["${env}"]}]})
     assert uses_references({"serviceAccounts": [{"metadata": "x-${vars.a}"}]})
     assert not uses_references(
@@ -205,3 +207,188 @@ def test_a_workload_shared_by_environments_follows_each_ones_service_account(tmp
         "name: sample-workload-identity\n  namespace: team-b"
         in files["k8s/overlays/prod/team-b/resources.yaml"]
     )
+
+
+# -- validated once, not once per environment ----------------------------------------------------
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "specs").glob("*.yaml")))
+def test_each_environment_gets_the_spec_the_whole_spec_resolved_for_it_would_give(name: str):
+    """Only the parts that use references are validated per environment; the result is the same as
+    resolving and validating the whole spec for each environment."""
+    source = load_file(str(ROOT / "specs" / f"{name}.yaml"))
+    specs = parse_environments(source)
+    assert list(specs) == environment_names(source.data)
+    for env, spec in specs.items():
+        data, unknown = interpolate(source.data, env, environment_vars(source.data, env))
+        assert not unknown
+        assert spec == Spec.model_validate(data), env
+
+
+def test_parts_without_references_are_shared_by_the_environments():
+    specs = parse_environments(load_file(str(MULTI)))
+    dev, prod = specs["dev"], specs["prod"]
+    assert dev.workloads[1] is prod.workloads[1]  # shop-report: no ${...}
+    assert dev.serviceAccounts[0] is prod.serviceAccounts[0]
+    assert dev.environments is prod.environments and dev.metadata is prod.metadata
+    assert dev.workloads[0] is not prod.workloads[0]  # shop-api: its image tag differs
+    assert dev.workloads[0].containers[0].image.endswith(":1.8.0-rc.1")
+    assert prod.workloads[0].containers[0].image.endswith(":1.7.3")
+    assert dev.azure.resourceGroup == "rg-shop-dev" and prod.azure.resourceGroup == "rg-shop-prod"
+
+
+def test_problems_are_reported_once_per_place_and_environment_they_are_found():
+    """A problem in a part every environment shares is reported once; one in a part that differs is
+    reported for each environment where it occurs, each at its line."""
+    text = MULTI.read_text("utf-8")
+    text = text.replace('    schedule: "0 3 * * *"\n', '    schedule: "0 3 * * *"\n    replicas: -1\n')
+    text = text.replace("        image: ghcr.io/example/shop-report:2.1.0", "        image: ''")
+    text = text.replace("  name: aks-shop-${env}", "  name: aks_shop-${vars.logLevel}_")
+    with pytest.raises(SpecError) as raised:
+        plan_source(load_text(text, "spec.yaml"))
+    found = sorted((p.mark.line, p.format().split(": ", 1)[1]) for p in raised.value.problems)
+    lines = text.splitlines()
+    replicas = lines.index("    replicas: -1") + 1
+    image = lines.index("        image: ''") + 1
+    cluster = lines.index("  name: aks_shop-${vars.logLevel}_") + 1
+    assert [line for line, _ in found] == sorted([cluster, cluster, replicas, image])
+    messages = [message for _, message in found]
+    assert sum("'aks_shop-debug_' is not a valid AKS cluster name" in m for m in messages) == 1
+    assert sum("'aks_shop-info_' is not a valid AKS cluster name" in m for m in messages) == 1
+    assert sum("workloads[1].replicas" in m for m in messages) == 1
+    assert sum("workloads[1].containers[0].image" in m for m in messages) == 1
+
+
+def test_an_unknown_variable_is_reported_in_each_environment_that_lacks_it():
+    text = MULTI.read_text("utf-8").replace("      logLevel: debug\n", "")
+    with pytest.raises(SpecError) as raised:
+        plan_source(load_text(text, "spec.yaml"))
+    (problem,) = raised.value.problems
+    assert problem.message == "unknown variable ${vars.logLevel} in environment 'dev'"
+    assert problem.mark.line == text.splitlines().index("          LOG_LEVEL: ${vars.logLevel}") + 1
+
+
+# -- environments complete the spec ----------------------------------------------------------------
+PER_SUBSCRIPTION = """\
+apiVersion: wlid/v1
+kind: WorkloadIdentitySpec
+metadata:
+  name: persub
+azure:
+  resourceGroup: rg-app-${env}
+  location: westeurope
+identities:
+  - name: app
+serviceAccounts:
+  - name: app
+    identity: app
+environments:
+  dev:
+    azure: {subscriptionId: 44444444-4444-4444-4444-444444444444}
+    cluster: {name: aks-dev}
+  prod:
+    azure: {subscriptionId: 66666666-6666-6666-6666-666666666666}
+    cluster: {name: aks-prod, resourceGroup: rg-aks}
+"""
+
+
+def _schema_errors(text: str) -> list[str]:
+    import jsonschema
+
+    schema = json.loads((ROOT / "schema" / "wlid-v1.schema.json").read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    return sorted(
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(yaml.safe_load(text))
+    )
+
+
+def _problems(text: str) -> list[str]:
+    with pytest.raises(SpecError) as raised:
+        plan_source(load_text(text, "wlid.yaml"))
+    return [p.format() for p in raised.value.problems]
+
+
+def test_keys_required_at_the_top_may_be_given_by_every_environment_instead():
+    plan = plan_source(load_text(PER_SUBSCRIPTION, "wlid.yaml"))
+    envs = {e.name: e for e in plan.environments}
+    assert envs["dev"].subscription_id == "44444444-4444-4444-4444-444444444444"
+    assert envs["prod"].subscription_id == "66666666-6666-6666-6666-666666666666"
+    assert (envs["dev"].cluster_name, envs["dev"].cluster_resource_group) == ("aks-dev", "rg-app-dev")
+    assert (envs["prod"].cluster_name, envs["prod"].cluster_resource_group) == ("aks-prod", "rg-aks")
+    assert envs["prod"].cluster_subscription_id == envs["prod"].subscription_id
+    assert _schema_errors(PER_SUBSCRIPTION) == []
+
+
+def test_a_whole_block_may_come_from_the_environments():
+    text = PER_SUBSCRIPTION.replace("azure:\n  resourceGroup: rg-app-${env}\n  location: westeurope\n", "")
+    text = text.replace(
+        "subscriptionId: 44444444-4444-4444-4444-444444444444}",
+        "subscriptionId: 44444444-4444-4444-4444-444444444444, resourceGroup: rg-dev, location: westeurope}",
+    )
+    text = text.replace(
+        "subscriptionId: 66666666-6666-6666-6666-666666666666}",
+        "subscriptionId: 66666666-6666-6666-6666-666666666666, resourceGroup: rg-prod, location: northeurope}",
+    )
+    assert "\nazure:" not in text and "\ncluster:" not in text
+    plan = plan_source(load_text(text, "wlid.yaml"))
+    assert [(e.resource_group, e.location) for e in plan.environments] == [
+        ("rg-dev", "westeurope"),
+        ("rg-prod", "northeurope"),
+    ]
+    assert _schema_errors(text) == []
+
+
+def test_an_environment_that_lacks_a_required_key_is_named_at_its_line():
+    text = PER_SUBSCRIPTION.replace("    azure: {subscriptionId: 66666666-6666-6666-6666-666666666666}\n", "")
+    line = text.splitlines().index("  prod:") + 1
+    assert _problems(text) == [
+        f"wlid.yaml:{line}:3: environments.prod: azure.subscriptionId is set neither in this environment nor "
+        "at the top level (hint: set it under environments.prod.azure, or once under azure for every "
+        "environment)"
+    ]
+    assert _schema_errors(text) == ["environments/prod: 'azure' is a required property"]
+
+
+def test_a_key_no_environment_gives_is_reported_once_at_the_top():
+    text = PER_SUBSCRIPTION.replace("    cluster: {name: aks-dev}\n", "").replace(
+        "    cluster: {name: aks-prod, resourceGroup: rg-aks}\n", "    cluster: {resourceGroup: rg-aks}\n"
+    )
+    assert _problems(text) == [
+        "wlid.yaml:1:1: required key 'cluster' is missing (hint: add cluster: {name: ...}, or set it under "
+        "environments.<name>.cluster in every environment)"
+    ]
+    assert _schema_errors(text) == [
+        "environments/dev: 'cluster' is a required property",
+        "environments/prod/cluster: 'name' is a required property",
+    ]
+    without_environments = text.split("environments:\n")[0]
+    assert _schema_errors(without_environments) == [
+        ": 'cluster' is a required property",
+        "azure: 'subscriptionId' is a required property",
+    ]
+
+
+def test_without_environments_the_top_level_must_set_them():
+    text = PER_SUBSCRIPTION.split("environments:\n")[0].replace("  location: westeurope\n", "")
+    assert sorted(_problems(text)) == [
+        "wlid.yaml:1:1: required key 'cluster' is missing (hint: add cluster: {name: ...})",
+        "wlid.yaml:6:3: azure: required key 'location' is missing",
+        "wlid.yaml:6:3: azure: required key 'subscriptionId' is missing",
+    ]
+    assert _schema_errors(text) == [
+        ": 'cluster' is a required property",
+        "azure: 'location' is a required property",
+        "azure: 'subscriptionId' is a required property",
+    ]
+
+
+def test_a_part_of_another_type_is_validated_as_strictly_as_the_spec_does():
+    """Top-level values that are neither a model nor a list of models (fields other parts of wlid may
+    add) are validated on their own with the strictness of the spec: no number taken for a string."""
+    from pydantic import ValidationError
+
+    from wlid_render.spec_errors import _checker
+
+    check = _checker(dict[str, str])
+    assert check({"team": "shop"}) == {"team": "shop"}
+    with pytest.raises(ValidationError):
+        check({"replicas": 2})

@@ -159,6 +159,7 @@ def _problems(text: str) -> list[tuple[str, Path, tuple[int, int] | None, str]]:
 
 DUPLICATE = "each key may appear once in a mapping"
 PLAIN = "write it as a plain string (quote it)"
+TAB = "not valid YAML: a tab is used for indentation (YAML indents with spaces only)"
 
 
 @pytest.mark.parametrize(
@@ -202,7 +203,55 @@ PLAIN = "write it as a plain string (quote it)"
         ),
         ("- a\n", [("the spec must be a YAML mapping (key: value)", (), (1, 1), "")]),
         ("", [("the file is empty", (), (1, 1), "")]),
-        ("a: [\n", [("not valid YAML: did not find expected node content", (), (2, 1), "")]),
+        (
+            "a: [\n",
+            [
+                (
+                    "not valid YAML: this '[' is never closed: at line 2, column 1 YAML expected ',' or ']' "
+                    "and found the end of the file",
+                    (),
+                    (1, 4),
+                    "add the missing ']'",
+                )
+            ],
+        ),
+        (
+            "a: [1, {x: 2]\n",
+            [
+                (
+                    "not valid YAML: this '{' is never closed: at line 1, column 13 YAML expected ',' or '}' "
+                    "and found ']'",
+                    (),
+                    (1, 8),
+                    "add the missing '}'",
+                )
+            ],
+        ),
+        (
+            "a: {x: 1,\n",
+            [
+                (
+                    "not valid YAML: this '{' is never closed: at line 2, column 1 YAML expected ',' or '}' "
+                    "and found the end of the file",
+                    (),
+                    (1, 4),
+                    "add the missing '}'",
+                )
+            ],
+        ),
+        ("a:\n\tb: 1\n", [(TAB, (), (2, 1), "replace the tab with spaces")]),
+        ("a:\n  b:\n  \t  c: 1\n", [(TAB, (), (3, 3), "replace the tab with spaces")]),
+        (
+            "a: 'x\nb: 2\n",
+            [
+                (
+                    "not valid YAML: this quoted string is never closed (the file ends inside it)",
+                    (),
+                    (1, 4),
+                    "end it with the same quote it starts with",
+                )
+            ],
+        ),
         ("a: b: c\n", [("not valid YAML: mapping values are not allowed in this context", (), (1, 5), "")]),
         ("a: \x07\n", [("not valid YAML: control characters are not allowed (character 7)", (), (1, 4), "")]),
     ],
@@ -307,3 +356,58 @@ def test_a_problem_found_without_marks_is_located() -> None:
     assert problem.path == ("workloads", 0, "containers", 0, "env", "A")
     assert (problem.mark.line, problem.mark.column) == (5, 17)
     assert "first defined at line 5" in problem.message
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """PyYAML's pure-Python parser with a nesting limit of LIMIT levels, read ahead as libyaml 0.2.6 does:
+    the limit stops the first event when the text nests deeper anywhere in its first 1,024 characters."""
+
+    LIMIT = 100
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        depth = 0
+        for index, char in enumerate(text[:1024]):
+            depth += char in "[{"
+            if depth > self.LIMIT:
+                mark = yaml.Mark("<unicode string>", index, 0, index, None, None)
+                self.limit_error = yaml.scanner.ScannerError(
+                    "while increasing flow level", mark, "exceeded maximum nesting depth", mark
+                )
+                break
+        else:
+            self.limit_error = None
+
+    def get_event(self) -> Any:
+        if self.limit_error is not None:
+            raise self.limit_error
+        return super().get_event()
+
+
+DEEP = "a: " + "[" * 500 + "]" * 500 + "\n"
+
+
+def test_a_library_limit_on_nesting_is_reported_as_wlids_own_at_the_level_it_passes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A YAML library that stops deep nesting itself (libyaml 0.2.6 at 1,000 levels, reading far ahead)
+    must not change the report: the same words at the same place as with a library without a limit."""
+    from wlid_render import load
+
+    expected = _problems(DEEP)
+    assert expected[0][0] == f"the spec nests deeper than {load.MAX_DEPTH} levels"
+    assert expected[0][2] == (1, 3 + load.MAX_DEPTH)
+    monkeypatch.setattr(load, "_Loader", _LimitedLoader)
+    assert _problems(DEEP) == expected
+
+
+def test_when_every_parser_stops_first_the_limit_is_still_said_in_wlids_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wlid_render import load
+
+    monkeypatch.setattr(load, "_Loader", _LimitedLoader)
+    monkeypatch.setattr(yaml, "SafeLoader", _LimitedLoader)
+    assert _problems(DEEP) == [
+        (f"the spec nests deeper than {load.MAX_DEPTH} levels", (), (1, 104), "a spec needs about ten")
+    ]

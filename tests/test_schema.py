@@ -27,13 +27,15 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def _properties(node: Any, where: str = "#") -> list[tuple[str, dict[str, Any]]]:
-    """Every (location, property schema) of the schema, nested ones included."""
+    """Every (location, property schema) of the schema, nested ones included; not those of the rules
+    under `allOf`, which restate properties defined elsewhere (keys required here or per environment)."""
     found = []
     if isinstance(node, dict):
         for name, prop in node.get("properties", {}).items():
             found.append((f"{where}/properties/{name}", prop))
         for key, value in node.items():
-            found += _properties(value, f"{where}/{key}")
+            if key != "allOf":
+                found += _properties(value, f"{where}/{key}")
     elif isinstance(node, list):
         for i, value in enumerate(node):
             found += _properties(value, f"{where}/{i}")

@@ -146,6 +146,27 @@ def _examples(*lines: str) -> str:
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+def _warning_codes(ctx: click.Context, param: click.Parameter, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """`--ignore CODE`: codes of warning_codes.WARNINGS only (a usage error names the closest)."""
+    from wlid_render.warning_codes import unknown_code_hint
+
+    for code in codes:
+        hint = unknown_code_hint(code)
+        if hint is not None:
+            raise click.BadParameter(f"unknown warning code {code!r}; {hint}")
+    return codes
+
+
+_ignore_option = click.option(
+    "--ignore",
+    "ignored",
+    multiple=True,
+    metavar="CODE",
+    callback=_warning_codes,
+    help="Do not print warnings with this code (repeatable; e.g. W006; see docs/warnings.md).",
+)
+
+
 @click.group(
     cls=_Commands,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -263,16 +284,19 @@ def _render_command(spec: str, out: Path, templates: Path | None, outputs: Seque
     return shlex.join(words)
 
 
-def _rendering(source, templates: Path | None, bound, gitops: str, progress=None, paths=None):  # type: ignore[no-untyped-def]
+def _rendering(source, templates: Path | None, bound, gitops: str, progress=None, paths=None, ignored=()):  # type: ignore[no-untyped-def]
     """Render a loaded spec. A mistake in the --templates a user gave is a Failure, not a traceback
     (a failure of the bundled templates is a bug of wlid and shows as one). `paths`: where OUT and
-    the spec sit in the Git repository (see repo_paths), for the files that name them."""
+    the spec sit in the Git repository (see repo_paths), for the files that name them; `ignored`:
+    warning codes not to print (--ignore)."""
     from wlid_render.render import render_source
+    from wlid_render.warning_codes import without_ignored
 
     try:
-        return render_source(
+        rendering = render_source(
             source, templates, bound=bound, gitops=gitops, progress=progress, paths=paths
         )
+        return rendering._replace(warnings=without_ignored(rendering.warnings, ignored))
     except Exception as exc:
         import jinja2
 
@@ -347,6 +371,7 @@ class _RenderOptions(NamedTuple):
     outputs: tuple[str, ...]  # as given, for the command lines in messages
     bound: dict[str, dict[str, str]]  # read from them
     gitops: str
+    ignored: tuple[str, ...] = ()  # warning codes not to print (--ignore)
 
     @property
     def mode(self) -> str:
@@ -400,6 +425,7 @@ class _RenderOptions(NamedTuple):
 )
 @_outputs_option
 @_gitops_option
+@_ignore_option
 def render(
     specs: tuple[str, ...],
     out: str | None,
@@ -415,6 +441,7 @@ def render(
     run_validate: bool,
     outputs: tuple[str, ...],
     gitops: str,
+    ignored: tuple[str, ...],
 ) -> None:
     """Render SPEC into OUT: azure/ (ARM, Bicep, parameters), k8s/ (Kustomize base and overlays).
 
@@ -439,7 +466,7 @@ def render(
     bound = _read_outputs(outputs)
     if stream:
         with _without_gc():
-            _render_stream(specs[0], env, templates, bound, gitops, quiet)
+            _render_stream(specs[0], env, templates, bound, gitops, quiet, ignored)
         return
     json_format = output_format == "json"
     options = _RenderOptions(
@@ -456,6 +483,7 @@ def render(
         outputs=outputs,
         bound=bound,
         gitops=gitops,
+        ignored=ignored,
     )
     code = EXIT_OK
     entries = []
@@ -527,12 +555,13 @@ def _render_stream(
     bound: dict[str, dict[str, str]],
     gitops: str,
     quiet: bool,
+    ignored: tuple[str, ...] = (),
 ) -> None:
     """`-o -`: one environment's Kubernetes objects as a YAML stream on stdout; nothing is written."""
     from wlid_render.stream import environment_objects, environment_stream
 
     source = _load_spec(spec)
-    rendering = _rendering(source, templates, bound, gitops)
+    rendering = _rendering(source, templates, bound, gitops, ignored=ignored)
     chosen = _environment(rendering.plan, env)
     _check_outputs_match(rendering.plan, bound)
     objects, findings = environment_objects(rendering.artifacts, chosen, Path("out") / rendering.plan.name)
@@ -583,6 +612,7 @@ def _render_tree(spec: str, options: _RenderOptions) -> tuple[int, dict[str, Any
                 progress,
                 # generated files name OUT and the spec relative to the Git repository holding OUT
                 paths=lambda name: repo_paths(options.out or Path("out") / name, spec),
+                ignored=options.ignored,
             )
             _check_outputs_match(rendering.plan, options.bound)
         except SpecError as exc:
@@ -1044,14 +1074,19 @@ def whatif(
     help="text: a summary per environment; mermaid: a Mermaid flowchart of the same graph; "
     "json: the same view for tools (docs/json-output.md).",
 )
-def explain(spec: str | None, env: str | None, output_format: str) -> None:
+@_ignore_option
+def explain(spec: str | None, env: str | None, output_format: str, ignored: tuple[str, ...]) -> None:
     """Summarise SPEC per environment: cluster and issuer, identities, credentials, roles, workloads."""
     from wlid_render.explain import environment_views, explain_mermaid, explain_text, mermaid_fits
 
     source, plan = _plan(_spec_path(spec))
     if env is not None:
         _environment(plan, env)
-    warnings = [w.located(source.file, source.marks) for w in plan.warnings]
+    from wlid_render.warning_codes import without_ignored
+
+    warnings = [
+        w.located(source.file, source.marks, source.key_marks) for w in without_ignored(plan.warnings, ignored)
+    ]
     views = environment_views(plan, env, warnings)
     if output_format == "text":
         click.echo(explain_text(views), nl=False)

@@ -125,7 +125,8 @@ def _first_line(problem: Problem, colour: bool) -> str:
     accent = "red" if problem.severity == "error" else "yellow"
     text = click.style(f"{where}:", fg=accent, bold=True) + " "
     if problem.severity != "error":
-        text += click.style(f"{problem.severity}:", fg=accent, bold=True) + " "
+        label = f"{problem.severity} {problem.code}" if problem.code else problem.severity
+        text += click.style(f"{label}:", fg=accent, bold=True) + " "
     if problem.path:
         text += click.style(f"{dotted(problem.path)}:", fg="cyan") + " "
     text += problem.message

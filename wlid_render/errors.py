@@ -41,11 +41,17 @@ class Problem(NamedTuple):
     file: str = ""
     mark: Mark | None = None
     code: str = ""  # a warning's stable code (see warning_codes.WARNINGS); "" for errors
+    at_key: bool = False  # about a whole entry (`environments.dev`): located at its key, not its value
 
-    def located(self, file: str, marks: Mapping[Path, Mark]) -> Problem:
-        """Attach the file and the line/column of the nearest node that has a mark."""
+    def located(
+        self, file: str, marks: Mapping[Path, Mark], key_marks: Mapping[Path, Mark] | None = None
+    ) -> Problem:
+        """Attach the file and the line/column of the nearest node that has a mark (of the key of the
+        path itself when `at_key` and `key_marks` has it)."""
         mark = self.mark
         path = self.path
+        if mark is None and self.at_key and key_marks is not None:
+            mark = key_marks.get(path)
         while mark is None:
             mark = marks.get(path)
             if not path:
@@ -59,7 +65,7 @@ class Problem(NamedTuple):
             where += f":{self.mark.line}:{self.mark.column}"
         text = f"{where}: "
         if self.severity != "error":
-            text += f"{self.severity}: "
+            text += f"{self.severity} {self.code}: " if self.code else f"{self.severity}: "
         if self.path:
             text += f"{dotted(self.path)}: "
         text += self.message

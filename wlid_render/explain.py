@@ -87,14 +87,22 @@ def environment_views(
 
     `warnings` default to the plan's; a warning that names another environment is left out.
     """
-    names = [e.name for e in plan.environments]
-    if env is not None and env not in names:
-        raise KeyError(f"no environment {env!r}; the spec has: {', '.join(names)}")
+    by_name = plan.environments_by_name
+    if env is not None and env not in by_name:
+        raise KeyError(f"no environment {env!r}; the spec has: {', '.join(by_name)}")
+    chosen = plan.environments if env is None else (by_name[env],)
     found = plan.warnings if warnings is None else warnings
-    return [_view(plan, e, found) for e in plan.environments if env is None or e.name == env]
+    # Warnings sorted by the environment they are about once, not once per environment: a spec has
+    # a warning per environment (its client IDs), so filtering all of them for each grows quadratically.
+    shared: list[int] = []
+    own: dict[str, list[int]] = defaultdict(list)
+    for i, warning in enumerate(found):
+        about = _environment_of(warning)
+        (shared if about is None else own[about]).append(i)
+    return [_view(plan, e, tuple(found[i] for i in sorted(shared + own.get(e.name, [])))) for e in chosen]
 
 
-def _view(plan: Plan, env: EnvironmentPlan, warnings: Sequence[Problem]) -> EnvironmentView:
+def _view(plan: Plan, env: EnvironmentPlan, warnings: tuple[Problem, ...]) -> EnvironmentView:
     client_ids = dict(env.client_ids)
     parameters = {p.name: p for p in plan.parameters}
     workloads: dict[tuple[str, str], list[WorkloadView]] = defaultdict(list)
@@ -147,15 +155,15 @@ def _view(plan: Plan, env: EnvironmentPlan, warnings: Sequence[Problem]) -> Envi
         subscription_id=env.subscription_id,
         location=env.location,
         identities=tuple(identities),
-        warnings=tuple(w for w in warnings if _concerns(w, env.name)),
+        warnings=warnings,
         deploy=env.deploy,
     )
 
 
-def _concerns(warning: Problem, env: str) -> bool:
-    """Whether a warning belongs to `env`: plan warnings about one environment start with its name."""
+def _environment_of(warning: Problem) -> str | None:
+    """The environment a warning is about (plan warnings about one start with its name), or None."""
     match = re.match(r"environment '([^']*)'", warning.message)
-    return match is None or match.group(1) == env
+    return None if match is None else match.group(1)
 
 
 def _resolve(parameters: Mapping[str, Parameter], env: str, value: Value | None) -> str | None:

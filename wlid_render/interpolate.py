@@ -1,8 +1,8 @@
 """`${env}` and `${vars.NAME}` in the strings of a spec, resolved for one environment.
 
 Only those two forms are read; any other `${...}` (e.g. a Flux variable in an env value) stays as it
-is. `$${` writes a literal `${`. The `metadata`, `environments` and `gitops` blocks are not
-interpolated: they say what the environments are.
+is. `$${` writes a literal `${`. `apiVersion`, `kind` and the `metadata`, `environments` and `gitops`
+blocks are not interpolated: they say what the document and the environments are.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from wlid_render.errors import Path, Problem
 from wlid_render.suggest import did_you_mean
 
-NOT_INTERPOLATED = frozenset({"metadata", "environments", "gitops"})
+NOT_INTERPOLATED = frozenset({"apiVersion", "kind", "metadata", "environments", "gitops"})
 _REFERENCE = re.compile(r"\$\$\{|\$\{(env|vars\.([A-Za-z_][A-Za-z0-9_]*))\}")
 
 
@@ -55,8 +55,9 @@ def _substitute(text: str, env: str, values: Mapping[str, str], path: Path, prob
     return _REFERENCE.sub(replace, text) if "$" in text else text
 
 
-def interpolate(data: Any, env: str, values: Mapping[str, str]) -> tuple[Any, list[Problem]]:
-    """A copy of the loaded spec with every reference resolved for `env`, and the unknown ones."""
+def interpolate(data: Any, env: str, values: Mapping[str, str], at: Path = ()) -> tuple[Any, list[Problem]]:
+    """A copy of the loaded spec (or of the part of it at path `at`) with every reference resolved for
+    `env`, and the unknown ones."""
     problems: list[Problem] = []
 
     def walk(node: Any, path: Path) -> Any:
@@ -70,12 +71,19 @@ def interpolate(data: Any, env: str, values: Mapping[str, str]) -> tuple[Any, li
             return [walk(v, (*path, i)) for i, v in enumerate(node)]
         return node
 
-    return walk(data, ()), problems
+    return walk(data, at), problems
 
 
 def uses_references(data: Any) -> bool:
     """Whether any string `interpolate` would look at refers to `${env}` or `${vars.*}` (or is `$${`)."""
-    stack = [v for k, v in data.items() if k not in NOT_INTERPOLATED] if isinstance(data, dict) else [data]
+    if isinstance(data, dict):
+        return any(refers(v) for k, v in data.items() if k not in NOT_INTERPOLATED)
+    return refers(data)
+
+
+def refers(data: Any) -> bool:
+    """Whether any string in `data` refers to `${env}` or `${vars.*}` (or is `$${`)."""
+    stack = [data]
     while stack:
         node = stack.pop()
         if isinstance(node, str):

@@ -104,7 +104,7 @@ _ALIAS_HINT = "write the values out; aliases are limited to keep expansion bound
 class _Frame:
     """An open collection: its value so far, its path, and what comes next in it."""
 
-    __slots__ = ("anchor", "as_key", "at", "is_list", "key", "marked", "path", "value", "weight")
+    __slots__ = ("anchor", "as_key", "at", "flow", "is_list", "key", "marked", "path", "value", "weight")
 
     def __init__(
         self,
@@ -114,8 +114,10 @@ class _Frame:
         as_key: bool,
         anchor: str | None,
         track: bool,
+        flow: bool,
     ) -> None:
         self.value = value
+        self.flow = flow  # written with [ ] or { }
         self.is_list = type(value) is list
         self.path = path
         self.marked = track or len(path) < SHALLOW  # the marks of what it holds are recorded
@@ -145,9 +147,12 @@ def _current_path(stack: list[_Frame]) -> Path:
 
 
 class _Composed:
-    """What composing found: the root value and its mark, marks by path, and the problems."""
+    """What composing found: the root value and its mark, marks by path, and the problems.
 
-    __slots__ = ("key_marks", "marks", "problems", "root", "root_at")
+    `stack` holds the collections still open (after a YAML error: those open where it stopped).
+    """
+
+    __slots__ = ("key_marks", "marks", "problems", "root", "root_at", "stack")
 
     def __init__(self) -> None:
         self.marks: dict[Path, _At] = {}
@@ -155,6 +160,11 @@ class _Composed:
         self.problems: list[Problem] = []
         self.root: Any = _NO_KEY
         self.root_at: _At | None = None
+        self.stack: list[_Frame] = []
+
+    def open_flow(self) -> _Frame | None:
+        """The innermost collection written with [ ] or { } that is still open."""
+        return next((frame for frame in reversed(self.stack) if frame.flow), None)
 
 
 class _Retrack(Exception):
@@ -181,7 +191,7 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed, track: boo
     marks = out.marks
     key_marks = out.key_marks
     problems = out.problems
-    stack: list[_Frame] = []
+    stack = out.stack
     push = stack.append
     pop = stack.pop
     anchors: dict[str, Any] = {}
@@ -299,7 +309,7 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed, track: boo
                 weights[anchor] = 1
             if not as_key and (track or len(path) <= SHALLOW):
                 marks.setdefault(path, at)  # the value of a duplicate key does not move the first's
-            top = _Frame(collection, path, at, as_key, anchor, track)
+            top = _Frame(collection, path, at, as_key, anchor, track, bool(event.flow_style))
             push(top)
             continue
         elif kind in ends:
@@ -416,11 +426,8 @@ def load_text(text: str, file: str) -> Source:
         except (_Retrack, SpecError):
             composed = _composed(text, file, track=True)
             complete = True
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Mark(mark.line + 1, mark.column + 1) if mark else None
-        message = f"not valid YAML: {exc.problem or exc.context}"
-        raise SpecError([Problem(message, file=file, mark=where)]) from None
+    except _Unreadable as exc:
+        raise SpecError([_unreadable(text, file, exc)]) from None
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
         where = Mark(before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
@@ -449,14 +456,98 @@ def load_text(text: str, file: str) -> Source:
     )
 
 
-def _composed(text: str, file: str, track: bool) -> _Composed:
+class _Unreadable(Exception):
+    """PyYAML refused the text: its error, and the innermost [ ] or { } still open where it stopped."""
+
+    def __init__(self, error: yaml.MarkedYAMLError, open_flow: _Frame | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.open_flow = open_flow
+
+
+def _composed(text: str, file: str, track: bool, loader: type | None = None) -> _Composed:
     composed = _Composed()
-    loader = _Loader(text)
+    parser = (loader or _Loader)(text)
     try:
-        _compose(loader.get_event, file, composed, track)
+        _compose(parser.get_event, file, composed, track)
+    except yaml.MarkedYAMLError as exc:
+        raise _Unreadable(exc, composed.open_flow()) from None
     finally:
-        loader.dispose()
+        parser.dispose()
     return composed
+
+
+_TAB_HINT = "replace the tab with spaces"
+
+
+def _unreadable(text: str, file: str, exc: _Unreadable) -> Problem:
+    """PyYAML's error in wlid's words, at the place to fix: where a tab is, where a [ or { was opened.
+
+    Releases of PyYAML and libyaml word the same error differently and add limits of their own, so the
+    kind of error is told from where it stopped and from what is open there, not from its message alone.
+    """
+    error = exc.error
+    problem = error.problem or ""
+    context = error.context or ""
+    at = error.problem_mark or error.context_mark
+    mark = Mark(at.line + 1, at.column + 1) if at else None
+    if "nesting" in problem:
+        return _too_deep(text, file, mark)
+    char = text[at.index] if at is not None and 0 <= at.index < len(text) else ""
+    if char == "\t":
+        line_start = text.rfind("\n", 0, at.index) + 1  # type: ignore[union-attr]
+        if not text[line_start : at.index].strip(" \t"):  # type: ignore[union-attr]
+            return Problem(
+                "not valid YAML: a tab is used for indentation (YAML indents with spaces only)",
+                hint=_TAB_HINT,
+                file=file,
+                mark=mark,
+            )
+        return Problem(
+            "not valid YAML: a tab where YAML expects a space",
+            hint="replace the tab with a space",
+            file=file,
+            mark=mark,
+        )
+    opened = exc.open_flow
+    if opened is not None and context.startswith("while parsing a flow"):
+        bracket, closer = ("[", "]") if opened.is_list else ("{", "}")
+        found = f"found {char!r}" if char else "found the end of the file"
+        where = f"line {mark.line}, column {mark.column}" if mark else "the end"
+        return Problem(
+            f"not valid YAML: this {bracket!r} is never closed: at {where} YAML expected ',' or {closer!r} and {found}",
+            hint=f"add the missing {closer!r}",
+            file=file,
+            mark=Mark(*opened.at),
+        )
+    if "quoted scalar" in context and "end of stream" in problem and error.context_mark is not None:
+        opened_at = error.context_mark
+        return Problem(
+            "not valid YAML: this quoted string is never closed (the file ends inside it)",
+            hint="end it with the same quote it starts with",
+            file=file,
+            mark=Mark(opened_at.line + 1, opened_at.column + 1),
+        )
+    return Problem(f"not valid YAML: {problem or context}", file=file, mark=mark)
+
+
+def _too_deep(text: str, file: str, mark: Mark | None) -> Problem:
+    """The nesting limit of wlid, reported where the spec passes it.
+
+    libyaml 0.2.6 (in PyYAML 6.0.4's wheels) stops at 1,000 levels, and its scanner reads far enough
+    ahead to stop there before wlid sees the 65th level. PyYAML's own parser has no such limit: parse
+    with it to find the 65th level (a few tenths of a second at most, only for such a spec). Should a
+    release add a limit there too, wlid still says it in its own words, where the library stopped.
+    """
+    if _Loader is not yaml.SafeLoader:
+        try:
+            _composed(text, file, track=True, loader=yaml.SafeLoader)  # raises SpecError at MAX_DEPTH
+        except _Unreadable as exc:
+            at = exc.error.problem_mark or exc.error.context_mark
+            mark = Mark(at.line + 1, at.column + 1) if at else mark
+    return Problem(
+        f"the spec nests deeper than {MAX_DEPTH} levels", hint="a spec needs about ten", file=file, mark=mark
+    )
 
 
 def load_file(path: str) -> Source:

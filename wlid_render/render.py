@@ -35,7 +35,9 @@ def plan_source(source: Source, bound: Mapping[str, Mapping[str, str]] | None = 
     try:
         return build_plan(parse_environments(source), bound)
     except SpecError as exc:
-        raise SpecError(p.located(source.file, source.marks) for p in exc.problems) from None
+        raise SpecError(
+            p.located(source.file, source.marks, source.key_marks) for p in exc.problems
+        ) from None
 
 
 def manifest(artifacts: list[Artifact]) -> Artifact:
@@ -107,7 +109,11 @@ def render_source(
     if progress:
         progress("plan")
     plan = plan_source(source, bound)
-    warnings = tuple(w.located(source.file, source.marks) for w in plan.warnings)
+    warnings = tuple(
+        w.located(source.file, source.marks, source.key_marks)
+        for w in plan.warnings
+        if not (w.code == "W006" and gitops == "none")  # no GitOps objects is what was asked for
+    )
     if progress:
         progress("emit")
     if paths is None:

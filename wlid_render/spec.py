@@ -10,9 +10,11 @@ editors use for completion and hover help (schema/wlid-v1.schema.json). They do 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from wlid_render.warning_codes import WARNINGS
 
 
 def empty_list() -> list:  # type: ignore[type-arg]
@@ -176,14 +178,35 @@ def _token_expiration(value: int) -> int:
     return value
 
 
+# A code of warning_codes.WARNINGS: the schema lists them; wlid render says which code was meant when
+# one is not known (see plan/build.py).
+WarningCode = Annotated[str, Field(min_length=1, max_length=16, json_schema_extra={"enum": sorted(WARNINGS)})]
+
+
 class Metadata(_Model):
-    """What the spec is called."""
+    """What the spec is called, and which warnings it does not want to see."""
 
     name: SpecName = Field(
         description="Name of the spec: lower-case letters, digits and '-', at most 40 characters. "
         "The default output folder is out/<name> and the deployment is named wlid-<name>.",
         examples=["lab", "shop"],
     )
+    ignoreWarnings: list[WarningCode] = Field(
+        default_factory=empty_list,
+        description="Codes of render warnings not to print for this spec (W001, ...: see docs/warnings.md). "
+        "Default: every warning is printed.",
+        examples=[["W006"], ["W001", "W005"]],
+    )
+
+
+# Keys without which no environment renders. Each may be given at the top level (for every environment)
+# or by every environment instead (`environments.<name>.azure.subscriptionId`, ...): wlid checks them
+# after merging (plan/build.py), the JSON Schema with one rule per key (see Spec).
+REQUIRED_IN_EVERY_ENVIRONMENT = {
+    "azure": ("subscriptionId", "resourceGroup", "location"),
+    "cluster": ("name",),
+}
+_IN_EVERY_ENVIRONMENT = " Required here or in every environment (environments.<name>.azure)."
 
 
 DeployMode = Literal["group", "stack"]
@@ -200,17 +223,22 @@ _DEPLOY = (
 class Azure(_Model):
     """Where the managed identities are created: the resource group the template is deployed to."""
 
-    subscriptionId: Uuid = Field(
-        description="Subscription (GUID) of the identities' resource group.",
+    subscriptionId: Uuid | None = Field(
+        None,
+        description="Subscription (GUID) of the identities' resource group." + _IN_EVERY_ENVIRONMENT,
         examples=["11111111-1111-1111-1111-111111111111"],
     )
-    resourceGroup: ResourceGroupName = Field(
-        description="Resource group where the managed identities are created (the deployment's resource group).",
+    resourceGroup: ResourceGroupName | None = Field(
+        None,
+        description="Resource group where the managed identities are created (the deployment's resource "
+        "group)." + _IN_EVERY_ENVIRONMENT,
         examples=["rg-wlid-lab"],
     )
-    location: Location = Field(
+    location: Location | None = Field(
+        None,
         description="Azure region of the identities, short form (eastus, westeurope). Some regions do not "
-        "support federated credentials on user-assigned identities; wlid warns about them.",
+        "support federated credentials on user-assigned identities; wlid warns about them."
+        + _IN_EVERY_ENVIRONMENT,
         examples=["eastus", "westeurope"],
     )
     tenantId: Uuid | None = Field(
@@ -234,8 +262,10 @@ class Azure(_Model):
 class Cluster(_Model):
     """The AKS cluster whose OIDC issuer the federated credentials trust."""
 
-    name: ClusterName = Field(
-        description="Name of the AKS cluster (1-63 letters, digits, '-', '_'; starts and ends alphanumeric).",
+    name: ClusterName | None = Field(
+        None,
+        description="Name of the AKS cluster (1-63 letters, digits, '-', '_'; starts and ends alphanumeric). "
+        "Required here or in every environment (environments.<name>.cluster).",
         examples=["aks-wlid-lab"],
     )
     resourceGroup: ResourceGroupName | None = Field(
@@ -682,8 +712,31 @@ class Pipelines(_Model):
     )
 
 
+def _set_in_every_environment(schema: dict[str, Any]) -> None:
+    """JSON Schema rules for REQUIRED_IN_EVERY_ENVIRONMENT: without environments, the top level sets
+    each key; with environments, the top level or else every environment does."""
+    environments = {"required": ["environments"], "properties": {"environments": {"minProperties": 1}}}
+    rules: list[dict[str, Any]] = []
+    for block, keys in REQUIRED_IN_EVERY_ENVIRONMENT.items():
+        for key in keys:
+            given = {
+                "required": [block],
+                "properties": {block: {"required": [key], "properties": {key: {"type": "string"}}}},
+            }
+            rules.append({"if": {"not": environments}, "then": given})
+            rules.append(
+                {
+                    "if": {"allOf": [environments, {"not": given}]},
+                    "then": {"properties": {"environments": {"additionalProperties": given}}},
+                }
+            )
+    schema["allOf"] = rules
+
+
 class Spec(_Model):
     """A wlid spec (v1): Azure Workload Identity wiring for AKS, rendered by `wlid render`."""
+
+    model_config = ConfigDict(json_schema_extra=_set_in_every_environment)
 
     apiVersion: Literal["wlid/v1"] = Field(description="Always wlid/v1.", examples=["wlid/v1"])
     kind: Literal["WorkloadIdentitySpec"] = Field(
@@ -691,7 +744,9 @@ class Spec(_Model):
     )
     metadata: Metadata = Field(description="Name of the spec.", examples=[{"name": "lab"}])
     azure: Azure = Field(
-        description="Where the identities are created: defaults for every environment.",
+        default_factory=Azure,
+        description="Where the identities are created: defaults for every environment. subscriptionId, "
+        "resourceGroup and location are required here or in every environment.",
         examples=[
             {
                 "subscriptionId": "11111111-1111-1111-1111-111111111111",
@@ -701,7 +756,9 @@ class Spec(_Model):
         ],
     )
     cluster: Cluster = Field(
-        description="The AKS cluster whose OIDC issuer the credentials trust.",
+        default_factory=Cluster,
+        description="The AKS cluster whose OIDC issuer the credentials trust: defaults for every environment. "
+        "name is required here or in every environment.",
         examples=[{"name": "aks-wlid-lab", "enableWorkloadIdentity": True}],
     )
     identities: list[Identity] = Field(

@@ -160,7 +160,7 @@ def _graphs(plan: Plan, spec: str) -> list[str]:
         edges = len(env.workloads)
         graph = ""
         if edges <= MERMAID_MAX_EDGES:
-            view = environment_views(plan, env.name)[0]
+            view = environment_views(plan, env.name, ())[0]  # the graph shows no warnings
             edges = graph_edges(view)
             graph = explain_mermaid([view]) if edges <= MERMAID_MAX_EDGES else ""
         if graph and mermaid_fits(graph):

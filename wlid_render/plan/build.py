@@ -22,16 +22,18 @@ from wlid_render.plan.model import (
     RoleAssignment,
     RoleDeployment,
     ServiceAccountPlan,
+    Target,
     WorkloadPlan,
 )
 from wlid_render.plan.names import deployment_name, derived_fic_name, placeholder_for
-from wlid_render.plan.roles import builtin_roles, resolve_role
+from wlid_render.plan.roles import builtin_roles, privileged_roles, resolve_role
 from wlid_render.plan.secrets import credential_kind
 from wlid_render.plan.sharing import shared_identities
 from wlid_render.plan.tags import identity_tags
-from wlid_render.plan.targets import TargetError, target_of
-from wlid_render.spec import Container, Spec, Workload
+from wlid_render.plan.targets import TARGET_KEYS, TargetError, target_of
+from wlid_render.spec import REQUIRED_IN_EVERY_ENVIRONMENT, Container, RoleGrant, Spec, Workload
 from wlid_render.suggest import did_you_mean
+from wlid_render.warning_codes import unknown_code_hint, without_ignored
 
 DEFAULT_ENVIRONMENT = "default"
 MAX_PARAMETERS = 256
@@ -59,6 +61,7 @@ class _Builder:
         env: str,
         bound: Mapping[str, str] | None = None,
         checked: dict[int, WorkloadPlan] | None = None,
+        declared: frozenset[str] | None = None,
     ):
         self.spec = spec
         self.env = env
@@ -69,7 +72,10 @@ class _Builder:
         self.bound = dict(bound or {})  # identity -> client ID read from the deployment's outputs
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
-        self.declared = set(spec.environments) or {DEFAULT_ENVIRONMENT}
+        self.missing: list[str] = []  # required keys (`azure.location`) this environment gets nowhere
+        # The environments the spec declares: the same for every environment, so given once by
+        # build_plan rather than made again by each builder (which grows with the square of them).
+        self.declared = declared or frozenset(spec.environments or (DEFAULT_ENVIRONMENT,))
 
     def included(self, only: list[str] | None, path: Path) -> bool:
         """Whether an entity limited to `only` environments exists in this one."""
@@ -88,8 +94,9 @@ class _Builder:
     def error(self, path: Path, message: str, hint: str = "") -> None:
         self.problems.append(Problem(message, path, hint=hint))
 
-    def warn(self, path: Path, message: str, hint: str = "") -> None:
-        self.warnings.append(Problem(message, path, hint=hint, severity="warning"))
+    def warn(self, code: str, path: Path, message: str, hint: str = "", at_key: bool = False) -> None:
+        """A warning with its code (see warning_codes.WARNINGS), about the spec at `path`."""
+        self.warnings.append(Problem(message, path, hint=hint, severity="warning", code=code, at_key=at_key))
 
     def duplicates(self, section: str, keys: list[tuple[str, ...]], what: str, fold: bool = False) -> None:
         seen: dict[tuple[str, ...], int] = {}
@@ -114,13 +121,22 @@ class _Builder:
             env = envs[env_name]
             azure = spec.azure.model_copy(update=env.azure.model_dump(exclude_none=True) if env else {})
             cluster = spec.cluster.model_copy(update=env.cluster.model_dump(exclude_none=True) if env else {})
+            merged = {"azure": azure, "cluster": cluster}
+            self.missing = [
+                f"{block}.{key}"
+                for block, keys in REQUIRED_IN_EVERY_ENVIRONMENT.items()
+                for key in keys
+                if getattr(merged[block], key) is None
+            ]
             pinned = dict(env.clientIds) if env else {}
             for ident in self.bound:
                 if ident not in identity_names:
                     self.warn(
+                        "W003",
                         ("environments", env_name) if env else ("identities",),
                         f"environment {env_name!r}: the deployment outputs name identity {ident!r}, "
                         "which the spec does not declare; ignored",
+                        at_key=True,
                     )
             for ident in pinned:
                 if ident not in identity_names:
@@ -132,22 +148,19 @@ class _Builder:
                     )
             pinned |= {k: v for k, v in self.bound.items() if k in identity_names}  # outputs win
             client_ids = []
-            for identity in spec.identities:
+            first_unpinned: Path = ("identities",)
+            for index, identity in enumerate(spec.identities):
                 if identity.environments is not None and self.env not in identity.environments:
                     continue
                 if identity.name in pinned:
                     client_ids.append((identity.name, pinned[identity.name].lower()))
                 else:
+                    if len(first_unpinned) == 1:
+                        first_unpinned = ("identities", index, "name")
                     client_ids.append((identity.name, placeholder_for(identity.name)))
             unpinned = [value for name, value in client_ids if name not in pinned]
             if unpinned:
-                self.warn(
-                    ("environments", env_name) if env else ("identities",),
-                    f"environment {env_name!r}: {len(unpinned)} client ID{'s' if len(unpinned) > 1 else ''} "
-                    f"not pinned; the overlay carries {_some(unpinned)}",
-                    f"pin them under environments.{env_name}.clientIds after the first deployment, "
-                    "or let Flux post-build substitution fill them",
-                )
+                self.unpinned(env_name, unpinned, ("environments", env_name) if env else first_unpinned)
             if azure.deploy == "stack" and cluster.enableWorkloadIdentity:
                 where = "environments" if env and env.azure.deploy else None
                 self.error(
@@ -160,21 +173,27 @@ class _Builder:
                     "group",
                 )
             if azure.location in NO_FIC_REGIONS:
+                overridden = env is not None and env.azure.location is not None
                 self.warn(
-                    ("azure", "location"),
-                    f"environment {env_name!r}: region {azure.location} does not support federated "
-                    "identity credentials on user-assigned identities (405 from Azure)",
+                    "W002",
+                    ("environments", env_name, "azure", "location") if overridden else ("azure", "location"),
+                    # Said once for every environment that takes the region from the top level.
+                    (f"environment {env_name!r}: " if overridden else "")
+                    + f"region {azure.location} does not support federated identity credentials on "
+                    "user-assigned identities (405 from Azure)",
+                    "create the identities in another region (azure.location); the cluster may stay",
                 )
             out.append(
                 EnvironmentPlan(
                     name=env_name,
-                    subscription_id=azure.subscriptionId.lower(),
-                    resource_group=azure.resourceGroup,
-                    location=azure.location,
+                    # "" for a key the environment lacks: build_plan reports it before anything is used
+                    subscription_id=(azure.subscriptionId or "").lower(),
+                    resource_group=azure.resourceGroup or "",
+                    location=azure.location or "",
                     tenant_id=azure.tenantId.lower() if azure.tenantId else None,
-                    cluster_name=cluster.name,
-                    cluster_resource_group=cluster.resourceGroup or azure.resourceGroup,
-                    cluster_subscription_id=(cluster.subscriptionId or azure.subscriptionId).lower(),
+                    cluster_name=cluster.name or "",
+                    cluster_resource_group=cluster.resourceGroup or azure.resourceGroup or "",
+                    cluster_subscription_id=(cluster.subscriptionId or azure.subscriptionId or "").lower(),
                     enable_workload_identity=cluster.enableWorkloadIdentity,
                     oidc_issuer_url=cluster.oidcIssuerUrl,
                     client_ids=tuple(client_ids),
@@ -195,6 +214,23 @@ class _Builder:
                 )
             holders[holder] = identity.name
         return out[0]
+
+    def unpinned(self, env: str, placeholders: list[str], path: Path) -> None:
+        """W001: one line per environment, with the way to pin them that this spec can use."""
+        several = len(self.declared) > 1
+        bind = f"wlid bind{f' --env {env}' if several else ''} OUTPUTS"
+        hint = f"pin them after the first deployment: {bind}, with the deployment's outputs as az prints them"
+        if self.spec.gitops is not None:
+            hint += "; or let Flux post-build substitution fill them"
+        count = len(placeholders)
+        self.warn(
+            "W001",
+            path,
+            f"environment {env!r}: {count} client ID{'s' if count > 1 else ''} not pinned; the overlay "
+            f"carries {_some(placeholders)}",
+            hint,
+            at_key=path[0] == "environments",
+        )
 
     @staticmethod
     def parameters(envs: list[EnvironmentPlan]) -> tuple[list[Parameter], bool, bool]:
@@ -327,6 +363,7 @@ class _Builder:
                 continue
             if resolved is None:
                 continue
+            self.privilege(path, grant, resolved[0], resolved[1], target)
             identity_key = (
                 f"{target.kind}:{target.subscription_id}:{target.resource_group}:"
                 f"{target.resource_type.lower()}:{target.resource_name.lower()}",
@@ -341,6 +378,28 @@ class _Builder:
             seen[identity_key] = j
             groups["all"].append(RoleAssignment(resolved[0], resolved[1], target, grant.description, j))
         return group_roles(self.spec.metadata.name, identity.name, [a for g in groups.values() for a in g])
+
+    def privilege(self, path: Path, grant: RoleGrant, name: str, guid: str, target: Target) -> None:
+        """W004 and W005: the least-privilege findings of `wlid validate` (LP001, LP002), at the role's
+        line in the spec, from the same table of broad roles."""
+        broad = privileged_roles().get(guid.lower())
+        if broad is not None:
+            self.warn(
+                "W004",
+                (*path, "role"),
+                f"role {name!r} {broad['why']}",
+                "grant a narrower role, e.g. a data-plane role on the one resource",
+            )
+        if target.kind in ("subscription", "resourceGroup"):
+            key = next(k for k in TARGET_KEYS if getattr(grant, k) is not None)
+            scope = "subscription" if target.kind == "subscription" else "resource group"
+            self.warn(
+                "W005",
+                (*path, key),
+                f"role {name!r} is granted on a whole {scope}",
+                "grant it on the one resource instead, with keyVault, storageAccount, ... or resourceId, "
+                "where that is enough",
+            )
 
     # -- Kubernetes side ----------------------------------------------------------------------
     def service_accounts(self) -> list[tuple[int, ServiceAccountPlan]]:
@@ -569,14 +628,19 @@ def build_plan(
     problems: list[Problem] = directive_keys(specs[min(specs)])  # keys are the same in every environment
     warnings: list[Problem] = []
     checked: dict[int, WorkloadPlan] = {}  # shared by environments that share a Spec
+    first = specs[min(specs)]
+    declared = frozenset(first.environments or (DEFAULT_ENVIRONMENT,))
+    lacking: dict[str, list[str]] = {}  # required key -> the environments that get it nowhere
     for env in sorted(specs):
-        builder = _Builder(specs[env], env, bound.get(env), checked)
+        builder = _Builder(specs[env], env, bound.get(env), checked, declared)
         environment = builder.environment()
         accounts = builder.service_accounts()
         identities = builder.identities(accounts)
         workloads = builder.workloads()
         problems += builder.problems
         warnings += builder.warnings
+        for key in builder.missing:
+            lacking.setdefault(key, []).append(env)
         used = {a.namespace for _, a in accounts} | {w.namespace for w in workloads}
         environment = environment._replace(
             namespaces=tuple(sorted(n for n in used if n != "default" and not n.startswith("kube-"))),
@@ -596,9 +660,26 @@ def build_plan(
                     hint=f"declared: {', '.join(sorted(specs))}",
                 )
             )
+    problems += _missing_keys(first, lacking, len(specs))
+    ignored = first.metadata.ignoreWarnings
+    for i, code in enumerate(ignored):
+        hint = unknown_code_hint(code)
+        if hint is not None:
+            problems.append(
+                Problem(f"unknown warning code {code!r}", ("metadata", "ignoreWarnings", i), hint=hint)
+            )
     if problems:
         raise SpecError(list(dict.fromkeys(problems)))
-    first = specs[min(specs)]
+    if first.gitops is None:
+        warnings.append(
+            Problem(
+                "no gitops: block, so no Flux or Argo CD objects are rendered",
+                hint="add gitops: {repoURL: <the Git repository OUT is committed to>} to get them under "
+                "OUT/gitops",
+                severity="warning",
+                code="W006",
+            )
+        )
     merged = merge(first.metadata.name, views)
     if merged.problems:
         raise SpecError(list(dict.fromkeys(merged.problems)))
@@ -625,10 +706,45 @@ def build_plan(
         workloads=_union(e.workloads for e in envs),
         enables_workload_identity=enables,
         pins_issuer=pins,
-        warnings=tuple(dict.fromkeys(warnings)),
+        warnings=without_ignored(dict.fromkeys(warnings), ignored),
         gitops=_gitops(first),
         pipelines_install=first.pipelines.install,
     )
+
+
+def _missing_keys(spec: Spec, lacking: dict[str, list[str]], environments: int) -> list[Problem]:
+    """Required keys that some environments get neither from the top level nor from their own block.
+
+    A key no environment gets is reported once, where the top level would set it (a block missing
+    entirely, once for the block); otherwise each environment that lacks it is named, at its key.
+    """
+    problems = []
+    declared = bool(spec.environments)
+    for block, keys in REQUIRED_IN_EVERY_ENVIRONMENT.items():
+        nowhere = [k for k in keys if len(lacking.get(f"{block}.{k}", ())) == environments]
+        per_environment = f"under environments.<name>.{block} in every environment"
+        if block not in spec.model_fields_set and len(nowhere) == len(keys):
+            hint = f"add {block}: {{{', '.join(f'{k}: ...' for k in keys)}}}"
+            if declared:
+                hint += f", or set {'them' if len(keys) > 1 else 'it'} {per_environment}"
+            problems.append(Problem(f"required key {block!r} is missing", (), hint=hint))
+            continue
+        hint = f"set it here, or {per_environment}" if declared else ""
+        problems += [Problem(f"required key {k!r} is missing", (block,), hint=hint) for k in nowhere]
+        for key in keys:
+            envs = lacking.get(f"{block}.{key}", [])
+            if envs and len(envs) < environments:
+                problems += [
+                    Problem(
+                        f"{block}.{key} is set neither in this environment nor at the top level",
+                        ("environments", env),
+                        hint=f"set it under environments.{env}.{block}, or once under {block} for every "
+                        "environment",
+                        at_key=True,
+                    )
+                    for env in envs
+                ]
+    return problems
 
 
 def _union(groups: Iterable[tuple[T, ...]]) -> tuple[T, ...]:

@@ -28,7 +28,8 @@ ParamType = Literal["string", "bool"]
 DeployMode = Literal["group", "stack"]
 
 
-class Parameter(NamedTuple):
+@dataclass(frozen=True)
+class Parameter:
     """A template parameter; `values` holds the value for every environment, in plan order."""
 
     name: str
@@ -38,7 +39,12 @@ class Parameter(NamedTuple):
     default: str | bool | None = None
 
     def value(self, env: str) -> str | bool:
-        return dict(self.values)[env]
+        return self._by_environment[env]
+
+    @cached_property
+    def _by_environment(self) -> dict[str, str | bool]:
+        # Every environment's files look up every parameter: a dict made once keeps that linear.
+        return dict(self.values)
 
 
 class ParamRef(NamedTuple):
@@ -268,6 +274,10 @@ class Plan:
         from wlid_render.plan.deployments import plan_deployments
 
         return plan_deployments(self.name, self.identities, self.parameters, self.enables_workload_identity)
+
+    @cached_property
+    def environments_by_name(self) -> dict[str, EnvironmentPlan]:
+        return {e.name: e for e in self.environments}
 
     @property
     def deployment_name(self) -> str:

@@ -3,12 +3,10 @@ top-level template (main.json, identities-NNN.json)."""
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
+from wlid_render.plan.roles import privileged_roles
 from wlid_render.validate.arm_schema import nested_template_paths
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.templates import top_templates
@@ -16,12 +14,6 @@ from wlid_render.validate.tree import RenderedTree
 
 ROLE_TYPE = "microsoft.authorization/roleassignments"
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-@lru_cache(maxsize=1)
-def privileged_roles() -> dict[str, dict[str, str]]:
-    text = resources.files("wlid_render.data").joinpath("privileged_roles.json").read_text("utf-8")
-    return json.loads(text)
 
 
 def _scope_of(prefix: tuple, doc: dict[str, Any]) -> str | None:
