@@ -6,4 +6,7 @@ A warning is a `Problem(..., severity="warning", code=...)`; its code lets a use
 
 from __future__ import annotations
 
-WARNINGS: dict[str, str] = {}
+WARNINGS: dict[str, str] = {
+    # W250-W299: workloads
+    "W250": "a container sets an environment variable the workload identity webhook would set",
+}

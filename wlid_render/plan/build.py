@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from wlid_render.errors import Path, Problem, SpecError
+from wlid_render.plan import pod_fields
 from wlid_render.plan.merge import EnvView, group_roles, merge
 from wlid_render.plan.model import (
     MAX_FICS_PER_IDENTITY,
@@ -15,6 +16,7 @@ from wlid_render.plan.model import (
     FederatedCredential,
     GitOpsPlan,
     IdentityPlan,
+    KubeValue,
     Parameter,
     Plan,
     RoleAssignment,
@@ -409,6 +411,7 @@ class _Builder:
         return out
 
     def workload_fields(self, workload: Workload, path: Path) -> None:
+        uses_kube_fields = pod_fields.uses_kube_fields(workload)
         if workload.existing:
             if workload.kind == "Pod":
                 self.error(
@@ -416,11 +419,16 @@ class _Builder:
                     "an existing workload must be a Deployment, StatefulSet, Job or CronJob",
                     "a running Pod cannot take a new ServiceAccount; patch its controller",
                 )
-            if workload.containers or workload.replicas is not None or workload.schedule is not None:
+            if (
+                workload.containers
+                or workload.replicas is not None
+                or workload.schedule is not None
+                or uses_kube_fields
+            ):
                 self.error(
                     path,
                     "an existing workload takes only kind, name, namespace, serviceAccount, labels and "
-                    "annotations; its containers come from its own manifests",
+                    "annotations; its containers and pod spec come from its own manifests",
                 )
             return
         if not workload.containers:
@@ -452,15 +460,25 @@ class _Builder:
                 f"token expiration {expiration[:20]!r} not valid: expected seconds between 3600 and 86400",
                 "the workload identity webhook rejects the pod at admission otherwise",
             )
+        seen: dict[str, str] = {}  # container names are unique across containers and initContainers
+        for key in ("initContainers", "containers"):
+            for j, container in enumerate(getattr(workload, key)):
+                if container.name in seen:
+                    self.error(
+                        (*path, key, j, "name"),
+                        f"duplicate container name {container.name!r} (also {seen[container.name]})",
+                        "names are unique across containers and initContainers",
+                    )
+                seen.setdefault(container.name, f"{key}[{j}]")
         for j, container in enumerate(workload.containers):
             self.secrets(container, (*path, "containers", j))
-        names = [c.name for c in workload.containers]
-        for j, name in enumerate(names):
-            if name in names[:j]:
-                self.error((*path, "containers", j, "name"), f"duplicate container name {name!r}")
+        if uses_kube_fields:
+            errors, warnings = pod_fields.check_workload(workload, path)
+            self.problems += errors
+            self.warnings += warnings
 
     def secrets(self, container: Container, path: Path) -> None:
-        values = [(("env", k), v) for k, v in container.env.items()]
+        values = [(("env", k), v) for k, v in container.env.items() if isinstance(v, str)]
         values += [(("command", i), v) for i, v in enumerate(container.command)]
         values += [(("args", i), v) for i, v in enumerate(container.args)]
         for where, value in values:
@@ -482,15 +500,20 @@ class _Builder:
             else:
                 ports.append((port.containerPort, port.name, port.protocol))
         resources = container.resources
+        env = tuple(
+            (name, value if isinstance(value, str) else KubeValue.of(pod_fields.env_source(value)))
+            for name, value in container.env.items()
+        )
         return ContainerPlan(
             name=container.name,
             image=container.image,
             command=tuple(container.command),
             args=tuple(container.args),
-            env=tuple(container.env.items()),
+            env=env,
             ports=tuple(ports),
             requests=tuple(resources.requests.items()) if resources else (),
             limits=tuple(resources.limits.items()) if resources else (),
+            fields=pod_fields.container_fields(container),
         )
 
 
@@ -518,6 +541,8 @@ def _workload_plan(workload: Workload, namespace: str, index: int) -> WorkloadPl
         schedule=workload.schedule,
         existing=workload.existing,
         index=index,
+        init_containers=tuple(_Builder.container(c) for c in workload.initContainers),
+        pod_fields=pod_fields.pod_fields(workload),
     )
 
 
