@@ -679,3 +679,33 @@ def test_a_spec_without_pod_fields_loads_no_schema() -> None:
     pod_fields._document.cache_clear()
     plan_source(load_text(SIMPLE, "spec.yaml"))
     assert pod_fields._document.cache_info().misses == 0
+
+
+# -- docs -----------------------------------------------------------------------------------------
+DOC = ROOT / "docs" / "workloads.md"
+
+
+def test_the_doc_names_every_field_and_every_refused_pod_template_key() -> None:
+    text = DOC.read_text("utf-8")
+    names = [
+        *pod_fields.CONTAINER_FIELDS,
+        *pod_fields.POD_FIELDS,
+        *pod_fields.OWNED,
+        *pod_fields.NOT_ON_CREATE,
+    ]
+    assert [name for name in names if f"`{name}`" not in text] == []
+
+
+def test_the_doc_example_renders() -> None:
+    text = DOC.read_text("utf-8")
+    example = text[text.index("```yaml\n") + len("```yaml\n") : text.index("```\n", text.index("```yaml\n"))]
+    spec = (
+        HEAD.replace("  - name: api\n    namespace: shop\n    identity: api-identity\n", "")
+        + example[len("workloads:\n") :]
+    )
+    spec = spec.replace(
+        "serviceAccounts:\nworkloads:",
+        "serviceAccounts:\n  - name: shop-api\n    namespace: shop\n    identity: api-identity\nworkloads:",
+    )
+    deployment = render_objects(spec)["Deployment/shop-api"]
+    assert schema_errors(deployment) == []
