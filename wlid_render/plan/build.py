@@ -26,7 +26,6 @@ from wlid_render.plan.model import (
 )
 from wlid_render.plan.names import deployment_name, derived_fic_name, placeholder_for
 from wlid_render.plan.roles import builtin_roles, resolve_role
-from wlid_render.plan.secrets import credential_kind
 from wlid_render.plan.targets import TargetError, target_of
 from wlid_render.spec import Container, Spec, Workload
 from wlid_render.suggest import did_you_mean
@@ -470,26 +469,10 @@ class _Builder:
                         "names are unique across containers and initContainers",
                     )
                 seen.setdefault(container.name, f"{key}[{j}]")
-        for j, container in enumerate(workload.containers):
-            self.secrets(container, (*path, "containers", j))
         if uses_kube_fields:
             errors, warnings = pod_fields.check_workload(workload, path)
             self.problems += errors
             self.warnings += warnings
-
-    def secrets(self, container: Container, path: Path) -> None:
-        values = [(("env", k), v) for k, v in container.env.items() if isinstance(v, str)]
-        values += [(("command", i), v) for i, v in enumerate(container.command)]
-        values += [(("args", i), v) for i, v in enumerate(container.args)]
-        for where, value in values:
-            kind = credential_kind(value)
-            if kind:
-                self.error(
-                    (*path, *where),
-                    f"this value looks like {kind}; secrets do not belong in the spec (it ends up in Git)",
-                    "store it in Key Vault and let the workload read it with its identity "
-                    "(e.g. KEYVAULT_URL and SECRET_NAME), or reference a Kubernetes Secret created elsewhere",
-                )
 
     @staticmethod
     def container(container: Container) -> ContainerPlan:
