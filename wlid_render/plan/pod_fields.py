@@ -196,7 +196,7 @@ class _Checks:
         ):
             for j, container in enumerate(containers):
                 self.container(container, (*path, key, j), volumes, init=key == "initContainers")
-        for value, where in ((v, p) for _, v, p in self.values):
+        for _, value, where in self.values:
             self.no_directives(value, where)
         self.errors += _schema_problems(self.values)
 

@@ -170,7 +170,6 @@ _SHAPES = (
 )
 MIN_LENGTH = min(shape.min_length for shape in _SHAPES)
 _GATES = tuple(gate for shape in _SHAPES for gate in shape.gates)
-_ANY_GATE = "|".join(f"(?:{gate})" for gate in _GATES)  # one search for a short value
 
 RANDOM_MIN = 32  # a random-looking run this long is a key
 BASE64_MIN = 24  # a base64 run this long is decoded and read again
@@ -184,6 +183,27 @@ _PERCENT = r"%[0-9A-Fa-f]{2}"
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:  # each pattern once, when a value first needs it
     return re.compile(pattern)
+
+
+@cache
+def _prefix(gate: str) -> str:
+    """The fixed text a gate starts with: every match of the gate holds it."""
+    out = ""
+    for i, char in enumerate(gate):
+        if char in "\\[](){}.*+?|^$":
+            # a quantifier applies to the character before it: that one is not fixed
+            return out[:-1] if char in "*?{" and out else out
+        out += gate[i]
+    return out
+
+
+def _gate_holds(gate: str, folded: str) -> bool:
+    """Whether lower-cased text holds a match of a gate; compiled only when its fixed start is there
+    (compiling every gate costs a small spec's render some milliseconds)."""
+    prefix = _prefix(gate)
+    if prefix and prefix not in folded:
+        return False
+    return prefix == gate or _compiled(gate).search(folded) is not None
 
 
 def credential_kind(value: str, random_keys: bool = True) -> str | None:
@@ -201,15 +221,14 @@ def _kind(value: str, depth: int, shortcuts: bool, random_keys: bool = True) -> 
     # For ASCII text, case-insensitive matching is lower-case comparison; beyond it, some characters
     # match ASCII letters case-insensitively (the Kelvin sign, the long s), so every shape runs.
     folded = value.lower() if shortcuts and value.isascii() else None
-    if folded is None or _compiled(_ANY_GATE).search(folded):
-        for shape in _SHAPES:
-            if folded is not None and (
-                len(value) < shape.min_length or not any(_compiled(g).search(folded) for g in shape.gates)
-            ):
-                continue
-            for match in _compiled(shape.pattern).finditer(value):
-                if shape.accept is None or shape.accept(match):
-                    return shape.kind
+    for shape in _SHAPES:
+        if folded is not None and (
+            len(value) < shape.min_length or not any(_gate_holds(g, folded) for g in shape.gates)
+        ):
+            continue
+        for match in _compiled(shape.pattern).finditer(value):
+            if shape.accept is None or shape.accept(match):
+                return shape.kind
     kind = _percent_encoded(value, depth, shortcuts, random_keys)
     if kind or (folded is not None and folded == value):  # no upper-case letter: no run counts
         return kind
@@ -533,7 +552,7 @@ def _all_clean(strings: set[str], random_keys: bool = True) -> bool:
         return False
     text = "\x00".join(plain)
     folded = text.lower()
-    if "%" in text or any(_compiled(gate).search(folded) for gate in _GATES):
+    if "%" in text or any(_gate_holds(gate, folded) for gate in _GATES):
         return False
     runs = _compiled(_RUN).finditer(text)
     return not any(_run_kind(text, match, 0, True, random_keys) for match in runs)
