@@ -3,6 +3,7 @@ bundled strict Kubernetes schema and the API server's rules, each problem at its
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -308,6 +309,27 @@ def test_kubectl_builds_each_environment_with_its_own_values(tmp_path: Path) -> 
         assert spec["volumes"] == [{"name": "cache", "emptyDir": {}}]
         assert spec["terminationGracePeriodSeconds"] == 30
         assert schema_errors(deployment) == []
+
+
+@pytest.mark.kubectl
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize v5) is not on PATH")
+def test_go_reads_the_rendered_pod_fields_as_wlid_meant(tmp_path: Path) -> None:
+    """`kubectl label --local` parses the file with Go's YAML reader: every value reads back the same."""
+    plan = plan_source(load_text(FULL, "spec.yaml"))
+    (artifact,) = [a for a in emit_kubernetes(plan) if a.path.endswith("deployments.yaml")]
+    target = tmp_path / "deployments.yaml"
+    target.write_text(artifact.text, "utf-8")
+    result = subprocess.run(
+        ["kubectl", "label", "--local", "-f", str(target), "checked=yes", "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    read_by_go = json.loads(result.stdout)
+    del read_by_go["metadata"]["labels"]["checked"]
+    assert read_by_go == yaml.safe_load(artifact.text)
 
 
 # -- schema errors at their spec lines ------------------------------------------------------------
