@@ -81,6 +81,7 @@ class Source(NamedTuple):
     data: Any
     marks: Mapping[Path, Mark] = Marks()  # read-only: one empty instance serves every Source
     key_marks: Mapping[Path, Mark] = Marks()
+    not_secrets: frozenset[Path] = frozenset()  # string values tagged NOT_A_SECRET (plan/secrets.py)
 
 
 SHALLOW = 2  # marks of paths this long or shorter are always recorded (see Marks)
@@ -89,6 +90,7 @@ SAFE_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")
 )  # timestamps, binary, sets, ... and every custom tag are refused: a spec holds none of them
 MAX_SCALAR_DIGITS = 100
+NOT_A_SECRET = "!wlid/not-a-secret"  # on a string value: not a credential (see plan/secrets.py)
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -152,11 +154,12 @@ class _Composed:
     `stack` holds the collections still open (after a YAML error: those open where it stopped).
     """
 
-    __slots__ = ("key_marks", "marks", "problems", "root", "root_at", "stack")
+    __slots__ = ("key_marks", "marks", "not_secrets", "problems", "root", "root_at", "stack")
 
     def __init__(self) -> None:
         self.marks: dict[Path, _At] = {}
         self.key_marks: dict[Path, _At] = {}
+        self.not_secrets: set[Path] = set()  # paths of values tagged NOT_A_SECRET
         self.problems: list[Problem] = []
         self.root: Any = _NO_KEY
         self.root_at: _At | None = None
@@ -196,6 +199,7 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed, track: boo
     pop = stack.pop
     anchors: dict[str, Any] = {}
     weights: dict[str, int] = {}  # anchor -> values it stands for once expanded
+    not_secret_anchors: set[str] = set()  # anchors of values tagged NOT_A_SECRET: so are their aliases
     expanded = aliases = events = documents = 0
     resolver = yaml.resolver.Resolver()
     resolve = resolver.resolve
@@ -233,6 +237,13 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed, track: boo
             text = event.value
             tag = event.tag
             anchor = event.anchor
+            if tag == NOT_A_SECRET:
+                if top is not None and not top.is_list and top.key is None:
+                    raise fail(f"{NOT_A_SECRET} tags a value, not a key", at, top.path)
+                out.not_secrets.add(_current_path(stack))
+                if anchor:
+                    not_secret_anchors.add(anchor)
+                tag = _STR
             if tag is None or tag == "!":
                 implicit = event.implicit
                 if (
@@ -292,6 +303,13 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed, track: boo
                     hint="a spec needs about ten",
                 )
             tag = event.tag
+            if tag == NOT_A_SECRET:
+                raise fail(
+                    f"{NOT_A_SECRET} tags a string value, not a mapping or a list",
+                    at,
+                    _current_path(stack),
+                    hint="tag each string that is not a secret",
+                )
             if tag is not None and tag != "!" and tag not in SAFE_TAGS:
                 raise fail(f"unsupported YAML tag {tag}", at, _current_path(stack), hint="remove the tag")
             if tag in SAFE_TAGS and tag != (_MAP if kind is mapping_start else _SEQ):
@@ -341,6 +359,8 @@ def _compose(get_event: Callable[[], Any], file: str, out: _Composed, track: boo
             value = anchors[name]
             if any(frame.value is value for frame in stack):
                 raise fail(f"the YAML alias *{name} refers to itself", at, _current_path(stack))
+            if name in not_secret_anchors and not (top is not None and not top.is_list and top.key is None):
+                out.not_secrets.add(_current_path(stack))
             weight = weights.get(name, 1)
             expanded += weight
             if expanded > EXPANSION_BUDGET:
@@ -443,9 +463,14 @@ def load_text(text: str, file: str) -> Source:
     if not isinstance(composed.root, dict):
         root_mark = None if composed.root_at is None else Mark(*composed.root_at)
         raise SpecError([Problem("the spec must be a YAML mapping (key: value)", file=file, mark=root_mark)])
+    not_secrets = frozenset(composed.not_secrets)
     if complete:
         return Source(
-            file=file, data=composed.root, marks=Marks(composed.marks), key_marks=Marks(composed.key_marks)
+            file=file,
+            data=composed.root,
+            marks=Marks(composed.marks),
+            key_marks=Marks(composed.key_marks),
+            not_secrets=not_secrets,
         )
     tracked = cache(lambda: _composed(text, file, track=True))  # the same text composes the same way
     return Source(
@@ -453,6 +478,7 @@ def load_text(text: str, file: str) -> Source:
         data=composed.root,
         marks=Marks(composed.marks, compute=lambda: tracked().marks),
         key_marks=Marks(composed.key_marks, compute=lambda: tracked().key_marks),
+        not_secrets=not_secrets,
     )
 
 

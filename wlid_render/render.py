@@ -15,6 +15,7 @@ from wlid_render.errors import Problem, SpecError
 from wlid_render.load import Source, load_file
 from wlid_render.plan.build import build_plan
 from wlid_render.plan.model import Plan
+from wlid_render.plan.secrets import secret_problems
 from wlid_render.repo_paths import DEFAULT_SPEC, RepoPaths, default_paths
 from wlid_render.spec_errors import parse_environments
 
@@ -32,12 +33,16 @@ def plan_source(source: Source, bound: Mapping[str, Mapping[str, str]] | None = 
 
     `bound`: client IDs per environment read from deployment outputs (see outputs.read_outputs).
     """
+    leaks = secret_problems(source.data, source.not_secrets)  # every string: it all goes to Git
     try:
-        return build_plan(parse_environments(source), bound)
+        plan = build_plan(parse_environments(source), bound)
     except SpecError as exc:
         raise SpecError(
-            p.located(source.file, source.marks, source.key_marks) for p in exc.problems
+            p.located(source.file, source.marks, source.key_marks) for p in (*leaks, *exc.problems)
         ) from None
+    if leaks:
+        raise SpecError(p.located(source.file, source.marks, source.key_marks) for p in leaks)
+    return plan
 
 
 def manifest(artifacts: list[Artifact]) -> Artifact:

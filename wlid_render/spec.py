@@ -467,6 +467,36 @@ class Resources(_Model):
     )
 
 
+KubeObject = dict[str, Any]  # fields in Kubernetes' own spelling, checked at render time (plan/pod_fields.py)
+
+_KUBE = "Kubernetes' own fields, checked against the Kubernetes schema at render time"
+
+
+def _kube(what: str, example: Any, description: str = "") -> Any:
+    """A field that takes a Kubernetes object as Kubernetes spells it (a permissive object here)."""
+    return Field(None, description=f"{description or what} ({_KUBE}).", examples=[example])
+
+
+def _kube_list(what: str, example: Any) -> Any:
+    return Field(default_factory=empty_list, description=f"{what} ({_KUBE}).", examples=[example])
+
+
+class EnvValueFrom(_Model):
+    """An environment variable read from elsewhere (Kubernetes' valueFrom): exactly one source."""
+
+    secretKeyRef: KubeObject | None = _kube(
+        "A key of a Secret", {"name": "db", "key": "password"}, "A key of a Secret in the pod's namespace"
+    )
+    configMapKeyRef: KubeObject | None = _kube("A key of a ConfigMap", {"name": "settings", "key": "mode"})
+    fieldRef: KubeObject | None = _kube("A field of the pod", {"fieldPath": "metadata.name"})
+    resourceFieldRef: KubeObject | None = _kube(
+        "A resource of the container", {"resource": "limits.memory", "divisor": "1Mi"}
+    )
+
+
+_PROBE_EXAMPLE = {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 10}
+
+
 class Container(_Model):
     """A container of a workload."""
 
@@ -474,16 +504,29 @@ class Container(_Model):
     image: Annotated[str, Field(min_length=1, max_length=1024)] = Field(
         description="Container image.", examples=["busybox", "ghcr.io/example/shop-api:1.8.0"]
     )
+    imagePullPolicy: Literal["Always", "IfNotPresent", "Never"] | None = Field(
+        None,
+        description="When the kubelet pulls the image. Default: Kubernetes' rule.",
+        examples=["IfNotPresent"],
+    )
     command: list[str] = Field(
         default_factory=empty_list, description="Entrypoint (strings).", examples=[["sh", "-c", "sleep 3600"]]
     )
     args: list[str] = Field(
         default_factory=empty_list, description="Arguments (strings).", examples=[["--port", "8080"]]
     )
-    env: dict[EnvName, str] = Field(
+    env: dict[EnvName, str | EnvValueFrom] = Field(
         default_factory=empty_map,
-        description="Environment variables. Values are strings: quote numbers and yes/no/on/off/true/false.",
-        examples=[{"SECRET_NAME": "my-secret", "PORT": "8080"}],
+        description="Environment variables: a string (quote numbers and yes/no/on/off/true/false), or one "
+        "of secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef (Kubernetes' valueFrom). A secret "
+        "never goes here as a literal: reference a Secret with secretKeyRef.",
+        examples=[
+            {"SECRET_NAME": "my-secret", "DB_PASSWORD": {"secretKeyRef": {"name": "db", "key": "password"}}}
+        ],
+    )
+    envFrom: list[KubeObject] = _kube_list(
+        "Every key of a ConfigMap or Secret as environment variables",
+        [{"configMapRef": {"name": "settings"}}],
     )
     ports: list[Annotated[int, Field(ge=1, le=65535)] | Port] = Field(
         default_factory=empty_list,
@@ -494,6 +537,35 @@ class Container(_Model):
         None,
         description="Resource requests and limits.",
         examples=[{"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}}],
+    )
+    volumeMounts: list[KubeObject] = _kube_list(
+        "Volumes of the workload mounted into the container", [{"name": "cache", "mountPath": "/cache"}]
+    )
+    livenessProbe: KubeObject | None = _kube(
+        "Liveness probe: the kubelet restarts the container when it fails", _PROBE_EXAMPLE
+    )
+    readinessProbe: KubeObject | None = _kube(
+        "Readiness probe: traffic only while it succeeds", _PROBE_EXAMPLE
+    )
+    startupProbe: KubeObject | None = _kube(
+        "Startup probe: the other probes wait until it succeeds", {**_PROBE_EXAMPLE, "failureThreshold": 30}
+    )
+    lifecycle: KubeObject | None = _kube(
+        "postStart and preStop hooks", {"preStop": {"sleep": {"seconds": 5}}}
+    )
+    securityContext: KubeObject | None = _kube(
+        "Security options of the container",
+        {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+    )
+    restartPolicy: Literal["Always"] | None = Field(
+        None,
+        description="Init containers only: Always makes it a sidecar that runs beside the containers "
+        "(Kubernetes 1.29 and later).",
+        examples=["Always"],
     )
 
 
@@ -555,6 +627,55 @@ class Workload(_Model):
     )
     schedule: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
         None, description="Cron schedule (CronJob, required there).", examples=["0 2 * * *"]
+    )
+    initContainers: list[Container] = Field(
+        default_factory=empty_list,
+        description="Containers that run to completion before the containers start, in order; with "
+        "restartPolicy: Always, a sidecar.",
+        examples=[[{"name": "migrate", "image": "ghcr.io/example/shop-migrate:1.8.0"}]],
+    )
+    volumes: list[KubeObject] = _kube_list(
+        "Volumes of the pods (each a name and one source)", [{"name": "cache", "emptyDir": {}}]
+    )
+    securityContext: KubeObject | None = _kube(
+        "Security options of the pods",
+        {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+    )
+    imagePullSecrets: list[DnsSubdomain | KubeObject] = Field(
+        default_factory=empty_list,
+        description="Secrets (docker-registry) the kubelet pulls images with: names, or {name: ...}.",
+        examples=[["acr-pull"]],
+    )
+    tolerations: list[KubeObject] = _kube_list(
+        "Taints the pods tolerate",
+        [{"key": "workload", "operator": "Equal", "value": "batch", "effect": "NoSchedule"}],
+    )
+    affinity: KubeObject | None = _kube(
+        "Node and pod affinity of the pods",
+        {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}
+                            ]
+                        }
+                    ]
+                }
+            }
+        },
+    )
+    priorityClassName: DnsSubdomain | None = Field(
+        None, description="PriorityClass of the pods.", examples=["high-priority"]
+    )
+    podTemplate: KubeObject = Field(
+        default_factory=empty_map,
+        description="Any other field of the pod spec (PodSpec), e.g. terminationGracePeriodSeconds, "
+        "hostAliases, topologySpreadConstraints, dnsConfig; merged into the pod spec wlid writes "
+        f"({_KUBE}). Fields wlid writes or has a key for (serviceAccountName, containers, volumes, "
+        "nodeSelector, ...) are refused here; restartPolicy given here wins over wlid's OnFailure for Jobs.",
+        examples=[{"terminationGracePeriodSeconds": 60, "topologySpreadConstraints": []}],
     )
 
 

@@ -22,6 +22,7 @@ WARNINGS: dict[str, str] = {
     "W005": "Broad scope: a role on a whole subscription or resource group",
     "W006": "No gitops block: no Flux or Argo CD objects are rendered",
     "W100": "Environments share an identity but grant it different roles",
+    "W250": "A container sets an environment variable the workload identity webhook would set",
 }
 
 

@@ -38,6 +38,7 @@ from wlid_render.kubernetes_keys import (
 from wlid_render.plan.model import (
     ContainerPlan,
     EnvironmentPlan,
+    KubeValue,
     Plan,
     ServiceAccountPlan,
     WorkloadPlan,
@@ -184,28 +185,41 @@ def _port(container_port: int, name: str | None, protocol: str | None) -> Obj:
     return port
 
 
+def _env(name: str, value: str | KubeValue) -> Obj:
+    if isinstance(value, str):
+        return {"name": name, "value": value}
+    return {"name": name, "valueFrom": value.value()}
+
+
 def _container(container: ContainerPlan) -> Obj:
+    # Kubernetes' own fields of the spec (see plan.pod_fields): imagePullPolicy and envFrom go beside
+    # image and env, the others (volumeMounts, probes, lifecycle, securityContext, restartPolicy) last.
+    extra = container.fields.value() if container.fields is not None else {}
     fields: Obj = {
         "name": container.name,
         "image": container.image,
+        "imagePullPolicy": extra.pop("imagePullPolicy", None),
         "command": list(container.command),
         "args": list(container.args),
-        "env": [{"name": name, "value": value} for name, value in container.env],
+        "env": [_env(name, value) for name, value in container.env],
+        "envFrom": extra.pop("envFrom", None),
         "ports": [_port(*port) for port in container.ports],
         "resources": _resources(container),
     }
-    return {key: value for key, value in fields.items() if value}
+    return {**{key: value for key, value in fields.items() if value}, **extra}
 
 
 def _pod_spec(workload: WorkloadPlan) -> Obj:
-    spec: Obj = {
-        "serviceAccountName": workload.service_account,
-        "containers": [_container(c) for c in workload.containers],
-    }
+    spec: Obj = {"serviceAccountName": workload.service_account}
+    if workload.init_containers:
+        spec["initContainers"] = [_container(c) for c in workload.init_containers]
+    spec["containers"] = [_container(c) for c in workload.containers]
     if workload.node_selector:
         spec["nodeSelector"] = dict(workload.node_selector)
     if workload.kind in JOB_KINDS:
         spec["restartPolicy"] = "OnFailure"
+    if workload.pod_fields is not None:  # a restartPolicy of the spec's podTemplate wins
+        spec.update(workload.pod_fields.value())
     return spec
 
 

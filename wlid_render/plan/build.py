@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from wlid_render.errors import Path, Problem, SpecError
 from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS
+from wlid_render.plan import pod_fields
 from wlid_render.plan.directives import directive_keys
 from wlid_render.plan.merge import EnvView, group_roles, merge
 from wlid_render.plan.model import (
@@ -17,6 +18,7 @@ from wlid_render.plan.model import (
     FederatedCredential,
     GitOpsPlan,
     IdentityPlan,
+    KubeValue,
     Parameter,
     Plan,
     RoleAssignment,
@@ -27,7 +29,6 @@ from wlid_render.plan.model import (
 )
 from wlid_render.plan.names import deployment_name, derived_fic_name, placeholder_for
 from wlid_render.plan.roles import builtin_roles, privileged_roles, resolve_role
-from wlid_render.plan.secrets import credential_kind
 from wlid_render.plan.sharing import shared_identities
 from wlid_render.plan.tags import identity_tags
 from wlid_render.plan.targets import TARGET_KEYS, TargetError, target_of
@@ -489,6 +490,7 @@ class _Builder:
         return out
 
     def workload_fields(self, workload: Workload, path: Path) -> None:
+        uses_kube_fields = pod_fields.uses_kube_fields(workload)
         for key in workload.annotations:
             if key in RESERVED_ANNOTATIONS:
                 self.error(
@@ -505,11 +507,16 @@ class _Builder:
                     "an existing workload must be a Deployment, StatefulSet, Job or CronJob",
                     "a running Pod cannot take a new ServiceAccount; patch its controller",
                 )
-            if workload.containers or workload.replicas is not None or workload.schedule is not None:
+            if (
+                workload.containers
+                or workload.replicas is not None
+                or workload.schedule is not None
+                or uses_kube_fields
+            ):
                 self.error(
                     path,
                     "an existing workload takes only kind, name, namespace, serviceAccount, labels and "
-                    "annotations; its containers come from its own manifests",
+                    "annotations; its containers and pod spec come from its own manifests",
                 )
             return
         if not workload.containers:
@@ -541,26 +548,20 @@ class _Builder:
                 f"token expiration {expiration[:20]!r} not valid: expected seconds between 3600 and 86400",
                 "the workload identity webhook rejects the pod at admission otherwise",
             )
-        for j, container in enumerate(workload.containers):
-            self.secrets(container, (*path, "containers", j))
-        names = [c.name for c in workload.containers]
-        for j, name in enumerate(names):
-            if name in names[:j]:
-                self.error((*path, "containers", j, "name"), f"duplicate container name {name!r}")
-
-    def secrets(self, container: Container, path: Path) -> None:
-        values = [(("env", k), v) for k, v in container.env.items()]
-        values += [(("command", i), v) for i, v in enumerate(container.command)]
-        values += [(("args", i), v) for i, v in enumerate(container.args)]
-        for where, value in values:
-            kind = credential_kind(value)
-            if kind:
-                self.error(
-                    (*path, *where),
-                    f"this value looks like {kind}; secrets do not belong in the spec (it ends up in Git)",
-                    "store it in Key Vault and let the workload read it with its identity "
-                    "(e.g. KEYVAULT_URL and SECRET_NAME), or reference a Kubernetes Secret created elsewhere",
-                )
+        seen: dict[str, str] = {}  # container names are unique across containers and initContainers
+        for key in ("initContainers", "containers"):
+            for j, container in enumerate(getattr(workload, key)):
+                if container.name in seen:
+                    self.error(
+                        (*path, key, j, "name"),
+                        f"duplicate container name {container.name!r} (also {seen[container.name]})",
+                        "names are unique across containers and initContainers",
+                    )
+                seen.setdefault(container.name, f"{key}[{j}]")
+        if uses_kube_fields:
+            errors, warnings = pod_fields.check_workload(workload, path)
+            self.problems += errors
+            self.warnings += warnings
 
     @staticmethod
     def container(container: Container) -> ContainerPlan:
@@ -571,15 +572,20 @@ class _Builder:
             else:
                 ports.append((port.containerPort, port.name, port.protocol))
         resources = container.resources
+        env = tuple(
+            (name, value if isinstance(value, str) else KubeValue.of(pod_fields.env_source(value)))
+            for name, value in container.env.items()
+        )
         return ContainerPlan(
             name=container.name,
             image=container.image,
             command=tuple(container.command),
             args=tuple(container.args),
-            env=tuple(container.env.items()),
+            env=env,
             ports=tuple(ports),
             requests=tuple(resources.requests.items()) if resources else (),
             limits=tuple(resources.limits.items()) if resources else (),
+            fields=pod_fields.container_fields(container),
         )
 
 
@@ -608,6 +614,8 @@ def _workload_plan(workload: Workload, namespace: str, index: int) -> WorkloadPl
         existing=workload.existing,
         index=index,
         workload_identity=workload.workloadIdentity,
+        init_containers=tuple(_Builder.container(c) for c in workload.initContainers),
+        pod_fields=pod_fields.pod_fields(workload),
     )
 
 

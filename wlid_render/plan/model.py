@@ -6,9 +6,10 @@ are tuples or read-only mappings so that a plan can be shared without copying.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from wlid_render.errors import Problem
 
@@ -180,15 +181,33 @@ class ServiceAccountPlan(NamedTuple):
     token_expiration: int | None
 
 
+class KubeValue(NamedTuple):
+    """A value in Kubernetes' own spelling (a probe, a volume, ...), checked against the Kubernetes
+    schema when planned. Kept as JSON text so that a plan stays immutable and hashable; `value()`
+    gives a fresh copy each time."""
+
+    text: str
+
+    @classmethod
+    def of(cls, value: Any) -> KubeValue:
+        return cls(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def value(self) -> Any:
+        return json.loads(self.text)
+
+
 class ContainerPlan(NamedTuple):
     name: str
     image: str
     command: tuple[str, ...] = ()
     args: tuple[str, ...] = ()
-    env: tuple[tuple[str, str], ...] = ()
+    env: tuple[tuple[str, str | KubeValue], ...] = ()  # a literal, or a valueFrom source
     ports: tuple[tuple[int, str | None, str | None], ...] = ()  # (containerPort, name, protocol)
     requests: tuple[tuple[str, str | int], ...] = ()
     limits: tuple[tuple[str, str | int], ...] = ()
+    # The container's other fields as Kubernetes spells them (imagePullPolicy, envFrom, volumeMounts,
+    # probes, lifecycle, securityContext, restartPolicy), in the order they are written.
+    fields: KubeValue | None = None
 
 
 class WorkloadPlan(NamedTuple):
@@ -205,6 +224,10 @@ class WorkloadPlan(NamedTuple):
     existing: bool = False  # defined elsewhere: wlid renders a Kustomize Component that patches it
     index: int = 0  # position in the spec's workloads list
     workload_identity: bool = True  # False: the pods opt out of the token (no use label, an annotation)
+    init_containers: tuple[ContainerPlan, ...] = ()
+    # Further fields of the pod spec as Kubernetes spells them (volumes, securityContext, ...,
+    # then those of the spec's podTemplate), in the order they are written after wlid's own.
+    pod_fields: KubeValue | None = None
 
 
 class EnvironmentPlan(NamedTuple):
