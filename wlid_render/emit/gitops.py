@@ -64,6 +64,7 @@ Flavour = Literal["flux", "argocd", "both", "none"]
 GITOPS_DIR = "gitops"
 FLUX_KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1"
 ARGOCD_APPLICATION_API = "argoproj.io/v1alpha1"
+ARGOCD_DIR = f"{GITOPS_DIR}/argocd"  # gitops/argocd/<env>.yaml
 UNRESOLVED_ANNOTATION = "wlid.io/unresolved-client-ids"
 AUTOMATED_SYNC_ANNOTATION = "wlid.io/automated-sync"
 FLUX_TIMEOUT = "5m"
@@ -382,6 +383,6 @@ def emit_gitops(
             artifacts.append(Artifact(f"{GITOPS_DIR}/flux/{env.name}.yaml", to_yaml_documents(documents)))
         if flavour in ("argocd", "both"):
             applications = _argocd_applications(plan, env)
-            artifacts.append(Artifact(f"{GITOPS_DIR}/argocd/{env.name}.yaml", to_yaml_documents(applications)))
+            artifacts.append(Artifact(f"{ARGOCD_DIR}/{env.name}.yaml", to_yaml_documents(applications)))
     artifacts.append(Artifact(f"{GITOPS_DIR}/README.md", _readme(plan, flavour, configmaps)))
     return sorted(artifacts)

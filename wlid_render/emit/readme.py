@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 
 from wlid_render.emit.artifact import Artifact
+from wlid_render.emit.gitops import ARGOCD_DIR, manual_sync_reason
 from wlid_render.explain import (
     MERMAID_MAX_EDGES,
     MERMAID_MAX_TEXT,
@@ -73,7 +74,17 @@ def _commands(plan: Plan, env: EnvironmentPlan, out: str) -> list[str]:
         bicep = (
             f"`--template-file {out}/azure/main.bicep --parameters {out}/azure/params/{env.name}.bicepparam`."
         )
-    return [*lines, f"With Bicep instead: {bicep}", ""]
+    return [*lines, f"With Bicep instead: {bicep}", "", WHATIF_BLIND_SPOT, ""]
+
+
+# what-if evaluates nested deployments only as far as it can resolve their parameters before running
+# them (docs/azure-resources.md, "What-if and nested deployments")
+WHATIF_BLIND_SPOT = (
+    "What-if may not resolve what the deployment reads at run time (the credentials' issuer, unless "
+    "pinned with `cluster.oidcIssuerUrl`; the principal of a new identity; the opt-in cluster step): such "
+    "nested deployments can show placeholder values, changes on every run, or be skipped "
+    "(NestedDeploymentShortCircuited) with older CLI versions."
+)
 
 
 def deploy_mode_text(env: EnvironmentPlan) -> str:
@@ -113,7 +124,7 @@ def _bind(plan: Plan, env: EnvironmentPlan, repo: RepoPaths) -> list[str]:
     return lines
 
 
-def _environment_section(plan: Plan, env: EnvironmentPlan, repo: RepoPaths) -> list[str]:
+def _environment_section(plan: Plan, env: EnvironmentPlan, repo: RepoPaths, argocd: bool) -> list[str]:
     lines = [
         f"### {env.name}",
         "",
@@ -141,6 +152,9 @@ def _environment_section(plan: Plan, env: EnvironmentPlan, repo: RepoPaths) -> l
         f"or preview with `{_sh(['kubectl', 'kustomize', overlay])}`.",
         "",
     ]
+    manual = manual_sync_reason(env) if argocd else None
+    if manual is not None:
+        lines += [f"Argo CD automated sync of `gitops/argocd/{env.name}.yaml` is {manual}.", ""]
     return lines
 
 
@@ -179,6 +193,7 @@ def emit_readme(plan: Plan, paths: list[str], repo: RepoPaths | None = None) -> 
     """OUT/README.md; `repo` names OUT and the spec as the repository sees them (the commands run from
     its root). Default: `out/<name>` and `wlid.yaml`."""
     repo = repo or RepoPaths(f"out/{plan.name}")
+    argocd = any(p.startswith(f"{ARGOCD_DIR}/") for p in paths)  # Argo CD Applications are rendered
     lines = [
         f"# {plan.name}: Azure Workload Identity for AKS",
         "",
@@ -206,5 +221,5 @@ def emit_readme(plan: Plan, paths: list[str], repo: RepoPaths | None = None) -> 
         "",
     ]
     for env in plan.environments:
-        lines += _environment_section(plan, env, repo)
+        lines += _environment_section(plan, env, repo, argocd)
     return Artifact("README.md", "\n".join(lines).rstrip("\n") + "\n")
