@@ -166,7 +166,7 @@ def test_out_that_is_a_file_is_refused(tmp_path: Path):
     afile = tmp_path / "afile"
     afile.write_text("data\n")
     result = _render(LAB, "-o", str(afile))
-    assert result.exit_code == 2 and "is a file" in result.output + result.stderr
+    assert result.exit_code == 2 and "OUT is a file" in result.stderr
     assert afile.read_text() == "data\n"
     artifacts = render_plan(plan_source(load_text(Path(LAB).read_text(), LAB)))
     with pytest.raises(WriteError, match="OUT is a file"):

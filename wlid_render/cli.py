@@ -399,7 +399,7 @@ class _RenderOptions(NamedTuple):
     "--out",
     "out",
     metavar="OUT",
-    type=click.Path(file_okay=False, allow_dash=True, path_type=str),
+    type=click.Path(allow_dash=True, path_type=str),  # a file: write.py says "OUT is a file"
     help="Output folder [out/<name>]; - prints one environment's Kubernetes objects to stdout.",
 )
 @_env_option("With -o -: the environment to print [the only one].")
@@ -988,7 +988,7 @@ def _bind_environment(names: list[str], env: str | None, outputs_files: tuple[st
 @_spec_argument()
 @_env_option("The environment to deploy [the only one].")
 @click.option(
-    "-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [out/<name>]."
+    "-o", "--out", "out", type=click.Path(path_type=Path), help="Output folder [out/<name>]."
 )
 @_templates_option
 @_outputs_option
@@ -1030,6 +1030,8 @@ def whatif(
     _check_outputs_match(plan, bound)
     out = out or Path("out") / plan.name
     command = _render_command(path, out, templates, outputs, gitops)
+    if out.exists() and not out.is_dir():
+        raise Failure(f"OUT is a file: {out.as_posix()}; name the folder the tree was rendered into")
     if not out.is_dir():
         raise Failure(f"{out.as_posix()} does not exist: run {command}")
     from wlid_render.write import UnownedTree
