@@ -38,7 +38,7 @@ def spec_models() -> set[type]:
 
     from pydantic import BaseModel
 
-    from wlid_render.spec import Spec
+    from wlid_render.spec.models import Spec
 
     seen: set[type] = set()
     stack: list[type] = [Spec]

@@ -33,9 +33,9 @@ from wlid_render.emit.bicep_escape import (
     escaped_body,
 )
 from wlid_render.errors import SpecError
-from wlid_render.load import load_file, load_text
 from wlid_render.plan.model import IdentityPlan, ParamRef, Plan, RoleDeployment
 from wlid_render.render import plan_source
+from wlid_render.spec.load import load_file, load_text
 from wlid_render.validate.bicep_model import (
     Decl,
     Node,

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from wlid_render.bind import bind_client_ids
 from wlid_render.errors import Mark, SpecError
-from wlid_render.load import load_text
 from wlid_render.render import plan_source
+from wlid_render.spec.load import load_text
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")

@@ -7,9 +7,9 @@ import shlex
 
 from conftest import ROOT
 
-from wlid_render.load import load_file
 from wlid_render.plan.cluster import FLAGS_QUERY, cluster_steps
 from wlid_render.render import plan_source
+from wlid_render.spec.load import load_file
 
 
 def test_each_environment_names_its_cluster_and_whether_the_template_writes_it() -> None:

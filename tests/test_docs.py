@@ -26,7 +26,7 @@ def test_the_spec_reference_names_every_field():
 
 
 def _schema_property_names() -> set[str]:
-    from wlid_render.schema import spec_schema
+    from wlid_render.spec.schema import spec_schema
 
     names: set[str] = set()
     stack: list[object] = [spec_schema()]

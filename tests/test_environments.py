@@ -14,12 +14,12 @@ from conftest import ROOT
 from wlid_render.emit.arm import parameters_file, template
 from wlid_render.emit.k8s import _env_objects
 from wlid_render.errors import SpecError
-from wlid_render.interpolate import environment_names, environment_vars, interpolate, uses_references
-from wlid_render.load import load_file, load_text
 from wlid_render.plan.model import ParamRef
 from wlid_render.render import plan_source, render_plan
-from wlid_render.spec import Spec
-from wlid_render.spec_errors import parse_environments
+from wlid_render.spec.interpolate import environment_names, environment_vars, interpolate, uses_references
+from wlid_render.spec.load import load_file, load_text
+from wlid_render.spec.models import Spec
+from wlid_render.spec.parse import parse_environments
 
 MULTI = ROOT / "specs" / "multi-env.yaml"
 
@@ -386,7 +386,7 @@ def test_a_part_of_another_type_is_validated_as_strictly_as_the_spec_does():
     add) are validated on their own with the strictness of the spec: no number taken for a string."""
     from pydantic import ValidationError
 
-    from wlid_render.spec_errors import _checker
+    from wlid_render.spec.parse import _checker
 
     check = _checker(dict[str, str])
     assert check({"team": "shop"}) == {"team": "shop"}

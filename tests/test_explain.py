@@ -14,7 +14,9 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 from wlid_render.cli import main
-from wlid_render.explain import (
+from wlid_render.render import plan_source, render_file
+from wlid_render.spec.load import load_file
+from wlid_render.views.explain import (
     AccountView,
     CredentialView,
     EnvironmentView,
@@ -30,8 +32,6 @@ from wlid_render.explain import (
     mermaid_fits,
     mermaid_label,
 )
-from wlid_render.load import load_file
-from wlid_render.render import plan_source, render_file
 
 LAB = str(ROOT / "specs" / "lab.yaml")
 MULTI = str(ROOT / "specs" / "multi-env.yaml")
@@ -288,8 +288,8 @@ def test_mmdc_renders_every_graph(mmdc):
 
 
 def test_explain_says_what_each_deploy_mode_leaves_behind():
-    from wlid_render.explain import environment_views, explain_text
-    from wlid_render.load import load_text
+    from wlid_render.spec.load import load_text
+    from wlid_render.views.explain import environment_views, explain_text
 
     text = Path(LAB).read_text("utf-8").replace("enableWorkloadIdentity: true", "enableWorkloadIdentity: false")
     group = explain_text(environment_views(plan_source(load_text(text, "lab.yaml"))))

@@ -20,8 +20,8 @@ import pytest
 import yaml
 from flux_envsubst import SubstitutionError, expand, substitute_documents
 
-from wlid_render.load import load_text
 from wlid_render.render import plan_source, render_plan
+from wlid_render.spec.load import load_text
 from wlid_render.validate.run import Options, validate_tree
 
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")

@@ -46,9 +46,9 @@ from overlay_build import build_overlay, load_documents, pod_template
 
 from wlid_render.cli import main
 from wlid_render.errors import SpecError
-from wlid_render.load import load_text
 from wlid_render.plan.secrets import secret_problems
 from wlid_render.render import plan_source, render_plan
+from wlid_render.spec.load import load_text
 from wlid_render.validate.bicep_model import (
     bicepparam_as_bicep,
     declarations,

@@ -17,8 +17,8 @@ from wlid_render import input_limits
 from wlid_render.cli import main
 from wlid_render.errors import SpecError
 from wlid_render.input_limits import InputError, load_json, read_bounded
-from wlid_render.load import load_file
 from wlid_render.outputs import read_outputs
+from wlid_render.spec.load import load_file
 
 LAB = ROOT / "specs" / "lab.yaml"
 MULTI = ROOT / "specs" / "multi-env.yaml"
@@ -173,7 +173,8 @@ def test_the_benchmark_sizes_fit_the_limits():
 
 
 def test_docs_state_the_limits_in_force():
-    from wlid_render import load, write
+    from wlid_render import write
+    from wlid_render.spec import load
     from wlid_render.validate import tree, yaml_stream
 
     text = (ROOT / "docs" / "safety.md").read_text("utf-8")

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wlid_render.errors import Mark, Path, SpecError
-from wlid_render.load import Marks, load_text
+from wlid_render.spec.load import Marks, load_text
 
 try:
     from yaml import CSafeLoader as Loader
@@ -261,7 +261,7 @@ def test_problems(text: str, problems: list[tuple[str, Path, tuple[int, int] | N
 
 
 def test_budgets() -> None:
-    from wlid_render import load
+    from wlid_render.spec import load
 
     deep = "a: " + "[" * (load.MAX_DEPTH + 1) + "]" * (load.MAX_DEPTH + 1) + "\n"
     assert _problems(deep)[0][:3] == (
@@ -322,7 +322,7 @@ def test_fitting_tags_are_kept() -> None:
 
 
 def test_deep_marks_are_composed_only_when_a_deep_path_is_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    import wlid_render.load as load
+    import wlid_render.spec.load as load
 
     passes: list[bool] = []
     real = load._composed
@@ -392,7 +392,7 @@ def test_a_library_limit_on_nesting_is_reported_as_wlids_own_at_the_level_it_pas
 ) -> None:
     """A YAML library that stops deep nesting itself (libyaml 0.2.6 at 1,000 levels, reading far ahead)
     must not change the report: the same words at the same place as with a library without a limit."""
-    from wlid_render import load
+    from wlid_render.spec import load
 
     expected = _problems(DEEP)
     assert expected[0][0] == f"the spec nests deeper than {load.MAX_DEPTH} levels"
@@ -404,7 +404,7 @@ def test_a_library_limit_on_nesting_is_reported_as_wlids_own_at_the_level_it_pas
 def test_when_every_parser_stops_first_the_limit_is_still_said_in_wlids_words(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from wlid_render import load
+    from wlid_render.spec import load
 
     monkeypatch.setattr(load, "_Loader", _LimitedLoader)
     monkeypatch.setattr(yaml, "SafeLoader", _LimitedLoader)

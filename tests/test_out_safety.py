@@ -21,8 +21,8 @@ from conftest import ROOT
 
 from wlid_render import write
 from wlid_render.cli import main
-from wlid_render.load import load_text
 from wlid_render.render import plan_source, render_plan
+from wlid_render.spec.load import load_text
 from wlid_render.write import ForeignEntries, UnownedTree, WriteError, apply, compare, locked, recover
 
 LAB = str(ROOT / "specs" / "lab.yaml")

@@ -17,11 +17,11 @@ import yaml
 
 from wlid_render import __version__
 from wlid_render.emit.pipelines import ACTIONS, SUMMARY_SCRIPT, emit_pipelines
-from wlid_render.load import load_text
 from wlid_render.plan.model import Plan
 from wlid_render.render import plan_source
 from wlid_render.repo_paths import RepoPaths, UnsafePath
-from wlid_render.whatif import FLAGS_QUERY, whatif_commands
+from wlid_render.spec.load import load_text
+from wlid_render.views.az import FLAGS_QUERY, whatif_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORM = (ROOT / "specs" / "platform.yaml").read_text(encoding="utf-8")

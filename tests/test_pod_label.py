@@ -19,8 +19,8 @@ import yaml
 from conftest import ROOT
 
 from wlid_render.errors import SpecError
-from wlid_render.load import load_text
 from wlid_render.render import plan_source, render_plan
+from wlid_render.spec.load import load_text
 from wlid_render.validate.run import Options, validate_tree
 
 OFFLINE = Options(use_kubectl=False)

@@ -14,7 +14,7 @@ from conftest import ROOT, SPECS, spec_models
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from wlid_render.cli import main
-from wlid_render.schema import SCHEMA_PATH, UPDATE_COMMAND, schema_text, spec_schema
+from wlid_render.spec.schema import SCHEMA_PATH, UPDATE_COMMAND, schema_text, spec_schema
 
 COMMITTED = ROOT / SCHEMA_PATH
 STARTERS = sorted((ROOT / "wlid_render" / "data").glob("*.yaml"))

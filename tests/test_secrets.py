@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wlid_render.errors import SpecError
-from wlid_render.load import load_text
 from wlid_render.plan import secrets
 from wlid_render.plan.secrets import credential_kind, names_a_secret, secret_problems
 from wlid_render.render import plan_source
+from wlid_render.spec.load import load_text
 
 CORPUS = ROOT / "tests" / "cases" / "secrets.yaml"
 SHAPES = yaml.safe_load(CORPUS.read_text("utf-8"))

@@ -13,9 +13,9 @@ from conftest import ROOT, SPECS
 
 from wlid_render.cli import main
 from wlid_render.errors import Problem, SpecError
-from wlid_render.load import load_file, load_text
 from wlid_render.plan.roles import builtin_roles, privileged_roles
 from wlid_render.render import plan_source, render_source
+from wlid_render.spec.load import load_file, load_text
 from wlid_render.validate.run import Options, validate_tree
 from wlid_render.warning_codes import WARNINGS
 

@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 
 from wlid_render.errors import Mark, Path, Problem, SpecError
-from wlid_render.load import Source, load_text
+from wlid_render.spec.load import Source, load_text
 from wlid_render.suggest import did_you_mean
 
 DEFAULT_ENVIRONMENT = "default"  # the one environment of a spec without `environments`

@@ -196,7 +196,7 @@ def _spec_path(spec: str | None) -> str:
 
 def _load_spec(spec: str):  # type: ignore[no-untyped-def]
     """The loaded spec (`-`: standard input, named <stdin>). Raises SpecError."""
-    from wlid_render.load import load_bytes, load_file
+    from wlid_render.spec.load import load_bytes, load_file
     from wlid_render.spec_input import STDIN, STDIN_NAME
 
     if spec != STDIN:
@@ -921,9 +921,9 @@ def bind(outputs_files: tuple[str, ...], spec: str | None, env: str | None) -> N
     """
     from wlid_render.bind import bind_client_ids
     from wlid_render.input_limits import SPEC_MAX_BYTES, InputError, read_bounded
-    from wlid_render.load import load_bytes
     from wlid_render.outputs import match_identities
-    from wlid_render.spec_errors import parse_environments
+    from wlid_render.spec.load import load_bytes
+    from wlid_render.spec.parse import parse_environments
     from wlid_render.spec_input import STDIN
     from wlid_render.write import replace_file
 
@@ -1008,7 +1008,7 @@ def whatif(
     deploy the files in OUT. The check goes to stderr, the commands to stdout.
     """
     from wlid_render.spec_input import STDIN
-    from wlid_render.whatif import whatif_commands
+    from wlid_render.views.az import whatif_commands
     from wlid_render.write import compare
 
     path = _spec_path(spec)
@@ -1079,7 +1079,7 @@ def whatif(
 @_ignore_option
 def explain(spec: str | None, env: str | None, output_format: str, ignored: tuple[str, ...]) -> None:
     """Summarise SPEC per environment: cluster and issuer, identities, credentials, roles, workloads."""
-    from wlid_render.explain import environment_views, explain_mermaid, explain_text, mermaid_fits
+    from wlid_render.views.explain import environment_views, explain_mermaid, explain_text, mermaid_fits
 
     source, plan = _plan(_spec_path(spec))
     if env is not None:
@@ -1127,7 +1127,7 @@ def explain(spec: str | None, env: str | None, output_format: str, ignored: tupl
 )
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of spec v1 (for editor completion and validation)."""
-    from wlid_render.schema import schema_text
+    from wlid_render.spec.schema import schema_text
 
     text = schema_text()
     if output is None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from wlid_render.errors import Problem, dotted
-from wlid_render.explain import EnvironmentView
+from wlid_render.views.explain import EnvironmentView
 
 JSON_VERSION = 1
 

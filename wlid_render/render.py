@@ -12,12 +12,12 @@ from typing import NamedTuple
 from wlid_render import __version__
 from wlid_render.emit.artifact import Artifact, to_json
 from wlid_render.errors import Problem, SpecError
-from wlid_render.load import Source, load_file
 from wlid_render.plan.build import build_plan
 from wlid_render.plan.model import Plan
 from wlid_render.plan.secrets import secret_problems
 from wlid_render.repo_paths import DEFAULT_SPEC, RepoPaths, default_paths
-from wlid_render.spec_errors import parse_environments
+from wlid_render.spec.load import Source, load_file
+from wlid_render.spec.parse import parse_environments
 
 MANIFEST = ".wlid/manifest.json"
 

@@ -193,7 +193,7 @@ def read_environment_state(
     KeyError (naming the known environments) when the plan has no environment `env`.
     """
     from wlid_render.brownfield.roles import planned_subscriptions
-    from wlid_render.whatif import environment
+    from wlid_render.views.az import environment
 
     target = environment(plan, env)
     return read_state(

@@ -119,7 +119,7 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
     (see azure.read_environment_state). `strict`: FICs of other issuers count as drift too.
     KeyError (naming the known environments) when the plan has no environment `env`.
     """
-    from wlid_render.whatif import environment
+    from wlid_render.views.az import environment
 
     target = environment(plan, env)
     findings: list[Finding] = []

@@ -43,7 +43,7 @@ from wlid_render.emit.artifact import _NOT_A_STRING
 from wlid_render.plan.model import AUDIENCE
 from wlid_render.plan.names import derived_fic_name, placeholder_for
 from wlid_render.plan.roles import resolve_role
-from wlid_render.spec import (
+from wlid_render.spec.models import (
     DnsLabel,
     DnsSubdomain,
     FicName,
@@ -278,8 +278,8 @@ def _role_target(scope: str, state: AzureState) -> tuple[list[str] | None, str |
 def _check(text: str) -> None:
     """The spec must load and plan; a failure here is a bug, reported without a traceback."""
     from wlid_render.errors import SpecError
-    from wlid_render.load import load_text
     from wlid_render.render import plan_source
+    from wlid_render.spec.load import load_text
 
     try:
         plan_source(load_text(text, "imported.yaml"))

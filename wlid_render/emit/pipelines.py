@@ -41,7 +41,7 @@ from wlid_render import __version__
 from wlid_render.emit.artifact import Artifact, to_yaml
 from wlid_render.plan.model import AzureDeployment, EnvironmentPlan, Plan
 from wlid_render.repo_paths import RepoPaths, pipeline_path
-from wlid_render.whatif import (
+from wlid_render.views.az import (
     cluster_flags_check,
     cluster_flags_message,
     deployment_arguments,

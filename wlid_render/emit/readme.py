@@ -2,7 +2,7 @@
 
 Every command is written to run from the root of the repository that holds OUT (`RepoPaths`), with each
 word shell-quoted as in the pipelines, and uses the same command builders as `wlid whatif` and the
-pipelines (whatif.py): the cluster flags check, what-if, the apply command of the environment's
+pipelines (views/az.py): the cluster flags check, what-if, the apply command of the environment's
 `azure.deploy` mode, and after the first deployment `wlid bind` for the client IDs.
 """
 
@@ -12,17 +12,9 @@ import shlex
 
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.gitops import ARGOCD_DIR, manual_sync_reason
-from wlid_render.explain import (
-    MERMAID_MAX_EDGES,
-    MERMAID_MAX_TEXT,
-    environment_views,
-    explain_mermaid,
-    graph_edges,
-    mermaid_fits,
-)
 from wlid_render.plan.model import EnvironmentPlan, Plan
 from wlid_render.repo_paths import RepoPaths
-from wlid_render.whatif import (
+from wlid_render.views.az import (
     apply_command,
     cluster_flags_check,
     cluster_flags_fix,
@@ -30,6 +22,14 @@ from wlid_render.whatif import (
     stack_resources_command,
     target_arguments,
     uses_stack,
+)
+from wlid_render.views.explain import (
+    MERMAID_MAX_EDGES,
+    MERMAID_MAX_TEXT,
+    environment_views,
+    explain_mermaid,
+    graph_edges,
+    mermaid_fits,
 )
 
 

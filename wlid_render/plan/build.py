@@ -32,7 +32,7 @@ from wlid_render.plan.roles import builtin_roles, privileged_roles, resolve_role
 from wlid_render.plan.sharing import shared_identities
 from wlid_render.plan.tags import identity_tags
 from wlid_render.plan.targets import TARGET_KEYS, TargetError, target_of
-from wlid_render.spec import REQUIRED_IN_EVERY_ENVIRONMENT, Container, RoleGrant, Spec, Workload
+from wlid_render.spec.models import REQUIRED_IN_EVERY_ENVIRONMENT, Container, RoleGrant, Spec, Workload
 from wlid_render.suggest import did_you_mean
 from wlid_render.warning_codes import unknown_code_hint, without_ignored
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from wlid_render.errors import Path, Problem
 from wlid_render.plan.model import KubeValue
-from wlid_render.spec import Container, Workload
+from wlid_render.spec.models import Container, Workload
 from wlid_render.suggest import did_you_mean
 
 KUBERNETES_VERSION = "1.32"  # validate.k8s.DEFAULT_VERSION: render and `wlid validate` agree

@@ -32,7 +32,7 @@ from itertools import pairwise
 from typing import Any, NamedTuple
 
 from wlid_render.errors import Path, Problem
-from wlid_render.interpolate import NOT_INTERPOLATED, environment_names, environment_vars, interpolate
+from wlid_render.spec.interpolate import NOT_INTERPOLATED, environment_names, environment_vars, interpolate
 
 NOT_A_SECRET_TAG = "!wlid/not-a-secret"
 MAX_DEPTH = 3  # layers of encoding read through (percent-encoding, base64)

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from wlid_render.errors import Path, Problem
 from wlid_render.plan.merge import EnvView
 from wlid_render.plan.model import EnvironmentPlan, IdentityPlan
-from wlid_render.spec import Spec
+from wlid_render.spec.models import Spec
 
 ROLES_DIFFER = "W100"
 HINT = (

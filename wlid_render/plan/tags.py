@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 
 from wlid_render.errors import Problem
 from wlid_render.plan.model import Parameter, ParamRef, Value
-from wlid_render.spec import Spec
+from wlid_render.spec.models import Spec
 
 MAX_TAGS = 50
 

@@ -6,7 +6,7 @@ import re
 from typing import NamedTuple
 
 from wlid_render.plan.model import Target
-from wlid_render.spec import UUID_RE, ResourceRef, RoleGrant
+from wlid_render.spec.models import UUID_RE, ResourceRef, RoleGrant
 
 
 class Kind(NamedTuple):

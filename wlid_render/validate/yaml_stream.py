@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from wlid_render.load import ALIAS_BUDGET, EXPANSION_BUDGET, MAX_DEPTH
+from wlid_render.spec.load import ALIAS_BUDGET, EXPANSION_BUDGET, MAX_DEPTH
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
-from wlid_render.spec import Spec, empty_list, empty_map
+from wlid_render.spec.models import Spec, empty_list, empty_map
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_PATH = "schema/wlid-v1.schema.json"  # the committed copy, relative to the repository root

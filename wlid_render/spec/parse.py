@@ -16,9 +16,15 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from wlid_render.errors import Path, Problem, SpecError
-from wlid_render.interpolate import NOT_INTERPOLATED, environment_names, environment_vars, interpolate, refers
-from wlid_render.load import Source
-from wlid_render.spec import Spec
+from wlid_render.spec.interpolate import (
+    NOT_INTERPOLATED,
+    environment_names,
+    environment_vars,
+    interpolate,
+    refers,
+)
+from wlid_render.spec.load import Source
+from wlid_render.spec.models import Spec
 from wlid_render.suggest import closest, did_you_mean
 
 _TYPE_NAMES = {
