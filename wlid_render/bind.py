@@ -35,11 +35,11 @@ from typing import Any
 import yaml
 
 from wlid_render.errors import Mark, Path, Problem, SpecError
+from wlid_render.formats import DEFAULT_ENVIRONMENT, GUID
 from wlid_render.spec.load import Source, load_text
 from wlid_render.suggest import did_you_mean
 
-DEFAULT_ENVIRONMENT = "default"  # the one environment of a spec without `environments`
-GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+GUID_RE = GUID
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 STR_TAG = "tag:yaml.org,2002:str"
 PLAIN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")

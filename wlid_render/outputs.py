@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from wlid_render.errors import Mark, Path, Problem, SpecError
+from wlid_render.formats import GUID
 from wlid_render.input_limits import OUTPUTS_MAX_BYTES, InputError, load_json, read_bounded
 
 try:  # pragma: no cover - depends on how PyYAML was built
@@ -35,7 +36,7 @@ try:  # pragma: no cover - depends on how PyYAML was built
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-GUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+GUID_RE = GUID
 ENVIRONMENT_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 IDENTITIES_OUTPUT = "identities"
 

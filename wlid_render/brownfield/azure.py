@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from wlid_render.formats import GUID
 from wlid_render.plan.model import CLUSTER_API, IDENTITY_API, ROLE_ASSIGNMENT_API
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,7 +44,7 @@ ACTION_CLUSTERS = "Microsoft.ContainerService/managedClusters/read"
 ACTION_ROLES = "Microsoft.Authorization/roleAssignments/read"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 MAX_PAGES = 1000  # a nextLink that never ends is a service bug; stop instead of looping forever
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_GUID = GUID
 
 NOT_LOGGED_IN = (
     "not logged in: run `az login` (with --tenant TENANT when the subscription is in another tenant); "

@@ -39,7 +39,8 @@ from wlid_render.brownfield.azure import (
     IdentityState,
 )
 from wlid_render.brownfield.roles import made_by_a_template
-from wlid_render.emit.artifact import _NOT_A_STRING
+from wlid_render.emit.yaml_text import NOT_A_STRING
+from wlid_render.formats import DEFAULT_ENVIRONMENT
 from wlid_render.plan.model import AUDIENCE
 from wlid_render.plan.names import derived_fic_name, placeholder_for
 from wlid_render.plan.roles import resolve_role
@@ -54,7 +55,7 @@ from wlid_render.spec.models import (
     Uuid,
 )
 
-ENVIRONMENT = "default"
+ENVIRONMENT = DEFAULT_ENVIRONMENT
 # Characters that end a line for some YAML reader (YAML 1.1 also breaks at NEL, LS and PS) or that a
 # terminal interprets: none may reach the written spec unescaped.
 _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
@@ -296,7 +297,7 @@ def _scalar(value: str) -> str:
 
     Used for comments too: a value from Azure can never break out of its line.
     """
-    style = "'" if _NOT_A_STRING.fullmatch(value) else None
+    style = "'" if NOT_A_STRING.fullmatch(value) else None
     for attempt in (style, '"'):
         dumped = yaml.safe_dump(
             {"v": value}, default_style=attempt, width=1_000_000, allow_unicode=False, sort_keys=False

@@ -23,10 +23,6 @@ except ImportError:  # pragma: no cover
     _LIBYAML = False
 
 
-_NOT_A_STRING = yaml_text.NOT_A_STRING  # the brownfield importer quotes the same strings (PyYAML adds
-# the ones its own resolver reads as another type, the other half of `yaml_text.reads_as_non_string`)
-
-
 class _CanonicalDumper(_Dumper):  # type: ignore[misc, valid-type]
     pass
 

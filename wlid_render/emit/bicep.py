@@ -32,6 +32,7 @@ from wlid_render.emit.arm import (
 )
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.bicep_escape import FILTERS, BicepText, Format, require_bicep_text
+from wlid_render.formats import UniqueNames
 from wlid_render.plan.model import (
     AUDIENCE,
     AzureDeployment,
@@ -137,16 +138,10 @@ class Symbols:
     """Unique Bicep symbol names derived from plan names; compared case-insensitively."""
 
     def __init__(self, reserved: tuple[str, ...] = ()) -> None:
-        self._taken = {name.lower() for name in reserved}
+        self._names = UniqueNames(reserved)
 
     def new(self, prefix: str, *parts: str) -> str:
-        base = "_".join([prefix, *(_NOT_IDENT.sub("_", part) for part in parts)])
-        name, index = base, 1
-        while name.lower() in self._taken:
-            index += 1
-            name = f"{base}_{index}"
-        self._taken.add(name.lower())
-        return name
+        return self._names.new("_".join([prefix, *(_NOT_IDENT.sub("_", part) for part in parts)]))
 
 
 # -- what the templates see ----------------------------------------------------------------------

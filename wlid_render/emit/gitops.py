@@ -50,13 +50,13 @@ filled, and marks bare Pods and Jobs for replacement by Flux and Argo CD (see em
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from wlid_render.emit.artifact import Artifact, to_yaml_documents
 from wlid_render.emit.k8s import overlay_namespaces
+from wlid_render.formats import GUID
 from wlid_render.plan.model import EnvironmentPlan, GitOpsPlan, Plan
 
 Flavour = Literal["flux", "argocd", "both", "none"]
@@ -69,7 +69,7 @@ UNRESOLVED_ANNOTATION = "wlid.io/unresolved-client-ids"
 AUTOMATED_SYNC_ANNOTATION = "wlid.io/automated-sync"
 FLUX_TIMEOUT = "5m"
 
-_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_GUID = GUID
 
 
 def object_name(plan: Plan, env: EnvironmentPlan, namespace: str | None = None) -> str:

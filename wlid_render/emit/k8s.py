@@ -64,7 +64,6 @@ API_VERSIONS = {
     "CronJob": "batch/v1",
 }
 JOB_KINDS = frozenset({"Job", "CronJob"})
-REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet"})
 
 Obj = dict[str, Any]
 

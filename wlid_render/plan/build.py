@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from wlid_render.errors import Path, Problem, SpecError
+from wlid_render.formats import DEFAULT_ENVIRONMENT, regions_without_fic
 from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS
 from wlid_render.plan import pod_fields
 from wlid_render.plan.directives import directive_keys
@@ -36,12 +37,8 @@ from wlid_render.spec.models import REQUIRED_IN_EVERY_ENVIRONMENT, Container, Ro
 from wlid_render.suggest import did_you_mean
 from wlid_render.warning_codes import unknown_code_hint, without_ignored
 
-DEFAULT_ENVIRONMENT = "default"
 MAX_PARAMETERS = 256
 T = TypeVar("T")
-# Regions where user-assigned identities do not support federated credentials (an editable list; the
-# published versions disagree, see docs/azure-resources.md).
-NO_FIC_REGIONS = frozenset({"malaysiasouth"})
 RESERVED_LABELS = frozenset(
     {
         "azure.workload.identity/use",
@@ -173,7 +170,7 @@ class _Builder:
                     "the pipelines check them) and set enableWorkloadIdentity: false, or use azure.deploy: "
                     "group",
                 )
-            if azure.location in NO_FIC_REGIONS:
+            if azure.location in regions_without_fic():
                 overridden = env is not None and env.azure.location is not None
                 self.warn(
                     "W002",

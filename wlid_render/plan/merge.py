@@ -8,6 +8,7 @@ import re
 from typing import NamedTuple
 
 from wlid_render.errors import Path, Problem
+from wlid_render.formats import UniqueNames
 from wlid_render.plan.model import (
     EnvironmentPlan,
     FederatedCredential,
@@ -60,17 +61,11 @@ class _Merger:
         self.views = views
         self.envs = list(views)
         self.out = Merged([], [], [])
-        self.taken: set[str] = set()
+        self.names = UniqueNames()
         self.tag_parameters = TagParameters(self.envs, self.param_name, self.out.parameters)
 
     def param_name(self, *parts: str) -> str:
-        base = re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
-        name, n = base, 1
-        while name.lower() in self.taken:
-            n += 1
-            name = f"{base}_{n}"
-        self.taken.add(name.lower())
-        return name
+        return self.names.new(re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts)))
 
     def condition(self, present: set[str], what: str, *parts: str) -> str | None:
         """A bool parameter, true in the environments where something exists; None when it is everywhere."""

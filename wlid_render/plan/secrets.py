@@ -32,6 +32,7 @@ from itertools import pairwise
 from typing import Any, NamedTuple
 
 from wlid_render.errors import Path, Problem
+from wlid_render.formats import GUID_PATTERN
 from wlid_render.spec.interpolate import NOT_INTERPOLATED, environment_names, environment_vars, interpolate
 
 NOT_A_SECRET_TAG = "!wlid/not-a-secret"
@@ -344,7 +345,7 @@ def _is_digest(value: str, start: int) -> bool:
     )
 
 
-_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_GUID = GUID_PATTERN
 _SYLLABLES = r"[A-Z]?[a-z]{2,}|[A-Z]{2,}(?![a-z])"  # a word of an identifier, if it has a vowel
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from wlid_render.formats import CLUSTER_NAME_PATTERN, FIC_NAME_PATTERN, GUID_PATTERN, IDENTITY_NAME_PATTERN
 from wlid_render.warning_codes import WARNINGS
 
 
@@ -52,7 +53,7 @@ def _rule(pattern: str, what: str, max_len: int | None = None):
     return AfterValidator(check)
 
 
-UUID_RE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+UUID_RE = GUID_PATTERN
 
 SpecName = Annotated[
     str,
@@ -67,7 +68,7 @@ Location = Annotated[str, _rule(r"[a-z][a-z0-9]*", "location (the short form, e.
 ClusterName = Annotated[
     str,
     _rule(
-        r"[a-zA-Z0-9]|[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]",
+        CLUSTER_NAME_PATTERN,
         "AKS cluster name (1-63 letters, digits, '-', '_'; starts and ends alphanumeric)",
     ),
 ]
@@ -78,14 +79,14 @@ IssuerUrl = Annotated[
 IdentityName = Annotated[
     str,
     _rule(
-        r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}",
+        IDENTITY_NAME_PATTERN,
         "managed identity name (3-128 letters, digits, '-', '_'; starts alphanumeric)",
     ),
 ]
 FicName = Annotated[
     str,
     _rule(
-        r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}",
+        FIC_NAME_PATTERN,
         "federated credential name (3-120 letters, digits, '-', '_'; starts alphanumeric)",
     ),
 ]

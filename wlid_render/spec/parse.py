@@ -208,14 +208,6 @@ def _validate(
         return None, problems
 
 
-def parse_spec(source: Source) -> Spec:
-    """Validate the loaded values as they are. Raises SpecError with every problem, located in the file."""
-    spec, problems = _validate(source, Spec.model_validate, source.data)
-    if spec is None:
-        raise SpecError(problems)
-    return spec
-
-
 class _Part(NamedTuple):
     """A part of the spec that uses `${env}` or `${vars.*}`: a top-level value or an item of a
     top-level list, and how to validate it on its own."""

@@ -10,11 +10,10 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from wlid_render.formats import FIC_NAME_PATTERN, IDENTITY_NAME_PATTERN, parse_regions, regions_without_fic
 from wlid_render.kubernetes_keys import CLIENT_ID, OPT_OUT, OPT_OUT_VALUE, USE_LABEL
 from wlid_render.validate.arm import FIC_TYPE, MAIN, resource_key
 from wlid_render.validate.arm_schema import nested_template_paths
@@ -29,21 +28,11 @@ INJECT_PROXY = "azure.workload.identity/inject-proxy-sidecar"
 AUDIENCE = "api://AzureADTokenExchange"
 IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
 PLACEHOLDER = re.compile(r"^\$\{WLID_CLIENT_ID_[A-Z0-9_]+\}$")
-FIC_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}")
-IDENTITY_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}")
+FIC_NAME = re.compile(FIC_NAME_PATTERN)
+IDENTITY_NAME = re.compile(IDENTITY_NAME_PATTERN)
 MAX_FICS = 20
 
 
-@lru_cache(maxsize=1)
-def bundled_regions() -> frozenset[str]:
-    text = resources.files("wlid_render.data").joinpath("regions_without_fic.txt").read_text("utf-8")
-    return parse_regions(text)
-
-
-def parse_regions(text: str) -> frozenset[str]:
-    return frozenset(
-        line.split("#", 1)[0].strip().lower() for line in text.splitlines() if line.split("#", 1)[0].strip()
-    )
 
 
 JsonPath = tuple[str | int, ...]
@@ -122,11 +111,6 @@ def azure_side(tree: RenderedTree) -> AzureSide:
         side.templates += 1
         _read_template(side, template.json, tree.json(template.json))
     return side
-
-
-def template_fics(tree: RenderedTree) -> list[Fic]:
-    """The federated credentials of every top-level template, in template and resource order."""
-    return azure_side(tree).fics
 
 
 def _pod_specs(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
@@ -452,7 +436,7 @@ class _Rules:
 def check_identity(
     tree: RenderedTree, overlays: dict[str, list[BuiltObject]], extra_regions: Iterable[str] = ()
 ) -> list[Finding]:
-    rules = _Rules(tree, bundled_regions() | frozenset(r.lower() for r in extra_regions))
+    rules = _Rules(tree, regions_without_fic() | frozenset(r.lower() for r in extra_regions))
     side = azure_side(tree)
     rules.azure(side)
     rules.parameters()

@@ -3,9 +3,9 @@ top-level template (main.json, identities-NNN.json)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from wlid_render.formats import GUID
 from wlid_render.plan.roles import privileged_roles
 from wlid_render.validate.arm_schema import nested_template_paths
 from wlid_render.validate.finding import Finding
@@ -13,7 +13,6 @@ from wlid_render.validate.templates import top_templates
 from wlid_render.validate.tree import RenderedTree
 
 ROLE_TYPE = "microsoft.authorization/roleassignments"
-GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _scope_of(prefix: tuple, doc: dict[str, Any]) -> str | None:

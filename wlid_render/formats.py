@@ -1,0 +1,50 @@
+"""Facts about formats that several stages use: GUIDs, Azure's naming rules, the default environment,
+the regions without federated credentials, unique generated names. Imports nothing of ours."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+GUID = re.compile(GUID_PATTERN)
+
+# The one environment of a spec without `environments`.
+DEFAULT_ENVIRONMENT = "default"
+
+# Azure's naming rules (facts: "Limits and rules"); patterns for a full match.
+IDENTITY_NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}"  # user-assigned identity: 3-128 characters
+FIC_NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}"  # federated identity credential: 3-120 characters
+CLUSTER_NAME_PATTERN = r"[a-zA-Z0-9]|[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]"  # AKS cluster
+
+
+def parse_regions(text: str) -> frozenset[str]:
+    """Region names of a regions file: one per line, `#` starts a comment, any case."""
+    return frozenset(
+        line.split("#", 1)[0].strip().lower() for line in text.splitlines() if line.split("#", 1)[0].strip()
+    )
+
+
+@cache
+def regions_without_fic() -> frozenset[str]:
+    """Regions where user-assigned identities do not support federated credentials: the editable list
+    data/regions_without_fic.txt (the published versions disagree; see docs/azure-resources.md)."""
+    text = resources.files("wlid_render.data").joinpath("regions_without_fic.txt").read_text("utf-8")
+    return parse_regions(text)
+
+
+class UniqueNames:
+    """Names made unique by a numeric suffix (`base`, `base_2`, `base_3`, ...), compared ignoring case
+    (ARM parameters and Bicep symbols are case-insensitive)."""
+
+    def __init__(self, reserved: tuple[str, ...] = ()) -> None:
+        self._taken = {name.lower() for name in reserved}
+
+    def new(self, base: str) -> str:
+        name, index = base, 1
+        while name.lower() in self._taken:
+            index += 1
+            name = f"{base}_{index}"
+        self._taken.add(name.lower())
+        return name
