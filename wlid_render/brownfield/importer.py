@@ -39,7 +39,6 @@ from wlid_render.brownfield.azure import (
     IdentityState,
 )
 from wlid_render.brownfield.roles import made_by_a_template
-from wlid_render.emit.yaml_text import NOT_A_STRING
 from wlid_render.formats import DEFAULT_ENVIRONMENT
 from wlid_render.plan.model import AUDIENCE
 from wlid_render.plan.names import derived_fic_name, placeholder_for
@@ -54,6 +53,7 @@ from wlid_render.spec.models import (
     SpecName,
     Uuid,
 )
+from wlid_render.yaml_scalars import NOT_A_STRING
 
 ENVIRONMENT = DEFAULT_ENVIRONMENT
 # Characters that end a line for some YAML reader (YAML 1.1 also breaks at NEL, LS and PS) or that a

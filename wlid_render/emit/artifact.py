@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from wlid_render.emit import json_text, yaml_text
+from wlid_render.yaml_scalars import STR_TAG, reads_as_non_string
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeDumper as _Dumper
@@ -28,9 +29,9 @@ class _CanonicalDumper(_Dumper):  # type: ignore[misc, valid-type]
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if yaml_text.reads_as_non_string(value):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+    if reads_as_non_string(value):
+        return dumper.represent_scalar(STR_TAG, value, style="'")
+    return dumper.represent_scalar(STR_TAG, value)
 
 
 _CanonicalDumper.add_representer(str, _represent_str)

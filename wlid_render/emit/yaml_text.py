@@ -19,42 +19,7 @@ import re
 from functools import cache
 from typing import Any, NamedTuple
 
-import yaml
-
-# Plain scalars that some YAML reader would read as something other than a string: PyYAML (YAML 1.1),
-# the YAML 1.2 core schema, and the Go readers of kubectl, kustomize, Flux and Argo CD (go-yaml v2 and
-# v3). Such strings are always written quoted, by `yaml_text` and by the PyYAML path alike.
-#
-# The Go readers are the widest: a plain scalar that starts with a digit, a sign or a dot loses every
-# `_` and is then read by Go's `strconv.ParseInt(s, 0, 64)` (so `0X1F`, `+0o17`, `0B11`, `-0b1`,
-# `012`, `+_1` and `1_` are integers) or matched against a float pattern (`1e3_0`, `1e3`, `.5`, `1.`
-# are floats); `y`, `n`, `yes`, `on`, ... in three spellings are booleans. Checked with
-# `kubectl label --local -f FILE a=b -o json` (tests/test_go_yaml.py). Quoting more than needed is
-# harmless: a quoted scalar is a string in every reader.
-NOT_A_STRING = re.compile(
-    r"""(?x)
-    ~ | null | Null | NULL | true | True | TRUE | false | False | FALSE
-    | y | Y | yes | Yes | YES | n | N | no | No | NO | on | On | ON | off | Off | OFF
-    # Numbers; `_` may stand anywhere after the first character. Each repetition is followed by a
-    # character it cannot match, so that matching stays linear in the length of the string.
-    | (?:[-+]_*)? [0-9][0-9_]*                             # decimal, and leading-zero octal (012)
-    | (?:[-+]_*)? 0_*[xX][0-9a-fA-F_]*                     # hex, `0x` alone too
-    | (?:[-+]_*)? 0_*[oO][0-7_]*                           # octal, YAML 1.2 and Go spelling
-    | (?:[-+]_*)? 0_*[bB][01_]*                            # binary
-    | (?:[-+]_*)? (?:\._*[0-9][0-9_]* | [0-9][0-9_]*(?:\.[0-9_]*)?)
-      (?:[eE]_*(?:[-+]_*)?[0-9][0-9_]*)?                   # floats: .5, 1., 1e3, 1e3_0
-    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?     # sexagesimal (YAML 1.1)
-    | [-+]?\.(?:inf|Inf|INF) | [-+]?\.(?:nan|NaN|NAN)
-    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt \t].*)?          # timestamps
-    | = | <<
-    """
-)
-
-
-def reads_as_non_string(value: str) -> bool:
-    """Whether some YAML reader (PyYAML, YAML 1.2, go-yaml) would read `value`, written plain, as
-    something other than this string: then it must be quoted. The one rule both writers use."""
-    return bool(NOT_A_STRING.fullmatch(value)) or _resolves_to_other_type(value)
+from wlid_render.yaml_scalars import FLOAT_TAG, implicit_tag, reads_as_non_string
 
 
 class Unsupported(Exception):
@@ -125,9 +90,6 @@ def _unusual() -> _Unusual:
     )
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
-_resolver = yaml.resolver.Resolver()
-
 # Rendered text of strings seen before; cleared when it grows past _CACHE_LIMIT entries.
 _scalars: dict[str, str] = {}
 _keys: dict[str, str] = {}
@@ -154,10 +116,6 @@ def _double_quoted(value: str) -> str:
 
 def _single_quoted(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def _resolves_to_other_type(value: str) -> bool:
-    return _resolver.resolve(yaml.ScalarNode, value, (True, False)) != _STR_TAG
 
 
 def string_text(value: str) -> str:
@@ -225,7 +183,7 @@ def _float_text(value: float) -> str:
         text = repr(value).lower()
         if "." not in text and "e" in text:
             text = text.replace("e", ".0e", 1)
-    if _resolver.resolve(yaml.ScalarNode, text, (True, False)) != "tag:yaml.org,2002:float":
+    if implicit_tag(text) != FLOAT_TAG:
         raise Unsupported("a float PyYAML writes with a tag")
     return text
 

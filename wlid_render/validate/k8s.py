@@ -36,7 +36,6 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
-from wlid_render.emit.yaml_text import NOT_A_STRING, reads_as_non_string
 from wlid_render.kubernetes_keys import (
     ARGOCD_RECREATE,
     ARGOCD_SYNC_OPTIONS,
@@ -53,6 +52,7 @@ from wlid_render.validate.overlays import (
     line_in_document,
 )
 from wlid_render.validate.tree import Path_, RenderedTree, TreeError
+from wlid_render.yaml_scalars import NOT_A_STRING, reads_as_non_string
 
 SUPPORTED_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
 DEFAULT_VERSION = "1.32"
