@@ -1,29 +1,54 @@
-"""Block-style YAML text for plain data, written directly: the same bytes as PyYAML with libyaml.
+"""Block-style YAML text for plain data, written directly: the bytes of `emit.artifact.canonical_yaml`.
+
+The plain equivalent it must match: `canonical_yaml`, that is `yaml.dump(value, Dumper=CSafeDumper,
+sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000)` with the string
+representer of `emit.artifact` (strings that `yaml_scalars.reads_as_non_string` single-quoted). It
+exists for speed: PyYAML's representer and emitter take most of a large render's time. Proven by
+tests/fast/test_serialise.py (property tests against `canonical_yaml`, every awkward string in every
+place, and what is left to PyYAML).
 
 `dump` writes dicts with string keys, lists, strings, ints, floats, bools and None the way
-`yaml.dump(value, Dumper=CSafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-width=1_000_000)` does with the string representer of `artifact`: block collections, indentless
-sequences under mapping keys, `{}` and `[]` for empty collections, and for every string the style
-libyaml's emitter would pick (plain, single-quoted or double-quoted with escapes).
+`canonical_yaml` does: block collections, indentless sequences under mapping keys, `{}` and `[]` for
+empty collections, and for every string the style libyaml's emitter would pick (plain, single-quoted
+or double-quoted with escapes).
 
-What this writer does not reproduce raises `Unsupported`, and the caller serialises that value with
-PyYAML instead: a root that is not a collection, a collection that appears twice (PyYAML writes an
-anchor and an alias), a key that is not a short one-line string, a string spanning lines that can
-be single-quoted (its continuation lines depend on the indentation), a very long string (the
-emitter may fold it), a lone surrogate, and every type other than the ones above.
+What this writer does not reproduce raises `Unsupported`, and `dump_or` hands that value to the
+canonical writer instead: a root that is not a collection, a collection that appears twice (PyYAML
+writes an anchor and an alias), a key that is not a short one-line string, a string spanning lines
+that can be single-quoted (its continuation lines depend on the indentation), a very long string (the
+emitter may fold it), a lone surrogate, and every type other than the ones above. Without libyaml
+(PyYAML's pure-Python emitter writes some strings differently) every value goes to the canonical
+writer.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any, NamedTuple
 
+import yaml
+
 from wlid_render.yaml_scalars import FLOAT_TAG, implicit_tag, reads_as_non_string
+
+# This writer reproduces libyaml's emitter, which the canonical writer uses when PyYAML has it.
+LIBYAML: bool = yaml.__with_libyaml__
 
 
 class Unsupported(Exception):
     """The value holds something this writer does not reproduce byte for byte."""
+
+
+def dump_or(value: Any, canonical: Callable[[Any], str]) -> str:
+    """`canonical(value)`, the text of the canonical writer: written here where this module reproduces
+    it byte for byte, by `canonical` itself for the rest."""
+    if LIBYAML:
+        try:
+            return dump(value)
+        except Unsupported:
+            pass
+    return canonical(value)
 
 
 # Longest string written here. libyaml folds a scalar at a space once the line passes the width
@@ -204,7 +229,7 @@ def _scalar(value: Any) -> str:
 
 
 def dump(value: Any) -> str:
-    """One YAML document: the text `yaml.dump` gives with the canonical options, final newline included."""
+    """One YAML document: the text of `canonical_yaml`, final newline included; or `Unsupported`."""
     out: list[str] = []
     seen: set[int] = set()
     kind = type(value)
