@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wlid_render.emit import arm as arm_emit
 from wlid_render.emit import arm_expr
+from wlid_render.emit import arm_roles as arm_emit
 from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.bicep import Symbols, default_templates, emit_bicep

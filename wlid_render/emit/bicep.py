@@ -18,16 +18,9 @@ from typing import Any, NamedTuple
 
 import jinja2
 
-from wlid_render.emit.arm import (
-    CLUSTER_REFUSALS,
-    CLUSTER_TYPE,
-    FIC_TYPE,
-    IDENTITY_TYPE,
-    ISSUER_OFF,
-    PLACEMENT_HASH,
-    ROLE_TYPE,
-    cluster_deployment_name,
-)
+from wlid_render.emit.arm_cluster import CLUSTER_REFUSALS, ISSUER_OFF, cluster_deployment_name
+from wlid_render.emit.arm_roles import PLACEMENT_HASH
+from wlid_render.emit.arm_template import CLUSTER_TYPE, FIC_TYPE, IDENTITY_TYPE, ROLE_TYPE
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.bicep_escape import FILTERS, BicepText, Format, require_bicep_text
 from wlid_render.fast.templates import compiled_loader
@@ -221,7 +214,7 @@ def _identity_view(identity: IdentityPlan) -> IdentityView:
 
 
 def _deployment_name(deployment: RoleDeployment) -> Format:
-    """The name `emit.arm.deployment_name_value` gives the same deployment, as a Bicep string."""
+    """The name `emit.arm_roles.deployment_name_value` gives the same deployment, as a Bicep string."""
     if not deployment.at_subscription:
         return Format(deployment.name, ())  # deployment names hold no braces (plan/names.py)
     return Format(deployment.name_base() + "-{0}", (PLACEMENT_HASH,))
