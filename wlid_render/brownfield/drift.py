@@ -37,7 +37,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from wlid_render.brownfield.azure import AzureState, ClusterState, FicState, IdentityState
+from wlid_render.brownfield.state import AzureState, ClusterState, FicState, IdentityState
 from wlid_render.plan.model import (
     AUDIENCE,
     MAX_FICS_PER_IDENTITY,

@@ -30,15 +30,9 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from wlid_render.brownfield.azure import (
-    GITHUB_ISSUER,
-    AzureState,
-    BrownfieldError,
-    ClusterState,
-    FicState,
-    IdentityState,
-)
+from wlid_render.brownfield.azure_errors import BrownfieldError
 from wlid_render.brownfield.roles import made_by_a_template
+from wlid_render.brownfield.state import AzureState, ClusterState, FicState, IdentityState
 from wlid_render.formats import DEFAULT_ENVIRONMENT
 from wlid_render.plan.model import AUDIENCE
 from wlid_render.plan.names import derived_fic_name, placeholder_for
@@ -56,6 +50,7 @@ from wlid_render.spec.models import (
 from wlid_render.yaml_scalars import NOT_A_STRING
 
 ENVIRONMENT = DEFAULT_ENVIRONMENT
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 # Characters that end a line for some YAML reader (YAML 1.1 also breaks at NEL, LS and PS) or that a
 # terminal interprets: none may reach the written spec unescaped.
 _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
