@@ -751,9 +751,9 @@ def test_hostile_values_from_azure_stay_data_in_the_imported_spec():
 
 
 def test_a_line_break_that_slipped_through_is_refused_not_written():
-    from wlid_render.brownfield.importer import _Writer
+    from wlid_render.brownfield.import_text import SpecWriter
 
-    writer = _Writer(_lab_state(), _lab_cluster(), "x", "eastus", [], [], [])
+    writer = SpecWriter(_lab_state(), _lab_cluster(), "x", "eastus", [], [], [])
     with pytest.raises(BrownfieldError, match="would break a line"):
         writer.add("# region eastus\nworkloads: [x]")
     with pytest.raises(BrownfieldError):

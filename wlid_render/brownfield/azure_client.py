@@ -257,9 +257,7 @@ class Reader:
         return tuple(sorted(out, key=lambda c: c.name.lower()))
 
 
-def cluster_state(
-    body: dict[str, Any], subscription_id: str, resource_group: str, name: str
-) -> ClusterState:
+def cluster_state(body: dict[str, Any], subscription_id: str, resource_group: str, name: str) -> ClusterState:
     props = body.get("properties") if isinstance(body.get("properties"), dict) else {}
     oidc = props.get("oidcIssuerProfile") if isinstance(props.get("oidcIssuerProfile"), dict) else {}
     security = props.get("securityProfile") if isinstance(props.get("securityProfile"), dict) else {}
