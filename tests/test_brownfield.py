@@ -711,8 +711,11 @@ def test_values_from_azure_are_escaped_in_the_text_report():
 def test_every_finding_kind_is_documented():
     import re
 
-    source = (ROOT / "wlid_render" / "brownfield" / "drift.py").read_text("utf-8")
-    kinds = set(re.findall(r'Finding\(\s*"([a-z-]+)"', source))
+    source = "".join(
+        (ROOT / "wlid_render" / "brownfield" / name).read_text("utf-8")
+        for name in ("drift.py", "drift_roles.py")
+    )
+    kinds = set(re.findall(r'Difference\(\s*"([a-z-]+)"', source))
     assert len(kinds) == 17
     doc = (ROOT / "docs" / "brownfield.md").read_text("utf-8")
     assert sorted(k for k in kinds if f"`{k}`" not in doc) == []
