@@ -697,7 +697,7 @@ def _report_dry_run(out: Path, comparison, artifacts, options: _RenderOptions) -
 
 
 def _report_write(out: Path, comparison, artifacts, options: _RenderOptions) -> None:  # type: ignore[no-untyped-def]
-    from wlid_render.write import shown
+    from wlid_render.manifest import shown
 
     if options.verbose:
         past = {"create": "created", "change": "changed", "remove": "removed"}

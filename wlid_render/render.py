@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
-from wlid_render import __version__
 from wlid_render.emit.artifact import Artifact, to_json
 from wlid_render.errors import Problem, SpecError
+from wlid_render.manifest import MANIFEST, manifest
 from wlid_render.plan.build import build_plan
 from wlid_render.plan.model import Plan
 from wlid_render.plan.secrets import secret_problems
 from wlid_render.repo_paths import DEFAULT_SPEC, RepoPaths, default_paths
 from wlid_render.spec.load import Source, load_file
 from wlid_render.spec.parse import parse_environments
-
-MANIFEST = ".wlid/manifest.json"
 
 
 class Rendering(NamedTuple):
@@ -43,12 +39,6 @@ def plan_source(source: Source, bound: Mapping[str, Mapping[str, str]] | None = 
     if leaks:
         raise SpecError(p.located(source.file, source.marks, source.key_marks) for p in leaks)
     return plan
-
-
-def manifest(artifacts: list[Artifact]) -> Artifact:
-    """The record of the files wlid owns in OUT, so that a re-render removes only its own files."""
-    files = [{"path": a.path, "sha256": hashlib.sha256(a.data).hexdigest()} for a in artifacts]
-    return Artifact(MANIFEST, to_json({"generator": "wlid", "version": __version__, "files": files}))
 
 
 def render_plan(
@@ -83,7 +73,7 @@ def render_plan(
     paths_ = [a.path.lower() for a in artifacts]  # case-insensitive filesystems must not merge two files
     if len(set(paths_)) != len(paths_):  # pragma: no cover - a bug in an emitter, not a user error
         raise AssertionError(f"two files would share a path: {sorted(paths_)}")
-    return [*artifacts, manifest(artifacts)]
+    return [*artifacts, Artifact(MANIFEST, to_json(manifest(artifacts)))]
 
 
 def render_file(
@@ -130,51 +120,3 @@ def render_source(
     artifacts = render_plan(plan, templates, gitops, bound, paths=repo)
     return Rendering(plan, tuple(artifacts), warnings)
 
-
-class InvalidManifest(ValueError):
-    """OUT/.wlid/manifest.json is not a manifest wlid wrote; the message says why."""
-
-
-_UNUSUAL = re.compile(r"[\x00-\x1f\x7f\\]")
-
-
-def is_relative_inside(path: str) -> bool:
-    """`path` is a relative POSIX path that stays inside its folder, without control characters or
-    backslashes: the shape of every path wlid writes."""
-    parts = path.split("/")
-    return not _UNUSUAL.search(path) and all(part not in ("", ".", "..") for part in parts)
-
-
-def owned_paths(raw: bytes) -> frozenset[str]:
-    """The paths a manifest on disk lists. Raises InvalidManifest when it is not one wlid wrote.
-
-    Bounded whatever the bytes: the caller reads at most MANIFEST_MAX_BYTES, and nesting is capped.
-    A listed path must be relative, inside OUT and free of control characters and backslashes, as
-    every path wlid writes is.
-    """
-    from wlid_render.input_limits import InputError, load_json
-
-    try:
-        data = load_json(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InvalidManifest("it is not UTF-8 text") from None
-    except (InputError, ValueError) as exc:
-        raise InvalidManifest(f"it is not JSON ({exc})") from None
-    if (
-        not isinstance(data, dict)
-        or data.get("generator") != "wlid"
-        or not isinstance(data.get("files"), list)
-    ):
-        raise InvalidManifest('it has no "generator": "wlid" and "files" list')
-    paths = set()
-    for entry in data["files"]:
-        path = entry.get("path") if isinstance(entry, dict) else None
-        if not isinstance(path, str) or not is_relative_inside(path):
-            raise InvalidManifest(f"it lists {_shown(entry)}, which is not a path inside OUT")
-        paths.add(path)
-    return frozenset(paths)
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:75] + "...'"
