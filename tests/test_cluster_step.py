@@ -8,7 +8,7 @@ import shlex
 from conftest import ROOT
 
 from wlid_render.plan.cluster import FLAGS_QUERY, cluster_steps
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file
 
 

@@ -21,8 +21,9 @@ from conftest import ROOT
 
 from wlid_render import write
 from wlid_render.cli import main
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
+from wlid_render.workflow.pipeline import render_plan
 from wlid_render.write import ForeignEntries, UnownedTree, WriteError, apply, compare, locked, recover
 from wlid_render.write import comparison as write_compare
 from wlid_render.write import scan as write_scan

@@ -18,7 +18,7 @@ import yaml
 from wlid_render import __version__
 from wlid_render.emit.pipelines import ACTIONS, SUMMARY_SCRIPT, emit_pipelines
 from wlid_render.plan.model import Plan
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.repo_paths import RepoPaths, UnsafePath
 from wlid_render.spec.load import load_text
 from wlid_render.views.az import FLAGS_QUERY, whatif_commands

@@ -1,4 +1,9 @@
-"""The pipeline: spec file -> loaded values -> Spec -> Plan -> Artifacts. No I/O beyond reading the spec."""
+"""The pipeline: loaded spec -> Plan -> Artifacts. Pure: nothing is read or written here.
+
+`render_source` is every stage of a render in memory (the spec already loaded); `render_plan` the
+emit stage over every output kind, the manifest last. The workflow operations (workflow/tree.py,
+stream.py, deploy.py) run it and then compare with or write OUT.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +12,25 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
+from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.artifact import Artifact, to_json
-from wlid_render.errors import Problem, SpecError
+from wlid_render.emit.bicep import emit_bicep
+from wlid_render.emit.gitops import emit_gitops
+from wlid_render.emit.k8s import emit_kubernetes
+from wlid_render.emit.pipelines import emit_pipelines
+from wlid_render.emit.readme import emit_readme
+from wlid_render.errors import Problem
 from wlid_render.manifest import MANIFEST, manifest
-from wlid_render.plan.build import build_plan
 from wlid_render.plan.model import Plan
-from wlid_render.plan.secrets import secret_problems
+from wlid_render.plan.source import plan_source
 from wlid_render.repo_paths import DEFAULT_SPEC, RepoPaths, default_paths
 from wlid_render.spec.load import Source, load_file
-from wlid_render.spec.parse import parse_environments
 
 
 class Rendering(NamedTuple):
     plan: Plan
     artifacts: tuple[Artifact, ...]
     warnings: tuple[Problem, ...]
-
-
-def plan_source(source: Source, bound: Mapping[str, Mapping[str, str]] | None = None) -> Plan:
-    """Validate and resolve a loaded spec; problems come back located in the spec file.
-
-    `bound`: client IDs per environment read from deployment outputs (see outputs.read_outputs).
-    """
-    leaks = secret_problems(source.data, source.not_secrets)  # every string: it all goes to Git
-    try:
-        plan = build_plan(parse_environments(source), bound)
-    except SpecError as exc:
-        raise SpecError(
-            p.located(source.file, source.marks, source.key_marks) for p in (*leaks, *exc.problems)
-        ) from None
-    if leaks:
-        raise SpecError(p.located(source.file, source.marks, source.key_marks) for p in leaks)
-    return plan
 
 
 def render_plan(
@@ -55,13 +47,6 @@ def render_plan(
     OUT/README.md name them, and the GitOps objects use OUT's when the spec sets no `gitops.path`.
     Default: `out/<name>` and `spec_path`.
     """
-    from wlid_render.emit.arm import emit_arm
-    from wlid_render.emit.bicep import emit_bicep
-    from wlid_render.emit.gitops import emit_gitops
-    from wlid_render.emit.k8s import emit_kubernetes
-    from wlid_render.emit.pipelines import emit_pipelines
-    from wlid_render.emit.readme import emit_readme
-
     repo = paths or RepoPaths(f"out/{plan.name}", spec_path)
     if plan.gitops is not None and plan.gitops.path is None:  # gitops.path defaults to where OUT is
         plan = replace(plan, gitops=plan.gitops._replace(path=repo.out.removeprefix("./").strip("/")))
@@ -119,4 +104,3 @@ def render_source(
         repo = paths
     artifacts = render_plan(plan, templates, gitops, bound, paths=repo)
     return Rendering(plan, tuple(artifacts), warnings)
-
