@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover
 
 from wlid_render import __version__
 from wlid_render.emit.artifact import Artifact, to_yaml
+from wlid_render.plan.cluster import cluster_step
 from wlid_render.plan.model import AzureDeployment, EnvironmentPlan, Plan
 from wlid_render.repo_paths import RepoPaths, pipeline_path
 from wlid_render.views.az import (
@@ -187,7 +188,8 @@ def _flags_script(env: EnvironmentPlan, error: str) -> str | None:
 
     `error` prefixes the failure message for the CI system (`::error::`, `##vso[task.logissue ...]`).
     """
-    check = cluster_flags_check(env)
+    cluster = cluster_step(env)
+    check = cluster_flags_check(cluster)
     if check is None:
         return None
     result = f"cluster-flags-{env.name}.json"
@@ -200,7 +202,7 @@ def _flags_script(env: EnvironmentPlan, error: str) -> str | None:
         "enabled=",
         f"read -r enabled < {shlex.quote(result)} || true",
         'if [ "$enabled" != true ]; then',
-        f"  echo {shlex.quote(error + cluster_flags_message(env))}",  # CI systems read commands on stdout
+        f"  echo {shlex.quote(error + cluster_flags_message(cluster))}",  # CI systems read commands on stdout
         "  exit 1",
         "fi",
         f"echo {shlex.quote(f'cluster {env.cluster_name}: OIDC issuer and workload identity are on')}",
