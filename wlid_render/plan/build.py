@@ -10,6 +10,7 @@ from wlid_render.errors import Path, Problem, SpecError
 from wlid_render.formats import DEFAULT_ENVIRONMENT, regions_without_fic
 from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS
 from wlid_render.plan import pod_fields
+from wlid_render.plan.deployments import plan_deployments
 from wlid_render.plan.directives import directive_keys
 from wlid_render.plan.merge import EnvView, group_roles, merge
 from wlid_render.plan.model import (
@@ -701,16 +702,19 @@ def build_plan(
                 )
             ]
         )
+    identities = tuple(merged.identities)
+    parameters = tuple(params)
     return Plan(
         name=first.metadata.name,
         environments=tuple(envs),
-        parameters=tuple(params),
-        identities=tuple(merged.identities),
+        parameters=parameters,
+        identities=identities,
         namespaces=_union(e.namespaces for e in envs),
         service_accounts=_union(e.service_accounts for e in envs),
         workloads=_union(e.workloads for e in envs),
         enables_workload_identity=enables,
         pins_issuer=pins,
+        deployments=plan_deployments(first.metadata.name, identities, parameters, enables),
         warnings=without_ignored(dict.fromkeys(warnings), ignored),
         gitops=_gitops(first),
         pipelines_install=first.pipelines.install,
