@@ -81,7 +81,7 @@ class Source(NamedTuple):
     data: Any
     marks: Mapping[Path, Mark] = Marks()  # read-only: one empty instance serves every Source
     key_marks: Mapping[Path, Mark] = Marks()
-    not_secrets: frozenset[Path] = frozenset()  # string values tagged NOT_A_SECRET (plan/secrets.py)
+    not_secrets: frozenset[Path] = frozenset()  # string values tagged NOT_A_SECRET (plan/secrets/)
 
 
 SHALLOW = 2  # marks of paths this long or shorter are always recorded (see Marks)
@@ -90,7 +90,7 @@ SAFE_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")
 )  # timestamps, binary, sets, ... and every custom tag are refused: a spec holds none of them
 MAX_SCALAR_DIGITS = 100
-NOT_A_SECRET = "!wlid/not-a-secret"  # on a string value: not a credential (see plan/secrets.py)
+NOT_A_SECRET = "!wlid/not-a-secret"  # on a string value: not a credential (see plan/secrets/)
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
