@@ -11,8 +11,8 @@ from wlid_render.plan.secrets.fast_path import spec_is_clean
 from wlid_render.plan.secrets.kinds import credential_kind
 from wlid_render.plan.secrets.names import NAMED_MAPS, NOT_A_VALUE, names_a_secret
 from wlid_render.plan.secrets.text import compiled
+from wlid_render.spec.compose import NOT_A_SECRET
 from wlid_render.spec.interpolate import NOT_INTERPOLATED, environment_names, environment_vars, interpolate
-from wlid_render.spec.load import NOT_A_SECRET
 
 _HINT_ENV = (
     "reference a Kubernetes Secret instead: {name}: {{secretKeyRef: {{name: <secret>, key: <key>}}}}, "
