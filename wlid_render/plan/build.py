@@ -22,8 +22,10 @@ from wlid_render.plan.sharing import shared_identities
 from wlid_render.plan.spec_checks import (
     duplicate_identities,
     duplicate_service_accounts,
+    identity_names,
     missing_keys,
     placeholder_collisions,
+    service_account_names,
     undeclared_output_environments,
     unknown_warning_codes,
 )
@@ -91,10 +93,11 @@ def _plan_environment(scope: Scope, bound: Mapping[str, str]) -> tuple[EnvView, 
     """One environment through the steps, and the required keys it gets nowhere."""
     spec = scope.spec
     environment, missing = plan_environment(scope, bound)
-    scope.check_once("placeholders", spec.identities, placeholder_collisions)
-    scope.check_once("duplicate service accounts", spec.serviceAccounts, duplicate_service_accounts)
+    names = identity_names(spec)
+    scope.check_once("placeholders", names, placeholder_collisions)
+    scope.check_once("duplicate service accounts", service_account_names(spec), duplicate_service_accounts)
     accounts = plan_service_accounts(scope)
-    scope.check_once("duplicate identities", spec.identities, duplicate_identities)
+    scope.check_once("duplicate identities", names, duplicate_identities)
     identities = plan_identities(scope, accounts)
     workloads = plan_workloads(scope)
     used = {a.namespace for _, a in accounts} | {w.namespace for w in workloads}

@@ -1,7 +1,8 @@
 """Rules about the spec as a whole: unique names, placeholders, environments, required keys, codes.
 
-Each function returns the errors it finds; build_plan and its steps call them once for each part of
-the spec (see plan/steps/scope.py, `Shared`), not once for each environment.
+Each function returns the errors it finds, and depends on its arguments alone: build_plan and its
+steps call them once for each distinct argument (see plan/steps/scope.py, `Scope.check_once`), not
+once for each environment.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from wlid_render.errors import Path, Problem
 from wlid_render.plan.names import placeholder_for
-from wlid_render.spec.models import REQUIRED_IN_EVERY_ENVIRONMENT, Identity, ServiceAccount, Spec
+from wlid_render.spec.models import REQUIRED_IN_EVERY_ENVIRONMENT, Spec
 from wlid_render.suggest import did_you_mean
 from wlid_render.warning_codes import unknown_code_hint
 
@@ -34,29 +35,38 @@ def duplicates(section: str, keys: Sequence[tuple[str, ...]], what: str, fold: b
     return problems
 
 
-def duplicate_identities(identities: Sequence[Identity]) -> list[Problem]:
-    return duplicates("identities", [(i.name,) for i in identities], "identity", fold=True)
+def identity_names(spec: Spec) -> tuple[str, ...]:
+    return tuple(i.name for i in spec.identities)
 
 
-def duplicate_service_accounts(accounts: Sequence[ServiceAccount]) -> list[Problem]:
-    return duplicates("serviceAccounts", [(a.namespace, a.name) for a in accounts], "ServiceAccount")
+def service_account_names(spec: Spec) -> tuple[tuple[str, str], ...]:
+    return tuple((a.namespace, a.name) for a in spec.serviceAccounts)
 
 
-def placeholder_collisions(identities: Sequence[Identity]) -> list[Problem]:
+def duplicate_identities(names: Sequence[str]) -> list[Problem]:
+    return duplicates("identities", [(name,) for name in names], "identity", fold=True)
+
+
+def duplicate_service_accounts(names: Sequence[tuple[str, str]]) -> list[Problem]:
+    """`names`: (namespace, name) of each ServiceAccount."""
+    return duplicates("serviceAccounts", names, "ServiceAccount")
+
+
+def placeholder_collisions(names: Sequence[str]) -> list[Problem]:
     """Identities whose names differ but map to the same Flux placeholder (`a-b` and `a_b`)."""
     problems = []
     holders: dict[str, str] = {}
-    for i, identity in enumerate(identities):
-        holder = placeholder_for(identity.name)
-        if holder in holders and holders[holder].lower() != identity.name.lower():
+    for i, name in enumerate(names):
+        holder = placeholder_for(name)
+        if holder in holders and holders[holder].lower() != name.lower():
             problems.append(
                 Problem(
-                    f"identities {holders[holder]!r} and {identity.name!r} map to the same placeholder {holder}",
+                    f"identities {holders[holder]!r} and {name!r} map to the same placeholder {holder}",
                     ("identities", i, "name"),
                     hint="rename one so that they differ in more than case or punctuation",
                 )
             )
-        holders[holder] = identity.name
+        holders[holder] = name
     return problems
 
 

@@ -66,7 +66,8 @@ class Scope:
         self.warnings.append(Problem(message, path, hint=hint, severity="warning", code=code, at_key=at_key))
 
     def check_once(self, key: Hashable, part: T, check: Callable[[T], list[Problem]]) -> None:
-        """The errors `check` finds in a part of the spec, unless an earlier environment had it equal."""
+        """The errors `check` finds in `part` (what it depends on), unless an earlier environment had
+        that part equal: they were found there."""
         if not self.shared.seen(key, part):
             self.errors += check(part)
 
