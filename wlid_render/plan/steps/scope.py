@@ -2,10 +2,10 @@
 
 parse_environments resolves `${env}` and `${vars.*}` for each environment, so the specs of two
 environments differ only in the parts that use them (their other parts are the very same objects).
-A check or a plan of one part of the spec (a section such as `identities`, or one item of it)
-depends on that part alone: it is made for the first environment that has the part and not again for
-an environment whose part is equal (`Shared`). A part that an environment resolves differently is
-made again for it; build_plan drops the problems it finds there a second time.
+A check or a plan of one part of the spec (the names in a section, or one entry) depends on that
+part alone: it is made for the first environment that has the part, and not again for an
+environment whose part equals that one (`Shared`). A part that an environment resolves differently
+is made again for it; build_plan drops the problems found there a second time.
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ T = TypeVar("T")
 
 
 class Shared:
-    """Parts of the spec already checked or planned, by key: the part the first environment had there,
-    and what was made of it."""
+    """Parts of the spec already checked or planned, by key: the part the first environment that had
+    one there had, and what was made of it."""
 
     def __init__(self) -> None:
         self._first: dict[Hashable, tuple[object, object]] = {}
 
     def seen(self, key: Hashable, part: object) -> bool:
-        """Whether an environment before this one had an equal part at `key` (its steps ran on it then)."""
+        """Whether the first environment with a part at `key` had it equal to `part` (the steps ran on
+        it then)."""
         first = self._first.get(key)
         if first is None:
             self._first[key] = (part, None)
