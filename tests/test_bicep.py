@@ -33,6 +33,7 @@ from wlid_render.emit.bicep_escape import (
     escaped_body,
 )
 from wlid_render.errors import SpecError
+from wlid_render.plan.deployments import plan_deployments
 from wlid_render.plan.model import IdentityPlan, ParamRef, Plan, RoleDeployment
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file, load_text
@@ -933,7 +934,8 @@ def test_colliding_names_get_distinct_symbols() -> None:
         identity._replace(name=name, deployment_name=f"wlid-id-{name}", role_deployments=())
         for name in ("my-id", "my_id")
     )
-    plan = dataclasses.replace(plan, identities=twins)
+    deployments = plan_deployments(plan.name, twins, plan.parameters, plan.enables_workload_identity)
+    plan = dataclasses.replace(plan, identities=twins, deployments=deployments)
     files = {a.path: a for a in emit_bicep(plan)}
     main = files[MAIN]
     assert first_syntax_problem(main.text) is None

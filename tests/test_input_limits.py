@@ -174,7 +174,7 @@ def test_the_benchmark_sizes_fit_the_limits():
 
 def test_docs_state_the_limits_in_force():
     from wlid_render import write
-    from wlid_render.spec import load
+    from wlid_render.spec import compose
     from wlid_render.validate import tree, yaml_stream
 
     text = (ROOT / "docs" / "safety.md").read_text("utf-8")
@@ -187,8 +187,8 @@ def test_docs_state_the_limits_in_force():
         f"| {input_limits.TREE_FILE_MAX_BYTES // mib} MiB; JSON: {input_limits.JSON_MAX_DEPTH} levels, "
         f"{tree.JSON_VALUE_BUDGET:,} brackets",
         f"{yaml_stream.EVENT_BUDGET:,} nodes per file",
-        f"| {load.MAX_DEPTH} nesting levels, {load.ALIAS_BUDGET} aliases, {load.EXPANSION_BUDGET:,} values "
-        f"reached through aliases, {load.NODE_BUDGET:,} YAML nodes",
+        f"| {input_limits.YAML_MAX_DEPTH} nesting levels, {input_limits.YAML_ALIAS_BUDGET} aliases, {input_limits.YAML_EXPANSION_BUDGET:,} values "
+        f"reached through aliases, {compose.NODE_BUDGET:,} YAML nodes",
         f"| {tree.TREE_MAX_ENTRIES:,} entries;",
         f"| {input_limits.REGIONS_MAX_BYTES // mib} MiB |",
         f"| {write.FORCE_MAX_ENTRIES:,} entries |",

@@ -19,6 +19,7 @@ from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wlid_render import input_limits
 from wlid_render.errors import Mark, Path, SpecError
 from wlid_render.spec.load import Marks, load_text
 
@@ -261,24 +262,22 @@ def test_problems(text: str, problems: list[tuple[str, Path, tuple[int, int] | N
 
 
 def test_budgets() -> None:
-    from wlid_render.spec import load
-
-    deep = "a: " + "[" * (load.MAX_DEPTH + 1) + "]" * (load.MAX_DEPTH + 1) + "\n"
+    deep = "a: " + "[" * (input_limits.YAML_MAX_DEPTH + 1) + "]" * (input_limits.YAML_MAX_DEPTH + 1) + "\n"
     assert _problems(deep)[0][:3] == (
-        f"the spec nests deeper than {load.MAX_DEPTH} levels",
-        ("a", *([0] * (load.MAX_DEPTH - 1))),
-        (1, 3 + load.MAX_DEPTH),  # the root mapping is the first level
+        f"the spec nests deeper than {input_limits.YAML_MAX_DEPTH} levels",
+        ("a", *([0] * (input_limits.YAML_MAX_DEPTH - 1))),
+        (1, 3 + input_limits.YAML_MAX_DEPTH),  # the root mapping is the first level
     )
-    aliases = "a: &a 1\n" + "".join(f"b{i}: *a\n" for i in range(load.ALIAS_BUDGET + 1))
+    aliases = "a: &a 1\n" + "".join(f"b{i}: *a\n" for i in range(input_limits.YAML_ALIAS_BUDGET + 1))
     assert _problems(aliases)[0][:3] == (
-        f"too many YAML aliases (more than {load.ALIAS_BUDGET})",
-        (f"b{load.ALIAS_BUDGET}",),
-        (load.ALIAS_BUDGET + 2, len(f"b{load.ALIAS_BUDGET}") + 3),
+        f"too many YAML aliases (more than {input_limits.YAML_ALIAS_BUDGET})",
+        (f"b{input_limits.YAML_ALIAS_BUDGET}",),
+        (input_limits.YAML_ALIAS_BUDGET + 2, len(f"b{input_limits.YAML_ALIAS_BUDGET}") + 3),
     )
-    many = load.EXPANSION_BUDGET // 2
+    many = input_limits.YAML_EXPANSION_BUDGET // 2
     expansion = f"a: &a [{', '.join(['1'] * many)}]\nb: *a\nc: *a\n"
     assert _problems(expansion)[0][:3] == (
-        f"YAML aliases expand to more than {load.EXPANSION_BUDGET} values",
+        f"YAML aliases expand to more than {input_limits.YAML_EXPANSION_BUDGET} values",
         ("c",),
         (3, 4),
     )
@@ -395,8 +394,8 @@ def test_a_library_limit_on_nesting_is_reported_as_wlids_own_at_the_level_it_pas
     from wlid_render.spec import load
 
     expected = _problems(DEEP)
-    assert expected[0][0] == f"the spec nests deeper than {load.MAX_DEPTH} levels"
-    assert expected[0][2] == (1, 3 + load.MAX_DEPTH)
+    assert expected[0][0] == f"the spec nests deeper than {input_limits.YAML_MAX_DEPTH} levels"
+    assert expected[0][2] == (1, 3 + input_limits.YAML_MAX_DEPTH)
     monkeypatch.setattr(load, "_Loader", _LimitedLoader)
     assert _problems(DEEP) == expected
 
@@ -409,5 +408,5 @@ def test_when_every_parser_stops_first_the_limit_is_still_said_in_wlids_words(
     monkeypatch.setattr(load, "_Loader", _LimitedLoader)
     monkeypatch.setattr(yaml, "SafeLoader", _LimitedLoader)
     assert _problems(DEEP) == [
-        (f"the spec nests deeper than {load.MAX_DEPTH} levels", (), (1, 104), "a spec needs about ten")
+        (f"the spec nests deeper than {input_limits.YAML_MAX_DEPTH} levels", (), (1, 104), "a spec needs about ten")
     ]

@@ -18,7 +18,7 @@ from test_k8s import schema_errors
 
 from wlid_render.emit.k8s import emit_kubernetes
 from wlid_render.errors import Problem, SpecError
-from wlid_render.plan import pod_fields
+from wlid_render.plan import kube_schema, pod_fields
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 from wlid_render.workflow.pipeline import render_source
@@ -656,11 +656,11 @@ def test_the_schema_is_compiled_once_for_all_workloads() -> None:
         )
         for i in range(3)
     )
-    pod_fields._fast.cache_clear()
-    pod_fields._detailed.cache_clear()
+    kube_schema._fast.cache_clear()
+    kube_schema._detailed.cache_clear()
     plan_source(load_text(many, "spec.yaml"))
-    assert pod_fields._fast.cache_info().misses == 1
-    assert pod_fields._detailed.cache_info().misses == 0  # the detailed validator only for errors
+    assert kube_schema._fast.cache_info().misses == 1
+    assert kube_schema._detailed.cache_info().misses == 0  # the detailed validator only for errors
 
 
 def _imported(spec: Path, tmp_path: Path) -> set[str]:
@@ -699,9 +699,9 @@ def test_a_spec_with_pod_fields_compiles_only_the_fast_validator(tmp_path: Path)
 
 
 def test_a_spec_without_pod_fields_loads_no_schema() -> None:
-    pod_fields._document.cache_clear()
+    kube_schema._document.cache_clear()
     plan_source(load_text(SIMPLE, "spec.yaml"))
-    assert pod_fields._document.cache_info().misses == 0
+    assert kube_schema._document.cache_info().misses == 0
 
 
 # -- docs -----------------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,3 +102,47 @@ def test_rendering_grows_linearly_with_environments(case: str) -> None:
         f"growth is about {FACTOR}x. Profile `python benchmarks/generate.py --environments "
         f"{small * FACTOR}` as described above."
     )
+
+
+# The checks of the spec as a whole run once for each distinct part of the spec they read, not once for
+# each environment (plan/steps/scope.py): run per environment and deduplicated, they grew with
+# environments times entries.
+def _counted(monkeypatch: pytest.MonkeyPatch, module: object, names: list[str]) -> Counter[str]:
+    calls: Counter[str] = Counter()
+    for name in names:
+        real = getattr(module, name)
+
+        def counting(*args: object, _real: Any = real, _name: str = name) -> Any:
+            calls[_name] += 1
+            return _real(*args)
+
+        monkeypatch.setattr(module, name, counting)
+    return calls
+
+
+def test_spec_wide_checks_run_once_for_all_environments(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wlid_render.plan import build
+
+    names = ["placeholder_collisions", "duplicate_identities", "duplicate_service_accounts"]
+    calls = _counted(monkeypatch, build, names)
+    rendering = render_source(load_text(environments_spec_text(40), "e40.yaml"))
+    assert len(rendering.plan.environments) == 40
+    assert calls == dict.fromkeys(names, 1)
+
+
+def test_entries_the_same_in_every_environment_are_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workloads and roles of benchmarks/generate.py use no ${env}: each is checked and planned
+    once for its three environments. (Its one workload in many environments uses ${vars.imageTag}:
+    that one is checked in each.)"""
+    from wlid_render.plan.steps import role_assignments, workloads
+
+    workload_calls = _counted(monkeypatch, workloads, ["workload_problems"])
+    role_calls = _counted(monkeypatch, role_assignments, ["_role_deployments"])
+    rendering = render_source(load_text(spec_text(100), "n100.yaml"))
+    assert len(rendering.plan.environments) == 3
+    assert workload_calls == {"workload_problems": 100}
+    assert role_calls == {"_role_deployments": 5}
+    monkeypatch.undo()
+    workload_calls = _counted(monkeypatch, workloads, ["workload_problems"])
+    render_source(load_text(environments_spec_text(7), "e7.yaml"))
+    assert workload_calls == {"workload_problems": 7}

@@ -22,8 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wlid_render.errors import SpecError
-from wlid_render.plan import secrets
-from wlid_render.plan.secrets import credential_kind, names_a_secret, secret_problems
+from wlid_render.plan.secrets import credential_kind, kinds, names_a_secret, report, secret_problems
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 
@@ -430,7 +429,7 @@ _TEXT = st.lists(
 @given(_TEXT)
 def test_credential_kind_shortcuts_give_the_full_answer(value: str) -> None:
     """Gates, minimum lengths and the upper-case test give the answer of running everything."""
-    assert credential_kind(value) == secrets._kind(value, 0, shortcuts=False)
+    assert credential_kind(value) == kinds.kind_of(value, 0, shortcuts=False)
 
 
 _NAMES = st.sampled_from([*SHAPES["names"]["refused"], *SHAPES["names"]["allowed"], "a", "b", "name"])
@@ -460,9 +459,9 @@ _DATA = st.recursive(
 def test_the_whole_spec_shortcut_gives_the_full_answer(
     data: Any, env_vars: dict[str, dict[str, str]]
 ) -> None:
-    """`_clean` answers for the whole spec as checking every string with its path does."""
+    """`spec_is_clean` (fast_path.py) answers for the whole spec as checking every string with its path does."""
     spec = {"workloads": data, "environments": {env: {"vars": v} for env, v in env_vars.items()}}
-    assert secret_problems(spec) == secrets._report(spec, frozenset())
+    assert secret_problems(spec) == report.every_problem(spec, frozenset())
 
 
 def test_real_specs_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -472,7 +471,7 @@ def test_real_specs_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: Any) -> None:
         raise AssertionError("every string was checked one by one")
 
-    monkeypatch.setattr(secrets, "_report", refuse)
+    monkeypatch.setattr(report, "every_problem", refuse)
     for text in [*(p.read_text("utf-8") for p in sorted((ROOT / "specs").glob("*.yaml"))), spec_text(1000)]:
         assert secret_problems(load_text(text, "spec.yaml").data) == []
 

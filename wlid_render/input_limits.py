@@ -29,6 +29,11 @@ TREE_FILE_MAX_BYTES = 32 * MiB
 REGIONS_MAX_BYTES = 1 * MiB
 # Rendered JSON nests 12 levels deep at most (an ARM template), rendered YAML 8.
 JSON_MAX_DEPTH = 64
+# YAML, read by the spec loader (spec/compose.py) and by `wlid validate` (validate/yaml_stream.py): a
+# spec nests about ten levels deep and needs no alias at all.
+YAML_MAX_DEPTH = 64
+YAML_ALIAS_BUDGET = 100
+YAML_EXPANSION_BUDGET = 10_000  # values that aliases may stand for, all aliases together
 
 
 class InputError(ValueError):

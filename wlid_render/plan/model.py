@@ -283,6 +283,7 @@ class Plan:
     workloads: tuple[WorkloadPlan, ...]
     enables_workload_identity: bool  # some environment opts in to the cluster step (see plan/cluster.py)
     pins_issuer: bool  # some environment pins the issuer URL (parameter oidcIssuerUrl)
+    deployments: tuple[AzureDeployment, ...]  # the top-level deployments, `main` first (plan/deployments.py)
     warnings: tuple[Problem, ...] = ()
     gitops: GitOpsPlan | None = None
     pipelines_install: str | None = None  # pip's argument in the pipelines; None: this wlid version
@@ -290,13 +291,6 @@ class Plan:
     role_assignment_api: str = ROLE_ASSIGNMENT_API
     cluster_api: str = CLUSTER_API
     deployment_api: str = DEPLOYMENT_API
-
-    @cached_property
-    def deployments(self) -> tuple[AzureDeployment, ...]:
-        """The top-level deployments, `main` first (see plan/deployments.py)."""
-        from wlid_render.plan.deployments import plan_deployments
-
-        return plan_deployments(self.name, self.identities, self.parameters, self.enables_workload_identity)
 
     @cached_property
     def environments_by_name(self) -> dict[str, EnvironmentPlan]:

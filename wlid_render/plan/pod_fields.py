@@ -2,8 +2,8 @@
 
 Probes, volumes, security contexts, tolerations, affinity, envFrom, volume mounts, valueFrom env
 values and the `podTemplate` escape hatch are Kubernetes objects: the spec passes them through, and
-this module checks each against the bundled strict Kubernetes schema (wlid_render/data/k8s_schemas,
-the version `wlid validate` checks by default), so that a misspelt key or a wrong type is an error at
+this module checks each against the bundled strict Kubernetes schema (plan/kube_schema.py: the
+version `wlid validate` checks by default), so that a misspelt key or a wrong type is an error at
 its spec line at render time, not a failed apply. The schema is compiled once per process, and only
 for a spec that uses these fields: a spec without them never imports a schema validator.
 
@@ -16,38 +16,15 @@ controller accepts.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from wlid_render.errors import Path, Problem
+from wlid_render.plan.kube_schema import known_keys, schema_problems, volume_sources
 from wlid_render.plan.model import KubeValue
 from wlid_render.spec.models import Container, Workload
 from wlid_render.suggest import did_you_mean
 
-KUBERNETES_VERSION = "1.32"  # validate.k8s.DEFAULT_VERSION: render and `wlid validate` agree
-MESSAGE_LIMIT = 200
 SHOWN = 6  # choices a message lists
-
-# What each field is, by its name in the Kubernetes schema ($defs); PodSpec fields of podTemplate are
-# checked against PodSpec without its required `containers`.
-_CORE = "io.k8s.api.core.v1."
-DEFINITIONS = {
-    "valueFrom": _CORE + "EnvVarSource",
-    "envFrom": _CORE + "EnvFromSource",
-    "volumeMount": _CORE + "VolumeMount",
-    "probe": _CORE + "Probe",
-    "lifecycle": _CORE + "Lifecycle",
-    "securityContext": _CORE + "SecurityContext",
-    "volume": _CORE + "Volume",
-    "podSecurityContext": _CORE + "PodSecurityContext",
-    "imagePullSecret": _CORE + "LocalObjectReference",
-    "toleration": _CORE + "Toleration",
-    "affinity": _CORE + "Affinity",
-    "podTemplate": _CORE + "PodSpec",
-}
 
 # Container fields in the order they are written, after name, image, command, args, env, ports, resources.
 CONTAINER_FIELDS = (
@@ -171,7 +148,7 @@ class _Checks:
         volumes: dict[str, int] = {}
         for i, volume in enumerate(workload.volumes):
             self.values.append(("volume", volume, (*path, "volumes", i)))
-            self.one_of(volume, "volume", _volume_sources(), (*path, "volumes", i), "a volume", "source")
+            self.one_of(volume, "volume", volume_sources(), (*path, "volumes", i), "a volume", "source")
             name = volume.get("name")
             if isinstance(name, str):
                 if name in volumes:
@@ -198,7 +175,7 @@ class _Checks:
                 self.container(container, (*path, key, j), volumes, init=key == "initContainers")
         # keys starting with `$` (strategic-merge directives) are refused for the whole spec by
         # plan/directives.py; the schema check below leaves them to it
-        self.errors += _schema_problems(self.values)
+        self.errors += schema_problems(self.values)
 
     def pod_template(self, workload: Workload, path: Path) -> None:
         template = workload.podTemplate
@@ -327,7 +304,7 @@ class _Checks:
         if len(given) == 1:
             return given[0]
         if not given:
-            if all(key in _properties(definition) for key in value):
+            if all(key in known_keys(definition) for key in value):
                 shown = ", ".join(choices[:SHOWN]) + (", ..." if len(choices) > SHOWN else "")
                 self.error(path, f"{what} needs one {noun}: {shown}")
         else:
@@ -335,147 +312,3 @@ class _Checks:
                 (*path, given[1]), f"{what} takes one {noun}, not {' and '.join(given)}", "keep one of them"
             )
         return None
-
-
-# -- the Kubernetes schema ------------------------------------------------------------------------
-@cache
-def _document() -> dict[str, Any]:
-    path = resources.files("wlid_render.data") / "k8s_schemas" / f"v{KUBERNETES_VERSION}.json"
-    return json.loads(path.read_text("utf-8"))
-
-
-@cache
-def _schema() -> dict[str, Any]:
-    """One schema for every field: an object whose property `<key>` holds a value of DEFINITIONS[key]."""
-    document = _document()
-    definitions = document["$defs"]
-    properties: dict[str, Any] = {key: {"$ref": f"#/$defs/{name}"} for key, name in DEFINITIONS.items()}
-    pod_spec = dict(definitions[DEFINITIONS["podTemplate"]])
-    pod_spec.pop("required", None)  # containers come from wlid
-    properties["podTemplate"] = pod_spec
-    return {"$schema": document["$schema"], "$defs": definitions, "type": "object", "properties": properties}
-
-
-@cache
-def _fast() -> Any:
-    """A compiled jsonschema-rs validator of `_schema`: it answers valid or not, quickly."""
-    import jsonschema_rs
-
-    return jsonschema_rs.validator_for(_schema())
-
-
-@cache
-def _detailed() -> Any:
-    """A jsonschema validator of `_schema`: slower, but its errors name the field (for invalid values)."""
-    import jsonschema
-
-    schema = _schema()
-    return jsonschema.validators.validator_for(schema)(schema)
-
-
-@cache
-def _properties(key: str) -> frozenset[str]:
-    """The keys the schema knows in a value of DEFINITIONS[key] (or of a lifecycle hook)."""
-    name = _CORE + "LifecycleHandler" if key == "hook" else DEFINITIONS[key]
-    return frozenset(_document()["$defs"][name]["properties"])
-
-
-@cache
-def _volume_sources() -> tuple[str, ...]:
-    """A volume's sources, the common ones first (for messages), as the schema names them."""
-    common = ("emptyDir", "configMap", "secret", "persistentVolumeClaim", "projected", "csi")
-    rest = sorted(_properties("volume") - {"name", *common})
-    return (*common, *rest)
-
-
-def _schema_problems(values: list[tuple[str, Any, Path]]) -> list[Problem]:
-    if not values:
-        return []
-    problems = []
-    fast = _fast()
-    for key, value, path in values:
-        if fast.is_valid({key: value}):
-            continue
-        for error in sorted(_detailed().iter_errors({key: value}), key=lambda e: [str(p) for p in e.path]):
-            problems += _problems_of(error, path)
-    return problems
-
-
-def _problems_of(error: Any, base: Path) -> Iterator[Problem]:
-    """The problems a person should see for one schema error, at spec paths."""
-    where: Path = (*base, *list(error.absolute_path)[1:])  # the first step is the definition key
-    instance = error.instance
-    validator = error.validator
-    known = sorted(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
-    if validator == "additionalProperties" and isinstance(instance, dict):
-        for key in instance:
-            if key not in known and not key.startswith("$"):  # `$` keys: see plan/directives.py
-                guess = did_you_mean(key, known)
-                hint = f"did you mean {guess}?" if guess else _allowed(known)
-                yield Problem(f"unknown key {key!r}", (*where, key), hint=hint)
-        return
-    if validator == "required" and isinstance(instance, dict):
-        # A misspelt key is reported once, as unknown with its did-you-mean, not also as missing.
-        unknown = [key for key in instance if key not in known]
-        for key in error.validator_value:
-            if key not in instance and not any(did_you_mean(u, [key]) for u in unknown):
-                yield Problem(f"required key {key!r} is missing", where)
-        return
-    if validator == "type":
-        wanted = _types(error.validator_value)
-        yield Problem(f"expected {wanted}, got {_kind_of(instance)}", where)
-        return
-    if validator in ("oneOf", "anyOf") and all(
-        isinstance(branch, dict) and set(branch) == {"type"} for branch in error.validator_value
-    ):
-        wanted = " or ".join(_types(branch["type"]) for branch in error.validator_value)
-        yield Problem(f"expected {wanted}, got {_kind_of(instance)}", where)
-        return
-    if validator == "enum":
-        choices = ", ".join(repr(c) for c in error.validator_value if c is not None)
-        yield Problem(f"must be one of {choices}, got {_shown(instance)}", where)
-        return
-    message = error.message
-    if len(message) > MESSAGE_LIMIT:
-        message = message[: MESSAGE_LIMIT - 3] + "..."
-    yield Problem(message, where)
-
-
-_TYPE_NAMES = {
-    "object": "a mapping",
-    "array": "a list",
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-}
-
-
-def _types(value: Any) -> str:
-    names = value if isinstance(value, list) else [value]
-    return " or ".join(_TYPE_NAMES.get(n, n) for n in names if n != "null")
-
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int):
-        return f"an integer ({value})"
-    if isinstance(value, float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"a string ({_shown(value)})"
-    if isinstance(value, list):
-        return "a list"
-    return "a mapping"
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:55]}... ({len(str(value))} characters)"
-
-
-def _allowed(keys: list[str]) -> str:
-    return f"allowed keys: {', '.join(keys)}" if len(keys) <= 12 else ""

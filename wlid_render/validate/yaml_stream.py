@@ -14,7 +14,9 @@ from typing import Any
 
 import yaml
 
-from wlid_render.spec.load import ALIAS_BUDGET, EXPANSION_BUDGET, MAX_DEPTH
+from wlid_render.input_limits import YAML_ALIAS_BUDGET as ALIAS_BUDGET
+from wlid_render.input_limits import YAML_EXPANSION_BUDGET as EXPANSION_BUDGET
+from wlid_render.input_limits import YAML_MAX_DEPTH as MAX_DEPTH
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader

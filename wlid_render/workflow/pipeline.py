@@ -37,11 +37,13 @@ def render_plan(
     plan: Plan,
     templates: Path | None = None,
     gitops: str = "both",
-    bound: Mapping[str, Mapping[str, str]] | None = None,
     spec_path: str = DEFAULT_SPEC,
     paths: RepoPaths | None = None,
 ) -> list[Artifact]:
     """Every file of OUT for a plan, sorted by path, the manifest included.
+
+    Client IDs read from deployment outputs are in the plan already (build_plan pins them), so the
+    emitters need nothing besides it.
 
     `paths`: OUT and the spec as the repository sees them (see repo_paths.py); the pipelines and
     OUT/README.md name them, and the GitOps objects use OUT's when the spec sets no `gitops.path`.
@@ -51,7 +53,7 @@ def render_plan(
     if plan.gitops is not None and plan.gitops.path is None:  # gitops.path defaults to where OUT is
         plan = replace(plan, gitops=plan.gitops._replace(path=repo.out.removeprefix("./").strip("/")))
     artifacts = [*emit_arm(plan), *emit_bicep(plan, templates), *emit_kubernetes(plan)]
-    artifacts += emit_gitops(plan, gitops, bound)  # type: ignore[arg-type]
+    artifacts += emit_gitops(plan, gitops)  # type: ignore[arg-type]
     artifacts += emit_pipelines(plan, repo)
     artifacts.append(emit_readme(plan, [a.path for a in artifacts], repo))
     artifacts.sort()
@@ -102,5 +104,5 @@ def render_source(
         repo = paths(plan.name)
     else:
         repo = paths
-    artifacts = render_plan(plan, templates, gitops, bound, paths=repo)
+    artifacts = render_plan(plan, templates, gitops, paths=repo)
     return Rendering(plan, tuple(artifacts), warnings)

@@ -1,0 +1,108 @@
+"""Spec v1 as pydantic models: types, formats and naming rules of single fields.
+
+Unknown keys are rejected everywhere (`extra="forbid"`). Rules that span several fields (references
+between entries, duplicates, limits) live in `plan`, which sees the whole spec.
+
+Every field carries a description and examples: `wlid schema` turns them into the JSON Schema that
+editors use for completion and hover help (schema/wlid-v1.schema.json). They do not affect validation.
+
+The models by what they describe: base.py (the base model, value types and naming rules), azure.py
+(azure, cluster and their overrides), identities.py (identities, roles, ServiceAccounts), workloads.py
+(workloads and containers), environments.py (environments, gitops, pipelines), root.py (Spec).
+"""
+
+from wlid_render.spec.models.azure import (
+    REQUIRED_IN_EVERY_ENVIRONMENT,
+    Azure,
+    AzureOverride,
+    Cluster,
+    ClusterOverride,
+    DeployMode,
+)
+from wlid_render.spec.models.base import (
+    UUID_RE,
+    AzureName,
+    ClusterName,
+    DnsLabel,
+    DnsSubdomain,
+    EnvironmentName,
+    EnvName,
+    FicName,
+    GitRef,
+    IdentityName,
+    IssuerUrl,
+    LabelKey,
+    LabelValue,
+    Location,
+    ResourceGroupName,
+    SpecName,
+    TagName,
+    Tags,
+    TagValue,
+    Uuid,
+    VarName,
+    empty_list,
+    empty_map,
+)
+from wlid_render.spec.models.environments import Environment, GitOps, Pipelines
+from wlid_render.spec.models.identities import Identity, ResourceRef, RoleGrant, ServiceAccount, Target
+from wlid_render.spec.models.root import Metadata, Spec, WarningCode
+from wlid_render.spec.models.workloads import (
+    Container,
+    EnvValueFrom,
+    KubeObject,
+    Port,
+    Quantity,
+    Resources,
+    Workload,
+)
+
+__all__ = [
+    "REQUIRED_IN_EVERY_ENVIRONMENT",
+    "UUID_RE",
+    "Azure",
+    "AzureName",
+    "AzureOverride",
+    "Cluster",
+    "ClusterName",
+    "ClusterOverride",
+    "Container",
+    "DeployMode",
+    "DnsLabel",
+    "DnsSubdomain",
+    "EnvName",
+    "EnvValueFrom",
+    "Environment",
+    "EnvironmentName",
+    "FicName",
+    "GitOps",
+    "GitRef",
+    "Identity",
+    "IdentityName",
+    "IssuerUrl",
+    "KubeObject",
+    "LabelKey",
+    "LabelValue",
+    "Location",
+    "Metadata",
+    "Pipelines",
+    "Port",
+    "Quantity",
+    "ResourceGroupName",
+    "ResourceRef",
+    "Resources",
+    "RoleGrant",
+    "ServiceAccount",
+    "Spec",
+    "SpecName",
+    "TagName",
+    "TagValue",
+    "Tags",
+    "Target",
+    "Uuid",
+    "VarName",
+    "WarningCode",
+    "Workload",
+    "empty_list",
+    "empty_map",
+]
