@@ -1,5 +1,6 @@
-"""Facts about formats that several stages use: GUIDs, Azure's naming rules, the default environment,
-the regions without federated credentials, unique generated names. Imports nothing of ours."""
+"""Facts about formats that several stages use: GUIDs, Azure's naming rules, the managedClusters API
+version, the default environment, the regions without federated credentials, unique generated names.
+Imports nothing of ours."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ DEFAULT_ENVIRONMENT = "default"
 IDENTITY_NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}"  # user-assigned identity: 3-128 characters
 FIC_NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}"  # federated identity credential: 3-120 characters
 CLUSTER_NAME_PATTERN = r"[a-zA-Z0-9]|[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]"  # AKS cluster
+
+# Newest stable managedClusters API in the bundled schemas: what the opt-in cluster step reads and
+# writes back (an older version drops properties it does not know on the round trip), and what the
+# template reads the issuer with; `wlid validate` reports a cluster written with an older one (ARM008).
+CLUSTER_API = "2026-05-01"
 
 
 def parse_regions(text: str) -> frozenset[str]:

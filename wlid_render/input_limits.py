@@ -29,6 +29,12 @@ TREE_FILE_MAX_BYTES = 32 * MiB
 REGIONS_MAX_BYTES = 1 * MiB
 # Rendered JSON nests 12 levels deep at most (an ARM template), rendered YAML 8.
 JSON_MAX_DEPTH = 64
+# YAML, read from libyaml's events by the spec loader (spec/load.py) and by `wlid validate`
+# (validate/yaml_stream.py): nesting levels (a spec needs about ten), aliases, and the values all
+# aliases together may stand for (no billion-laughs expansion).
+YAML_MAX_DEPTH = 64
+YAML_ALIAS_BUDGET = 100
+YAML_EXPANSION_BUDGET = 10_000
 
 
 class InputError(ValueError):

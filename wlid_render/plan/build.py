@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
+from wlid_render.broad_roles import privileged_roles
 from wlid_render.errors import Path, Problem, SpecError
 from wlid_render.formats import DEFAULT_ENVIRONMENT, regions_without_fic
 from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS
@@ -29,7 +30,7 @@ from wlid_render.plan.model import (
     WorkloadPlan,
 )
 from wlid_render.plan.names import deployment_name, derived_fic_name, placeholder_for
-from wlid_render.plan.roles import builtin_roles, privileged_roles, resolve_role
+from wlid_render.plan.roles import builtin_roles, resolve_role
 from wlid_render.plan.sharing import shared_identities
 from wlid_render.plan.tags import identity_tags
 from wlid_render.plan.targets import TARGET_KEYS, TargetError, target_of

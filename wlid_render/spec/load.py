@@ -3,7 +3,7 @@
 Reads libyaml's event stream when present and composes values iteratively. Duplicate keys are
 errors (never last-one-wins), aliases have a small budget (no billion-laughs expansion), nesting is
 limited, tags other than the plain YAML types are refused, and only one document is accepted.
-This module imports nothing of ours but `errors`.
+This module imports nothing of ours but the leaves `errors` and `input_limits`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from typing import Any, NamedTuple
 import yaml
 
 from wlid_render.errors import Mark, Path, Problem, SpecError
+from wlid_render.input_limits import YAML_ALIAS_BUDGET as ALIAS_BUDGET
+from wlid_render.input_limits import YAML_EXPANSION_BUDGET as EXPANSION_BUDGET
+from wlid_render.input_limits import YAML_MAX_DEPTH as MAX_DEPTH
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-ALIAS_BUDGET = 100
 NODE_BUDGET = 500_000
-EXPANSION_BUDGET = 10_000  # values that aliases may stand for, all aliases together
 
 _At = tuple[int, int]  # a 1-based (line, column) while composing; a Mark once it leaves this module
 
@@ -85,7 +86,6 @@ class Source(NamedTuple):
 
 
 SHALLOW = 2  # marks of paths this long or shorter are always recorded (see Marks)
-MAX_DEPTH = 64  # nesting levels; a spec needs about ten
 SAFE_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq")
 )  # timestamps, binary, sets, ... and every custom tag are refused: a spec holds none of them

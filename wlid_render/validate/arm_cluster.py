@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wlid_render.plan.model import CLUSTER_API
+from wlid_render.formats import CLUSTER_API
 from wlid_render.validate.arm_expressions import is_expression, scan
 from wlid_render.validate.arm_schema import nested_template_paths
 from wlid_render.validate.finding import Finding

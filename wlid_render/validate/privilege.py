@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wlid_render.broad_roles import privileged_roles
 from wlid_render.formats import GUID
-from wlid_render.plan.roles import privileged_roles
 from wlid_render.validate.arm_schema import nested_template_paths
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.templates import top_templates
