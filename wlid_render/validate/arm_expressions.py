@@ -144,6 +144,17 @@ class Scan:
 _LITERAL = re.compile(r"'((?:[^']|'')*)'")
 
 
+def plain(value: str) -> str:
+    """The value ARM takes from a JSON string that is not an expression: a leading `[[` stands for `[`
+    (how `arm_expr.plain` writes a value that starts with `[`)."""
+    return value[1:] if value.startswith("[[") else value
+
+
+def literals(expression: str) -> list[str]:
+    """The value of every quoted literal of an expression, in order."""
+    return [m.replace("''", "'") for m in _LITERAL.findall(expression)]
+
+
 def _string(body: str, i: int) -> tuple[str, int] | None:
     """The literal starting at body[i] == "'" and the index after it; None when unterminated."""
     match = _LITERAL.match(body, i)

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wlid_render.validate.arm import FIC_TYPE, resource_key
-from wlid_render.validate.arm_expressions import is_expression
+from wlid_render.validate.arm_expressions import is_expression, plain
 from wlid_render.validate.arm_schema import nested_template_paths
-from wlid_render.validate.bicep_model import arm_plain
 from wlid_render.validate.templates import TopTemplate, parameters_owner, top_templates
 from wlid_render.validate.tree import RenderedTree, TreeError
 
@@ -90,7 +89,7 @@ def resolve(value: Any, params: EnvParameters) -> Any:
     if not isinstance(value, str):
         return value
     if not is_expression(value):
-        return arm_plain(value)
+        return plain(value)
     name = parameter_name(value)
     return params.value(name) if name is not None and name in params.values else UNKNOWN
 

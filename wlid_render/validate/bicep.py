@@ -5,7 +5,7 @@ module or resource is read unsafely (BICEP004), and the location `bicep build` g
 subscription scope is the one the template writes (BICEP005).
 
 Syntax comes from tree-sitter-bicep; no Bicep compiler is needed. BICEP002 compares the facts that
-`bicep_model` reads from both sides: parameters and their types, deployed resource types and API
+the Bicep reader (bicep_file) and the ARM reader (arm_template) read from both sides: parameters and their types, deployed resource types and API
 versions, the names known before deployment or read from parameters, the conditions and values of
 resources (location, properties...) where they can be read offline, the order of federated
 credentials, nested deployments (Bicep modules) with their names, scopes, conditions, files,
@@ -30,21 +30,55 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, NamedTuple, TypeVar
 
-from wlid_render.validate import bicep_model as bm
-from wlid_render.validate.bicep_model import (
+from wlid_render.validate.arm_expressions import literals, plain
+from wlid_render.validate.arm_template import (
     DEPLOYMENT,
+    RESOURCE_VALUES,
     ArmDeployment,
     ArmTemplate,
-    BicepFile,
     DepKey,
+    arm_relative_scope,
+    arm_template,
+    condition_text,
+)
+from wlid_render.validate.arm_values import (
+    arm_assignment_name,
+    arm_guarded_reads,
+    arm_leaves,
+    arm_output_reads,
+    arm_value,
+)
+from wlid_render.validate.bicep_file import (
+    BicepFile,
     Module,
+    Param,
+    ParamsFile,
+    Resource,
+    module_target,
+    read_bicep,
+    read_bicepparam,
+)
+from wlid_render.validate.bicep_syntax import (
     Node,
-    Scope,
-    ValueKey,
-    arm_literals,
-    arm_plain,
+    NotALiteral,
+    bicepparam_as_bicep,
+    call_parts,
+    decode_string,
+    literal,
+    named,
+    parse,
+    properties,
+    source,
+    syntax_problems,
+)
+from wlid_render.validate.bicep_values import (
+    bicep_assignment_name,
+    bicep_leaves,
+    bicep_value,
+    module_output_read,
 )
 from wlid_render.validate.finding import Finding
+from wlid_render.validate.keys import NameKey, Scope, ValueKey, show_name
 from wlid_render.validate.templates import (
     MAIN_TEMPLATE,
     TopTemplate,
@@ -60,7 +94,7 @@ IDENTITY = "microsoft.managedidentity/userassignedidentities"
 FIC = f"{IDENTITY}/federatedidentitycredentials"
 ROLE = "microsoft.authorization/roleassignments"
 Issue = tuple[str, int | None]  # message, line in the Bicep file
-Leaves = dict[str, tuple[ValueKey | None, str]]  # see bicep_model.bicep_leaves
+Leaves = dict[str, tuple[ValueKey | None, str]]  # see bicep_values.bicep_leaves
 K = TypeVar("K")
 
 
@@ -69,7 +103,7 @@ def check_bicep(tree: RenderedTree) -> list[Finding]:
     parameter files, BICEP004 unsafe reads of conditional modules and resources, BICEP005 locations of
     modules at subscription scope. A tree without `azure/main.bicep` has no Bicep side and is not checked.
 
-    Raises `bicep_model.BicepUnavailable` when tree-sitter-bicep is not installed (a broken install,
+    Raises `bicep_syntax.BicepUnavailable` when tree-sitter-bicep is not installed (a broken install,
     not a broken tree).
     """
     if not tree.exists(MAIN):
@@ -102,9 +136,9 @@ def _syntax(tree: RenderedTree, rel: str, roots: dict[str, Node]) -> list[Findin
     except TreeError as exc:
         return [Finding(tree.display(rel), None, "BICEP001", "error", str(exc))]
     if rel.endswith(".bicepparam"):
-        text = bm.bicepparam_as_bicep(text)
-    root = bm.parse(text)
-    problems = bm.syntax_problems(root)
+        text = bicepparam_as_bicep(text)
+    root = parse(text)
+    problems = syntax_problems(root)
     if not problems:
         roots[rel] = root
         return []
@@ -130,20 +164,20 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b  # True is not 1
 
 
-def _default_issue(p: bm.Param, spec: dict[str, Any], s: Sides) -> str | None:
+def _default_issue(p: Param, spec: dict[str, Any], s: Sides) -> str | None:
     if ("defaultValue" in spec) != (p.default is not None):
         return f"parameter '{p.name}' has a default value only in {s.bicep if p.default else s.arm}"
     if p.default is None:
         return None
     try:
-        value = bm.literal(p.default)
-    except bm.NotALiteral:
+        value = literal(p.default)
+    except NotALiteral:
         return None  # an expression: nothing to compare offline
     expected = spec["defaultValue"]
-    expected = arm_plain(expected) if isinstance(expected, str) else expected
+    expected = plain(expected) if isinstance(expected, str) else expected
     if _same(value, expected):
         return None
-    return f"parameter '{p.name}' defaults to {bm.source(p.default)} in {s.bicep}, {json.dumps(expected)} in {s.arm}"
+    return f"parameter '{p.name}' defaults to {source(p.default)} in {s.bicep}, {json.dumps(expected)} in {s.arm}"
 
 
 def compare_params(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
@@ -204,17 +238,17 @@ def pair_unmatched(
     return pairs + [(a, None) for a in only_left] + [(None, b) for b in only_right]
 
 
-NamedKey = tuple[str, bm.NameKey]  # lower-case type, name
+NamedKey = tuple[str, NameKey]  # lower-case type, name
 
 
 def _named_resources(
     arm: ArmTemplate, bicep: BicepFile
-) -> tuple[Counter[NamedKey], Counter[NamedKey], dict[NamedKey, bm.Resource]]:
-    """Deployed resources whose names are literals or parameters (`bm.NameKey`): how many of each name
+) -> tuple[Counter[NamedKey], Counter[NamedKey], dict[NamedKey, Resource]]:
+    """Deployed resources whose names are literals or parameters (`NameKey`): how many of each name
     ARM has, how many Bicep has, and Bicep's (first) declaration of each."""
     left = Counter((r.type.lower(), r.name_key) for r in arm.resources if r.name_key is not None)
     right: Counter[NamedKey] = Counter()
-    declared: dict[NamedKey, bm.Resource] = {}
+    declared: dict[NamedKey, Resource] = {}
     for b in (b for b in bicep.resources if not b.existing):
         if (name := bicep.name_key(b)) is not None:
             right[(b.type.lower(), name)] += 1
@@ -230,14 +264,14 @@ def compare_names(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]:
     out: list[Issue] = []
     for a, b in pair_unmatched(left, right, lambda k: (k[0], k[1][:-1])):
         if a is None and b is not None:
-            message = f"{shown[b[0]]} '{bm.show_name(b[1])}' of {s.bicep} is not in {s.arm}"
+            message = f"{shown[b[0]]} '{show_name(b[1])}' of {s.bicep} is not in {s.arm}"
             out.append((message, declared[b].line))
         elif a is not None and b is None:
             out.append(
-                (f"{shown[a[0]]} '{bm.show_name(a[1])}' of {s.arm} is not declared in {s.bicep}", None)
+                (f"{shown[a[0]]} '{show_name(a[1])}' of {s.arm} is not declared in {s.bicep}", None)
             )
         elif a is not None and b is not None:
-            message = f"{shown[a[0]]} '{bm.show_name(a[1])}' of {s.arm} is named '{bm.show_name(b[1])}' in {s.bicep}"
+            message = f"{shown[a[0]]} '{show_name(a[1])}' of {s.arm} is named '{show_name(b[1])}' in {s.bicep}"
             out.append((message, declared[b].line))
     return out
 
@@ -267,7 +301,7 @@ def compare_outputs(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[Issue]
         elif str(spec.get("type", "")).lower() != o.type.lower():
             out.append((f"output '{o.name}' is {o.type} in {s.bicep}, {spec.get('type')} in {s.arm}", o.line))
         elif o.value is not None and "value" in spec:
-            left, right = bm.arm_leaves(spec["value"]), bm.bicep_leaves(o.value, bicep)
+            left, right = arm_leaves(spec["value"]), bicep_leaves(o.value, bicep)
             for path, b, a in different_leaves(left, right):
                 at = f" ({path})" if path else ""
                 out.append((f"output '{o.name}'{at} is {b} in {s.bicep}, {a} in {s.arm}", o.line))
@@ -287,16 +321,16 @@ def compare_resource_values(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> lis
         arm_values: Leaves = {}
         bicep_values: Leaves = {}
         if a.condition is not None:
-            arm_values.update(bm.arm_leaves(a.condition, "condition"))
+            arm_values.update(arm_leaves(a.condition, "condition"))
         if b.condition is not None:
-            bicep_values.update(bm.bicep_leaves(b.condition, bicep, "condition"))
-        for field_name in bm.RESOURCE_VALUES:
+            bicep_values.update(bicep_leaves(b.condition, bicep, "condition"))
+        for field_name in RESOURCE_VALUES:
             if field_name in a.values:
-                arm_values.update(bm.arm_leaves(a.values[field_name], field_name))
+                arm_values.update(arm_leaves(a.values[field_name], field_name))
             if field_name in b.props:
-                bicep_values.update(bm.bicep_leaves(b.props[field_name], bicep, field_name))
+                bicep_values.update(bicep_leaves(b.props[field_name], bicep, field_name))
         for path, bicep_text, arm_text in different_leaves(arm_values, bicep_values):
-            message = f"{_leaf(a.type)} '{bm.show_name(key[1])}': {path} is {bicep_text} in {s.bicep}, {arm_text} in {s.arm}"
+            message = f"{_leaf(a.type)} '{show_name(key[1])}': {path} is {bicep_text} in {s.bicep}, {arm_text} in {s.arm}"
             out.append((message, b.line))
     return out
 
@@ -396,7 +430,7 @@ class RoleKey(NamedTuple):
     scope: tuple[Any, ...]
     role: str  # role definition ID
     description: str | None
-    name: tuple[Any, ...]  # see bicep_model.arm_assignment_name
+    name: tuple[Any, ...]  # see arm_values.arm_assignment_name
     condition: Any = None  # None, a ValueKey, or ("?",) for a condition that cannot be read offline
 
 
@@ -429,22 +463,22 @@ def arm_role_assignments(arm: ArmTemplate) -> tuple[Counter[RoleKey], dict[RoleK
     for r in (r for r in arm.resources if r.type.lower() == ROLE):
         scope: tuple[Any, ...] = ()
         if r.raw_scope:
-            found = bm.arm_relative_scope(r.raw_scope)
+            found = arm_relative_scope(r.raw_scope)
             scope = ("resource", *found) if found is not None else ("?", str(r.raw_scope))
-        role = (arm_literals(str(r.properties.get("roleDefinitionId", ""))) or [""])[-1]
+        role = (literals(str(r.properties.get("roleDefinitionId", ""))) or [""])[-1]
         description = r.properties.get("description")
-        condition = _condition_key(bm.arm_value(r.condition)) if r.condition is not None else None
+        condition = _condition_key(arm_value(r.condition)) if r.condition is not None else None
         key = RoleKey(
             scope,
             role,
-            arm_plain(description) if isinstance(description, str) else None,
-            bm.arm_assignment_name(r.raw_name),
+            plain(description) if isinstance(description, str) else None,
+            arm_assignment_name(r.raw_name),
             condition,
         )
         out[key] += 1
         texts.setdefault(
             key,
-            RoleText(r.scope or "the deployment scope", str(r.raw_name), bm.condition_text(r.condition)),
+            RoleText(r.scope or "the deployment scope", str(r.raw_name), condition_text(r.condition)),
         )
     return out, texts
 
@@ -453,31 +487,31 @@ def _bicep_role_scope(bicep: BicepFile, props: dict[str, Node]) -> tuple[tuple[A
     if "scope" not in props:
         return (), "the deployment scope"
     node = props["scope"]
-    target = bicep.resource(bm.source(node)) if node.type == "identifier" else None
+    target = bicep.resource(source(node)) if node.type == "identifier" else None
     name = bicep.name_key(target) if target is not None else None
     if target is None or name is None or "scope" in target.props:  # not a resource of this scope
-        return ("?", bm.source(node)), bm.source(node)
-    return ("resource", target.type.lower(), name), relative_scope(target.type, bm.show_name(name))
+        return ("?", source(node)), source(node)
+    return ("resource", target.type.lower(), name), relative_scope(target.type, show_name(name))
 
 
-def _bicep_role(bicep: BicepFile, r: bm.Resource) -> tuple[RoleKey, RoleText]:
+def _bicep_role(bicep: BicepFile, r: Resource) -> tuple[RoleKey, RoleText]:
     scope, scope_text = _bicep_role_scope(bicep, r.props)
-    inner = bm.properties(r.props["properties"]) if "properties" in r.props else {}
-    role = bm.source(inner["roleDefinitionId"]) if "roleDefinitionId" in inner else ""
+    inner = properties(r.props["properties"]) if "properties" in r.props else {}
+    role = source(inner["roleDefinitionId"]) if "roleDefinitionId" in inner else ""
     if "roleDefinitionId" in inner and inner["roleDefinitionId"].type == "call_expression":
-        args = bm.call_parts(inner["roleDefinitionId"])[1]
-        role = str(bm.literal(args[-1])) if args else role
+        args = call_parts(inner["roleDefinitionId"])[1]
+        role = str(literal(args[-1])) if args else role
     description = inner.get("description")
     name = r.props.get("name")
     key = RoleKey(
         scope,
         role,
-        bm.decode_string(description) if description is not None else None,
-        bm.bicep_assignment_name(name, bicep),
-        _condition_key(bm.bicep_value(r.condition, bicep)) if r.condition is not None else None,
+        decode_string(description) if description is not None else None,
+        bicep_assignment_name(name, bicep),
+        _condition_key(bicep_value(r.condition, bicep)) if r.condition is not None else None,
     )
-    condition = bm.source(r.condition) if r.condition is not None else None
-    return key, RoleText(scope_text, bm.source(name) if name else r.name_text, condition, r.line)
+    condition = source(r.condition) if r.condition is not None else None
+    return key, RoleText(scope_text, source(name) if name else r.name_text, condition, r.line)
 
 
 def bicep_role_assignments(bicep: BicepFile) -> tuple[Counter[RoleKey], dict[RoleKey, RoleText]]:
@@ -486,7 +520,7 @@ def bicep_role_assignments(bicep: BicepFile) -> tuple[Counter[RoleKey], dict[Rol
     for r in (r for r in bicep.resources if r.type.lower() == ROLE and not r.existing):
         try:
             key, text = _bicep_role(bicep, r)
-        except bm.NotALiteral:
+        except NotALiteral:
             key, text = (
                 RoleKey(("?", r.symbol), "?", None, ("?", r.symbol)),
                 RoleText(r.symbol, "", None, r.line),
@@ -531,7 +565,7 @@ def compare_output_reads(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[I
     values += [d.args for d in arm.deployments]
     deployments = {d.name: d for d in arm.deployments}
     out: list[Issue] = []
-    for name, output in dict.fromkeys(read for value in values for read in bm.arm_output_reads(value)):
+    for name, output in dict.fromkeys(read for value in values for read in arm_output_reads(value)):
         deployment = deployments.get(name)
         if deployment is None:
             out.append(
@@ -542,7 +576,7 @@ def compare_output_reads(arm: ArmTemplate, bicep: BicepFile, s: Sides) -> list[I
                 f"{s.arm} reads output '{output}' of deployment '{name}', whose template does not declare it"
             )
             out.append((message, None))
-    for name, condition in dict.fromkeys(read for value in values for read in bm.arm_guarded_reads(value)):
+    for name, condition in dict.fromkeys(read for value in values for read in arm_guarded_reads(value)):
         deployment = deployments.get(name)
         if deployment is None:
             continue
@@ -595,7 +629,7 @@ def _compare_top(walk: _Walk, top: TopTemplate) -> None:
     except TreeError:
         return  # the ARM checks report a template that is not JSON
     if isinstance(doc, dict):
-        walk.compare(bm.arm_template(doc), top.bicep, Sides(top.file_name, f"{top.stem}.bicep"))
+        walk.compare(arm_template(doc), top.bicep, Sides(top.file_name, f"{top.stem}.bicep"))
 
 
 def _findings(tree: RenderedTree, rel: str, issues: Iterable[Issue], rule: str = "BICEP002") -> list[Finding]:
@@ -623,7 +657,7 @@ class _Walk:
         if rel not in self.roots:
             return None
         if rel not in self.files:
-            self.files[rel] = bm.read_bicep(self.roots[rel])
+            self.files[rel] = read_bicep(self.roots[rel])
         return self.files[rel]
 
     def compare(self, arm: ArmTemplate, rel: str, s: Sides) -> None:
@@ -640,7 +674,7 @@ class _Walk:
         issues += module_issues
         files: dict[str, BicepFile] = {}  # module symbol -> its file
         for module, deployment in matched:
-            target = bm.module_target(rel, module.path)
+            target = module_target(rel, module.path)
             if target is None or not self.exists(target):
                 issues.append((f"module '{module.symbol}': file {module.path!r} does not exist", module.line))
                 continue
@@ -678,9 +712,9 @@ class _Walk:
         stack = [self.roots[rel]]
         while stack:
             node = stack.pop()
-            read = bm.module_output_read(node, bicep)
+            read = module_output_read(node, bicep)
             if read is None:
-                stack.extend(reversed(bm.named(node)))
+                stack.extend(reversed(named(node)))
                 continue
             module, output = read
             target = files.get(module.symbol)
@@ -755,7 +789,7 @@ def compare_module_call(arm: ArmDeployment, module: Module, bicep: BicepFile, s:
         )
     args = dict(module.args)
     for name in (n for n in arm.params if n in args and "value" in arm.args.get(n, {})):
-        left, right = bm.arm_leaves(arm.args[name]["value"], name), bm.bicep_leaves(args[name], bicep, name)
+        left, right = arm_leaves(arm.args[name]["value"], name), bicep_leaves(args[name], bicep, name)
         for path, b, a in different_leaves(left, right):
             out.append((f"{where} passes {path} = {b} in {s.bicep}, {a} in {s.arm}", module.line))
     waits = module_dependencies(module, bicep)
@@ -795,16 +829,16 @@ def unsafe_dereferences(root: Node, bicep: BicepFile, s: Sides) -> list[Issue]:
             and len(parts) == 3
             and parts[0].type == "identifier"
             and parts[1].type == "."
-            and (kind := conditional.get(bm.source(parts[0]))) is not None
-            and bm.source(parts[2]) == NULLABLE_READS[kind]
+            and (kind := conditional.get(source(parts[0]))) is not None
+            and source(parts[2]) == NULLABLE_READS[kind]
         ):
-            symbol, read = bm.source(parts[0]), NULLABLE_READS[kind]
+            symbol, read = source(parts[0]), NULLABLE_READS[kind]
             message = (
                 f"{symbol}.{read}: {kind} '{symbol}' has a condition, so it may be null where the "
                 f"condition is false (bicep BCP318); read it as {symbol}.?{read}... ?? <default> in {s.bicep}"
             )
             out.append((message, node.start_point[0] + 1))
-        stack.extend(reversed(bm.named(node)))
+        stack.extend(reversed(named(node)))
     return sorted(out, key=lambda issue: issue[1] or 0)
 
 
@@ -827,16 +861,16 @@ def location_expressions(root: Node) -> list[Issue]:
             node.type == "member_expression"
             and len(parts) == 3
             and parts[0].type == "call_expression"
-            and bm.source(parts[2]) == "location"
-            and bm.source(parts[0]).replace(" ", "") in {f"{f}()" for f in _LOCATION_CALLS}
+            and source(parts[2]) == "location"
+            and source(parts[0]).replace(" ", "") in {f"{f}()" for f in _LOCATION_CALLS}
         ):
-            text = bm.source(node)
+            text = source(node)
             message = (
                 f"{text} outside a parameter's default value: the Bicep linter warns "
                 "(no-loc-expr-outside-params); take the location from a parameter"
             )
             out.append((message, node.start_point[0] + 1))
-        stack.extend(reversed(bm.named(node)))
+        stack.extend(reversed(named(node)))
     return sorted(out, key=lambda issue: issue[1] or 0)
 
 
@@ -868,18 +902,18 @@ def _conditions_differ(arm: Any, bicep_node: Node | None, bicep: BicepFile) -> b
         return True
     if arm is None or bicep_node is None:
         return False
-    left, right = bm.arm_value(arm), bm.bicep_value(bicep_node, bicep)
+    left, right = arm_value(arm), bicep_value(bicep_node, bicep)
     return (left is not None or right is not None) and left != right
 
 
 # -- BICEP003 --------------------------------------------------------------------------------------
-def _using_issues(tree: RenderedTree, rel: str, params: bm.ParamsFile, template: TopTemplate) -> list[Issue]:
+def _using_issues(tree: RenderedTree, rel: str, params: ParamsFile, template: TopTemplate) -> list[Issue]:
     """`using` must name the Bicep file of the template the file's name says it belongs to."""
     own = posixpath.relpath(template.bicep, posixpath.dirname(rel))
     if params.using is None:
         message = f"no `using` statement: a .bicepparam file must name its Bicep file (using '{own}')"
         return [(message, None)]
-    if bm.module_target(rel, params.using) != template.bicep:
+    if module_target(rel, params.using) != template.bicep:
         return [(f"`using {params.using!r}` does not point at {template.bicep}", params.using_line)]
     if not tree.exists(template.bicep):
         return [(f"`using {params.using!r}`: there is no {template.bicep}", params.using_line)]
@@ -891,7 +925,7 @@ def _parameter_file(tree: RenderedTree, rel: str, root: Node | None) -> list[Fin
         return []  # BICEP001 reported it
     env, template = parameters_owner(rel) or (posixpath.basename(rel), MAIN_TEMPLATE)
     arm_rel = template.parameters(env)
-    params = bm.read_bicepparam(tree.text(rel), root)
+    params = read_bicepparam(tree.text(rel), root)
     issues = _using_issues(tree, rel, params, template)
     if not tree.exists(arm_rel):
         issues.append((f"there is no {tree.display(arm_rel)} for environment '{env}'", None))
@@ -910,7 +944,7 @@ def _parameter_files_without_bicepparam(tree: RenderedTree) -> list[Finding]:
     return out
 
 
-def compare_parameter_values(params: bm.ParamsFile, tree: RenderedTree, arm_rel: str) -> list[Issue]:
+def compare_parameter_values(params: ParamsFile, tree: RenderedTree, arm_rel: str) -> list[Issue]:
     try:
         doc = tree.json(arm_rel)
     except TreeError:
