@@ -26,7 +26,11 @@ from wlid_render.validate.keys import (
     normal_name,
 )
 
+# Resource types, lower case: ARM reads types ignoring case.
 DEPLOYMENT = "microsoft.resources/deployments"
+IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
+FIC_TYPE = f"{IDENTITY_TYPE}/federatedidentitycredentials"
+ROLE_TYPE = "microsoft.authorization/roleassignments"
 DepKey = tuple[str, str]  # (lower-case resource type, full name)
 _ARM_FORMAT = re.compile(r"\[format\(('(?:[^']|'')*'(?:\s*,\s*'(?:[^']|'')*')*)\)\]")
 _ARM_PARAMETER = re.compile(r"\[parameters\('(\w+)'\)\]")

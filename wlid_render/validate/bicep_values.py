@@ -50,7 +50,7 @@ def _safe_output_read(node: Node, bicep: BicepFile) -> ValueKey | None:
     """`<module>.?outputs.<name>` -> ("output?", deployment name, output name): what `bicep build`
     compiles to `tryGet(if(<the module's condition>, reference(<deployment>), null()), 'outputs',
     '<name>', 'value')`. That the ARM side guards it with its deployment's own condition is checked
-    by `validate.bicep.compare_output_reads`."""
+    by `bicep_compare.compare_output_reads`."""
     parts = node.children
     if (
         node.type != "member_expression"
