@@ -250,6 +250,16 @@ def split_call(text: str) -> tuple[str, tuple[str, ...]] | None:
     return match.group(), tuple(args)
 
 
+def parameter_name(value: object) -> str | None:
+    """`[parameters('x')]` -> x; None for any other value."""
+    if not isinstance(value, str) or not is_expression(value):
+        return None
+    call = split_call(value[1:-1].strip())
+    if call is None or call[0].lower() != "parameters" or len(call[1]) != 1:
+        return None
+    return literal(call[1][0])
+
+
 def literal(arg: str) -> str | None:
     """The value of a quoted literal argument, or None when the argument is not a plain literal."""
     if arg.startswith("'"):

@@ -1,21 +1,31 @@
-"""The ARM template reader of `wlid validate`: a template, and recursively each template nested in it,
-read into the facts the rules check and compare.
+"""The ARM template reader of `wlid validate`: one reading of a template, shared by every rule.
 
-Resources and nested deployments with their types, names, dependencies, conditions and scopes;
-parameters, variables and outputs. A name is read as a name key (keys.py: literal parts and
-parameters); a dependsOn entry as the (type, name) it names. Expressions are read with
-arm_expressions.
+A template is read into an ArmTemplate: its parameters, variables and outputs, its resources and its
+nested deployments, each deployment with the template nested in it (read the same way, recursively).
+The ARM rules, the workload identity rules and the Bicep comparison all take their facts from here:
+
+- a resource's name: as a name key (keys.py: literal segments and parameters), and, when it is known
+  before deployment (a literal, or `format()` of literals), as one string;
+- what a dependsOn entry names: `resourceId('T', 'a', 'b')` of literals -> ('t', 'a/b'),
+  `extensionResourceId(<scope>, 'T', 'a')` -> ('t', 'a'), a bare name as it is;
+- the scope a nested deployment deploys to, its condition, the arguments it passes;
+- for every template, where it sits in the file (a JSON path) and the deployments that nest it.
+
+Expressions are read with arm_expressions (split_call, literal), never by patterns over the text.
+A part of a template that is not what ARM expects (a list where an object belongs...) is read as
+empty: the schema check (ARM001) reports it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from wlid_render.validate.arm_expressions import is_expression, literal, literals, plain, split_call
+from wlid_render.validate.arm_expressions import is_expression, literal, parameter_name, plain, split_call
 from wlid_render.validate.keys import (
-    RESOURCE_TYPE,
     NameKey,
     NamePart,
     ParamPart,
@@ -26,17 +36,23 @@ from wlid_render.validate.keys import (
     normal_name,
 )
 
+if TYPE_CHECKING:
+    from wlid_render.validate.tree import RenderedTree
+
 # Resource types, lower case: ARM reads types ignoring case.
 DEPLOYMENT = "microsoft.resources/deployments"
 IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
 FIC_TYPE = f"{IDENTITY_TYPE}/federatedidentitycredentials"
 ROLE_TYPE = "microsoft.authorization/roleassignments"
+CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
+
+JsonPath = tuple[str | int, ...]
 DepKey = tuple[str, str]  # (lower-case resource type, full name)
-_ARM_FORMAT = re.compile(r"\[format\(('(?:[^']|'')*'(?:\s*,\s*'(?:[^']|'')*')*)\)\]")
-_ARM_PARAMETER = re.compile(r"\[parameters\('(\w+)'\)\]")
+RESOURCE_VALUES = ("location", "tags", "sku", "kind", "identity", "properties")
 _SPLIT_INDEX = re.compile(r"(split\(.*\))\s*\[\s*(\d+)\s*\]", re.DOTALL)
 
 
+# -- names ---------------------------------------------------------------------------------------
 def param_part(text: str) -> ParamPart | None:
     """`parameters('x')` -> ("x", None); `split(parameters('x'), '/')[1]` -> ("x", 1)."""
     text = text.strip()
@@ -89,16 +105,13 @@ def _format_parts(pattern: str, args: list[NamePart]) -> list[NamePart] | None:
     return segments
 
 
-def arm_name_parts(value: Any) -> list[NamePart] | None:
-    """A JSON string as name parts, literals split at `/`: a literal, `[parameters('x')]`, or
-    `[format(...)]` of literals and parameters (whole, or split at `/`); None for other expressions."""
-    if not isinstance(value, str):
-        return None
+@lru_cache(maxsize=1 << 16)
+def _name_parts(value: str) -> tuple[NamePart, ...] | None:
     if not is_expression(value):
-        return list(plain(value).split("/"))
+        return tuple(plain(value).split("/"))
     body = value[1:-1].strip()
     if (whole := param_part(body)) is not None:
-        return [whole]
+        return (whole,)
     call = split_call(body)
     if call is None or call[0].lower() != "format" or not call[1]:
         return None
@@ -110,18 +123,36 @@ def arm_name_parts(value: Any) -> list[NamePart] | None:
         if part is None:
             return None
         args.append(part)
-    return _format_parts(pattern, args) if pattern is not None else None
+    parts = _format_parts(pattern, args) if pattern is not None else None
+    return tuple(parts) if parts is not None else None
 
 
-def arm_name_key(resource_type: str, value: Any) -> NameKey | None:
-    parts = arm_name_parts(value)
+def name_parts(value: Any) -> list[NamePart] | None:
+    """A JSON string as name parts, literals split at `/`: a literal, `[parameters('x')]`, or
+    `[format(...)]` of literals and parameters (whole, or split at `/`); None for other expressions.
+    Cached: the templates of a tree repeat the same names in every identity's nested deployment."""
+    parts = _name_parts(value) if isinstance(value, str) else None
+    return list(parts) if parts is not None else None
+
+
+def name_key(resource_type: str, value: Any) -> NameKey | None:
+    """A resource's name as a name key: one part per name segment of its type."""
+    parts = name_parts(value)
     return tuple(normal_name(parts, name_segments(resource_type))) if parts is not None else None
 
 
-def arm_relative_scope(value: Any) -> tuple[str, NameKey] | None:
+def static_name(value: Any) -> str | None:
+    """A name ARM knows before deployment: a literal, or format() of literals; else None."""
+    parts = name_parts(value)
+    if parts is None or not all(isinstance(p, str) for p in parts):
+        return None
+    return "/".join(parts)  # type: ignore[arg-type]
+
+
+def relative_scope_key(value: Any) -> tuple[str, NameKey] | None:
     """`Microsoft.KeyVault/vaults/kv` or `[format('Microsoft.KeyVault/vaults/{0}', parameters('x'))]`
     -> (lower-case resource type, name key)."""
-    parts = arm_name_parts(value)
+    parts = name_parts(value)
     if parts is None or len(parts) < 3 or len(parts) % 2 == 0:
         return None
     types = [parts[0], *parts[1::2]]
@@ -132,7 +163,7 @@ def arm_relative_scope(value: Any) -> tuple[str, NameKey] | None:
 
 
 def deployment_name_key(value: Any) -> str:
-    """A nested deployment's name, comparable with `bicep_name_key`: the literal name, or the
+    """A nested deployment's name, comparable with `bicep_file.bicep_name_key`: the literal name, or the
     expression (an ARM `format(...)` of a name computed at deployment) without white space."""
     if not isinstance(value, str):
         return str(value)
@@ -141,31 +172,52 @@ def deployment_name_key(value: Any) -> str:
     return compact(value)
 
 
-def arm_static_name(value: Any) -> str | None:
-    """A name ARM knows before deployment: a literal, or format() of literals; else None."""
-    if not isinstance(value, str):
+# -- dependencies --------------------------------------------------------------------------------
+@lru_cache(maxsize=1 << 16)
+def dependency_key(entry: str) -> DepKey | str | None:
+    """What a dependsOn entry names: (type, name) of `resourceId(...)` of literals or
+    `extensionResourceId(<scope>, 'T', 'a')`, a bare name as it is, or None when it cannot be read."""
+    if not is_expression(entry):
+        return entry
+    call = split_call(entry[1:-1])
+    if not call:
         return None
-    if not value.startswith("[") or value.startswith("[["):
-        return plain(value)
-    match = _ARM_FORMAT.fullmatch(value)
-    if not match:
-        return None
-    template, *args = literals(match[1])
-    return re.sub(r"\{(\d+)\}", lambda m: args[int(m[1])] if int(m[1]) < len(args) else m[0], template)
+    function, args = call[0].lower(), call[1]
+    if function == "resourceid":
+        values = [literal(a) for a in args]
+        types = [i for i, v in enumerate(values) if v and "/" in v and "." in v.split("/")[0]]
+        if not types or any(v is None for v in values[types[0] :]):
+            return None
+        return values[types[0]].lower(), "/".join(values[types[0] + 1 :])  # type: ignore[union-attr,arg-type]
+    if function == "extensionresourceid" and len(args) == 3:
+        rtype, name = literal(args[1]), literal(args[2])
+        if rtype and name:
+            return rtype.lower(), name
+    return None
 
 
-def arm_dependency(value: str) -> DepKey:
-    """`[resourceId('T', 'a', 'b')]` or `[extensionResourceId(<scope>, 'T', 'a')]` -> ('t', 'a/b')."""
-    found = literals(value)
-    for index in range(len(found) - 1, -1, -1):
-        if RESOURCE_TYPE.fullmatch(found[index]):
-            return found[index].lower(), "/".join(found[index + 1 :])
-    return "?", value
+def _depends(entries: tuple[Any, ...]) -> frozenset[DepKey]:
+    """The dependencies of a resource as keys; one that cannot be read is ("?", the entry)."""
+    out = set()
+    for entry in entries:
+        if isinstance(entry, str):
+            key = dependency_key(entry)
+            out.add(key if isinstance(key, tuple) else ("?", entry))
+    return frozenset(out)
+
+
+# -- scopes and conditions -----------------------------------------------------------------------
+def condition_text(value: Any) -> str | None:
+    """An ARM condition as messages show it: the parameter's name, or the expression as written."""
+    if value is None:
+        return None
+    name = parameter_name(value)
+    return name if name is not None else str(value)
 
 
 def _scope_arg(value: Any) -> ScopeArg:
-    if isinstance(value, str) and (match := _ARM_PARAMETER.fullmatch(value)):
-        return ("param", match[1])
+    if (name := parameter_name(value)) is not None:
+        return ("param", name)
     if isinstance(value, str) and value.startswith("[") and not value.startswith("[["):
         return ("expr", value[1:-1])
     return ("literal", plain(str(value)))
@@ -175,16 +227,21 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _template_scope(template: dict[str, Any]) -> str:
+def template_scope(template: dict[str, Any]) -> str:
+    """subscription for a subscriptionDeploymentTemplate, else resourceGroup."""
     return (
         "subscription"
         if "subscriptionDeploymentTemplate" in str(template.get("$schema", ""))
         else "resourceGroup"
     )
+
+
+def inline_template(resource: Any) -> dict[str, Any] | None:
+    """The template nested inline in a deployment resource; None for any other resource."""
+    if not isinstance(resource, dict) or str(resource.get("type", "")).lower() != DEPLOYMENT:
+        return None
+    inner = _dict(resource.get("properties")).get("template")
+    return inner if isinstance(inner, dict) else None
 
 
 def arm_scope(deployment: dict[str, Any]) -> Scope:
@@ -193,31 +250,47 @@ def arm_scope(deployment: dict[str, Any]) -> Scope:
     if given.get("subscriptionId") == "[subscription().subscriptionId]":
         del given["subscriptionId"]  # the deployment's own subscription: Bicep's `subscription()`
     template = _dict(_dict(deployment.get("properties")).get("template"))
-    return Scope(_template_scope(template), tuple(_scope_arg(v) for v in given.values()))
+    return Scope(template_scope(template), tuple(_scope_arg(v) for v in given.values()))
 
 
+# -- the model -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ArmResource:
+    """One resource of a template as written (a nested deployment too), with the facts read from it."""
+
+    raw: dict[str, Any]
+    path: JsonPath  # in the file: (..., "resources", i)
     type: str
     api_version: str
-    name: str | None  # see arm_static_name
-    depends: frozenset[DepKey]
+    name: str | None  # known before deployment (see static_name)
+    name_key: NameKey | None
+    depends_on: tuple[Any, ...]  # the dependsOn entries as written
+    depends: frozenset[DepKey]  # what they name (see dependency_key)
     properties: dict[str, Any]
-    scope: str | None
+    scope: str | None  # the `scope` of an extension resource, the `[[` escape undone
     values: dict[str, Any] = field(default_factory=dict)  # location, tags, sku, kind, identity, properties
-    name_key: NameKey | None = None  # see arm_name_key
     raw_name: Any = None  # as written
     raw_scope: Any = None  # as written
     condition: Any = None  # as written; None when there is none
 
+    @property
+    def key(self) -> DepKey | None:
+        """(lower-case type, name) when the name is known before deployment: what dependsOn names."""
+        if not isinstance(self.raw.get("type"), str) or self.name is None:
+            return None
+        return self.type.lower(), self.name
+
 
 @dataclass(frozen=True)
 class ArmDeployment:
+    """A nested deployment: where it deploys, on what condition, with what arguments and template."""
+
+    resource: ArmResource
     name: str
     scope: Scope
     condition: str | None  # a parameter name, or the expression as written
     params: tuple[str, ...]
-    template: ArmTemplate | None
+    template: ArmTemplate | None  # the template nested inline
     depends: frozenset[DepKey] = frozenset()
     args: dict[str, Any] = field(default_factory=dict)  # parameter name -> its entry ({"value": ...})
     raw_condition: Any = None  # as written; None when there is none
@@ -232,74 +305,102 @@ class ArmTemplate:
     resources: tuple[ArmResource, ...]  # without nested deployments
     deployments: tuple[ArmDeployment, ...]
     outputs: dict[str, dict[str, Any]]
+    variables: dict[str, Any] = field(default_factory=dict)
+    members: tuple[ArmResource, ...] = ()  # every resource in order, nested deployments included
+    doc: dict[str, Any] = field(default_factory=dict)  # as written
+    path: JsonPath = ()  # in the file: () for the top-level template
+    enclosing: tuple[ArmResource, ...] = ()  # the deployments that nest it, outermost first
+
+    def walk(self) -> Iterator[ArmTemplate]:
+        """This template and every template nested in it, outermost first, in document order."""
+        yield self
+        for deployment in self.deployments:
+            if deployment.template is not None:
+                yield from deployment.template.walk()
 
 
-def condition_text(value: Any) -> str | None:
-    """An ARM condition as messages show it: the parameter's name, or the expression as written."""
-    if value is None:
-        return None
-    match = _ARM_PARAMETER.fullmatch(value) if isinstance(value, str) else None
-    return match[1] if match else str(value)
-
-
-RESOURCE_VALUES = ("location", "tags", "sku", "kind", "identity", "properties")
-
-
-def _arm_depends(resource: dict[str, Any]) -> frozenset[DepKey]:
-    depends = resource.get("dependsOn")
-    if not isinstance(depends, list):
-        return frozenset()
-    return frozenset(arm_dependency(d) for d in depends if isinstance(d, str))
-
-
-def _arm_deployment(resource: dict[str, Any]) -> ArmDeployment:
-    properties = _dict(resource.get("properties"))
-    template = properties.get("template")
-    args = _dict(properties.get("parameters"))
-    return ArmDeployment(
-        name=str(resource.get("name")),
-        scope=arm_scope(resource),
-        condition=condition_text(resource.get("condition")),
-        params=tuple(args),
-        template=arm_template(template) if isinstance(template, dict) else None,
-        depends=_arm_depends(resource),
-        args={k: _dict(v) for k, v in args.items()},
-        raw_condition=resource.get("condition"),
-        name_key=deployment_name_key(resource.get("name")),
-        location=resource.get("location"),
-    )
-
-
-def _arm_resource(resource: dict[str, Any]) -> ArmResource:
-    scope = resource.get("scope")
+def _resource(raw: dict[str, Any], path: JsonPath) -> ArmResource:
+    depends_on = raw.get("dependsOn")
+    depends_on = tuple(depends_on) if isinstance(depends_on, list) else ()
+    scope = raw.get("scope")
     return ArmResource(
-        type=str(resource.get("type", "")),
-        api_version=str(resource.get("apiVersion", "")),
-        name=arm_static_name(resource.get("name")),
-        depends=_arm_depends(resource),
-        properties=_dict(resource.get("properties")),
+        raw=raw,
+        path=path,
+        type=str(raw.get("type", "")),
+        api_version=str(raw.get("apiVersion", "")),
+        name=static_name(raw.get("name")),
+        name_key=name_key(str(raw.get("type", "")), raw.get("name")),
+        depends_on=depends_on,
+        depends=_depends(depends_on),
+        properties=_dict(raw.get("properties")),
         scope=plain(scope) if isinstance(scope, str) else None,
-        values={k: resource[k] for k in RESOURCE_VALUES if k in resource},
-        name_key=arm_name_key(str(resource.get("type", "")), resource.get("name")),
-        raw_name=resource.get("name"),
+        values={k: raw[k] for k in RESOURCE_VALUES if k in raw},
+        raw_name=raw.get("name"),
         raw_scope=scope,
-        condition=resource.get("condition"),
+        condition=raw.get("condition"),
     )
 
 
-def arm_template(doc: dict[str, Any]) -> ArmTemplate:
-    """The facts of an ARM template (and, recursively, of its inline nested templates)."""
+def _deployment(resource: ArmResource, enclosing: tuple[ArmResource, ...]) -> ArmDeployment:
+    raw = resource.raw
+    inner = inline_template(raw)
+    args = _dict(resource.properties.get("parameters"))
+    path = (*resource.path, "properties", "template")
+    return ArmDeployment(
+        resource=resource,
+        name=str(raw.get("name")),
+        scope=arm_scope(raw),
+        condition=condition_text(raw.get("condition")),
+        params=tuple(args),
+        template=read_template(inner, path, (*enclosing, resource)) if inner is not None else None,
+        depends=resource.depends,
+        args={k: _dict(v) for k, v in args.items()},
+        raw_condition=raw.get("condition"),
+        name_key=deployment_name_key(raw.get("name")),
+        location=raw.get("location"),
+    )
+
+
+def read_template(
+    doc: dict[str, Any], path: JsonPath = (), enclosing: tuple[ArmResource, ...] = ()
+) -> ArmTemplate:
+    """The facts of an ARM template and, recursively, of its inline nested templates."""
+    listed = doc.get("resources")
+    members: list[ArmResource] = []
     resources: list[ArmResource] = []
     deployments: list[ArmDeployment] = []
-    for r in _dicts(doc.get("resources")):
-        if str(r.get("type", "")).lower() == DEPLOYMENT:
-            deployments.append(_arm_deployment(r))
+    for i, raw in enumerate(listed if isinstance(listed, list) else []):
+        if not isinstance(raw, dict):
+            continue
+        resource = _resource(raw, (*path, "resources", i))
+        members.append(resource)
+        if resource.type.lower() == DEPLOYMENT:
+            deployments.append(_deployment(resource, enclosing))
         else:
-            resources.append(_arm_resource(r))
+            resources.append(resource)
     return ArmTemplate(
-        target_scope=_template_scope(doc),
+        target_scope=template_scope(doc),
         params={k: _dict(v) for k, v in _dict(doc.get("parameters")).items()},
         resources=tuple(resources),
         deployments=tuple(deployments),
         outputs={k: _dict(v) for k, v in _dict(doc.get("outputs")).items()},
+        variables=_dict(doc.get("variables")),
+        members=tuple(members),
+        doc=doc,
+        path=path,
+        enclosing=enclosing,
     )
+
+
+def nested_template_paths(doc: dict[str, Any]) -> list[tuple[JsonPath, dict[str, Any]]]:
+    """(path in the file, template as written) of a template and of every template nested in it."""
+    return [(template.path, template.doc) for template in read_template(doc).walk()]
+
+
+def template_file(tree: RenderedTree, rel: str) -> ArmTemplate | None:
+    """The template in a file of the tree, read once per tree; None when the file is not a JSON
+    object. Raises TreeError as `tree.json` does."""
+    doc = tree.json(rel)
+    if not isinstance(doc, dict):
+        return None
+    return tree.derived(("arm", rel), lambda: read_template(doc))

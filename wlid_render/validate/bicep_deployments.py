@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wlid_render.validate.arm_template import ArmDeployment, ArmTemplate, DepKey, arm_template
+from wlid_render.validate.arm_template import ArmDeployment, ArmTemplate, DepKey, template_file
 from wlid_render.validate.arm_values import arm_leaves, arm_value
 from wlid_render.validate.bicep_compare import (
     Comparison,
@@ -79,11 +79,11 @@ def _alone(tree: RenderedTree, rel: str, missing: str, what: str) -> Finding:
 
 def _compare_top(walk: _Walk, top: TopTemplate) -> None:
     try:
-        doc = walk.tree.json(top.json)
+        arm = template_file(walk.tree, top.json)
     except TreeError:
         return  # the ARM checks report a template that is not JSON
-    if isinstance(doc, dict):
-        walk.compare(arm_template(doc), top.bicep, Sides(top.file_name, f"{top.stem}.bicep"))
+    if arm is not None:
+        walk.compare(arm, top.bicep, Sides(top.file_name, f"{top.stem}.bicep"))
 
 
 def _findings(tree: RenderedTree, rel: str, issues: Iterable[Issue], rule: str = "BICEP002") -> list[Finding]:

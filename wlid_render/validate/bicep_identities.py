@@ -15,8 +15,8 @@ from wlid_render.validate.arm_template import (
     ROLE_TYPE,
     ArmTemplate,
     DepKey,
-    arm_relative_scope,
     condition_text,
+    relative_scope_key,
 )
 from wlid_render.validate.arm_values import arm_assignment_name, arm_value
 from wlid_render.validate.bicep_compare import Issue, Sides, bicep_dependency, pair_unmatched, show_dependency
@@ -147,7 +147,7 @@ def arm_role_assignments(arm: ArmTemplate) -> tuple[Counter[RoleKey], dict[RoleK
     for r in (r for r in arm.resources if r.type.lower() == ROLE_TYPE):
         scope: tuple[Any, ...] = ()
         if r.raw_scope:
-            found = arm_relative_scope(r.raw_scope)
+            found = relative_scope_key(r.raw_scope)
             scope = ("resource", *found) if found is not None else ("?", str(r.raw_scope))
         role = (literals(str(r.properties.get("roleDefinitionId", ""))) or [""])[-1]
         description = r.properties.get("description")

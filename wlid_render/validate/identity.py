@@ -15,8 +15,7 @@ from typing import Any
 
 from wlid_render.formats import FIC_NAME_PATTERN, IDENTITY_NAME_PATTERN, parse_regions, regions_without_fic
 from wlid_render.kubernetes_keys import CLIENT_ID, OPT_OUT, OPT_OUT_VALUE, USE_LABEL
-from wlid_render.validate.arm import FIC_TYPE, MAIN, resource_key
-from wlid_render.validate.arm_schema import nested_template_paths
+from wlid_render.validate.arm_template import FIC_TYPE, IDENTITY_TYPE, ArmTemplate, JsonPath, template_file
 from wlid_render.validate.components import ComponentPatch, component_patches
 from wlid_render.validate.finding import Finding, Severity
 from wlid_render.validate.overlays import BuiltObject, blame
@@ -26,16 +25,11 @@ from wlid_render.validate.tree import RenderedTree
 TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
 INJECT_PROXY = "azure.workload.identity/inject-proxy-sidecar"
 AUDIENCE = "api://AzureADTokenExchange"
-IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
 PLACEHOLDER = re.compile(r"^\$\{WLID_CLIENT_ID_[A-Z0-9_]+\}$")
 FIC_NAME = re.compile(FIC_NAME_PATTERN)
 IDENTITY_NAME = re.compile(IDENTITY_NAME_PATTERN)
 MAX_FICS = 20
 
-
-
-
-JsonPath = tuple[str | int, ...]
 Scope = tuple[tuple[str, str], ...]  # (subscriptionId, resourceGroup) of each enclosing deployment
 
 
@@ -47,7 +41,7 @@ class Fic:
     issuer: Any
     audiences: Any
     path: JsonPath
-    rel: str = MAIN  # the top-level template that holds it
+    rel: str  # the top-level template that holds it
 
 
 @dataclass(frozen=True)
@@ -67,29 +61,18 @@ class AzureSide:
     identities: list[Identity] = field(default_factory=list)
 
 
-def _scope(doc: dict[str, Any], prefix: JsonPath) -> Scope:
-    """The scopes of the deployments that nest the template at `prefix` (resources, i, properties, template)*."""
-    chain = []
-    node: Any = doc
-    for k in range(0, len(prefix), 4):
-        deployment = node["resources"][prefix[k + 1]]
-        chain.append((str(deployment.get("subscriptionId", "")), str(deployment.get("resourceGroup", ""))))
-        node = deployment["properties"]["template"]
-    return tuple(chain)
-
-
-def _read_template(side: AzureSide, rel: str, doc: Any) -> None:
-    if not isinstance(doc, dict):
-        return
-    for prefix, template in nested_template_paths(doc):
-        for i, resource in enumerate(template.get("resources", [])):
-            key = resource_key(resource) if isinstance(resource, dict) else None
+def _read_template(side: AzureSide, rel: str, arm: ArmTemplate) -> None:
+    for template in arm.walk():
+        scope = tuple(
+            (str(d.raw.get("subscriptionId", "")), str(d.raw.get("resourceGroup", ""))) for d in template.enclosing
+        )
+        for resource in template.members:
+            key = resource.key
             if key is None:
                 continue
-            path = (*prefix, "resources", i)
             if key[0] == FIC_TYPE and "/" in key[1]:
                 identity, name = key[1].split("/", 1)
-                props = resource.get("properties", {}) or {}
+                props = resource.properties
                 side.fics.append(
                     Fic(
                         identity,
@@ -97,19 +80,21 @@ def _read_template(side: AzureSide, rel: str, doc: Any) -> None:
                         props.get("subject"),
                         props.get("issuer"),
                         props.get("audiences"),
-                        path,
+                        resource.path,
                         rel,
                     )
                 )
             elif key[0] == IDENTITY_TYPE:
-                side.identities.append(Identity(key[1], _scope(doc, prefix), path, rel))
+                side.identities.append(Identity(key[1], scope, resource.path, rel))
 
 
 def azure_side(tree: RenderedTree) -> AzureSide:
     side = AzureSide()
     for template in top_templates(tree):
         side.templates += 1
-        _read_template(side, template.json, tree.json(template.json))
+        arm = template_file(tree, template.json)
+        if arm is not None:
+            _read_template(side, template.json, arm)
     return side
 
 

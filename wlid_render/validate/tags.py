@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wlid_render.validate.arm_expressions import plain
-from wlid_render.validate.azure_tree import environment_parameters, parameter_name, resolve, tree_identities
+from wlid_render.validate.arm_expressions import parameter_name, plain
+from wlid_render.validate.azure_tree import environment_parameters, resolve, tree_identities
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.tree import RenderedTree
 
