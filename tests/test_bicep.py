@@ -38,7 +38,8 @@ from wlid_render.render import plan_source
 from wlid_render.spec.load import load_file, load_text
 from wlid_render.validate.arm_expressions import literals as arm_literals
 from wlid_render.validate.arm_expressions import plain as arm_plain
-from wlid_render.validate.arm_template import arm_scope, deployment_name_key
+from wlid_render.validate.arm_names import deployment_name_key
+from wlid_render.validate.arm_template import arm_scope
 from wlid_render.validate.bicep_file import Decl, bicep_name_key, declarations, scope_of
 from wlid_render.validate.bicep_syntax import (
     Node,

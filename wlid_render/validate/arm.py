@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from wlid_render.validate.arm_expressions import is_expression, scan
+from wlid_render.validate.arm_names import dependency_key
 from wlid_render.validate.arm_schema import template_problems
 from wlid_render.validate.arm_template import (
     DEPLOYMENT,
@@ -17,7 +18,6 @@ from wlid_render.validate.arm_template import (
     ArmResource,
     ArmTemplate,
     JsonPath,
-    dependency_key,
     inline_template,
     template_file,
 )

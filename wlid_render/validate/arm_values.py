@@ -8,7 +8,8 @@ import re
 from typing import Any
 
 from wlid_render.validate.arm_expressions import is_expression, literal, plain, split_call
-from wlid_render.validate.arm_template import DEPLOYMENT, param_part
+from wlid_render.validate.arm_names import param_part
+from wlid_render.validate.arm_template import DEPLOYMENT
 from wlid_render.validate.keys import SCOPE_ID, NamePart, ValueKey, id_key, literal_key
 
 

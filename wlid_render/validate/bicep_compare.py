@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from wlid_render.validate.arm_expressions import plain
-from wlid_render.validate.arm_template import DEPLOYMENT, FIC_TYPE, RESOURCE_VALUES, ArmTemplate, DepKey
+from wlid_render.validate.arm_names import DepKey
+from wlid_render.validate.arm_template import DEPLOYMENT, FIC_TYPE, RESOURCE_VALUES, ArmTemplate
 from wlid_render.validate.arm_values import arm_guarded_reads, arm_leaves, arm_output_reads
 from wlid_render.validate.bicep_file import BicepFile, Param, Resource
 from wlid_render.validate.bicep_syntax import NotALiteral, literal, source

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wlid_render.validate.arm_template import ArmDeployment, ArmTemplate, DepKey, template_file
+from wlid_render.validate.arm_names import DepKey
+from wlid_render.validate.arm_template import ArmDeployment, ArmTemplate, template_file
 from wlid_render.validate.arm_values import arm_leaves, arm_value
 from wlid_render.validate.bicep_compare import (
     Comparison,

@@ -9,14 +9,13 @@ from itertools import pairwise
 from typing import Any, NamedTuple
 
 from wlid_render.validate.arm_expressions import literals, plain
+from wlid_render.validate.arm_names import DepKey, relative_scope_key
 from wlid_render.validate.arm_template import (
     FIC_TYPE,
     IDENTITY_TYPE,
     ROLE_TYPE,
     ArmTemplate,
-    DepKey,
     condition_text,
-    relative_scope_key,
 )
 from wlid_render.validate.arm_values import arm_assignment_name, arm_value
 from wlid_render.validate.bicep_compare import Issue, Sides, bicep_dependency, pair_unmatched, show_dependency

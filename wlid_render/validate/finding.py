@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -40,6 +40,33 @@ class FileFindings:
     ) -> None:
         line = self.tree.line_of(self.rel, path) if path else None
         self.findings.append(Finding(self.tree.display(self.rel), line, rule, severity, message))
+
+
+@dataclass
+class TreeFindings:
+    """Findings about the files of a tree, each (rule, file, message) once, at a line given or at the
+    line of a path in its file."""
+
+    tree: RenderedTree
+    findings: list[Finding] = field(default_factory=list)
+    seen: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def add(
+        self,
+        rule: str,
+        severity: Severity,
+        message: str,
+        rel: str,
+        path: tuple[str | int, ...] = (),
+        line: int | None = None,
+    ) -> None:
+        key = (rule, rel, message)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        if line is None and path:
+            line = self.tree.line_of(rel, path)
+        self.findings.append(Finding(self.tree.display(rel), line, rule, severity, message))
 
 
 @dataclass(frozen=True)
