@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wlid_render.emit import arm as arm_emit
 from wlid_render.emit import arm_expr
+from wlid_render.emit import arm_roles as arm_emit
 from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.bicep import Symbols, default_templates, emit_bicep
@@ -1098,40 +1098,3 @@ def test_an_undefined_name_fails(tmp_path: Path) -> None:
         emit_bicep(lab_plan(), directory)
 
 
-# -- compiled templates ----------------------------------------------------------------------------
-def test_compiled_templates_are_current() -> None:
-    from wlid_render.emit.bicep import COMPILED_MANIFEST, COMPILED_TEMPLATES, template_sources
-
-    manifest = json.loads((COMPILED_TEMPLATES / COMPILED_MANIFEST).read_text("utf-8"))
-    assert manifest["templates"] == template_sources(default_templates().resolve()), (
-        "templates/bicep changed: run `python scripts/compile_templates.py` and commit the result"
-    )
-
-
-@pytest.mark.parametrize("spec", sorted((ROOT / "specs").glob("*.yaml")), ids=lambda p: p.stem)
-def test_compiled_templates_render_what_the_sources_render(spec, tmp_path) -> None:
-    """The packaged templates (compiled modules when current) against a copy of their sources."""
-    import shutil
-
-    shutil.copytree(default_templates(), tmp_path / "templates")
-    plan = plan_source(load_file(str(spec)))
-    assert emit_bicep(plan) == emit_bicep(plan, tmp_path / "templates")
-
-
-def test_the_packaged_templates_use_the_compiled_modules_when_current() -> None:
-    import jinja2
-
-    from wlid_render.emit import bicep
-
-    bicep._environment.cache_clear()
-    env = bicep._environment(default_templates().resolve())
-    expected = (
-        jinja2.ModuleLoader
-        if bicep.compiled_are_current(default_templates().resolve())
-        else jinja2.FileSystemLoader
-    )
-    assert isinstance(env.loader, expected)
-    assert bicep.compiled_are_current(default_templates().resolve()) == (
-        json.loads((bicep.COMPILED_TEMPLATES / bicep.COMPILED_MANIFEST).read_text("utf-8"))["jinja2"]
-        == jinja2.__version__
-    )

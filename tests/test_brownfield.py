@@ -711,8 +711,11 @@ def test_values_from_azure_are_escaped_in_the_text_report():
 def test_every_finding_kind_is_documented():
     import re
 
-    source = (ROOT / "wlid_render" / "brownfield" / "drift.py").read_text("utf-8")
-    kinds = set(re.findall(r'Finding\(\s*"([a-z-]+)"', source))
+    source = "".join(
+        (ROOT / "wlid_render" / "brownfield" / name).read_text("utf-8")
+        for name in ("drift.py", "drift_roles.py")
+    )
+    kinds = set(re.findall(r'Difference\(\s*"([a-z-]+)"', source))
     assert len(kinds) == 17
     doc = (ROOT / "docs" / "brownfield.md").read_text("utf-8")
     assert sorted(k for k in kinds if f"`{k}`" not in doc) == []
@@ -751,9 +754,9 @@ def test_hostile_values_from_azure_stay_data_in_the_imported_spec():
 
 
 def test_a_line_break_that_slipped_through_is_refused_not_written():
-    from wlid_render.brownfield.importer import _Writer
+    from wlid_render.brownfield.import_text import SpecWriter
 
-    writer = _Writer(_lab_state(), _lab_cluster(), "x", "eastus", [], [], [])
+    writer = SpecWriter(_lab_state(), _lab_cluster(), "x", "eastus", [], [], [])
     with pytest.raises(BrownfieldError, match="would break a line"):
         writer.add("# region eastus\nworkloads: [x]")
     with pytest.raises(BrownfieldError):

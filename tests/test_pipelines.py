@@ -16,7 +16,9 @@ import pytest
 import yaml
 
 from wlid_render import __version__
-from wlid_render.emit.pipelines import ACTIONS, SUMMARY_SCRIPT, emit_pipelines
+from wlid_render.emit.github_actions import ACTIONS
+from wlid_render.emit.pipeline_scripts import SUMMARY_SCRIPT
+from wlid_render.emit.pipelines import emit_pipelines
 from wlid_render.plan.model import Plan
 from wlid_render.render import plan_source
 from wlid_render.repo_paths import RepoPaths, UnsafePath

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 USE_LABEL = "azure.workload.identity/use"
 CLIENT_ID = "azure.workload.identity/client-id"
+TENANT_ID = "azure.workload.identity/tenant-id"
+TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
 
 # A pod (template) that runs as a ServiceAccount with a client ID but wants no token says so.
 OPT_OUT = "wlid.io/workload-identity"

@@ -8,26 +8,26 @@
 Nothing here writes to Azure, prints or exits; the CLI does the printing.
 """
 
-from wlid_render.brownfield.azure import (
+from wlid_render.brownfield.azure import read_environment_state, read_state
+from wlid_render.brownfield.azure_errors import BrownfieldError
+from wlid_render.brownfield.drift import drift
+from wlid_render.brownfield.drift_report import Difference, DriftReport, format_drift
+from wlid_render.brownfield.importer import Imported, Skipped, build_import, import_spec
+from wlid_render.brownfield.state import (
     AzureState,
-    BrownfieldError,
     ClusterState,
     FicState,
     IdentityState,
     RoleAssignmentState,
-    read_environment_state,
-    read_state,
 )
-from wlid_render.brownfield.drift import DriftReport, Finding, drift, format_drift
-from wlid_render.brownfield.importer import Imported, Skipped, build_import, import_spec
 
 __all__ = [
     "AzureState",
     "BrownfieldError",
     "ClusterState",
+    "Difference",
     "DriftReport",
     "FicState",
-    "Finding",
     "IdentityState",
     "Imported",
     "RoleAssignmentState",

@@ -1,6 +1,7 @@
 """A spec's identities and FICs for one environment, compared with what exists in Azure. Pure.
 
-Findings, each with a kind, a severity, the identity, the FIC (or None) and a message:
+Differences (`Difference`), each with a kind, a severity, the identity, the FIC (or None) and a
+message; a `DriftReport` holds them as its `findings`:
 
 | kind             | severity              | meaning                                                       |
 |------------------|-----------------------|---------------------------------------------------------------|
@@ -22,7 +23,7 @@ Findings, each with a kind, a severity, the identity, the FIC (or None) and a me
 | role-exists      | error / warning       | same role and scope under another name: RoleAssignmentExists  |
 | extra-role       | drift                 | an assignment of the identity the spec lacks (by hand, or left behind) |
 
-`has_drift` is true when a finding is of severity drift or error. Identities of the resource group
+`has_drift` is true when a difference is of severity drift or error. Identities of the resource group
 that the spec does not name are not wlid's and not reported. Role assignments are compared when they
 were read (`IdentityState.role_assignments` is not None): by scope and role definition, ignoring case;
 an existing one under another name than the template's (`roles.PlannedAssignment.template_name`) is
@@ -32,12 +33,9 @@ made it.
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import asdict, dataclass
-from typing import Literal
-
-from wlid_render.brownfield.azure import AzureState, ClusterState, FicState, IdentityState
+from wlid_render.brownfield.drift_report import Difference, DriftReport
+from wlid_render.brownfield.drift_roles import role_differences
+from wlid_render.brownfield.state import AzureState, ClusterState, FicState, IdentityState
 from wlid_render.plan.model import (
     AUDIENCE,
     MAX_FICS_PER_IDENTITY,
@@ -47,69 +45,7 @@ from wlid_render.plan.model import (
     Plan,
 )
 
-Severity = Literal["error", "drift", "warning", "info"]
-DRIFT_SEVERITIES = frozenset({"error", "drift"})
 CONFLICT_MESSAGE = "Issuer and subject combination already exists for this Managed Identity"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _printable(text: str) -> str:
-    """Control characters of values read from Azure, escaped: one finding stays one line on a terminal."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str
-    identity: str  # "" for findings about the cluster
-    fic: str | None
-    message: str
-    severity: Severity = "drift"
-
-    def format(self) -> str:
-        where = self.identity or "cluster"
-        if self.fic:
-            where += f"/{self.fic}"
-        return _printable(f"{where}: {self.severity} {self.kind}: {self.message}")
-
-
-@dataclass(frozen=True)
-class DriftReport:
-    environment: str
-    subscription_id: str
-    resource_group: str
-    findings: tuple[Finding, ...]
-    identities: int = 0  # identities of the spec in this environment
-    credentials: int = 0  # their FICs
-
-    @property
-    def has_drift(self) -> bool:
-        return any(f.severity in DRIFT_SEVERITIES for f in self.findings)
-
-    def to_json(self) -> str:
-        doc = {
-            "environment": self.environment,
-            "subscriptionId": self.subscription_id,
-            "resourceGroup": self.resource_group,
-            "hasDrift": self.has_drift,
-            "findings": [asdict(f) for f in self.findings],
-        }
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-def format_drift(report: DriftReport) -> str:
-    """The report as text for the CLI: one line per finding, then a summary line."""
-    lines = [f.format() for f in report.findings]
-    where = f"resource group {report.resource_group} (environment {report.environment})"
-    if report.has_drift:
-        drifted = sum(1 for f in report.findings if f.severity in DRIFT_SEVERITIES)
-        lines.append(f"drift: {drifted} finding(s) in {where}")
-    else:
-        lines.append(
-            f"no drift: {report.identities} identity(ies) and {report.credentials} federated credential(s) "
-            f"match {where}"
-        )
-    return "\n".join(lines) + "\n"
 
 
 def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> DriftReport:
@@ -122,7 +58,7 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
     from wlid_render.views.az import environment
 
     target = environment(plan, env)
-    findings: list[Finding] = []
+    findings: list[Difference] = []
     issuer = _issuer(target, state.cluster, findings)
     identities = [i for i in plan.identities if _included(plan, i.condition, env)]
     credentials = 0
@@ -132,7 +68,7 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
         credentials += len(planned)
         if existing is None:
             findings.append(
-                Finding(
+                Difference(
                     "missing-identity",
                     identity.name,
                     None,
@@ -143,7 +79,7 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
             continue
         findings += _identity(identity, planned, existing, target, issuer, strict)
         if existing.role_assignments is not None and existing.principal_id:
-            findings += _roles(plan, target, identity, existing)
+            findings += role_differences(plan, target, identity, existing)
     return DriftReport(
         environment=env,
         subscription_id=state.subscription_id,
@@ -160,14 +96,14 @@ def _included(plan: Plan, condition: str | None, env: str) -> bool:
     return next(p for p in plan.parameters if p.name == condition).value(env) is True
 
 
-def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[Finding]) -> str | None:
+def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[Difference]) -> str | None:
     """The issuer the environment's FICs get, when it is known; cluster findings on the way."""
     if cluster is None:
         return env.oidc_issuer_url
     if cluster.issuer_url is None:
         if env.enable_workload_identity:
             findings.append(
-                Finding(
+                Difference(
                     "cluster",
                     "",
                     None,
@@ -177,7 +113,7 @@ def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[F
             )
         else:
             findings.append(
-                Finding(
+                Difference(
                     "cluster",
                     "",
                     None,
@@ -190,7 +126,7 @@ def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[F
     if not cluster.workload_identity:
         if env.enable_workload_identity:
             findings.append(
-                Finding(
+                Difference(
                     "cluster",
                     "",
                     None,
@@ -199,7 +135,7 @@ def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[F
             )
         else:
             findings.append(
-                Finding(
+                Difference(
                     "cluster",
                     "",
                     None,
@@ -210,7 +146,7 @@ def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[F
             )
     if env.oidc_issuer_url and env.oidc_issuer_url != cluster.issuer_url:
         findings.append(
-            Finding(
+            Difference(
                 "cluster-issuer",
                 "",
                 None,
@@ -230,12 +166,12 @@ def _identity(
     env: EnvironmentPlan,
     issuer: str | None,
     strict: bool,
-) -> list[Finding]:
+) -> list[Difference]:
     name = identity.name
-    out: list[Finding] = []
+    out: list[Difference] = []
     if existing.location and existing.location != env.location:
         out.append(
-            Finding(
+            Difference(
                 "location",
                 name,
                 None,
@@ -251,7 +187,7 @@ def _identity(
         reset.append(f"isolationScope {existing.isolation_scope}")
     if reset:
         out.append(
-            Finding(
+            Difference(
                 "reset",
                 name,
                 None,
@@ -263,7 +199,7 @@ def _identity(
     pinned = dict(env.client_ids).get(name) if name in env.pinned else None
     if pinned and existing.client_id and pinned.lower() != existing.client_id.lower():
         out.append(
-            Finding(
+            Difference(
                 "client-id",
                 name,
                 None,
@@ -287,7 +223,7 @@ def _identity(
         for twin in twins:
             explained.add(twin.name.lower())
             out.append(
-                Finding(
+                Difference(
                     "conflict",
                     name,
                     fic.name,
@@ -299,7 +235,7 @@ def _identity(
             )
         if current is None and not twins:
             out.append(
-                Finding(
+                Difference(
                     "missing-fic",
                     name,
                     fic.name,
@@ -311,7 +247,7 @@ def _identity(
             continue
         if issuer is None or extra.issuer == issuer:
             out.append(
-                Finding(
+                Difference(
                     "extra-fic",
                     name,
                     extra.name,
@@ -321,7 +257,7 @@ def _identity(
             )
         else:
             out.append(
-                Finding(
+                Difference(
                     "foreign-fic",
                     name,
                     extra.name,
@@ -333,7 +269,7 @@ def _identity(
     total = len({c.name.lower() for c in existing.credentials} | {f.name.lower() for f in planned})
     if total > MAX_FICS_PER_IDENTITY:
         out.append(
-            Finding(
+            Difference(
                 "full",
                 name,
                 None,
@@ -344,7 +280,7 @@ def _identity(
         )
     elif total == MAX_FICS_PER_IDENTITY:
         out.append(
-            Finding(
+            Difference(
                 "full",
                 name,
                 None,
@@ -356,75 +292,13 @@ def _identity(
     return out
 
 
-def _roles(plan: Plan, env: EnvironmentPlan, identity: IdentityPlan, existing: IdentityState) -> list[Finding]:
-    """Role assignments of the spec compared with those the identity's principal holds."""
-    from wlid_render.brownfield.roles import made_by_a_template, planned_assignments
-
-    principal = existing.principal_id or ""
-    held = {(r.scope.lower(), r.role_guid): r for r in existing.role_assignments or ()}
-    out: list[Finding] = []
-    matched: set[str] = set()
-    for planned in planned_assignments(plan, env, identity):
-        current = held.get((planned.scope.lower(), planned.role_guid))
-        if current is None:
-            out.append(
-                Finding(
-                    "missing-role",
-                    identity.name,
-                    None,
-                    f"{planned.label} ({planned.scope}) is not assigned yet: the deployment creates it",
-                )
-            )
-            continue
-        matched.add(current.id.lower())
-        expected = planned.template_name(principal)
-        if current.name.lower() == expected:
-            continue
-        if made_by_a_template(current.name):
-            out.append(
-                Finding(
-                    "role-exists",
-                    identity.name,
-                    None,
-                    f"{planned.label} exists as {current.id}, named by another template (wlid's would be "
-                    f"{expected}): if that template is not this spec's, the deployment fails with "
-                    "RoleAssignmentExists; delete it (az role assignment delete --ids ...) before deploying",
-                    "warning",
-                )
-            )
-        else:
-            out.append(
-                Finding(
-                    "role-exists",
-                    identity.name,
-                    None,
-                    f"{planned.label} was assigned by hand ({current.id}): the deployment fails with "
-                    f"RoleAssignmentExists; delete it first (az role assignment delete --ids {current.id}), "
-                    "the deployment creates it again under its own name",
-                    "error",
-                )
-            )
-    for current in existing.role_assignments or ():
-        if current.id.lower() in matched:
-            continue
-        out.append(
-            Finding(
-                "extra-role",
-                identity.name,
-                None,
-                f"holds role definition {current.role_guid} on {current.scope} ({current.id}), which the spec "
-                "does not grant: made by hand, or left behind when it left the spec (plain deployments never "
-                "delete; azure.deploy: stack does); add it to the spec or delete it",
-            )
-        )
-    return out
-
-
-def _compare(identity: str, fic: str, current: FicState, subject: str, issuer: str | None) -> list[Finding]:
+def _compare(
+    identity: str, fic: str, current: FicState, subject: str, issuer: str | None
+) -> list[Difference]:
     out = []
     if issuer is not None and current.issuer != issuer:
         out.append(
-            Finding(
+            Difference(
                 "fic-issuer",
                 identity,
                 fic,
@@ -433,7 +307,7 @@ def _compare(identity: str, fic: str, current: FicState, subject: str, issuer: s
         )
     if current.subject != subject:
         out.append(
-            Finding(
+            Difference(
                 "fic-subject",
                 identity,
                 fic,
@@ -443,7 +317,7 @@ def _compare(identity: str, fic: str, current: FicState, subject: str, issuer: s
     if current.audiences != (AUDIENCE,):
         shown = ", ".join(current.audiences) or "(none)"
         out.append(
-            Finding(
+            Difference(
                 "fic-audience",
                 identity,
                 fic,

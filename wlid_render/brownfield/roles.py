@@ -2,7 +2,7 @@
 
 wlid's templates name each assignment `guid(<scope ID>, <principal ID>, <role definition ID>)`, the
 scope and role definition evaluated inside the nested deployment at the target's subscription and
-resource group (emit/arm.py). ARM's `guid()` is a version-5 (SHA-1, name-based) UUID in the namespace
+resource group (emit/arm_roles.py). ARM's `guid()` is a version-5 (SHA-1, name-based) UUID in the namespace
 11fb06fb-712d-4ddd-98c7-e71bbd588830 over the arguments joined with '-'; Azure Verified Modules'
 Terraform role-assignment modules compute template-compatible names the same way. `az role assignment
 create` and the portal name assignments with random (version-4) UUIDs.

@@ -9,8 +9,6 @@ of `emit.bicep_escape`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -20,18 +18,12 @@ from typing import Any, NamedTuple
 
 import jinja2
 
-from wlid_render.emit.arm import (
-    CLUSTER_REFUSALS,
-    CLUSTER_TYPE,
-    FIC_TYPE,
-    IDENTITY_TYPE,
-    ISSUER_OFF,
-    PLACEMENT_HASH,
-    ROLE_TYPE,
-    cluster_deployment_name,
-)
+from wlid_render.emit.arm_cluster import CLUSTER_REFUSALS, ISSUER_OFF, cluster_deployment_name
+from wlid_render.emit.arm_roles import PLACEMENT_HASH
+from wlid_render.emit.arm_template import CLUSTER_TYPE, FIC_TYPE, IDENTITY_TYPE, ROLE_TYPE
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.bicep_escape import FILTERS, BicepText, Format, require_bicep_text
+from wlid_render.fast.templates import compiled_loader
 from wlid_render.formats import UniqueNames
 from wlid_render.plan.model import (
     AUDIENCE,
@@ -74,14 +66,6 @@ def _strict(function: Callable[[Any], BicepText]) -> Callable[[Any], BicepText]:
     return apply
 
 
-# The packaged templates, compiled ahead of time to Python modules (scripts/compile_templates.py), so
-# that a render does not parse and compile them at every start. Used only while they match the
-# template sources and the installed Jinja2 version (manifest.json); otherwise templates compile as
-# usual.
-COMPILED_TEMPLATES = Path(__file__).resolve().parent / "compiled_templates"
-COMPILED_MANIFEST = "manifest.json"
-
-
 def template_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     """The Jinja2 environment of the Bicep templates: strict, unescaped, every value through a filter."""
     env = jinja2.Environment(
@@ -97,28 +81,11 @@ def template_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     return env
 
 
-def template_sources(directory: Path) -> dict[str, str]:
-    """Template name -> SHA-256 of its source, for every template of a template directory."""
-    return {
-        path.relative_to(directory).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(directory.rglob("*.j2"))
-    }
-
-
-def compiled_are_current(directory: Path) -> bool:
-    """Whether the compiled templates were made from exactly these sources with this Jinja2."""
-    try:
-        manifest = json.loads((COMPILED_TEMPLATES / COMPILED_MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
-        return False
-    return manifest == {"jinja2": jinja2.__version__, "templates": template_sources(directory)}
-
-
 @lru_cache(maxsize=8)
 def _environment(directory: Path) -> jinja2.Environment:
-    if directory == default_templates().resolve() and compiled_are_current(directory):
-        return template_environment(jinja2.ModuleLoader(str(COMPILED_TEMPLATES)))
-    return template_environment(jinja2.FileSystemLoader(str(directory)))
+    """The environment of a template directory; the packaged templates load ready compiled."""
+    loader = compiled_loader(directory) if directory == default_templates().resolve() else None
+    return template_environment(loader or jinja2.FileSystemLoader(str(directory)))
 
 
 def _tidy(text: str) -> str:
@@ -247,7 +214,7 @@ def _identity_view(identity: IdentityPlan) -> IdentityView:
 
 
 def _deployment_name(deployment: RoleDeployment) -> Format:
-    """The name `emit.arm.deployment_name_value` gives the same deployment, as a Bicep string."""
+    """The name `emit.arm_roles.deployment_name_value` gives the same deployment, as a Bicep string."""
     if not deployment.at_subscription:
         return Format(deployment.name, ())  # deployment names hold no braces (plan/names.py)
     return Format(deployment.name_base() + "-{0}", (PLACEMENT_HASH,))

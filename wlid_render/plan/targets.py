@@ -121,10 +121,10 @@ def target_of(grant: RoleGrant) -> Target:
         return Target("resourceGroup", None, value, label=f"resource group {value}")
     if key == "subscription":
         return Target("subscription", None, None, label="the subscription")
-    return _parse_resource_id(value)
+    return parse_resource_id(value)
 
 
-def _parse_resource_id(value: str) -> Target:
+def parse_resource_id(value: str) -> Target:
     match = _RESOURCE_ID.fullmatch(value)
     if not match:
         raise TargetError(

@@ -1,64 +1,54 @@
-"""Block-style YAML text for plain data, written directly: the same bytes as PyYAML with libyaml.
+"""Block-style YAML text for plain data, written directly: the bytes of `emit.artifact.canonical_yaml`.
+
+The plain equivalent it must match: `canonical_yaml`, that is `yaml.dump(value, Dumper=CSafeDumper,
+sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000)` with the string
+representer of `emit.artifact` (strings that `yaml_scalars.reads_as_non_string` single-quoted). It
+exists for speed: PyYAML's representer and emitter take most of a large render's time. Proven by
+tests/fast/test_serialise.py (property tests against `canonical_yaml`, every awkward string in every
+place, and what is left to PyYAML).
 
 `dump` writes dicts with string keys, lists, strings, ints, floats, bools and None the way
-`yaml.dump(value, Dumper=CSafeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
-width=1_000_000)` does with the string representer of `artifact`: block collections, indentless
-sequences under mapping keys, `{}` and `[]` for empty collections, and for every string the style
-libyaml's emitter would pick (plain, single-quoted or double-quoted with escapes).
+`canonical_yaml` does: block collections, indentless sequences under mapping keys, `{}` and `[]` for
+empty collections, and for every string the style libyaml's emitter would pick (plain, single-quoted
+or double-quoted with escapes).
 
-What this writer does not reproduce raises `Unsupported`, and the caller serialises that value with
-PyYAML instead: a root that is not a collection, a collection that appears twice (PyYAML writes an
-anchor and an alias), a key that is not a short one-line string, a string spanning lines that can
-be single-quoted (its continuation lines depend on the indentation), a very long string (the
-emitter may fold it), a lone surrogate, and every type other than the ones above.
+What this writer does not reproduce raises `Unsupported`, and `dump_or` hands that value to the
+canonical writer instead: a root that is not a collection, a collection that appears twice (PyYAML
+writes an anchor and an alias), a key that is not a short one-line string, a string spanning lines
+that can be single-quoted (its continuation lines depend on the indentation), a very long string (the
+emitter may fold it), a lone surrogate, and every type other than the ones above. Without libyaml
+(PyYAML's pure-Python emitter writes some strings differently) every value goes to the canonical
+writer.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any, NamedTuple
 
 import yaml
 
-# Plain scalars that some YAML reader would read as something other than a string: PyYAML (YAML 1.1),
-# the YAML 1.2 core schema, and the Go readers of kubectl, kustomize, Flux and Argo CD (go-yaml v2 and
-# v3). Such strings are always written quoted, by `yaml_text` and by the PyYAML path alike.
-#
-# The Go readers are the widest: a plain scalar that starts with a digit, a sign or a dot loses every
-# `_` and is then read by Go's `strconv.ParseInt(s, 0, 64)` (so `0X1F`, `+0o17`, `0B11`, `-0b1`,
-# `012`, `+_1` and `1_` are integers) or matched against a float pattern (`1e3_0`, `1e3`, `.5`, `1.`
-# are floats); `y`, `n`, `yes`, `on`, ... in three spellings are booleans. Checked with
-# `kubectl label --local -f FILE a=b -o json` (tests/test_go_yaml.py). Quoting more than needed is
-# harmless: a quoted scalar is a string in every reader.
-NOT_A_STRING = re.compile(
-    r"""(?x)
-    ~ | null | Null | NULL | true | True | TRUE | false | False | FALSE
-    | y | Y | yes | Yes | YES | n | N | no | No | NO | on | On | ON | off | Off | OFF
-    # Numbers; `_` may stand anywhere after the first character. Each repetition is followed by a
-    # character it cannot match, so that matching stays linear in the length of the string.
-    | (?:[-+]_*)? [0-9][0-9_]*                             # decimal, and leading-zero octal (012)
-    | (?:[-+]_*)? 0_*[xX][0-9a-fA-F_]*                     # hex, `0x` alone too
-    | (?:[-+]_*)? 0_*[oO][0-7_]*                           # octal, YAML 1.2 and Go spelling
-    | (?:[-+]_*)? 0_*[bB][01_]*                            # binary
-    | (?:[-+]_*)? (?:\._*[0-9][0-9_]* | [0-9][0-9_]*(?:\.[0-9_]*)?)
-      (?:[eE]_*(?:[-+]_*)?[0-9][0-9_]*)?                   # floats: .5, 1., 1e3, 1e3_0
-    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?     # sexagesimal (YAML 1.1)
-    | [-+]?\.(?:inf|Inf|INF) | [-+]?\.(?:nan|NaN|NAN)
-    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt \t].*)?          # timestamps
-    | = | <<
-    """
-)
+from wlid_render.yaml_scalars import FLOAT_TAG, implicit_tag, reads_as_non_string
 
-
-def reads_as_non_string(value: str) -> bool:
-    """Whether some YAML reader (PyYAML, YAML 1.2, go-yaml) would read `value`, written plain, as
-    something other than this string: then it must be quoted. The one rule both writers use."""
-    return bool(NOT_A_STRING.fullmatch(value)) or _resolves_to_other_type(value)
+# This writer reproduces libyaml's emitter, which the canonical writer uses when PyYAML has it.
+LIBYAML: bool = yaml.__with_libyaml__
 
 
 class Unsupported(Exception):
     """The value holds something this writer does not reproduce byte for byte."""
+
+
+def dump_or(value: Any, canonical: Callable[[Any], str]) -> str:
+    """`canonical(value)`, the text of the canonical writer: written here where this module reproduces
+    it byte for byte, by `canonical` itself for the rest."""
+    if LIBYAML:
+        try:
+            return dump(value)
+        except Unsupported:
+            pass
+    return canonical(value)
 
 
 # Longest string written here. libyaml folds a scalar at a space once the line passes the width
@@ -125,9 +115,6 @@ def _unusual() -> _Unusual:
     )
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
-_resolver = yaml.resolver.Resolver()
-
 # Rendered text of strings seen before; cleared when it grows past _CACHE_LIMIT entries.
 _scalars: dict[str, str] = {}
 _keys: dict[str, str] = {}
@@ -154,10 +141,6 @@ def _double_quoted(value: str) -> str:
 
 def _single_quoted(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def _resolves_to_other_type(value: str) -> bool:
-    return _resolver.resolve(yaml.ScalarNode, value, (True, False)) != _STR_TAG
 
 
 def string_text(value: str) -> str:
@@ -225,7 +208,7 @@ def _float_text(value: float) -> str:
         text = repr(value).lower()
         if "." not in text and "e" in text:
             text = text.replace("e", ".0e", 1)
-    if _resolver.resolve(yaml.ScalarNode, text, (True, False)) != "tag:yaml.org,2002:float":
+    if implicit_tag(text) != FLOAT_TAG:
         raise Unsupported("a float PyYAML writes with a tag")
     return text
 
@@ -246,7 +229,7 @@ def _scalar(value: Any) -> str:
 
 
 def dump(value: Any) -> str:
-    """One YAML document: the text `yaml.dump` gives with the canonical options, final newline included."""
+    """One YAML document: the text of `canonical_yaml`, final newline included; or `Unsupported`."""
     out: list[str] = []
     seen: set[int] = set()
     kind = type(value)

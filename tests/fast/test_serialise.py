@@ -1,9 +1,10 @@
 """The canonical serialisers: `to_yaml` and `to_json` give the bytes of their PyYAML / json references.
 
-`to_yaml` is written by `emit.yaml_text` and must equal `_to_yaml_reference` (PyYAML with libyaml and
-the canonical options) byte for byte, and read back to the same values; what `yaml_text` leaves to
-PyYAML (`Unsupported`) must still come out identical. `to_json` is written by `emit.json_text` and
-must equal `json.dumps(value, indent=2, ensure_ascii=False)` plus a newline.
+Parity of the speed code `fast.yaml_text` and `fast.json_text` with their plain equivalents:
+`to_yaml` is written by `fast.yaml_text` and must equal `canonical_yaml` (PyYAML with libyaml and the
+canonical options) byte for byte, and read back to the same values; what `yaml_text` leaves to PyYAML
+(`Unsupported`) must still come out identical. `to_json` is written by `fast.json_text` and must equal
+`json.dumps(value, indent=2, ensure_ascii=False)` plus a newline (`canonical_json`).
 
 Examples per property: WLID_SERIALISE_EXAMPLES (default 300).
 """
@@ -20,15 +21,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wlid_render.emit import json_text, yaml_text
 from wlid_render.emit.artifact import (
-    _LIBYAML,
-    _to_json_reference,
-    _to_yaml_reference,
+    canonical_json,
+    canonical_yaml,
     to_json,
     to_yaml,
     to_yaml_documents,
 )
+from wlid_render.fast import json_text, yaml_text
 
 EXAMPLES = int(os.environ.get("WLID_SERIALISE_EXAMPLES", "300"))
 PROPERTY = settings(
@@ -36,7 +36,7 @@ PROPERTY = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-needs_libyaml = pytest.mark.skipif(not _LIBYAML, reason="yaml_text writes what libyaml writes")
+needs_libyaml = pytest.mark.skipif(not yaml_text.LIBYAML, reason="yaml_text writes what libyaml writes")
 
 # Strings that YAML readers take for something else, or that cannot be written plain.
 NASTY = [
@@ -105,7 +105,7 @@ def _same_values(a: Any, b: Any) -> bool:
 @given(documents)
 def test_yaml_is_the_reference_text_and_reads_back(value: Any) -> None:
     text = to_yaml(value)
-    assert text == _to_yaml_reference(value)
+    assert text == canonical_yaml(value)
     assert _same_values(yaml.safe_load(text), value)
 
 
@@ -115,9 +115,9 @@ def test_yaml_is_the_reference_text_and_reads_back(value: Any) -> None:
 def test_every_string_is_written_as_libyaml_writes_it(strings: list[str]) -> None:
     """As a value, a list item, a key and a nested value; one-line strings without PyYAML."""
     value = {"k": strings, "m": {"n": strings[0]}, **{s: i for i, s in enumerate(strings) if len(s) < 32}}
-    assert to_yaml(value) == _to_yaml_reference(value)
+    assert to_yaml(value) == canonical_yaml(value)
     if not any(yaml_text._LINE_BREAK.search(s) for s in strings):
-        assert yaml_text.dump(value) == _to_yaml_reference(value)
+        assert yaml_text.dump(value) == canonical_yaml(value)
 
 
 @needs_libyaml
@@ -134,7 +134,7 @@ def test_each_nasty_string_in_every_place(text: str) -> None:
         [text],
         [{text: text}],
     ):
-        assert to_yaml(value) == _to_yaml_reference(value), value
+        assert to_yaml(value) == canonical_yaml(value), value
         assert yaml.safe_load(to_yaml(value)) == value
 
 
@@ -160,7 +160,7 @@ def test_each_nasty_string_in_every_place(text: str) -> None:
     ],
 )
 def test_examples(value: Any) -> None:
-    assert yaml_text.dump(value) == _to_yaml_reference(value)
+    assert yaml_text.dump(value) == canonical_yaml(value)
 
 
 @needs_libyaml
@@ -186,7 +186,7 @@ def test_examples(value: Any) -> None:
 def test_what_yaml_text_leaves_to_pyyaml_is_still_identical(value: Any) -> None:
     with pytest.raises(yaml_text.Unsupported):
         yaml_text.dump(value)
-    assert to_yaml(value) == _to_yaml_reference(value)
+    assert to_yaml(value) == canonical_yaml(value)
 
 
 @needs_libyaml
@@ -196,14 +196,14 @@ def test_a_collection_that_appears_twice_gets_pyyaml_anchors() -> None:
     for value in ({"x": shared, "y": shared}, {"x": [empty, empty]}, [shared, [shared]]):
         with pytest.raises(yaml_text.Unsupported):
             yaml_text.dump(value)
-        assert to_yaml(value) == _to_yaml_reference(value)
+        assert to_yaml(value) == canonical_yaml(value)
         assert "&id001" in to_yaml(value)
 
 
 @pytest.mark.parametrize("value", [{"k": object()}, {"k": "\ud800"}, {"\udfff": 1}])
 def test_values_pyyaml_refuses_are_refused_alike(value: Any) -> None:
     with pytest.raises(Exception) as reference:
-        _to_yaml_reference(value)
+        canonical_yaml(value)
     with pytest.raises(type(reference.value)):
         to_yaml(value)
 
@@ -211,7 +211,7 @@ def test_values_pyyaml_refuses_are_refused_alike(value: Any) -> None:
 @needs_libyaml
 def test_documents_are_joined_with_a_separator() -> None:
     values = [{"a": 1}, {"b": ["c"]}, {}]
-    assert to_yaml_documents(values) == "---\n".join(_to_yaml_reference(v) for v in values)
+    assert to_yaml_documents(values) == "---\n".join(canonical_yaml(v) for v in values)
     assert to_yaml_documents(values) == "a: 1\n---\nb:\n- c\n---\n{}\n"
 
 
@@ -266,14 +266,14 @@ def test_json_is_the_text_of_json_dumps(value: Any) -> None:
     ],
 )
 def test_json_examples(value: Any) -> None:
-    assert json_text.dump(value) == _to_json_reference(value)
+    assert json_text.dump(value) == canonical_json(value)
 
 
 @pytest.mark.parametrize("value", [{2: "a", None: 1, True: 2, 1.5: 3}, {"t": (1, [2])}, [1, (2,)]])
 def test_what_json_text_leaves_to_json_dumps_is_still_identical(value: Any) -> None:
     with pytest.raises(json_text.Unsupported):
         json_text.dump(value)
-    assert to_json(value) == _to_json_reference(value)
+    assert to_json(value) == canonical_json(value)
 
 
 def test_json_refuses_what_json_dumps_refuses() -> None:

@@ -1,16 +1,20 @@
-"""Indented JSON text for plain data, written directly: the same text as `json.dumps`.
+"""Indented JSON text for plain data, written directly: the text of `emit.artifact.canonical_json`.
 
-`dump(value)` equals `json.dumps(value, indent=2, ensure_ascii=False) + "\\n"`. With an indent,
-`json.dumps` runs its pure-Python encoder, one generator per container; here one recursive writer
-collects the parts and joins them once. Strings go through the encoder function `json.dumps` itself
-uses for `ensure_ascii=False` (the C one when present), numbers through the same `repr`s.
+The plain equivalent it must match: `canonical_json`, that is `json.dumps(value, indent=2,
+ensure_ascii=False) + "\\n"`. It exists for speed: with an indent, `json.dumps` runs its pure-Python
+encoder, one generator per container; here one recursive writer collects the parts and joins them
+once. Strings go through the encoder function `json.dumps` itself uses for `ensure_ascii=False` (the C
+one when present), numbers through the same `repr`s. Proven by tests/fast/test_serialise.py (property
+tests against `canonical_json`, examples, and what is left to `json.dumps`).
 
 Values of any type but dict (string keys), list, str, int, float, bool and None raise `Unsupported`,
-as does nesting beyond the recursion limit (or a cycle); the caller then uses `json.dumps`.
+as does nesting beyond the recursion limit (or a cycle); `dump_or` then hands the value to the
+canonical writer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -21,6 +25,15 @@ _float = float.__repr__
 
 class Unsupported(Exception):
     """The value holds something this writer leaves to `json.dumps`."""
+
+
+def dump_or(value: Any, canonical: Callable[[Any], str]) -> str:
+    """`canonical(value)`, the text of the canonical writer: written here where this module reproduces
+    it, by `canonical` itself for the rest."""
+    try:
+        return dump(value)
+    except Unsupported:
+        return canonical(value)
 
 
 def _float_text(value: float) -> str:
