@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
-from wlid_render.emit.yaml_text import NOT_A_STRING, reads_as_non_string
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.tree import RenderedTree, TreeError
+from wlid_render.yaml_scalars import NOT_A_STRING, reads_as_non_string
 
 YAML_FOLDERS = ("k8s/", "gitops/")
 _STR = "tag:yaml.org,2002:str"

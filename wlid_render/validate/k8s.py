@@ -51,7 +51,6 @@ from wlid_render.validate.overlays import (
     line_in_document,
 )
 from wlid_render.validate.tree import Path_, RenderedTree, TreeError
-from wlid_render.yaml_scalars import NOT_A_STRING, reads_as_non_string
 
 SUPPORTED_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
 DEFAULT_VERSION = "1.32"
