@@ -20,6 +20,7 @@ from wlid_render.validate.arm_expressions import is_expression, literal, plain, 
 from wlid_render.validate.keys import NameKey, NamePart, ParamPart, compact, name_segments, normal_name
 
 DepKey = tuple[str, str]  # (lower-case resource type, full name)
+_FORMAT_ITEM = re.compile(r"\{\{|\}\}|\{(\d+)\}|[{}]")
 _SPLIT_INDEX = re.compile(r"(split\(.*\))\s*\[\s*(\d+)\s*\]", re.DOTALL)
 
 
@@ -44,16 +45,22 @@ def param_part(text: str) -> ParamPart | None:
 
 
 def _format_parts(pattern: str, args: list[NamePart]) -> list[NamePart] | None:
-    """The segments of `format(pattern, args)`; None when a parameter is only part of a segment."""
+    """The segments of `format(pattern, args)`; None when a parameter is only part of a segment, or the
+    pattern is not one ARM formats offline (.NET composite formatting: `{{` and `}}` are braces)."""
     tokens: list[NamePart] = []
-    for piece in re.split(r"(\{\d+\})", pattern):
-        if re.fullmatch(r"\{\d+\}", piece):
-            index = int(piece[1:-1])
-            if index >= len(args):
-                return None
-            tokens.append(args[index])
-        elif piece:
-            tokens.append(piece)
+    pos = 0
+    for match in _FORMAT_ITEM.finditer(pattern):
+        if match.start() > pos:
+            tokens.append(pattern[pos : match.start()])
+        if match[0] in ("{{", "}}"):
+            tokens.append(match[0][0])
+        elif match[1] is not None and int(match[1]) < len(args):
+            tokens.append(args[int(match[1])])
+        else:
+            return None  # beyond the arguments, a lone brace, an alignment or a format string
+        pos = match.end()
+    if pos < len(pattern):
+        tokens.append(pattern[pos:])
     segments: list[NamePart] = []
     text = ""  # the literal text of the segment being read
     after_parameter = False
