@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SPECS
 
-from wlid_render.broad_roles import privileged_roles
 from wlid_render.cli import main
 from wlid_render.errors import Problem, SpecError
+from wlid_render.formats import privileged_roles
 from wlid_render.plan.roles import builtin_roles
 from wlid_render.render import plan_source, render_source
 from wlid_render.spec.load import load_file, load_text

@@ -1,9 +1,10 @@
 """Facts about formats that several stages use: GUIDs, Azure's naming rules, the managedClusters API
-version, the default environment, the regions without federated credentials, unique generated names.
-Imports nothing of ours."""
+version, the default environment, the regions without federated credentials, the broad built-in
+roles, unique generated names. Imports nothing of ours."""
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from importlib import resources
@@ -38,6 +39,16 @@ def regions_without_fic() -> frozenset[str]:
     data/regions_without_fic.txt (the published versions disagree; see docs/azure-resources.md)."""
     text = resources.files("wlid_render.data").joinpath("regions_without_fic.txt").read_text("utf-8")
     return parse_regions(text)
+
+
+@cache
+def privileged_roles() -> dict[str, dict[str, str]]:
+    """Role-definition GUID (lower case) -> {name, why} of the built-in roles that are broad: they allow
+    every action (`*`) or can grant roles to others (data/privileged_roles.json). One table for both
+    stages: `wlid render` warns about a grant of one at the spec's line (W004), `wlid validate` in the
+    template (LP001)."""
+    text = resources.files("wlid_render.data").joinpath("privileged_roles.json").read_text("utf-8")
+    return json.loads(text)
 
 
 class UniqueNames:

@@ -6,9 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
-from wlid_render.broad_roles import privileged_roles
 from wlid_render.errors import Path, Problem, SpecError
-from wlid_render.formats import DEFAULT_ENVIRONMENT, regions_without_fic
+from wlid_render.formats import DEFAULT_ENVIRONMENT, privileged_roles, regions_without_fic
 from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS
 from wlid_render.plan import pod_fields
 from wlid_render.plan.directives import directive_keys

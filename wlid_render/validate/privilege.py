@@ -3,8 +3,7 @@ top-level template (main.json, identities-NNN.json)."""
 
 from __future__ import annotations
 
-from wlid_render.broad_roles import privileged_roles
-from wlid_render.formats import GUID
+from wlid_render.formats import GUID, privileged_roles
 from wlid_render.validate.arm_template import ROLE_TYPE, ArmTemplate, template_file
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.templates import top_templates
