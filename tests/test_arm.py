@@ -11,7 +11,7 @@ import pytest
 from conftest import SPECS
 
 from wlid_render.emit.arm import emit_arm, template
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file
 from wlid_render.validate.arm_schema import parameters_errors, template_errors
 

@@ -13,10 +13,11 @@ from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.bicep import emit_bicep
 from wlid_render.errors import Problem, SpecError
 from wlid_render.plan.model import MAX_DEPLOYMENT_NAME, ParamRef, Plan, RoleDeployment
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 from wlid_render.validate.run import Options, validate_tree
 from wlid_render.warning_codes import WARNINGS
+from wlid_render.workflow.pipeline import render_plan
 
 PLATFORM = (ROOT / "specs" / "platform.yaml").read_text("utf-8")
 LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")

@@ -34,7 +34,7 @@ from wlid_render.emit.bicep_escape import (
 )
 from wlid_render.errors import SpecError
 from wlid_render.plan.model import IdentityPlan, ParamRef, Plan, RoleDeployment
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file, load_text
 from wlid_render.validate.arm_expressions import literals as arm_literals
 from wlid_render.validate.arm_expressions import plain as arm_plain

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wlid_render.bind import bind_client_ids
 from wlid_render.errors import Mark, SpecError
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
+from wlid_render.spec.bind import bind_client_ids
 from wlid_render.spec.load import load_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -398,10 +398,10 @@ def test_property_bind_then_parse(binding):
 
 
 def test_an_edit_that_would_change_anything_else_is_refused(monkeypatch: pytest.MonkeyPatch):
-    from wlid_render import bind
+    from wlid_render.spec import bind_text as bind
 
-    real = bind._Document.result
-    monkeypatch.setattr(bind._Document, "result", lambda self: real(self).replace("rg-small", "rg-other"))
+    real = bind.SpecText.result
+    monkeypatch.setattr(bind.SpecText, "result", lambda self: real(self).replace("rg-small", "rg-other"))
     with pytest.raises(SpecError) as caught:
         bind_client_ids(HEADER, "default", {"reporting": G1}, "spec.yaml")
     (problem,) = caught.value.problems

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from conftest import ROOT
 from test_write_safety import _mount_tmpfs, _umount
 
-from wlid_render import write
 from wlid_render.cli import main
 from wlid_render.write import WriteError, replace_file
+from wlid_render.write import replace as write
 
 MULTI = ROOT / "specs" / "multi-env.yaml"
 KILLS = int(os.environ.get("WLID_KILLS", "30"))

@@ -43,7 +43,7 @@ from wlid_render.brownfield import (
 )
 from wlid_render.brownfield.drift import CONFLICT_MESSAGE
 from wlid_render.plan.model import AUDIENCE
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file, load_text
 
 ROOT = Path(__file__).resolve().parents[1]

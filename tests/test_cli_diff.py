@@ -13,9 +13,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from wlid_render import diagnostics
-from wlid_render.cli import main
-from wlid_render.diffs import file_diff, read_current
+from wlid_render.cli import diagnostics, main
+from wlid_render.cli.diffs import file_diff, read_current
 
 LAB = ROOT / "specs" / "lab.yaml"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

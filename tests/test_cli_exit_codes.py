@@ -157,7 +157,7 @@ def test_drift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_spec: Path):
 
 
 def test_interrupted_exits_130(monkeypatch: pytest.MonkeyPatch):
-    import wlid_render.render as render
+    import wlid_render.workflow.planning as render
 
     def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
@@ -228,7 +228,7 @@ def test_a_mistake_in_the_users_templates_is_a_message(tmp_path: Path, line: str
 
 def test_a_reader_that_goes_away_ends_the_run_quietly(monkeypatch: pytest.MonkeyPatch):
     """`wlid render -o - | head`: stdout closes early; exit 141 (128 + SIGPIPE) without a traceback."""
-    import wlid_render.stream as stream
+    import wlid_render.workflow.stream as stream
 
     def closed(objects):  # type: ignore[no-untyped-def]
         raise BrokenPipeError(32, "Broken pipe")

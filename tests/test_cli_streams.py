@@ -14,8 +14,9 @@ import yaml
 from click.testing import CliRunner
 from conftest import ROOT
 
-from wlid_render.cli import _some, main
-from wlid_render.stream import kustomize_order
+from wlid_render.cli import main
+from wlid_render.cli.echo import some as _some
+from wlid_render.workflow.stream import kustomize_order
 
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))
 LAB = ROOT / "specs" / "lab.yaml"

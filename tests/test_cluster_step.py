@@ -1,4 +1,5 @@
-"""The plan-level facts of the cluster step that the pipelines and the README use."""
+"""The plan-level facts of the cluster step, and the commands that the pipelines, the README and
+`wlid whatif` build from them (views/az.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import shlex
 
 from conftest import ROOT
 
-from wlid_render.plan.cluster import FLAGS_QUERY, cluster_steps
-from wlid_render.render import plan_source
+from wlid_render.plan.cluster import cluster_steps
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file
+from wlid_render.views.az import FLAGS_QUERY, cluster_flags_check, cluster_flags_fix, cluster_flags_message
 
 
 def test_each_environment_names_its_cluster_and_whether_the_template_writes_it() -> None:
@@ -23,14 +25,15 @@ def test_each_environment_names_its_cluster_and_whether_the_template_writes_it()
         "rg-platform-aks",
         "aks-platform-prod",
     )
-    assert shlex.join(prod.check_command()) == (
+    check = cluster_flags_check(prod)
+    assert check is not None and shlex.join(check) == (
         "az aks show --subscription 11111111-1111-1111-1111-111111111111 --resource-group rg-platform-aks "
-        f"--name aks-platform-prod --query '{FLAGS_QUERY}' --output tsv"
+        f"--name aks-platform-prod --query '{FLAGS_QUERY}' --output json"
     )
-    assert prod.enable_command()[-2:] == ["--enable-oidc-issuer", "--enable-workload-identity"]
-    assert " ".join(prod.enable_command()) in prod.off_message()
-    assert "restarts the API server" in prod.off_message()
-    assert "turns them on" in steps["dev"].off_message()
+    assert cluster_flags_fix(prod).endswith(" --enable-oidc-issuer --enable-workload-identity")
+    assert cluster_flags_fix(prod) in cluster_flags_message(prod)
+    assert "restarts the API server" in cluster_flags_message(prod)
+    assert cluster_flags_check(steps["dev"]) is None  # the template turns the flags on: nothing to check
 
 
 def test_the_steps_agree_with_the_parameters_files() -> None:

@@ -14,7 +14,7 @@ from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.bicep import emit_bicep
 from wlid_render.plan.deployments import RESOURCE_BUDGET, bucket, plan_deployments, weight
 from wlid_render.plan.model import FederatedCredential, IdentityPlan, Parameter
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file, load_text
 from wlid_render.validate.arm_schema import parameters_errors, template_errors
 

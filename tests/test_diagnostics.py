@@ -12,11 +12,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from wlid_render import diagnostics
-from wlid_render.cli import main
-from wlid_render.diagnostics import SourceLines, format_problem, quote
+from wlid_render.cli import diagnostics, main
+from wlid_render.cli.diagnostics import SourceLines, format_problem, quote
 from wlid_render.errors import Mark, Problem, SpecError
-from wlid_render.render import render_file
+from wlid_render.workflow.pipeline import render_file
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import spec_text

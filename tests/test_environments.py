@@ -15,11 +15,12 @@ from wlid_render.emit.arm import parameters_file, template
 from wlid_render.emit.k8s import _env_objects
 from wlid_render.errors import SpecError
 from wlid_render.plan.model import ParamRef
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.interpolate import environment_names, environment_vars, interpolate, uses_references
 from wlid_render.spec.load import load_file, load_text
 from wlid_render.spec.models import Spec
 from wlid_render.spec.parse import parse_environments
+from wlid_render.workflow.pipeline import render_plan
 
 MULTI = ROOT / "specs" / "multi-env.yaml"
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import ROOT, SPECS
 
-from wlid_render.render import render_file
+from wlid_render.workflow.pipeline import render_file
 from wlid_render.write import compare
 
 UPDATE_SNAPSHOTS = "python -m pytest tests/test_examples.py --snapshot-update"

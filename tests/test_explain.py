@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 from wlid_render.cli import main
-from wlid_render.render import plan_source, render_file
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file
 from wlid_render.views.explain import (
     AccountView,
@@ -32,6 +32,7 @@ from wlid_render.views.explain import (
     mermaid_fits,
     mermaid_label,
 )
+from wlid_render.workflow.pipeline import render_file
 
 LAB = str(ROOT / "specs" / "lab.yaml")
 MULTI = str(ROOT / "specs" / "multi-env.yaml")

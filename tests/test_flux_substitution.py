@@ -20,9 +20,10 @@ import pytest
 import yaml
 from flux_envsubst import SubstitutionError, expand, substitute_documents
 
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 from wlid_render.validate.run import Options, validate_tree
+from wlid_render.workflow.pipeline import render_plan
 
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 SUBSTITUTE = "kustomize.toolkit.fluxcd.io/substitute"

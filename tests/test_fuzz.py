@@ -47,7 +47,7 @@ from overlay_build import build_overlay, load_documents, pod_template
 from wlid_render.cli import main
 from wlid_render.errors import SpecError
 from wlid_render.plan.secrets import secret_problems
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 from wlid_render.validate.bicep_file import declarations
 from wlid_render.validate.bicep_syntax import (
@@ -57,6 +57,7 @@ from wlid_render.validate.bicep_syntax import (
     parse,
     properties,
 )
+from wlid_render.workflow.pipeline import render_plan
 
 EXAMPLES = int(os.environ.get("WLID_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(

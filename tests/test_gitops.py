@@ -12,8 +12,9 @@ import yaml
 
 from wlid_render.emit.gitops import emit_gitops
 from wlid_render.plan.model import Plan
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
+from wlid_render.workflow.pipeline import render_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORM = (ROOT / "specs" / "platform.yaml").read_text(encoding="utf-8")

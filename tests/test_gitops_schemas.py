@@ -22,7 +22,7 @@ import yaml
 from conftest import ROOT
 
 from wlid_render.errors import SpecError
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 from wlid_render.validate.gitops import crd_validator
 from wlid_render.validate.run import Options, validate_tree

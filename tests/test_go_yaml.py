@@ -26,9 +26,10 @@ import yaml
 
 from wlid_render.emit.artifact import to_yaml, to_yaml_documents
 from wlid_render.emit.gitops import emit_gitops
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 from wlid_render.spec.models import EnvName, GitRef, LabelKey, LabelValue
+from wlid_render.workflow.pipeline import render_plan
 from wlid_render.yaml_scalars import reads_as_non_string
 
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")

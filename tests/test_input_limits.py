@@ -17,8 +17,8 @@ from wlid_render import input_limits
 from wlid_render.cli import main
 from wlid_render.errors import SpecError
 from wlid_render.input_limits import InputError, load_json, read_bounded
-from wlid_render.outputs import read_outputs
 from wlid_render.spec.load import load_file
+from wlid_render.workflow.outputs import read_outputs
 
 LAB = ROOT / "specs" / "lab.yaml"
 MULTI = ROOT / "specs" / "multi-env.yaml"

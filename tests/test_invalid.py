@@ -33,7 +33,7 @@ from click.testing import CliRunner
 
 from wlid_render.cli import main
 from wlid_render.errors import SpecError
-from wlid_render.render import render_file
+from wlid_render.workflow.pipeline import render_file
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = Path(__file__).parent / "cases" / "invalid"

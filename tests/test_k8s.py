@@ -27,7 +27,7 @@ from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.k8s import _env_objects, emit_kubernetes
 from wlid_render.errors import SpecError
 from wlid_render.plan.model import Plan
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 
 ROOT = Path(__file__).resolve().parent.parent

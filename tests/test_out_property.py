@@ -16,8 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wlid_render.emit.artifact import Artifact
-from wlid_render.render import MANIFEST, plan_source, render_plan
+from wlid_render.manifest import MANIFEST
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
+from wlid_render.workflow.pipeline import render_plan
 from wlid_render.write import ForeignEntries, UnownedTree, WriteError, apply
 
 LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")

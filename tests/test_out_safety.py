@@ -21,9 +21,12 @@ from conftest import ROOT
 
 from wlid_render import write
 from wlid_render.cli import main
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
+from wlid_render.workflow.pipeline import render_plan
 from wlid_render.write import ForeignEntries, UnownedTree, WriteError, apply, compare, locked, recover
+from wlid_render.write import comparison as write_compare
+from wlid_render.write import scan as write_scan
 
 LAB = str(ROOT / "specs" / "lab.yaml")
 MULTI = str(ROOT / "specs" / "multi-env.yaml")
@@ -140,7 +143,7 @@ def test_force_does_not_adopt_a_git_checkout_or_the_current_folder(tmp_path: Pat
 
 
 def test_force_does_not_adopt_a_large_foreign_folder(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(write, "FORCE_MAX_ENTRIES", 50)
+    monkeypatch.setattr(write_compare, "FORCE_MAX_ENTRIES", 50)
     big = tmp_path / "big"
     big.mkdir()
     for i in range(200):
@@ -375,7 +378,7 @@ def test_a_corrupt_manifest_is_refused_with_a_message(tmp_path: Path, content: b
 def test_a_huge_manifest_is_not_read_past_the_limit(tmp_path: Path, monkeypatch):
     out = tmp_path / "out"
     assert _render(LAB, "-o", str(out)).exit_code == 0
-    monkeypatch.setattr(write, "MANIFEST_MAX_BYTES", 1000)
+    monkeypatch.setattr(write_scan, "MANIFEST_MAX_BYTES", 1000)
     result = _render(LAB, "-o", str(out), "--check")
     assert result.exit_code == 2 and "larger than 1,000 bytes" in result.stderr
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wlid_render.errors import Mark, SpecError
-from wlid_render.outputs import Matched, match_identities, parse_outputs_option, read_outputs
+from wlid_render.workflow.outputs import Matched, match_identities, parse_outputs_option, read_outputs
 
 CASES = Path(__file__).parent / "cases" / "outputs"
 

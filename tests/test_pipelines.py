@@ -20,7 +20,7 @@ from wlid_render.emit.github_actions import ACTIONS
 from wlid_render.emit.pipeline_scripts import SUMMARY_SCRIPT
 from wlid_render.emit.pipelines import emit_pipelines
 from wlid_render.plan.model import Plan
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.repo_paths import RepoPaths, UnsafePath
 from wlid_render.spec.load import load_text
 from wlid_render.views.az import FLAGS_QUERY, whatif_commands

@@ -19,8 +19,9 @@ from test_k8s import schema_errors
 from wlid_render.emit.k8s import emit_kubernetes
 from wlid_render.errors import Problem, SpecError
 from wlid_render.plan import pod_fields
-from wlid_render.render import plan_source, render_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
+from wlid_render.workflow.pipeline import render_source
 
 HEAD = """\
 apiVersion: wlid/v1

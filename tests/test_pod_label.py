@@ -19,9 +19,10 @@ import yaml
 from conftest import ROOT
 
 from wlid_render.errors import SpecError
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 from wlid_render.validate.run import Options, validate_tree
+from wlid_render.workflow.pipeline import render_plan
 
 OFFLINE = Options(use_kubectl=False)
 USE = "azure.workload.identity/use"

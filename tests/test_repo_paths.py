@@ -13,9 +13,10 @@ import yaml
 from click.testing import CliRunner
 
 from wlid_render.cli import main
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.repo_paths import RepoPaths, UnsafePath, pipeline_path, repo_paths, repository_root
 from wlid_render.spec.load import load_text
+from wlid_render.workflow.pipeline import render_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")

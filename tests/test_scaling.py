@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from wlid_render.errors import SpecError
-from wlid_render.render import render_source
 from wlid_render.spec.load import load_text
+from wlid_render.workflow.pipeline import render_source
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import environments_spec_text, spec_text

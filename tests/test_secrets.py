@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from wlid_render.errors import SpecError
 from wlid_render.plan import secrets
 from wlid_render.plan.secrets import credential_kind, names_a_secret, secret_problems
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 
 CORPUS = ROOT / "tests" / "cases" / "secrets.yaml"

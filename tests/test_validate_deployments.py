@@ -13,7 +13,6 @@ import pytest
 from conftest import ROOT
 from test_k8s import write_tree
 
-from wlid_render.render import render_source
 from wlid_render.spec.load import load_text
 from wlid_render.validate.arm import check_template, deployed_counts
 from wlid_render.validate.arm_parameters import check_parameters
@@ -23,6 +22,7 @@ from wlid_render.validate.identity import check_identity
 from wlid_render.validate.run import Options, validate_tree
 from wlid_render.validate.templates import TopTemplate, parameters_owner, top_templates
 from wlid_render.validate.tree import RenderedTree
+from wlid_render.workflow.pipeline import render_source
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import spec_text

@@ -15,10 +15,11 @@ from wlid_render.cli import main
 from wlid_render.errors import Problem, SpecError
 from wlid_render.formats import privileged_roles
 from wlid_render.plan.roles import builtin_roles
-from wlid_render.render import plan_source, render_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file, load_text
 from wlid_render.validate.run import Options, validate_tree
 from wlid_render.warning_codes import WARNINGS
+from wlid_render.workflow.pipeline import render_source
 
 SPEC = """\
 apiVersion: wlid/v1
@@ -216,7 +217,7 @@ def test_docs_list_every_code_with_its_title():
 
 
 def test_the_coloured_line_says_the_same():
-    from wlid_render.diagnostics import format_problem
+    from wlid_render.cli.diagnostics import format_problem
 
     (warning, *_) = warnings_of(SPEC)
     plain = format_problem(warning)

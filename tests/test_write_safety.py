@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from wlid_render.render import plan_source, render_plan
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
+from wlid_render.workflow.pipeline import render_plan
 from wlid_render.write import WriteError, apply, locked, recover
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

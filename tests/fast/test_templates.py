@@ -15,7 +15,7 @@ from conftest import ROOT
 from wlid_render.emit.bicep import default_templates, emit_bicep
 from wlid_render.fast import templates
 from wlid_render.fast.templates import COMPILED_MANIFEST, COMPILED_TEMPLATES, template_sources
-from wlid_render.render import plan_source
+from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file
 
 

@@ -179,7 +179,7 @@ def _fic_problem(fic: FicState, issuer: str | None) -> str | None:
 def _check(text: str) -> None:
     """The spec must load and plan; a failure here is a bug, reported without a traceback."""
     from wlid_render.errors import SpecError
-    from wlid_render.render import plan_source
+    from wlid_render.plan.source import plan_source
     from wlid_render.spec.load import load_text
 
     try:

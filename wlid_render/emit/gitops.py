@@ -25,7 +25,7 @@ instead of deploying ServiceAccounts with an empty client ID.
 
 The ConfigMap itself is rendered only when every placeholder of the environment has a known value:
 pass `bound` (environment -> identity -> client ID, as read from the outputs of `az deployment group
-show --name <deployment> --query properties.outputs`, e.g. with `wlid_render.outputs.read_outputs`).
+show --name <deployment> --query properties.outputs`, e.g. with `wlid_render.workflow.outputs.read_outputs`).
 Otherwise no ConfigMap is written and the Kustomization still refers to it: the team creates it after
 the deployment (`kubectl create configmap wlid-<env>-identities -n <flux namespace> --from-literal
 ...`), or renders again with the outputs.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 
 from wlid_render import __version__
+from wlid_render.plan.cluster import cluster_step
 from wlid_render.plan.model import AzureDeployment, EnvironmentPlan, Plan
 from wlid_render.repo_paths import RepoPaths
 from wlid_render.views.az import (
@@ -139,7 +140,8 @@ def flags_script(env: EnvironmentPlan, error: str) -> str | None:
 
     `error` prefixes the failure message for the CI system (`::error::`, `##vso[task.logissue ...]`).
     """
-    check = cluster_flags_check(env)
+    cluster = cluster_step(env)
+    check = cluster_flags_check(cluster)
     if check is None:
         return None
     result = f"cluster-flags-{env.name}.json"
@@ -152,7 +154,7 @@ def flags_script(env: EnvironmentPlan, error: str) -> str | None:
         "enabled=",
         f"read -r enabled < {shlex.quote(result)} || true",
         'if [ "$enabled" != true ]; then',
-        f"  echo {shlex.quote(error + cluster_flags_message(env))}",  # CI systems read commands on stdout
+        f"  echo {shlex.quote(error + cluster_flags_message(cluster))}",  # CI systems read commands on stdout
         "  exit 1",
         "fi",
         f"echo {shlex.quote(f'cluster {env.cluster_name}: OIDC issuer and workload identity are on')}",

@@ -12,6 +12,7 @@ import shlex
 
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.gitops import ARGOCD_DIR, manual_sync_reason
+from wlid_render.plan.cluster import cluster_step
 from wlid_render.plan.model import EnvironmentPlan, Plan
 from wlid_render.repo_paths import RepoPaths
 from wlid_render.views.az import (
@@ -41,12 +42,13 @@ def _commands(plan: Plan, env: EnvironmentPlan, out: str) -> list[str]:
     """The az commands of one environment: the cluster flags check, then per top-level deployment
     (`main` first) what-if and the apply command."""
     lines = ["```sh"]
-    check = cluster_flags_check(env)
+    cluster = cluster_step(env)
+    check = cluster_flags_check(cluster)
     if check is not None:
         lines += [
             "# the cluster's OIDC issuer and workload identity must be on: this prints true",
             _sh(check),
-            f"# if not, once (enabling the OIDC issuer restarts the API server): {cluster_flags_fix(env)}",
+            f"# if not, once (enabling the OIDC issuer restarts the API server): {cluster_flags_fix(cluster)}",
         ]
     for deployment in plan.deployments:
         arguments = deployment_arguments(plan, env, out, deployment=deployment)

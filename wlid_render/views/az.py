@@ -23,7 +23,8 @@ How a deployment is applied depends on the environment's `azure.deploy`:
 
 Before anything is deployed, the cluster's OIDC issuer and workload identity must be on (unless the
 template turns them on, `cluster.enableWorkloadIdentity: true`): `cluster_flags_check` is the `az aks
-show` query the pipelines assert. JMESPath `a && b` is `b` when `a` is truthy, else `a`
+show` query the pipelines, OUT/README.md and `wlid whatif` assert, built from the environment's
+`plan.cluster.ClusterStep`. JMESPath `a && b` is `b` when `a` is truthy, else `a`
 (https://jmespath.org/specification.html#and-expressions), so the query gives true only when both
 flags are true (`false` or `null` otherwise). `--output json` prints it as `true`; `--output tsv` would
 print Python's `True`/`None` (knack's TSV writer applies `str()`), so the check compares JSON.
@@ -35,6 +36,7 @@ import os
 import shlex
 from typing import Literal
 
+from wlid_render.plan.cluster import ClusterStep, cluster_step
 from wlid_render.plan.model import AzureDeployment, EnvironmentPlan, Plan
 
 Verb = Literal["what-if", "create"]
@@ -134,52 +136,44 @@ def stack_resources_command(env: EnvironmentPlan, deployment: AzureDeployment) -
     return ["az", "stack", "group", "show", *target_arguments(env, deployment), "--query", "resources[].id"]
 
 
-def cluster_flags_check(env: EnvironmentPlan) -> list[str] | None:
-    """The argv of `az aks show` printing whether OIDC issuer and workload identity are both on; None
-    when the template turns them on itself (nothing to assert before deploying)."""
-    if env.enable_workload_identity:
-        return None
+def _cluster_target(cluster: ClusterStep) -> list[str]:
     return [
-        "az",
-        "aks",
-        "show",
         "--subscription",
-        env.cluster_subscription_id,
+        cluster.subscription_id,
         "--resource-group",
-        env.cluster_resource_group,
+        cluster.resource_group,
         "--name",
-        env.cluster_name,
-        "--query",
-        FLAGS_QUERY,
-        "--output",
-        "json",
+        cluster.name,
     ]
 
 
-def cluster_flags_fix(env: EnvironmentPlan) -> str:
+def cluster_flags_check(cluster: ClusterStep) -> list[str] | None:
+    """The argv of `az aks show` printing whether OIDC issuer and workload identity are both on; None
+    when the template turns them on itself (nothing to assert before deploying)."""
+    if cluster.written_by_template:
+        return None
+    return ["az", "aks", "show", *_cluster_target(cluster), "--query", FLAGS_QUERY, "--output", "json"]
+
+
+def cluster_flags_fix(cluster: ClusterStep) -> str:
     """The one-time command that turns the flags on, shell-quoted."""
     return shlex.join(
         [
             "az",
             "aks",
             "update",
-            "--subscription",
-            env.cluster_subscription_id,
-            "--resource-group",
-            env.cluster_resource_group,
-            "--name",
-            env.cluster_name,
+            *_cluster_target(cluster),
             "--enable-oidc-issuer",
             "--enable-workload-identity",
         ]
     )
 
 
-def cluster_flags_message(env: EnvironmentPlan) -> str:
+def cluster_flags_message(cluster: ClusterStep) -> str:
     """What to do when the flags are off (one line)."""
     return (
-        f"cluster {env.cluster_name}: the OIDC issuer and workload identity must both be on before the "
-        f"identities are deployed; turn them on once with: {cluster_flags_fix(env)} (enabling the OIDC "
+        f"cluster {cluster.name}: the OIDC issuer and workload identity must both be on before the "
+        f"identities are deployed; turn them on once with: {cluster_flags_fix(cluster)} (enabling the OIDC "
         "issuer restarts the API server: plan a maintenance window)"
     )
 
@@ -195,10 +189,11 @@ def whatif_commands(plan: Plan, env: str, out: str | os.PathLike[str]) -> list[s
     """
     plan_env = environment(plan, env)
     lines = []
-    check = cluster_flags_check(plan_env)
+    cluster = cluster_step(plan_env)
+    check = cluster_flags_check(cluster)
     if check is not None:
         lines += [
-            "# must print true (else: " + cluster_flags_message(plan_env) + ")",
+            "# must print true (else: " + cluster_flags_message(cluster) + ")",
             shlex.join(check),
         ]
     for deployment in plan.deployments:

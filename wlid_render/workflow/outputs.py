@@ -36,7 +36,6 @@ try:  # pragma: no cover - depends on how PyYAML was built
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-GUID_RE = GUID
 ENVIRONMENT_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 IDENTITIES_OUTPUT = "identities"
 
@@ -102,7 +101,7 @@ def read_outputs(path: str) -> dict[str, str]:
                     "expected {clientId, principalId, tenantId} for every identity",
                 )
             )
-        elif not isinstance(client_id, str) or not GUID_RE.fullmatch(client_id):
+        elif not isinstance(client_id, str) or not GUID.fullmatch(client_id):
             problems.append(
                 reader.problem(
                     f"the clientId of {identity!r} is not a GUID: {client_id!r}",

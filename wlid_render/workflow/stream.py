@@ -3,7 +3,8 @@
 The stream is built from the rendered artifacts in memory, the way `kubectl kustomize
 k8s/overlays/ENV` builds the written tree: the overlay is built by the offline builder of `wlid
 validate` (validate/overlays.py) over the artifacts instead of files on disk, and the objects come
-out in kustomize's default ("legacy") order. Pure: nothing is read or written.
+out in kustomize's default ("legacy") order. Nothing is written; only the spec is read
+(`stream_environment`, the operation of `-o -`).
 
 Kustomize's legacy order (kustomize api/internal/builtins/SortOrderTransformer.go, the default of
 `kustomize build` and `kubectl kustomize` without `sortOptions`): objects sort by the rank of their
@@ -18,12 +19,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from wlid_render.emit.artifact import Artifact, to_yaml_documents
+from wlid_render.errors import Problem
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.overlays import build_overlay
 from wlid_render.validate.tree import RenderedTree
+from wlid_render.workflow.inputs import SpecInput, check_outputs_match, plan_environment
+from wlid_render.workflow.options import RenderOptions, rendered
 
 ORDER_FIRST = (
     "Namespace",
@@ -116,3 +120,27 @@ def environment_objects(
 def environment_stream(objects: list[dict[str, Any]]) -> str:
     """The objects as one YAML stream, documents separated by `---` (empty for no objects)."""
     return to_yaml_documents(objects) if objects else ""
+
+
+class StreamOutcome(NamedTuple):
+    """One environment's objects as a YAML stream, and what to tell about them."""
+
+    environment: str
+    warnings: tuple[Problem, ...]
+    text: str  # the YAML stream; empty when the overlay does not build
+    findings: tuple[Finding, ...]  # the overlay does not build: a fault of wlid, never of the spec
+    unpinned: tuple[str, ...]  # identities whose client IDs are Flux placeholders in the objects
+
+
+def stream_environment(spec: SpecInput, env: str | None, options: RenderOptions) -> StreamOutcome:
+    """`wlid render -o -`: render `spec` in memory and build the overlay of `env` (the only one when
+    None) as `kubectl kustomize` builds the written tree. Nothing is written."""
+    rendering = rendered(spec.load(), options)
+    plan = rendering.plan
+    chosen = plan_environment(plan, env)
+    check_outputs_match(plan, options.bound)
+    objects, findings = environment_objects(rendering.artifacts, chosen, Path("out") / plan.name)
+    plan_env = next(e for e in plan.environments if e.name == chosen)
+    unpinned = tuple(name for name, _ in plan_env.client_ids if name not in plan_env.pinned)
+    text = "" if findings else environment_stream(objects)
+    return StreamOutcome(chosen, rendering.warnings, text, tuple(findings), unpinned)
