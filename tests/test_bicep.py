@@ -37,27 +37,24 @@ from wlid_render.plan.deployments import plan_deployments
 from wlid_render.plan.model import IdentityPlan, ParamRef, Plan, RoleDeployment
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file, load_text
-from wlid_render.validate.bicep_model import (
-    Decl,
+from wlid_render.validate.arm_expressions import literals as arm_literals
+from wlid_render.validate.arm_expressions import plain as arm_plain
+from wlid_render.validate.arm_names import deployment_name_key
+from wlid_render.validate.arm_template import arm_scope
+from wlid_render.validate.bicep_file import Decl, bicep_name_key, declarations, scope_of
+from wlid_render.validate.bicep_syntax import (
     Node,
     NotALiteral,
-    Scope,
-    arm_literals,
-    arm_plain,
-    arm_scope,
-    bicep_name_key,
     bicepparam_as_bicep,
     call_parts,
-    declarations,
     decode_string,
-    deployment_name_key,
     first_syntax_problem,
     literal,
     named,
     parse,
     properties,
-    scope_of,
 )
+from wlid_render.validate.keys import Scope
 
 pytest.importorskip("tree_sitter")
 pytest.importorskip("tree_sitter_bicep")
@@ -199,7 +196,7 @@ def plan(request: pytest.FixtureRequest) -> Plan:
     return PLANS[request.param]()
 
 
-# -- tree-sitter helpers: wlid_render.validate.bicep_model (imported above) ---------------------------
+# -- tree-sitter helpers: wlid_render.validate.bicep_syntax (imported above) --------------------------
 def syntax_text(artifact: Artifact) -> str:
     return bicepparam_as_bicep(artifact.text) if artifact.path.endswith(".bicepparam") else artifact.text
 

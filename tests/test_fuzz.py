@@ -49,9 +49,9 @@ from wlid_render.errors import SpecError
 from wlid_render.plan.secrets import secret_problems
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
-from wlid_render.validate.bicep_model import (
+from wlid_render.validate.bicep_file import declarations
+from wlid_render.validate.bicep_syntax import (
     bicepparam_as_bicep,
-    declarations,
     decode_string,
     first_syntax_problem,
     parse,

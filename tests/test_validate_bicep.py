@@ -14,7 +14,7 @@ from test_bicep import PLANS
 
 from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.bicep import emit_bicep
-from wlid_render.validate import bicep_model as bm
+from wlid_render.validate import bicep_syntax as bm
 from wlid_render.validate.bicep import check_bicep
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.tree import RenderedTree

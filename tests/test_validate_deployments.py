@@ -14,7 +14,8 @@ from conftest import ROOT
 from test_k8s import write_tree
 
 from wlid_render.spec.load import load_text
-from wlid_render.validate.arm import check_parameters, check_template, deployed_counts
+from wlid_render.validate.arm import check_template, deployed_counts
+from wlid_render.validate.arm_parameters import check_parameters
 from wlid_render.validate.bicep import check_bicep
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.identity import check_identity

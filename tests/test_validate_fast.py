@@ -15,10 +15,10 @@ from wlid_render.validate.arm_schema import (
     TEMPLATE,
     fast_document_check,
     fast_resource_check,
-    nested_template_paths,
     resource_validator,
     validator,
 )
+from wlid_render.validate.arm_template import nested_template_paths
 from wlid_render.validate.k8s import SUPPORTED_VERSIONS, fast_check, validator_for
 
 

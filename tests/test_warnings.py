@@ -13,7 +13,8 @@ from conftest import ROOT, SPECS
 
 from wlid_render.cli import main
 from wlid_render.errors import Problem, SpecError
-from wlid_render.plan.roles import builtin_roles, privileged_roles
+from wlid_render.formats import privileged_roles
+from wlid_render.plan.roles import builtin_roles
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file, load_text
 from wlid_render.validate.run import Options, validate_tree

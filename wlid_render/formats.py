@@ -1,8 +1,10 @@
-"""Facts about formats that several stages use: GUIDs, Azure's naming rules, the default environment,
-the regions without federated credentials, unique generated names. Imports nothing of ours."""
+"""Facts about formats that several stages use: GUIDs, Azure's naming rules, the managedClusters API
+version, the default environment, the regions without federated credentials, the broad built-in
+roles, unique generated names. Imports nothing of ours."""
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from importlib import resources
@@ -18,6 +20,11 @@ IDENTITY_NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}"  # user-assigned iden
 FIC_NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}"  # federated identity credential: 3-120 characters
 CLUSTER_NAME_PATTERN = r"[a-zA-Z0-9]|[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]"  # AKS cluster
 
+# Newest stable managedClusters API in the bundled schemas: what the opt-in cluster step reads and
+# writes back (an older version drops properties it does not know on the round trip), and what the
+# template reads the issuer with; `wlid validate` reports a cluster written with an older one (ARM008).
+CLUSTER_API = "2026-05-01"
+
 
 def parse_regions(text: str) -> frozenset[str]:
     """Region names of a regions file: one per line, `#` starts a comment, any case."""
@@ -32,6 +39,16 @@ def regions_without_fic() -> frozenset[str]:
     data/regions_without_fic.txt (the published versions disagree; see docs/azure-resources.md)."""
     text = resources.files("wlid_render.data").joinpath("regions_without_fic.txt").read_text("utf-8")
     return parse_regions(text)
+
+
+@cache
+def privileged_roles() -> dict[str, dict[str, str]]:
+    """Role-definition GUID (lower case) -> {name, why} of the built-in roles that are broad: they allow
+    every action (`*`) or can grant roles to others (data/privileged_roles.json). One table for both
+    stages: `wlid render` warns about a grant of one at the spec's line (W004), `wlid validate` in the
+    template (LP001)."""
+    text = resources.files("wlid_render.data").joinpath("privileged_roles.json").read_text("utf-8")
+    return json.loads(text)
 
 
 class UniqueNames:

@@ -12,14 +12,11 @@ from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 from wlid_render.errors import Problem
+from wlid_render.formats import CLUSTER_API
 
 AUDIENCE = "api://AzureADTokenExchange"
 IDENTITY_API = "2024-11-30"
 ROLE_ASSIGNMENT_API = "2022-04-01"
-# Newest stable managedClusters API in the bundled schemas: what the opt-in cluster step reads and
-# writes back (an older version drops properties it does not know on the round trip), and what the
-# template reads the issuer with.
-CLUSTER_API = "2026-05-01"
 DEPLOYMENT_API = "2022-09-01"
 MAX_FICS_PER_IDENTITY = 20
 MAX_DEPLOYMENT_NAME = 64  # ARM's limit on a deployment's name

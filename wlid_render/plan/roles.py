@@ -35,12 +35,3 @@ def resolve_role(role: str) -> tuple[str, str] | None:
         guid = role.lower()
         return (_by_guid().get(guid, role), guid)
     return _by_folded_name().get(" ".join(role.split()).lower())
-
-
-@lru_cache(maxsize=1)
-def privileged_roles() -> dict[str, dict[str, str]]:
-    """Role-definition GUID (lower case) -> {name, why} of the built-in roles that are broad: they
-    allow every action (`*`) or can grant roles to others (data/privileged_roles.json). `wlid render`
-    warns about them at the spec's line (W004) and `wlid validate` in the template (LP001)."""
-    text = resources.files("wlid_render.data").joinpath("privileged_roles.json").read_text("utf-8")
-    return json.loads(text)

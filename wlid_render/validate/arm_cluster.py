@@ -18,17 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from wlid_render.plan.model import CLUSTER_API
+from wlid_render.formats import CLUSTER_API
 from wlid_render.validate.arm_expressions import is_expression, scan
-from wlid_render.validate.arm_schema import nested_template_paths
+from wlid_render.validate.arm_template import CLUSTER_TYPE, ArmTemplate, JsonPath, template_file
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.templates import top_templates
 from wlid_render.validate.tree import RenderedTree
 
-CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
 FLAGS = ("oidcIssuerProfile", "workloadIdentity")
-
-JsonPath = tuple[str | int, ...]
 
 
 def _read_names(value: Any, variables: dict[str, Any], seen: frozenset[str] = frozenset()) -> set[str]:
@@ -43,14 +40,11 @@ def _read_names(value: Any, variables: dict[str, Any], seen: frozenset[str] = fr
     return names
 
 
-def _parent_arguments(doc: dict[str, Any], prefix: JsonPath) -> dict[str, Any]:
-    """The `properties.parameters` of the deployment that nests the template at `prefix`."""
-    if len(prefix) < 4:
+def _parent_arguments(template: ArmTemplate) -> dict[str, Any]:
+    """The `properties.parameters` of the deployment that nests a template."""
+    if not template.enclosing:
         return {}
-    node: Any = doc
-    for step in prefix[:-2]:  # up to the deployment resource
-        node = node[step]
-    parameters = (node.get("properties") or {}).get("parameters") if isinstance(node, dict) else None
+    parameters = template.enclosing[-1].properties.get("parameters")
     return parameters if isinstance(parameters, dict) else {}
 
 
@@ -62,21 +56,18 @@ def _reads_flags(argument: Any) -> bool:
 def check_cluster_writes(tree: RenderedTree) -> list[Finding]:
     findings: list[Finding] = []
     for top in top_templates(tree):
-        doc = tree.json(top.json)
-        if not isinstance(doc, dict):
+        arm = template_file(tree, top.json)
+        if arm is None:
             continue
-        for prefix, template in nested_template_paths(doc):
-            resources = template.get("resources")
-            variables = template.get("variables")
-            variables = variables if isinstance(variables, dict) else {}
-            for i, resource in enumerate(resources if isinstance(resources, list) else []):
-                if isinstance(resource, dict) and str(resource.get("type", "")).lower() == CLUSTER_TYPE:
-                    for rule, message, at in _cluster_issues(
-                        resource, variables, _parent_arguments(doc, prefix)
-                    ):
-                        path = (*prefix, "resources", i, *at)
-                        line = tree.line_of(top.json, path)
-                        findings.append(Finding(tree.display(top.json), line, rule, "error", message))
+        for template in arm.walk():
+            for resource in template.members:
+                if resource.type.lower() != CLUSTER_TYPE:
+                    continue
+                for rule, message, at in _cluster_issues(
+                    resource.raw, template.variables, _parent_arguments(template)
+                ):
+                    line = tree.line_of(top.json, (*resource.path, *at))
+                    findings.append(Finding(tree.display(top.json), line, rule, "error", message))
     return findings
 
 

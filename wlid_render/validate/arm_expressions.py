@@ -144,6 +144,17 @@ class Scan:
 _LITERAL = re.compile(r"'((?:[^']|'')*)'")
 
 
+def plain(value: str) -> str:
+    """The value ARM takes from a JSON string that is not an expression: a leading `[[` stands for `[`
+    (how `arm_expr.plain` writes a value that starts with `[`)."""
+    return value[1:] if value.startswith("[[") else value
+
+
+def literals(expression: str) -> list[str]:
+    """The value of every quoted literal of an expression, in order."""
+    return [m.replace("''", "'") for m in _LITERAL.findall(expression)]
+
+
 def _string(body: str, i: int) -> tuple[str, int] | None:
     """The literal starting at body[i] == "'" and the index after it; None when unterminated."""
     match = _LITERAL.match(body, i)
@@ -237,6 +248,16 @@ def split_call(text: str) -> tuple[str, tuple[str, ...]] | None:
     if inner.strip():
         args.append(inner[start:].strip())
     return match.group(), tuple(args)
+
+
+def parameter_name(value: object) -> str | None:
+    """`[parameters('x')]` -> x; None for any other value."""
+    if not isinstance(value, str) or not is_expression(value):
+        return None
+    call = split_call(value[1:-1].strip())
+    if call is None or call[0].lower() != "parameters" or len(call[1]) != 1:
+        return None
+    return literal(call[1][0])
 
 
 def literal(arg: str) -> str | None:

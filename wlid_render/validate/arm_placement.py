@@ -15,20 +15,19 @@ from __future__ import annotations
 from typing import Any
 
 from wlid_render.validate.arm_expressions import is_expression
-from wlid_render.validate.arm_schema import nested_template_paths
+from wlid_render.validate.arm_template import ArmDeployment, template_file
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.templates import top_templates
 from wlid_render.validate.tree import RenderedTree
 
-DEPLOYMENT_TYPE = "microsoft.resources/deployments"
-SUBSCRIPTION_SCHEMA = "subscriptionDeploymentTemplate"
 
-
-def at_subscription_scope(resource: dict[str, Any]) -> bool:
+def at_subscription_scope(deployment: ArmDeployment) -> bool:
     """A nested deployment to a subscription: a subscription template, or subscriptionId without a group."""
-    inner = (resource.get("properties") or {}).get("template")
-    schema = str(inner.get("$schema", "")) if isinstance(inner, dict) else ""
-    return SUBSCRIPTION_SCHEMA in schema or ("subscriptionId" in resource and "resourceGroup" not in resource)
+    raw = deployment.resource.raw
+    inner = deployment.template
+    return (inner is not None and inner.target_scope == "subscription") or (
+        "subscriptionId" in raw and "resourceGroup" not in raw
+    )
 
 
 def _location_body(value: Any) -> str | None:
@@ -38,16 +37,14 @@ def _location_body(value: Any) -> str | None:
 def check_placement(tree: RenderedTree) -> list[Finding]:
     findings: list[Finding] = []
     for top in top_templates(tree):
-        doc = tree.json(top.json)
-        if not isinstance(doc, dict):
+        arm = template_file(tree, top.json)
+        if arm is None:
             continue
-        for prefix, template in nested_template_paths(doc):
-            resources = template.get("resources")
-            for i, resource in enumerate(resources if isinstance(resources, list) else []):
-                if not isinstance(resource, dict) or str(resource.get("type", "")).lower() != DEPLOYMENT_TYPE:
+        for template in arm.walk():
+            for deployment in template.deployments:
+                if not at_subscription_scope(deployment):
                     continue
-                if not at_subscription_scope(resource):
-                    continue
+                resource = deployment.resource.raw
                 name = resource.get("name")
                 location = _location_body(resource.get("location"))
                 if isinstance(name, str) and is_expression(name) and location is not None:
@@ -57,7 +54,7 @@ def check_placement(tree: RenderedTree) -> list[Finding]:
                         reads.append("resourceGroup().id")
                     if any(r in text for r in reads):
                         continue
-                path = (*prefix, "resources", i, "name")
+                path = (*deployment.resource.path, "name")
                 shown = location or repr(resource.get("location"))
                 findings.append(
                     Finding(

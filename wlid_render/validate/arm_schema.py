@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft4Validator
+from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
+
+from wlid_render.validate.arm_template import JsonPath, read_template
 
 BASE = "https://schema.management.azure.com/"
 TEMPLATE = BASE + "schemas/2019-04-01/deploymentTemplate.json#"
@@ -67,30 +70,12 @@ def validator(url: str) -> Draft4Validator:
     return Draft4Validator(schema, registry=registry)
 
 
-def nested_template_paths(
-    template: dict[str, Any], prefix: tuple[str | int, ...] = ()
-) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
-    """(path inside the file, template) of the template and every nested template, outermost first."""
-    found: list[tuple[tuple[str | int, ...], dict[str, Any]]] = [(prefix, template)]
-    resources = template.get("resources", [])
-    if not isinstance(resources, list):
-        return found
-    for i, resource in enumerate(resources):
-        if isinstance(resource, dict) and resource.get("type") == "Microsoft.Resources/deployments":
-            inner = resource.get("properties", {}).get("template")
-            if isinstance(inner, dict):
-                found.extend(
-                    nested_template_paths(inner, (*prefix, "resources", i, "properties", "template"))
-                )
-    return found
-
-
 def template_errors(template: dict[str, Any]) -> list[str]:
     """Schema errors of a template and of every nested template (for tests and quick checks)."""
     errors = []
-    for prefix, doc in nested_template_paths(template):
-        for error in validator(TEMPLATE).iter_errors(doc):
-            where = "/".join(str(p) for p in (*prefix, *error.absolute_path))
+    for nested in read_template(template).walk():
+        for error in validator(TEMPLATE).iter_errors(nested.doc):
+            where = "/".join(str(p) for p in (*nested.path, *error.absolute_path))
             errors.append(f"at {where}: {error.message[:300]}")
     return errors
 
@@ -176,3 +161,73 @@ def fast_document_check(url: str) -> Any:
     registry = _registry()
     schema = registry.contents(url.split("#")[0])
     return jsonschema_rs.Draft4Validator(schema, retriever=lambda uri: registry.contents(uri.split("#")[0]))
+
+
+# -- what the schemas say about a document ---------------------------------------------------------
+Problem = tuple[JsonPath, str]  # where in the file, and "where: message"
+_Rank = tuple[bool, bool, bool, int]
+
+
+def _explain(error: ValidationError) -> tuple[_Rank, ValidationError]:
+    """The leaf error that best explains an anyOf failure, with its rank (lower is better).
+
+    A resource is checked against every resource schema; the alternatives whose `type` does not match
+    are not what the author meant, so an alternative is ranked by its worst leaf and the best
+    alternative wins: the one for the resource's own type, reporting e.g. its unknown apiVersion.
+    """
+    if not error.context:
+        path = list(error.absolute_path)
+        tail = path[-1] if path else None
+        wrong_type = tail == "type" and error.validator in ("enum", "const", "pattern")
+        return (wrong_type, error.validator == "type", tail == "apiVersion", -len(path)), error
+    groups: dict[Any, list[ValidationError]] = {}
+    for child in error.context:
+        groups.setdefault(child.schema_path[0] if child.schema_path else None, []).append(child)
+
+    def rank(item: tuple[_Rank, ValidationError]) -> _Rank:
+        return item[0]
+
+    return min(
+        (max((_explain(child) for child in children), key=rank) for children in groups.values()), key=rank
+    )
+
+
+def _problems(errors: Any, prefix: JsonPath, strip: int = 0) -> list[Problem]:
+    out: list[Problem] = []
+    for error in errors:
+        deepest = _explain(error)[1]
+        path = (*prefix, *list(deepest.absolute_path)[strip:])
+        where = "/".join(str(p) for p in path) or "(root)"
+        message = deepest.message if len(deepest.message) < 300 else deepest.message[:297] + "..."
+        out.append((path, f"{where}: {message}"))
+    return out
+
+
+def document_problems(doc: Any, url: str, prefix: JsonPath = ()) -> list[Problem]:
+    """What the schema at `url` says about a document (a parameters file, a template without its
+    resources), each problem at the path that best explains it."""
+    fast = fast_document_check(url)
+    if fast is not None and fast.is_valid(doc):
+        return []
+    return _problems(validator(url).iter_errors(doc), prefix)
+
+
+def template_problems(template: dict[str, Any], prefix: JsonPath) -> list[Problem]:
+    """The template's own structure, then each resource against its type's definition."""
+    resources = template.get("resources")
+    if not isinstance(resources, list):
+        return document_problems(template, TEMPLATE, prefix)
+    out = document_problems({**template, "resources": []}, TEMPLATE, prefix)
+    for i, resource in enumerate(resources):
+        path = (*prefix, "resources", i)
+        specific = None
+        if isinstance(resource, dict) and isinstance(resource.get("type"), str):
+            specific = resource_validator(resource["type"], str(resource.get("apiVersion")))
+        if specific is not None:
+            fast = fast_resource_check(resource["type"], str(resource.get("apiVersion")))
+            if fast is None or not fast.is_valid(resource):
+                out += _problems(specific.iter_errors(resource), path)
+        else:  # unknown type or apiVersion: the template schema explains which ones exist
+            alone = {"$schema": template.get("$schema"), "contentVersion": "1.0.0.0", "resources": [resource]}
+            out += _problems(validator(TEMPLATE).iter_errors(alone), path, strip=2)
+    return out

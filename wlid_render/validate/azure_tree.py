@@ -8,22 +8,15 @@ template is the top-level parameter `x` of the environment's parameters file.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from wlid_render.validate.arm import FIC_TYPE, resource_key
-from wlid_render.validate.arm_expressions import is_expression
-from wlid_render.validate.arm_schema import nested_template_paths
-from wlid_render.validate.bicep_model import arm_plain
+from wlid_render.validate.arm_expressions import is_expression, parameter_name, plain
+from wlid_render.validate.arm_template import FIC_TYPE, IDENTITY_TYPE, JsonPath, template_file
 from wlid_render.validate.templates import TopTemplate, parameters_owner, top_templates
 from wlid_render.validate.tree import RenderedTree, TreeError
 
-IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
 TARGETS = "azure/targets.json"  # environment -> {subscriptionId, resourceGroup} of its deployments
-_PARAMETER = re.compile(r"\[\s*parameters\(\s*'([^']*)'\s*\)\s*\]")
-
-JsonPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -79,18 +72,12 @@ def deployment_targets(tree: RenderedTree) -> dict[str, str]:
 UNKNOWN = object()  # a value that cannot be read offline
 
 
-def parameter_name(value: Any) -> str | None:
-    """`[parameters('x')]` -> x; None for anything else."""
-    match = _PARAMETER.fullmatch(value) if isinstance(value, str) else None
-    return match[1] if match else None
-
-
 def resolve(value: Any, params: EnvParameters) -> Any:
     """A template value in one environment: a literal, `[parameters('x')]` from its file, else UNKNOWN."""
     if not isinstance(value, str):
         return value
     if not is_expression(value):
-        return arm_plain(value)
+        return plain(value)
     name = parameter_name(value)
     return params.value(name) if name is not None and name in params.values else UNKNOWN
 
@@ -108,39 +95,28 @@ def tree_identities(tree: RenderedTree) -> list[TreeIdentity]:
     out: list[TreeIdentity] = []
     for top in top_templates(tree):
         try:
-            doc = tree.json(top.json)
+            arm = template_file(tree, top.json)
         except TreeError:
             continue
-        if not isinstance(doc, dict):
+        if arm is None:
             continue
-        for prefix, template in nested_template_paths(doc):
-            resources = [r if isinstance(r, dict) else {} for r in template.get("resources", []) or []]
+        for template in arm.walk():
             identities: dict[str, TreeIdentity] = {}
-            condition = _deployment(doc, prefix).get("condition") if prefix else None
-            for i, resource in enumerate(resources):
-                key = resource_key(resource)
+            condition = template.enclosing[-1].condition if template.enclosing else None
+            for resource in template.members:
+                key = resource.key
                 if key is not None and key[0] == IDENTITY_TYPE:
-                    identity = TreeIdentity(
-                        key[1], top, (*prefix, "resources", i), condition, resource.get("tags")
-                    )
+                    identity = TreeIdentity(key[1], top, resource.path, condition, resource.raw.get("tags"))
                     identities[key[1].lower()] = identity
                     out.append(identity)
-            for resource in resources:
-                key = resource_key(resource)
+            for resource in template.members:
+                key = resource.key
                 if key is not None and key[0] == FIC_TYPE and "/" in key[1]:
                     parent, name = key[1].split("/", 1)
-                    properties = resource.get("properties") or {}
-                    if parent.lower() in identities and isinstance(properties, dict):
-                        fic = TreeFic(name, properties.get("subject"), resource.get("condition"))
+                    if parent.lower() in identities:
+                        fic = TreeFic(name, resource.properties.get("subject"), resource.condition)
                         identities[parent.lower()].fics.append(fic)
     return out
-
-
-def _deployment(doc: dict[str, Any], prefix: JsonPath) -> dict[str, Any]:
-    node: Any = doc
-    for step in prefix[:-2]:
-        node = node[step]
-    return node if isinstance(node, dict) else {}
 
 
 def environment_parameters(tree: RenderedTree, template: TopTemplate) -> list[EnvParameters]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from wlid_render.validate.tree import RenderedTree
 
 Severity = Literal["error", "warning"]
 
@@ -22,6 +25,48 @@ class Finding:
     def format(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}: {self.severity} {self.rule}: {self.message}"
+
+
+@dataclass
+class FileFindings:
+    """Findings about one JSON or YAML file of a tree, each at the line of a path in it."""
+
+    tree: RenderedTree
+    rel: str
+    findings: list[Finding]
+
+    def add(
+        self, rule: str, message: str, path: tuple[str | int, ...] = (), severity: Severity = "error"
+    ) -> None:
+        line = self.tree.line_of(self.rel, path) if path else None
+        self.findings.append(Finding(self.tree.display(self.rel), line, rule, severity, message))
+
+
+@dataclass
+class TreeFindings:
+    """Findings about the files of a tree, each (rule, file, message) once, at a line given or at the
+    line of a path in its file."""
+
+    tree: RenderedTree
+    findings: list[Finding] = field(default_factory=list)
+    seen: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def add(
+        self,
+        rule: str,
+        severity: Severity,
+        message: str,
+        rel: str,
+        path: tuple[str | int, ...] = (),
+        line: int | None = None,
+    ) -> None:
+        key = (rule, rel, message)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        if line is None and path:
+            line = self.tree.line_of(rel, path)
+        self.findings.append(Finding(self.tree.display(rel), line, rule, severity, message))
 
 
 @dataclass(frozen=True)

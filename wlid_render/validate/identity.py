@@ -1,7 +1,10 @@
-"""Workload identity rules across the Azure and Kubernetes files (WI001-WI015, WI020).
+"""Workload identity rules across the Azure and Kubernetes files (WI001-WI015, WI020): the entry point,
+and the rules of the Kubernetes side, the ServiceAccounts and pods of every overlay and the pods that
+Components patch (WI001-WI003, WI008, WI010, WI011, WI013, WI015, WI020).
 
-The Azure side is every top-level template of the tree (main.json and the identities-NNN.json groups
-of a split tree): a ServiceAccount is trusted when any of them holds a credential for its subject.
+The Azure side (identity_azure) is every top-level template of the tree (main.json and the
+identities-NNN.json groups of a split tree): a ServiceAccount is trusted when any of them holds a
+credential for its subject (WI003).
 """
 
 from __future__ import annotations
@@ -9,108 +12,20 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wlid_render.formats import FIC_NAME_PATTERN, IDENTITY_NAME_PATTERN, parse_regions, regions_without_fic
+from wlid_render.formats import parse_regions, regions_without_fic
 from wlid_render.kubernetes_keys import CLIENT_ID, OPT_OUT, OPT_OUT_VALUE, USE_LABEL
-from wlid_render.validate.arm import FIC_TYPE, MAIN, resource_key
-from wlid_render.validate.arm_schema import nested_template_paths
 from wlid_render.validate.components import ComponentPatch, component_patches
-from wlid_render.validate.finding import Finding, Severity
+from wlid_render.validate.finding import Finding, TreeFindings
+from wlid_render.validate.identity_azure import AzureRules, azure_side
 from wlid_render.validate.overlays import BuiltObject, blame
-from wlid_render.validate.templates import parameters_files, top_templates
 from wlid_render.validate.tree import RenderedTree
 
 TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
 INJECT_PROXY = "azure.workload.identity/inject-proxy-sidecar"
-AUDIENCE = "api://AzureADTokenExchange"
-IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
 PLACEHOLDER = re.compile(r"^\$\{WLID_CLIENT_ID_[A-Z0-9_]+\}$")
-FIC_NAME = re.compile(FIC_NAME_PATTERN)
-IDENTITY_NAME = re.compile(IDENTITY_NAME_PATTERN)
-MAX_FICS = 20
-
-
-
-
-JsonPath = tuple[str | int, ...]
-Scope = tuple[tuple[str, str], ...]  # (subscriptionId, resourceGroup) of each enclosing deployment
-
-
-@dataclass(frozen=True)
-class Fic:
-    identity: str
-    name: str
-    subject: Any
-    issuer: Any
-    audiences: Any
-    path: JsonPath
-    rel: str = MAIN  # the top-level template that holds it
-
-
-@dataclass(frozen=True)
-class Identity:
-    name: str
-    scope: Scope  # where its nested deployments put it, as written
-    path: JsonPath
-    rel: str
-
-
-@dataclass
-class AzureSide:
-    """The federated credentials and managed identities of every top-level template of a tree."""
-
-    templates: int = 0
-    fics: list[Fic] = field(default_factory=list)
-    identities: list[Identity] = field(default_factory=list)
-
-
-def _scope(doc: dict[str, Any], prefix: JsonPath) -> Scope:
-    """The scopes of the deployments that nest the template at `prefix` (resources, i, properties, template)*."""
-    chain = []
-    node: Any = doc
-    for k in range(0, len(prefix), 4):
-        deployment = node["resources"][prefix[k + 1]]
-        chain.append((str(deployment.get("subscriptionId", "")), str(deployment.get("resourceGroup", ""))))
-        node = deployment["properties"]["template"]
-    return tuple(chain)
-
-
-def _read_template(side: AzureSide, rel: str, doc: Any) -> None:
-    if not isinstance(doc, dict):
-        return
-    for prefix, template in nested_template_paths(doc):
-        for i, resource in enumerate(template.get("resources", [])):
-            key = resource_key(resource) if isinstance(resource, dict) else None
-            if key is None:
-                continue
-            path = (*prefix, "resources", i)
-            if key[0] == FIC_TYPE and "/" in key[1]:
-                identity, name = key[1].split("/", 1)
-                props = resource.get("properties", {}) or {}
-                side.fics.append(
-                    Fic(
-                        identity,
-                        name,
-                        props.get("subject"),
-                        props.get("issuer"),
-                        props.get("audiences"),
-                        path,
-                        rel,
-                    )
-                )
-            elif key[0] == IDENTITY_TYPE:
-                side.identities.append(Identity(key[1], _scope(doc, prefix), path, rel))
-
-
-def azure_side(tree: RenderedTree) -> AzureSide:
-    side = AzureSide()
-    for template in top_templates(tree):
-        side.templates += 1
-        _read_template(side, template.json, tree.json(template.json))
-    return side
 
 
 def _pod_specs(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
@@ -128,123 +43,12 @@ def _pod_specs(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str,
 
 
 class _Rules:
-    def __init__(self, tree: RenderedTree, regions: frozenset[str]):
+    """The rules of the Kubernetes side, adding to the findings of the tree."""
+
+    def __init__(self, tree: RenderedTree, findings: TreeFindings):
         self.tree = tree
-        self.regions = regions
-        self.findings: list[Finding] = []
-        self.seen: set[tuple[str, str, str]] = set()
+        self.add = findings.add
 
-    def add(
-        self, rule: str, severity: Severity, message: str, rel: str, path: tuple = (), line: int | None = None
-    ) -> None:
-        key = (rule, rel, message)
-        if key in self.seen:
-            return
-        self.seen.add(key)
-        if line is None and path:
-            line = self.tree.line_of(rel, path)
-        self.findings.append(Finding(self.tree.display(rel), line, rule, severity, message))
-
-    # -- Azure side -----------------------------------------------------------------------------
-    def azure(self, side: AzureSide) -> None:
-        by_identity: dict[str, list[Fic]] = {}
-        pairs: dict[tuple[str, str, str], Fic] = {}
-        for fic in side.fics:
-            by_identity.setdefault(fic.identity, []).append(fic)
-            if not FIC_NAME.fullmatch(fic.name):
-                self.add(
-                    "WI007",
-                    "error",
-                    f"federated credential name {fic.name!r} breaks Azure's rule "
-                    "(3-120 letters, digits, '-', '_'; starts alphanumeric)",
-                    fic.rel,
-                    fic.path,
-                )
-            if fic.audiences != [AUDIENCE]:
-                self.add(
-                    "WI004",
-                    "error",
-                    f"federated credential {fic.identity}/{fic.name}: audiences must be "
-                    f"[{AUDIENCE!r}], got {fic.audiences!r}",
-                    fic.rel,
-                    (*fic.path, "properties"),
-                )
-            key = (fic.identity, str(fic.issuer), str(fic.subject))
-            if key in pairs:
-                self.add(
-                    "WI006",
-                    "error",
-                    f"identity {fic.identity}: credentials {pairs[key].name} and {fic.name} "
-                    f"have the same issuer and subject {fic.subject}; Azure refuses the second",
-                    fic.rel,
-                    fic.path,
-                )
-            pairs[key] = fic
-        for identity, members in by_identity.items():
-            if len(members) > MAX_FICS:
-                self.add(
-                    "WI005",
-                    "error",
-                    f"identity {identity} has {len(members)} federated credentials; Azure allows {MAX_FICS}",
-                    members[MAX_FICS].rel,
-                    members[MAX_FICS].path,
-                )
-        self.identities(side.identities)
-
-    def identities(self, identities: list[Identity]) -> None:
-        """WI007 names; WI014 an identity that two top-level templates deploy at the same place."""
-        first: dict[tuple[str, Scope], Identity] = {}
-        for identity in identities:
-            if not IDENTITY_NAME.fullmatch(identity.name):
-                self.add(
-                    "WI007",
-                    "error",
-                    f"managed identity name {identity.name!r} breaks Azure's rule "
-                    "(3-128 letters, digits, '-', '_'; starts alphanumeric)",
-                    identity.rel,
-                    identity.path,
-                )
-            seen = first.setdefault((identity.name.lower(), identity.scope), identity)
-            if seen.rel != identity.rel:
-                self.add(
-                    "WI014",
-                    "error",
-                    f"managed identity {identity.name} is also deployed by "
-                    f"{posixpath.basename(seen.rel)}; two top-level deployments would race to write it "
-                    "and its federated credentials",
-                    identity.rel,
-                    identity.path,
-                )
-
-    def parameters(self) -> None:
-        for rel in parameters_files(self.tree):
-            values = (self.tree.json(rel) or {}).get("parameters", {}) or {}
-            issuer = (values.get("oidcIssuerUrl") or {}).get("value")
-            if (
-                isinstance(issuer, str)
-                and issuer
-                and not (issuer.startswith("https://") and issuer.endswith("/"))
-            ):
-                self.add(
-                    "WI009",
-                    "error",
-                    f"pinned issuer URL {issuer!r} must start with https:// and end with '/' "
-                    "(AADSTS70021 otherwise)",
-                    rel,
-                    ("parameters", "oidcIssuerUrl", "value"),
-                )
-            location = (values.get("location") or {}).get("value")
-            if isinstance(location, str) and location.lower() in self.regions:
-                self.add(
-                    "WI012",
-                    "warning",
-                    f"region {location} does not support federated credentials on "
-                    "user-assigned identities (405 from Azure)",
-                    rel,
-                    ("parameters", "location", "value"),
-                )
-
-    # -- Kubernetes side --------------------------------------------------------------------------
     def overlay(self, env: str, objects: list[BuiltObject], subjects: set[str]) -> None:
         accounts: dict[tuple[str, str], BuiltObject] = {}
         for built in objects:
@@ -436,10 +240,14 @@ class _Rules:
 def check_identity(
     tree: RenderedTree, overlays: dict[str, list[BuiltObject]], extra_regions: Iterable[str] = ()
 ) -> list[Finding]:
-    rules = _Rules(tree, regions_without_fic() | frozenset(r.lower() for r in extra_regions))
+    findings = TreeFindings(tree)
+    regions = regions_without_fic() | frozenset(r.lower() for r in extra_regions)
+    azure = AzureRules(tree, findings, regions)
     side = azure_side(tree)
-    rules.azure(side)
-    rules.parameters()
+    azure.credentials(side)
+    azure.identities(side.identities)
+    azure.parameters()
+    rules = _Rules(tree, findings)
     subjects = {f.subject for f in side.fics if isinstance(f.subject, str)} if side.templates else None
     for env, objects in overlays.items():
         rules.overlay(env, objects, subjects)  # type: ignore[arg-type]
@@ -451,7 +259,7 @@ def check_identity(
         and CLIENT_ID in ((built.obj.get("metadata") or {}).get("annotations") or {})
     }
     rules.components(component_patches(tree), accounts)
-    return rules.findings
+    return findings.findings
 
 
 def read_regions_file(path: Path) -> frozenset[str]:

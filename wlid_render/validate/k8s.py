@@ -10,7 +10,7 @@ K8S008 (warning)  a bare Pod or a Job without the annotations Flux (`kustomize.t
                   enabled`) and Argo CD (`argocd.argoproj.io/sync-options: Force=true,Replace=true`)
                   need to replace it when its pod template changes (the template is immutable)
 K8S006 (error)    a plain scalar that PyYAML reads as a string but a Go YAML reader (kubectl,
-                  kustomize, Flux, Argo CD) may read as a number, boolean or null
+                  kustomize, Flux, Argo CD) may read as a number, boolean or null (go_numbers.py)
 
 The schemas are vendored per Kubernetes version under wlid_render/data/k8s_schemas (see NOTICE.md
 there). Each finding names the file to fix: the base file that defines the object, or the overlay
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -31,7 +30,6 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
-import yaml
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
@@ -44,6 +42,7 @@ from wlid_render.kubernetes_keys import (
     RECREATED_KINDS,
 )
 from wlid_render.validate.finding import Finding, Severity
+from wlid_render.validate.go_numbers import go_number_findings
 from wlid_render.validate.overlays import (
     OVERLAYS_DIR,
     BuiltObject,
@@ -52,7 +51,6 @@ from wlid_render.validate.overlays import (
     line_in_document,
 )
 from wlid_render.validate.tree import Path_, RenderedTree, TreeError
-from wlid_render.yaml_scalars import NOT_A_STRING, reads_as_non_string
 
 SUPPORTED_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
 DEFAULT_VERSION = "1.32"
@@ -229,95 +227,6 @@ def _kubectl_findings(tree: RenderedTree, overlays: dict[str, list[BuiltObject]]
 def kubectl_available() -> bool:
     """Whether K8S002 can run; when not, the caller may print a note."""
     return shutil.which("kubectl") is not None
-
-
-# -- K8S006 ---------------------------------------------------------------------------------------
-YAML_FOLDERS = ("k8s/", "gitops/")
-_STR = "tag:yaml.org,2002:str"
-try:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-
-def _plain_scalars(node: yaml.Node) -> list[yaml.ScalarNode]:
-    """Every plain (unquoted) scalar of a document that PyYAML resolved to a string, keys included."""
-    found: list[yaml.ScalarNode] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, yaml.ScalarNode):
-            if not current.style and current.tag == _STR:  # plain: None (PyYAML) or "" (libyaml)
-                found.append(current)
-        elif isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                stack += (key, value)
-        elif isinstance(current, yaml.SequenceNode):
-            stack += current.value
-    return found
-
-
-def _candidate_strings(node: Any, found: set[str]) -> set[str]:
-    """The strings (keys and values) of a parsed document that would need quotes."""
-    if isinstance(node, str):
-        if NOT_A_STRING.fullmatch(node):
-            found.add(node)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            _candidate_strings(key, found)
-            _candidate_strings(value, found)
-    elif isinstance(node, list):
-        for item in node:
-            _candidate_strings(item, found)
-    return found
-
-
-def _may_hold_plain_candidates(tree: RenderedTree, rel: str) -> bool:
-    """Whether a file may write one of its suspicious strings plain; False when the file holds none, or
-    every occurrence of each stands right after a quote (the way wlid writes them).
-
-    The parsed documents are those the other checks read anyway; only a file that passes this test is
-    composed again to look at the style of each scalar, which is what the rule needs.
-    """
-    found: set[str] = set()
-    for document in tree.yaml_documents(rel):
-        _candidate_strings(document, found)
-    text = tree.text(rel)
-    return any(
-        re.search(rf"(?<![\w.+\-'\"]){re.escape(value)}(?![\w.])", text) for value in sorted(found)
-    )
-
-
-def go_number_findings(tree: RenderedTree) -> list[Finding]:
-    """K8S006 for every YAML file under k8s/ and gitops/.
-
-    PyYAML (YAML 1.1) reads `0X1F`, `+0o17`, `1e3_0` or `1_000.5` as strings; the Go readers of kubectl,
-    kustomize, Flux and Argo CD read them as numbers (and a field that wants a string fails to decode,
-    or the string silently changes). wlid quotes such strings; this finds them in older or hand-edited
-    trees.
-    """
-    findings = []
-    for rel in tree.files:
-        if not rel.startswith(YAML_FOLDERS) or not rel.endswith((".yaml", ".yml")):
-            continue
-        try:
-            if not _may_hold_plain_candidates(tree, rel):
-                continue
-            documents = list(yaml.compose_all(tree.text(rel), Loader=_Loader))
-        except (TreeError, yaml.YAMLError):
-            continue  # reported by the readers of the file
-        for document in documents:
-            if document is None:
-                continue
-            for scalar in _plain_scalars(document):
-                if reads_as_non_string(scalar.value):
-                    message = (
-                        f"{scalar.value!r} is written plain: Go YAML readers (kubectl, kustomize, Flux, "
-                        "Argo CD) may read it as a number, boolean or null, not as this string; quote it"
-                    )
-                    line = scalar.start_mark.line + 1
-                    findings.append(Finding(tree.display(rel), line, "K8S006", "error", message))
-    return findings
 
 
 # -- K8S007 ---------------------------------------------------------------------------------------

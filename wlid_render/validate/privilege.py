@@ -3,39 +3,32 @@ top-level template (main.json, identities-NNN.json)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from wlid_render.formats import GUID
-from wlid_render.plan.roles import privileged_roles
-from wlid_render.validate.arm_schema import nested_template_paths
+from wlid_render.formats import GUID, privileged_roles
+from wlid_render.validate.arm_template import ROLE_TYPE, ArmTemplate, template_file
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.templates import top_templates
 from wlid_render.validate.tree import RenderedTree
 
-ROLE_TYPE = "microsoft.authorization/roleassignments"
 
-
-def _scope_of(prefix: tuple, doc: dict[str, Any]) -> str | None:
+def _scope_of(template: ArmTemplate) -> str:
     """'subscription' or 'resource group' for a nested template's own scope, from its deployment."""
-    if not prefix:
+    if not template.enclosing:
         return "resource group"
-    deployment = doc
-    for step in prefix[:-2]:
-        deployment = deployment[step]
+    deployment = template.enclosing[-1].raw
     if deployment.get("subscriptionId") and not deployment.get("resourceGroup"):
         return "subscription"
     return "resource group"
 
 
-def _assignment_findings(tree: RenderedTree, rel: str, doc: dict[str, Any]) -> list[Finding]:
+def _assignment_findings(tree: RenderedTree, rel: str, arm: ArmTemplate) -> list[Finding]:
     roles = privileged_roles()
     findings: list[Finding] = []
-    for prefix, template in nested_template_paths(doc):
-        for i, resource in enumerate(template.get("resources", [])):
-            if not isinstance(resource, dict) or str(resource.get("type", "")).lower() != ROLE_TYPE:
+    for template in arm.walk():
+        for resource in template.members:
+            if resource.type.lower() != ROLE_TYPE:
                 continue
-            path = (*prefix, "resources", i)
-            definition = str((resource.get("properties") or {}).get("roleDefinitionId", ""))
+            path = resource.path
+            definition = str(resource.properties.get("roleDefinitionId", ""))
             guids = GUID.findall(definition)
             role = roles.get(guids[-1].lower()) if guids else None
             if role:
@@ -49,8 +42,8 @@ def _assignment_findings(tree: RenderedTree, rel: str, doc: dict[str, Any]) -> l
                         "grant a narrower role (e.g. a data-plane role on the one resource)",
                     )
                 )
-            if "scope" not in resource:
-                scope = _scope_of(prefix, doc)
+            if "scope" not in resource.raw:
+                scope = _scope_of(template)
                 findings.append(
                     Finding(
                         tree.display(rel),
@@ -67,7 +60,7 @@ def _assignment_findings(tree: RenderedTree, rel: str, doc: dict[str, Any]) -> l
 def check_privilege(tree: RenderedTree) -> list[Finding]:
     findings: list[Finding] = []
     for template in top_templates(tree):
-        doc = tree.json(template.json)
-        if isinstance(doc, dict):
-            findings += _assignment_findings(tree, template.json, doc)
+        arm = template_file(tree, template.json)
+        if arm is not None:
+            findings += _assignment_findings(tree, template.json, arm)
     return findings

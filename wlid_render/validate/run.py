@@ -20,8 +20,9 @@ class Options:
 
 def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
     """Every finding for one rendered tree. Never raises for a broken tree: that is a finding too."""
-    from wlid_render.validate.arm import check_parameters, check_template
+    from wlid_render.validate.arm import check_template
     from wlid_render.validate.arm_cluster import check_cluster_writes
+    from wlid_render.validate.arm_parameters import check_parameters
     from wlid_render.validate.arm_placement import check_placement
     from wlid_render.validate.bicep import check_bicep
     from wlid_render.validate.components import check_components

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wlid_render.validate.azure_tree import environment_parameters, parameter_name, resolve, tree_identities
-from wlid_render.validate.bicep_model import arm_plain
+from wlid_render.validate.arm_expressions import parameter_name, plain
+from wlid_render.validate.azure_tree import environment_parameters, resolve, tree_identities
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.tree import RenderedTree
 
@@ -65,7 +65,7 @@ def check_tags(tree: RenderedTree) -> list[Finding]:
                 add(f"identity {identity.name}: {problem}", (*path, name))
             parameter = parameter_name(value)
             if parameter is None:  # the same value everywhere, written in the template
-                literal = arm_plain(value) if isinstance(value, str) else value
+                literal = plain(value) if isinstance(value, str) else value
                 if (problem := _value_problem(str(name), literal, "")) is not None:
                     add(f"identity {identity.name}: {problem}", (*path, name))
                 continue

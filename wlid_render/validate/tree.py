@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 Path_ = tuple[str | int, ...]
+T = TypeVar("T")
 
 TREE_MAX_ENTRIES = 200_000  # entries of a tree walked, at most (the 10,000-workload tree has 1,600)
 JSON_VALUE_BUDGET = 4_000_000  # brackets, braces and commas of one JSON file, at most
@@ -37,6 +38,7 @@ class RenderedTree:
     _yaml: dict[str, list[Any]] = field(default_factory=dict)
     _marks: dict[str, list[dict[Path_, int]]] = field(default_factory=dict)
     _composers: dict[str, Iterator[yaml.Node]] = field(default_factory=dict)
+    _derived: dict[Hashable, Any] = field(default_factory=dict)
 
     @cached_property
     def files(self) -> list[str]:
@@ -132,6 +134,12 @@ class RenderedTree:
             except ValueError as exc:
                 raise TreeError(f"{self.display(rel)} is not valid JSON: {exc}") from None
         return self._json[rel]
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A value read from the tree's files (a template read into a model...), built once per tree."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]  # type: ignore[no-any-return]
 
     def yaml_documents(self, rel: str) -> list[Any]:
         if rel not in self._yaml:

@@ -2,8 +2,8 @@
 
 `wlid validate` reads files that anything may have written, so it loads them the way the spec loader
 does: from libyaml's event stream, iteratively (no recursion, whatever the nesting), refusing nesting
-deeper than MAX_DEPTH, more than ALIAS_BUDGET aliases, aliases that expand to more than
-EXPANSION_BUDGET values or refer to themselves, and more than EVENT_BUDGET events per file, before
+deeper than YAML_MAX_DEPTH, more than YAML_ALIAS_BUDGET aliases, aliases that expand to more than
+YAML_EXPANSION_BUDGET values (input_limits) or refer to themselves, and more than EVENT_BUDGET events per file, before
 anything large is built. Values are those of `yaml.load_all(..., SafeLoader)`; merge keys (`<<`),
 sets, ordered maps and custom tags are refused (wlid never writes them).
 """
@@ -14,9 +14,7 @@ from typing import Any
 
 import yaml
 
-from wlid_render.input_limits import YAML_ALIAS_BUDGET as ALIAS_BUDGET
-from wlid_render.input_limits import YAML_EXPANSION_BUDGET as EXPANSION_BUDGET
-from wlid_render.input_limits import YAML_MAX_DEPTH as MAX_DEPTH
+from wlid_render.input_limits import YAML_ALIAS_BUDGET, YAML_EXPANSION_BUDGET, YAML_MAX_DEPTH
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader
@@ -109,8 +107,8 @@ def _documents(get_event: Any) -> list[Any]:
                     constructed[tag, text] = value
             anchor = event.anchor
         elif kind is mapping_start or kind is sequence_start:
-            if len(stack) >= MAX_DEPTH:
-                raise YamlLimitError(f"the YAML nests deeper than {MAX_DEPTH} levels (at {_where(event)})")
+            if len(stack) >= YAML_MAX_DEPTH:
+                raise YamlLimitError(f"the YAML nests deeper than {YAML_MAX_DEPTH} levels (at {_where(event)})")
             if event.tag not in (None, "!") and event.tag not in _COLLECTION_TAGS:
                 raise YamlLimitError(f"unsupported YAML tag {event.tag} (at {_where(event)})")
             stack.append(_Open({} if kind is mapping_start else [], event.anchor))
@@ -123,8 +121,8 @@ def _documents(get_event: Any) -> list[Any]:
             value, anchor, weight = done.value, done.anchor, done.weight
         elif kind is alias:
             aliases += 1
-            if aliases > ALIAS_BUDGET:
-                raise YamlLimitError(f"more than {ALIAS_BUDGET} YAML aliases (at {_where(event)})")
+            if aliases > YAML_ALIAS_BUDGET:
+                raise YamlLimitError(f"more than {YAML_ALIAS_BUDGET} YAML aliases (at {_where(event)})")
             name = event.anchor
             if name not in anchors:
                 raise YamlLimitError(f"unknown YAML alias *{name} (at {_where(event)})")
@@ -133,9 +131,9 @@ def _documents(get_event: Any) -> list[Any]:
                 raise YamlLimitError(f"the YAML alias *{name} refers to itself (at {_where(event)})")
             weight = weights[name]
             expanded += weight
-            if expanded > EXPANSION_BUDGET:
+            if expanded > YAML_EXPANSION_BUDGET:
                 raise YamlLimitError(
-                    f"YAML aliases expand to more than {EXPANSION_BUDGET:,} values (at {_where(event)})"
+                    f"YAML aliases expand to more than {YAML_EXPANSION_BUDGET:,} values (at {_where(event)})"
                 )
             anchor = None
         else:  # stream and document boundaries

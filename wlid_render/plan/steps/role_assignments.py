@@ -6,9 +6,10 @@ from __future__ import annotations
 from functools import partial
 
 from wlid_render.errors import Path
+from wlid_render.formats import privileged_roles
 from wlid_render.plan.merge import group_roles
 from wlid_render.plan.model import RoleAssignment, RoleDeployment, Target
-from wlid_render.plan.roles import builtin_roles, privileged_roles, resolve_role
+from wlid_render.plan.roles import builtin_roles, resolve_role
 from wlid_render.plan.steps.scope import Scope
 from wlid_render.plan.targets import TARGET_KEYS, TargetError, target_of
 from wlid_render.spec.models import RoleGrant
