@@ -30,6 +30,13 @@ STDIN = "<stdin>"
 # the Unicode line and paragraph separators break lines in YAML or on a terminal.
 _UNSAFE = re.compile(r"[$\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
+# The only Azure Pipelines macros generated pipelines use: the agent's system paths (the checkout and a
+# temporary directory), set by the agent itself, never by a user. emit/azure_pipelines.py writes them;
+# `wlid validate` accepts no other macro in a script (PIPE005).
+SOURCES_DIRECTORY = "$(Build.SourcesDirectory)"
+TEMP_DIRECTORY = "$(Agent.TempDirectory)"
+SYSTEM_MACROS = frozenset({SOURCES_DIRECTORY, TEMP_DIRECTORY})
+
 
 class UnsafePath(ValueError):
     """A path that cannot be written into a pipeline or a shell command as one literal word."""

@@ -18,10 +18,7 @@ from wlid_render.emit.pipeline_scripts import (
 )
 from wlid_render.emit.pipeline_text import Scripts, branch, comment_header, common_header
 from wlid_render.plan.model import EnvironmentPlan, Plan
-from wlid_render.repo_paths import RepoPaths
-
-# The only Azure Pipelines macros the generated scripts use: system paths, set by the agent.
-SYSTEM_MACROS = ("$(Agent.TempDirectory)", "$(Build.SourcesDirectory)")
+from wlid_render.repo_paths import SOURCES_DIRECTORY, TEMP_DIRECTORY, RepoPaths
 
 
 def azure_job_name(env: EnvironmentPlan) -> str:
@@ -37,7 +34,7 @@ def _azure_cli(display: str, script: str) -> dict[str, Any]:
             "azureSubscription": "${{ variables.AZURE_SERVICE_CONNECTION }}",
             "scriptType": "bash",
             "scriptLocation": "inlineScript",
-            "workingDirectory": "$(Build.SourcesDirectory)",
+            "workingDirectory": SOURCES_DIRECTORY,
             "inlineScript": script,
         },
     }
@@ -79,7 +76,7 @@ def azure_pipeline(plan: Plan, repo: RepoPaths) -> str:
         }
     ]
     for env in plan.environments:
-        markdown = f"$(Agent.TempDirectory)/whatif-{env.name}.md"
+        markdown = f"{TEMP_DIRECTORY}/whatif-{env.name}.md"
         summary = [
             "status=0",
             *summary_script(plan, env, f'"{markdown}"', " || status=$?"),
@@ -95,7 +92,7 @@ def azure_pipeline(plan: Plan, repo: RepoPaths) -> str:
             {
                 "script": scripts("\n".join(summary) + "\n"),
                 "displayName": f"Summarise what-if {env.name}",
-                "workingDirectory": "$(Build.SourcesDirectory)",
+                "workingDirectory": SOURCES_DIRECTORY,
             },
         ]
         jobs.append(

@@ -21,7 +21,7 @@ Every path and value in the files is literal: the spec path and OUT come as `Rep
 `repo_paths.pipeline_path`: no `$`, no control characters, never starting with `-`), Azure names are
 validated by the spec, and every word of a script is shell-quoted. No script holds `${{` or an Azure
 Pipelines macro other than the system paths `$(Agent.TempDirectory)` and `$(Build.SourcesDirectory)`
-(`wlid validate` checks it: PIPE004, PIPE005).
+(`repo_paths.SYSTEM_MACROS`; `wlid validate` checks it: PIPE004, PIPE005).
 
 The files are written by `github_actions` and `azure_pipelines`, from the scripts of
 `pipeline_scripts` and the header and literal blocks of `pipeline_text`.

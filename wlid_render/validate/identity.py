@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from wlid_render.formats import parse_regions, regions_without_fic
-from wlid_render.kubernetes_keys import CLIENT_ID, OPT_OUT, OPT_OUT_VALUE, USE_LABEL
+from wlid_render.kubernetes_keys import CLIENT_ID, OPT_OUT, OPT_OUT_VALUE, TOKEN_EXPIRATION, USE_LABEL
 from wlid_render.validate.components import ComponentPatch, component_patches
 from wlid_render.validate.finding import Finding, TreeFindings
 from wlid_render.validate.identity_azure import AzureRules, azure_side
 from wlid_render.validate.overlays import BuiltObject, blame
 from wlid_render.validate.tree import RenderedTree
 
-TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
 INJECT_PROXY = "azure.workload.identity/inject-proxy-sidecar"
 PLACEHOLDER = re.compile(r"^\$\{WLID_CLIENT_ID_[A-Z0-9_]+\}$")
 

@@ -31,6 +31,7 @@ import subprocess
 from collections.abc import Iterator
 from typing import Any
 
+from wlid_render.repo_paths import SYSTEM_MACROS
 from wlid_render.validate.finding import Finding, Severity
 from wlid_render.validate.tree import RenderedTree
 
@@ -38,7 +39,6 @@ GITHUB = "pipelines/github-actions.yml"
 AZURE = "pipelines/azure-pipelines.yml"
 LOGIN_ACTION = "azure/login"
 SERVICE_CONNECTION_INPUTS = ("azureSubscription", "connectedServiceNameARM", "azureResourceManagerConnection")
-SYSTEM_MACROS = frozenset({"$(Agent.TempDirectory)", "$(Build.SourcesDirectory)"})
 _SHA = re.compile(r"[0-9a-f]{40}")
 _INSTALLERS = re.compile(
     r"\b(pip3?|pipx|uv pip|npm|yarn|pnpm|gem|go install|cargo install|apt-get|apt|apk|curl|wget)\b"

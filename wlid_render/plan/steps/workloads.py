@@ -7,7 +7,7 @@ from collections import defaultdict
 from functools import partial
 
 from wlid_render.errors import Path, Problem
-from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS
+from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS, TOKEN_EXPIRATION, USE_LABEL
 from wlid_render.plan import pod_fields
 from wlid_render.plan.model import ContainerPlan, KubeValue, WorkloadPlan
 from wlid_render.plan.spec_checks import duplicates
@@ -17,13 +17,12 @@ from wlid_render.suggest import did_you_mean
 
 RESERVED_LABELS = frozenset(
     {
-        "azure.workload.identity/use",
+        USE_LABEL,
         "app.kubernetes.io/name",
         "app.kubernetes.io/part-of",
         "app.kubernetes.io/managed-by",
     }
 )
-TOKEN_EXPIRATION_ANNOTATION = "azure.workload.identity/service-account-token-expiration"
 
 
 def plan_workloads(scope: Scope) -> list[WorkloadPlan]:
@@ -127,12 +126,12 @@ def workload_problems(workload: Workload, path: Path) -> tuple[list[Problem], li
     for key in workload.labels:
         if key in RESERVED_LABELS:
             errors.append(Problem(f"{key} is set by wlid on every workload", (*path, "labels", key)))
-    expiration = workload.annotations.get(TOKEN_EXPIRATION_ANNOTATION)
+    expiration = workload.annotations.get(TOKEN_EXPIRATION)
     if expiration is not None and not (expiration.isdigit() and 3600 <= int(expiration) <= 86400):
         errors.append(
             Problem(
                 f"token expiration {expiration[:20]!r} not valid: expected seconds between 3600 and 86400",
-                (*path, "annotations", TOKEN_EXPIRATION_ANNOTATION),
+                (*path, "annotations", TOKEN_EXPIRATION),
                 hint="the workload identity webhook rejects the pod at admission otherwise",
             )
         )
