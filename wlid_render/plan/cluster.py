@@ -4,7 +4,7 @@ By default the templates only read the cluster: its OIDC issuer and workload ide
 once, by hand or by a platform's own tooling (turning the issuer on changes the service-account token
 issuer and restarts the API server, and cannot be undone; azure-aks-docs, use-oidc-issuer.md). An
 environment with `cluster.enableWorkloadIdentity` lets its deployment turn them on instead (see
-emit/arm.py `_cluster_update`). The commands that check and turn on the flags are built from these
+emit/arm_cluster.py `cluster_update`). The commands that check and turn on the flags are built from these
 facts in views/az.py, for the pipelines, OUT/README.md and `wlid whatif` alike.
 """
 
