@@ -185,9 +185,7 @@ def breaking_imports(imports: list[Import], package: str = PACKAGE) -> list[Impo
 
 def unknown_units(root: Path, package: str = PACKAGE) -> list[str]:
     """Top-level modules and packages the table does not place (a new one must be given a row)."""
-    return sorted(
-        {unit_of(m, package) for m in module_files(root, package)} - set(ALLOWED)
-    )
+    return sorted({unit_of(m, package) for m in module_files(root, package)} - set(ALLOWED))
 
 
 def terminal_calls(root: Path, package: str = PACKAGE) -> list[str]:
@@ -305,7 +303,10 @@ GOOD = {
     "emit/other.py": "import wlid_render.fast.json_text\n",
     "fast/json_text.py": "",
     "fast/process.py": "import sys\nsys.exit(0)\n",
-    "cli/group.py": "from wlid_render.fast.process import x\ndef run():\n    from wlid_render.brownfield import drift\n    print('ok')\n",
+    "cli/group.py": (
+        "from wlid_render.fast.process import x\n"
+        "def run():\n    from wlid_render.brownfield import drift\n    print('ok')\n"
+    ),
     "brownfield/drift.py": "from wlid_render.plan.build import x\n",
 }
 
@@ -322,7 +323,11 @@ def test_checker_passes_a_clean_planted_package(tmp_path):
     ("module", "text", "expected"),
     [
         # absolute, from-import
-        ("emit/bad.py", "from wlid_render.spec.load import x\n", "wlid_render.emit.bad:1 -> wlid_render.spec.load"),
+        (
+            "emit/bad.py",
+            "from wlid_render.spec.load import x\n",
+            "wlid_render.emit.bad:1 -> wlid_render.spec.load",
+        ),
         # plain import, inside a function
         (
             "validate/bad.py",
@@ -334,16 +339,32 @@ def test_checker_passes_a_clean_planted_package(tmp_path):
         # `from package import submodule`
         ("spec/bad.py", "from wlid_render import plan\n", "wlid_render.spec.bad:1 -> wlid_render.plan"),
         # a leaf importing a package
-        ("formats.py", "X = 1\nfrom wlid_render.plan import build\n", "wlid_render.formats:2 -> wlid_render.plan.build"),
+        (
+            "formats.py",
+            "X = 1\nfrom wlid_render.plan import build\n",
+            "wlid_render.formats:2 -> wlid_render.plan.build",
+        ),
         # brownfield at module level in cli/ (only lazily allowed)
-        ("cli/bad.py", "from wlid_render.brownfield import drift\n", "wlid_render.cli.bad:1 -> wlid_render.brownfield.drift"),
+        (
+            "cli/bad.py",
+            "from wlid_render.brownfield import drift\n",
+            "wlid_render.cli.bad:1 -> wlid_render.brownfield.drift",
+        ),
         # cli/ may import fast/process.py, nothing else of fast/
-        ("cli/bad.py", "from wlid_render.fast import json_text\n", "wlid_render.cli.bad:1 -> wlid_render.fast.json_text"),
+        (
+            "cli/bad.py",
+            "from wlid_render.fast import json_text\n",
+            "wlid_render.cli.bad:1 -> wlid_render.fast.json_text",
+        ),
         # only fast/process.py may end the process among fast/'s modules: checked below; the
         # package __init__ counts as a leaf, so it may not import a package
         ("__init__.py", "from wlid_render.cli import run\n", "wlid_render:1 -> wlid_render.cli"),
         # a lazy import the exception does not cover
-        ("cli/bad.py", "def f():\n    from wlid_render.emit import arm\n", "wlid_render.cli.bad:2 -> wlid_render.emit.arm (in a function)"),
+        (
+            "cli/bad.py",
+            "def f():\n    from wlid_render.emit import arm\n",
+            "wlid_render.cli.bad:2 -> wlid_render.emit.arm (in a function)",
+        ),
     ],
 )
 def test_checker_reports_a_planted_bad_import(tmp_path, module, text, expected):
@@ -395,11 +416,55 @@ def test_every_wlid_render_path_in_architecture_md_exists():
     paths = _doc_paths(doc)
     assert len(paths) > 20, "docs/architecture.md should name the modules it describes"
     assert _missing(paths) == []
+    # Short module paths (`plan/model.py`, `fast/`) are relative to wlid_render/ (or the repository).
+    short = set(re.findall(r"`([A-Za-z0-9_][A-Za-z0-9_./-]*(?:\.py|/))`", doc.read_text("utf-8")))
+    assert len(short) > 20
+    short = {p for p in short if not p.startswith("OUT/")}  # a rendered tree's paths, not the repository's
+    unknown = sorted(p for p in short if not (ROOT / PACKAGE / p).exists() and not (ROOT / p).exists())
+    assert unknown == [], _report(
+        "paths in docs/architecture.md found neither in wlid_render/ nor the repository", unknown
+    )
 
 
 def test_every_wlid_render_module_path_in_readme_and_docs_exists():
     named = set()
     for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        named |= {(doc.name, p) for p in _doc_paths(doc) if p.endswith(".py") or "/" in p[len("wlid_render/"):]}
+        named |= {
+            (doc.name, p) for p in _doc_paths(doc) if p.endswith(".py") or "/" in p[len("wlid_render/") :]
+        }
     missing = sorted(f"{doc}: {p}" for doc, p in named if not (ROOT / p).exists())
     assert missing == [], _report("wlid_render paths named in README.md/docs that do not exist", missing)
+
+
+# A module path followed by the names it defines: "`plan/source.py` `plan_source`", "`a.py` `x`, `y`".
+_NAMED = re.compile(r"`((?:wlid_render/)?[A-Za-z0-9_/]+\.py)`((?:,? (?:and )?`[A-Za-z_][A-Za-z0-9_]*`)+)")
+
+
+def _defines(path: Path, name: str) -> bool:
+    tree = ast.parse(path.read_text("utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return True
+        if isinstance(node, ast.ImportFrom) and any((a.asname or a.name) == name for a in node.names):
+            return True  # a package's __init__ re-exporting it
+    return False
+
+
+def test_every_module_and_name_architecture_md_points_at_exists():
+    text = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    pairs = [
+        (path if path.startswith(f"{PACKAGE}/") else f"{PACKAGE}/{path}", name)
+        for path, names in _NAMED.findall(text)
+        for name in re.findall(r"`(\w+)`", names)
+    ]
+    assert len(pairs) > 30, pairs
+    wrong = [
+        f"{path} `{name}`"
+        for path, name in pairs
+        if not (ROOT / path).is_file() or not _defines(ROOT / path, name)
+    ]
+    assert wrong == [], _report("docs/architecture.md names what these modules do not define", wrong)
