@@ -468,3 +468,23 @@ def test_every_module_and_name_architecture_md_points_at_exists():
         if not (ROOT / path).is_file() or not _defines(ROOT / path, name)
     ]
     assert wrong == [], _report("docs/architecture.md names what these modules do not define", wrong)
+
+
+def test_imports_in_the_python_examples_of_readme_and_docs_resolve():
+    """`from wlid_render.x import y` in a ```python block of README.md or docs/ names a real y."""
+    import importlib
+
+    checked, wrong = 0, []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in re.findall(r"```python\n(.*?)```", doc.read_text("utf-8"), re.S):
+            for node in ast.walk(ast.parse(block)):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE):
+                    module = importlib.import_module(node.module)
+                    checked += 1
+                    wrong += [
+                        f"{doc.name}: {node.module}.{a.name}"
+                        for a in node.names
+                        if not hasattr(module, a.name)
+                    ]
+    assert checked >= 1
+    assert wrong == [], _report("names the Python examples import that do not exist", wrong)

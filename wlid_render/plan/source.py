@@ -15,7 +15,7 @@ from wlid_render.spec.parse import parse_environments
 def plan_source(source: Source, bound: Mapping[str, Mapping[str, str]] | None = None) -> Plan:
     """Validate and resolve a loaded spec; problems come back located in the spec file.
 
-    `bound`: client IDs per environment read from deployment outputs (see outputs.read_outputs).
+    `bound`: client IDs per environment read from deployment outputs (see workflow/outputs.py read_outputs).
     """
     leaks = secret_problems(source.data, source.not_secrets)  # every string: it all goes to Git
     try:
