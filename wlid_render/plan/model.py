@@ -97,7 +97,7 @@ class RoleDeployment(NamedTuple):
 
     def name_base(self) -> str:
         """The literal part of its deployment name. At subscription scope the name goes on with `-` and
-        the 13 characters of uniqueString() of the deploying resource group (see emit/arm.py), within
+        the 13 characters of uniqueString() of the deploying resource group (see emit/arm_roles.py), within
         ARM's 64 characters; a longer name keeps its start and its hash."""
         room = MAX_DEPLOYMENT_NAME - len("-") - UNIQUE_STRING_LENGTH
         if not self.at_subscription or len(self.name) <= room:

@@ -15,6 +15,6 @@ Like tanka's Show/Diff/Apply over one options struct, every operation that rende
 * inputs.py: the spec, the environment and the deployment outputs an operation reads;
 * errors.py: why an operation cannot be done.
 
-Operations raise SpecError (errors.py) for a spec with problems and the errors of errors.py
-otherwise; the CLI maps them to exit codes in one place (cli/group.py).
+Operations raise SpecError (wlid_render/errors.py) for a spec with problems and the errors of
+workflow/errors.py otherwise; the CLI maps them to exit codes in one place (cli/group.py).
 """

@@ -1,7 +1,7 @@
 """Why a workflow operation could not be done. Each message says why and what to do; the CLI prints
 it as `error: <message>` and exits 2 (see cli/group.py, the one mapping of errors to exit codes).
 
-A mistake in the spec is a `SpecError` (errors.py) with every problem located; a refusal of the
+A mistake in the spec is a `SpecError` (wlid_render/errors.py) with every problem located; a refusal of the
 writer is a `WriteError`, re-exported here so that callers of the workflow need not reach into
 write/.
 """
