@@ -189,13 +189,25 @@ def unknown_units(root: Path, package: str = PACKAGE) -> list[str]:
 
 
 def terminal_calls(root: Path, package: str = PACKAGE) -> list[str]:
-    """`module:line -> call` for print(), click.echo/secho, sys.exit outside the terminal units."""
+    """`module:line -> what` for print(), click.echo/secho, sys.exit, SystemExit, os._exit and
+    sys.stdout/sys.stderr outside the terminal units."""
     found = []
     for module, path in module_files(root, package).items():
         if unit_of(module, package) in TERMINAL_UNITS or module in TERMINAL_MODULES:
             continue
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):
+            stream = (
+                f"{node.value.id}.{node.attr}"
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                else None
+            )
+            if stream in {"sys.stdout", "sys.stderr"}:
+                found.append(f"{module}:{node.lineno} -> {stream}")
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                if isinstance(raised, ast.Name) and raised.id == "SystemExit":
+                    found.append(f"{module}:{node.lineno} -> raise SystemExit")
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -213,7 +225,7 @@ def terminal_calls(root: Path, package: str = PACKAGE) -> list[str]:
                 for alias in node.names:
                     if alias.name in {"exit", "echo", "secho"}:
                         found.append(f"{module}:{node.lineno} -> from {node.module} import {alias.name}")
-    return found
+    return sorted(found, key=lambda f: (f.split(":")[0], int(f.split(":")[1].split(" ")[0]), f))
 
 
 def long_modules(root: Path, package: str = PACKAGE, limit: int = MAX_LINES) -> list[str]:
@@ -380,6 +392,7 @@ def test_checker_reports_planted_terminal_calls_long_modules_and_bad_names(tmp_p
             **GOOD,
             "plan/noisy.py": "import sys\nimport click\nprint(1)\nclick.echo(2)\ndef f():\n    sys.exit(3)\n",
             "emit/quiet.py": "from click import echo\n",
+            "write/loud.py": "import sys\ndef f():\n    sys.stderr.write('x')\n    raise SystemExit(2)\n",
             "emit/utils.py": "\n" * 501,
         },
     )
@@ -388,6 +401,8 @@ def test_checker_reports_planted_terminal_calls_long_modules_and_bad_names(tmp_p
         "wlid_render.plan.noisy:3 -> print()",
         "wlid_render.plan.noisy:4 -> click.echo()",
         "wlid_render.plan.noisy:6 -> sys.exit()",
+        "wlid_render.write.loud:3 -> sys.stderr",
+        "wlid_render.write.loud:4 -> raise SystemExit",
     ]
     assert long_modules(root) == [f"{PACKAGE}/emit/utils.py: 501 lines"]
     assert badly_named(root) == ["wlid_render.emit.utils"]
