@@ -503,3 +503,32 @@ def test_imports_in_the_python_examples_of_readme_and_docs_resolve():
                     ]
     assert checked >= 1
     assert wrong == [], _report("names the Python examples import that do not exist", wrong)
+
+
+def _unit_name(cell: str) -> str:
+    name = cell.strip().strip("`").rstrip("/")
+    return {"leaves": LEAF, "__main__": "main"}.get(name, name)
+
+
+def test_the_import_table_of_architecture_md_is_the_one_enforced():
+    text = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    section = text.split("## What each package may import", 1)[1].split("\n## ", 1)[0]
+    table: dict[str, frozenset[str]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or cells[0] in {"package", ""} or set(cells[0]) <= {"-"}:
+            continue
+        allowed = re.split(r"[;(]", cells[1])[0]
+        table[_unit_name(cells[0])] = frozenset(
+            _unit_name(word) for word in allowed.split(",") if word.strip() and word.strip() != "nothing"
+        )
+    assert table == ALLOWED
+
+    edges = re.findall(r"^\s*(\w+)(?:\[[^\]]*\])? (-->|-\.->\|[^|]*\|) (\w+)", section, re.M)
+    solid = {(a, b) for a, arrow, b in edges if arrow == "-->"}
+    dotted = {(a, b) for a, arrow, b in edges if arrow != "-->"}
+    packages = set(ALLOWED) - {LEAF, "main", "data"}
+    assert solid == {(a, b) for a in packages for b in ALLOWED[a] if b != LEAF}
+    exceptions = {(a, b) for a, units in LAZY_ALLOWED.items() for b in units}
+    exceptions |= {(a, unit_of(m)) for a, modules in MODULE_EXCEPTIONS.items() for m in modules}
+    assert dotted == exceptions
