@@ -532,3 +532,10 @@ def test_the_import_table_of_architecture_md_is_the_one_enforced():
     exceptions = {(a, b) for a, units in LAZY_ALLOWED.items() for b in units}
     exceptions |= {(a, unit_of(m)) for a, modules in MODULE_EXCEPTIONS.items() for m in modules}
     assert dotted == exceptions
+
+
+def test_the_leaves_of_architecture_md_are_the_leaves_enforced():
+    text = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    section = text.split("## The leaves", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `wlid_render/(\w+)\.py`", section, re.M))
+    assert listed == LEAVES | {"__init__"}
