@@ -68,7 +68,7 @@ LAZY_ALLOWED: dict[str, frozenset[str]] = {
     "cli": frozenset({"brownfield"}),
 }
 
-# Modules that may talk to the terminal or end the process (print, click.echo, sys.exit).
+# Modules that may talk to the terminal or end the process (print, click.echo, sys.stdout/stderr, sys.exit).
 TERMINAL_UNITS = frozenset({"cli"})
 TERMINAL_MODULES = frozenset({f"{PACKAGE}.fast.process"})
 
