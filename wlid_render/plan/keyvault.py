@@ -71,7 +71,11 @@ def key_vault_problems(workload: Workload, path: Path) -> list[Problem]:
         except TargetError as exc:
             errors.append(Problem(str(exc), (*at, "keyVault")))
         plan = mount_plan(workload, j, entry)
-        key = (plan.vault_name.lower(), plan.resource_group and plan.resource_group.lower(), plan.subscription_id)
+        key = (
+            plan.vault_name.lower(),
+            plan.resource_group and plan.resource_group.lower(),
+            plan.subscription_id,
+        )
         if key in vaults:
             errors.append(
                 Problem(

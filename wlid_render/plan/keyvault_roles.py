@@ -82,7 +82,9 @@ def covers(target: Target, vault: Vault, object_type: str, object_name: str, hom
     kind, name = target.resource_type.lower(), str(target.resource_name).lower()
     if kind == VAULT_TYPE:
         return name == vault.name.lower()
-    return kind == f"{VAULT_TYPE}/{OBJECT_TYPES[object_type]}" and name == f"{vault.name}/{object_name}".lower()
+    return (
+        kind == f"{VAULT_TYPE}/{OBJECT_TYPES[object_type]}" and name == f"{vault.name}/{object_name}".lower()
+    )
 
 
 def _weight(action: str) -> int:

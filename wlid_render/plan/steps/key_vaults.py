@@ -155,8 +155,7 @@ def _check_mount(
             "W300",
             path,
             f"identity {identity[1]!r} holds custom role {', '.join(sorted(unproven))} on {vault.label}; "
-            "wlid cannot tell whether it reads "
-            + ", ".join(f"{t} {n}" for t, n in missing),
+            "wlid cannot tell whether it reads " + ", ".join(f"{t} {n}" for t, n in missing),
             "a built-in role proves access at render time (e.g. "
             f"{least_privileged(frozenset(t for t, _ in missing))[0]})",
         )
@@ -175,4 +174,3 @@ def _check_mount(
             f"add {{role: {role}, keyVault: {ref}}} to identities[{identity[0]}].roles, or set "
             "grant: auto on this entry",
         )
-

@@ -25,9 +25,7 @@ FileName = Annotated[
     rule(r"(?!\.\.?$)[A-Za-z0-9._-]{1,253}", "file name (letters, digits, '.', '_', '-'; no '/')", 253),
 ]
 ObjectVersion = Annotated[str, rule(r"[0-9a-fA-F]{32}", "Key Vault object version (32 hex digits)")]
-SecretKey = Annotated[
-    str, rule(r"[-._a-zA-Z0-9]+", "Secret key (letters, digits, '-', '_', '.')", 253)
-]
+SecretKey = Annotated[str, rule(r"[-._a-zA-Z0-9]+", "Secret key (letters, digits, '-', '_', '.')", 253)]
 MountPath = Annotated[
     str,
     rule(r"/[A-Za-z0-9._/-]*", "absolute mount path (letters, digits, '.', '_', '-', '/')", 1024),
