@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wlid_render.emit.keyvault import add_mounts
 from wlid_render.kubernetes_keys import (
     ARGOCD_RECREATE,
     ARGOCD_SYNC_OPTIONS,
@@ -196,6 +197,7 @@ def _pod_spec(workload: WorkloadPlan) -> Obj:
         spec["restartPolicy"] = "OnFailure"
     if workload.pod_fields is not None:  # a restartPolicy of the spec's podTemplate wins
         spec.update(workload.pod_fields.value())
+    add_mounts(spec, workload.key_vaults)
     return spec
 
 
