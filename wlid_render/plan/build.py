@@ -31,7 +31,7 @@ from wlid_render.plan.spec_checks import (
 )
 from wlid_render.plan.steps.environment import environment_parameters, plan_environment
 from wlid_render.plan.steps.identities import plan_identities
-from wlid_render.plan.steps.key_vaults import check_key_vaults
+from wlid_render.plan.steps.key_vaults import check_key_vaults, differing_component_mounts
 from wlid_render.plan.steps.scope import Scope, Shared
 from wlid_render.plan.steps.service_accounts import plan_service_accounts
 from wlid_render.plan.steps.workloads import plan_workloads
@@ -115,9 +115,10 @@ def _plan(first: Spec, views: dict[str, EnvView], warnings: list[Problem]) -> Pl
     """The environments merged into one template, its parameters and deployments. Raises SpecError."""
     name = first.metadata.name
     merged = merge(name, views)
-    if merged.problems:
-        raise SpecError(list(dict.fromkeys(merged.problems)))
     envs = [v.environment for v in views.values()]
+    problems = merged.problems + differing_component_mounts(envs)
+    if problems:
+        raise SpecError(list(dict.fromkeys(problems)))
     params, enables, pins = environment_parameters(envs)
     params += merged.parameters
     if len(params) > MAX_PARAMETERS:

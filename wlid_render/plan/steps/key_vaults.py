@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from wlid_render.errors import Path
+from wlid_render.errors import Path, Problem
 from wlid_render.plan.keyvault import vault_target
 from wlid_render.plan.keyvault_roles import DATA_ACTIONS, Vault, covers, least_privileged, role_grants
 from wlid_render.plan.model import (
@@ -174,3 +174,26 @@ def _check_mount(
             f"add {{role: {role}, keyVault: {ref}}} to identities[{identity[0]}].roles, or set "
             "grant: auto on this entry",
         )
+
+
+def differing_component_mounts(envs: list[EnvironmentPlan]) -> list[Problem]:
+    """An existing workload gets one Component for every environment (emit/components.py): its CSI
+    volumes and mounts must be the same in each."""
+    first: dict[tuple[str, str, str], tuple[str, tuple]] = {}
+    errors = []
+    for env in envs:
+        for w in env.workloads:
+            if not (w.existing and w.key_vaults):
+                continue
+            mounts = tuple((m.class_name, m.volume_name, m.mount_path, m.containers) for m in w.key_vaults)
+            seen = first.setdefault((w.kind, w.namespace, w.name), (env.name, mounts))
+            if seen[1] != mounts:
+                errors.append(
+                    Problem(
+                        f"the keyVaultSecrets mounts of existing workload {w.name!r} differ between "
+                        f"environments {seen[0]!r} and {env.name!r} (one Component patches it in all)",
+                        ("workloads", w.index, "keyVaultSecrets"),
+                        hint="set mountPath (and name) to values without ${env}",
+                    )
+                )
+    return errors
