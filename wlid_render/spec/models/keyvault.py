@@ -43,7 +43,9 @@ class KeyVaultObject(SpecModel):
         examples=["cert"],
     )
     version: ObjectVersion | None = Field(
-        None, description="A fixed version (32 hex digits). Default: the newest.", examples=[None]
+        None,
+        description="A fixed version (32 hex digits). Default: the newest.",
+        examples=["0f1e2d3c4b5a69788796a5b4c3d2e1f0"],
     )
     alias: FileName | None = Field(
         None, description="File name in the mount. Default: the object's name.", examples=["tls.pem"]
@@ -70,7 +72,7 @@ class KeyVaultSecrets(SpecModel):
     keyVault: Target = Field(
         description="The vault: a name (in the deployment's resource group) or {name, resourceGroup, "
         "subscriptionId}. Values may use ${env} and ${vars.NAME}.",
-        examples=["kv-orders-${env}", {"name": "kv-orders", "resourceGroup": "rg-shared-secrets"}],
+        examples=["kv-orders-dev", {"name": "kv-orders", "resourceGroup": "rg-shared-secrets"}],
     )
     objects: list[KeyVaultObject] = Field(
         min_length=1,
@@ -113,5 +115,5 @@ KEY_VAULT_SECRETS_FIELD = Field(
     default_factory=empty_list,
     description="Key Vault objects mounted by the Secrets Store CSI driver: one SecretProviderClass per "
     "vault, bound to the client ID of the ServiceAccount's identity (azure.tenantId is required).",
-    examples=[[{"keyVault": "kv-orders-${env}", "objects": [{"name": "db-password"}]}]],
+    examples=[[{"keyVault": "kv-orders-dev", "objects": [{"name": "db-password"}]}]],
 )
