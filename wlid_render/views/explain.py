@@ -388,8 +388,8 @@ _CLASSES = (
     "classDef scope fill:#f1f3f4,stroke:#5f6368,color:#202124",
     "classDef sa fill:#ede7f6,stroke:#5e35b1,color:#311b92",
     "classDef workload fill:#ffffff,stroke:#5e35b1,color:#311b92",
-    "classDef vault fill:#fef7e0,stroke:#b06000,color:#4d2a00",
 )
+_VAULT_CLASS = "classDef vault fill:#fef7e0,stroke:#b06000,color:#4d2a00"  # only in graphs with a vault
 
 
 def _node(node_id: str, shape: str, *lines: str) -> str:
@@ -501,6 +501,8 @@ def explain_mermaid(views: Sequence[EnvironmentView]) -> str:
             ]
         lines.append("  " + " ~~~ ".join(subgraphs))
     lines += [f"  {line}" for line in _CLASSES]
+    if any(w.vaults for v in views for i in v.identities for a in i.accounts for w in a.workloads):
+        lines.append(f"  {_VAULT_CLASS}")
     return "\n".join(lines) + "\n"
 
 
