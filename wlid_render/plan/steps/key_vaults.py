@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from wlid_render.errors import Path, Problem
+from wlid_render.keyvault_access import DATA_ACTIONS, least_privileged, role_grants
 from wlid_render.plan.keyvault import vault_target
-from wlid_render.plan.keyvault_roles import DATA_ACTIONS, Vault, covers, least_privileged, role_grants
+from wlid_render.plan.keyvault_roles import Vault, covers
 from wlid_render.plan.model import (
     EnvironmentPlan,
     IdentityPlan,
