@@ -22,35 +22,38 @@ from wlid_render.plan.model import (
 from wlid_render.plan.roles import is_builtin
 from wlid_render.plan.steps.scope import Scope
 from wlid_render.plan.targets import TargetError
-from wlid_render.spec.models import KeyVaultSecrets, Workload
+from wlid_render.spec.models import KeyVaultSecrets
 
 AutoEntry = tuple[int, int, KeyVaultSecrets]  # (workload index, entry index, entry)
 
 
-def _identity_of(scope: Scope, workload: Workload) -> str | None:
-    """The identity of the workload's ServiceAccount in this environment, when there is exactly one."""
-    found = {
-        a.identity
-        for a in scope.spec.serviceAccounts
-        if a.name == workload.serviceAccount
-        and (workload.namespace is None or a.namespace == workload.namespace)
-        and (a.environments is None or scope.env in a.environments)
-    }
-    return found.pop() if len(found) == 1 else None
-
-
-def auto_grant_entries(scope: Scope, identity: str) -> tuple[AutoEntry, ...]:
-    """The `grant: auto` entries of this environment's workloads whose identity is `identity`."""
-    out = []
-    for i, workload in enumerate(scope.spec.workloads):
-        if workload.environments is not None and scope.env not in workload.environments:
-            continue
-        if not any(e.grant == "auto" for e in workload.keyVaultSecrets):
-            continue
-        if _identity_of(scope, workload) != identity:
-            continue
-        out += [(i, j, e) for j, e in enumerate(workload.keyVaultSecrets) if e.grant == "auto"]
-    return tuple(out)
+def auto_grant_entries(scope: Scope) -> dict[str, tuple[AutoEntry, ...]]:
+    """Identity -> the `grant: auto` entries of this environment's workloads whose ServiceAccount
+    (exactly one here) is bound to it. One pass over the workloads and ServiceAccounts."""
+    spec = scope.spec
+    wanted = [
+        (i, w)
+        for i, w in enumerate(spec.workloads)
+        if any(e.grant == "auto" for e in w.keyVaultSecrets)
+        and (w.environments is None or scope.env in w.environments)
+    ]
+    if not wanted:
+        return {}
+    accounts: dict[str, list[tuple[str, str]]] = {}  # name -> (namespace, identity) here
+    for a in spec.serviceAccounts:
+        if a.environments is None or scope.env in a.environments:
+            accounts.setdefault(a.name, []).append((a.namespace, a.identity))
+    out: dict[str, list[AutoEntry]] = {}
+    for i, workload in wanted:
+        found = {
+            identity
+            for namespace, identity in accounts.get(workload.serviceAccount, [])
+            if workload.namespace is None or namespace == workload.namespace
+        }
+        if len(found) == 1:  # else the workload step reports the ServiceAccount
+            entries = [(i, j, e) for j, e in enumerate(workload.keyVaultSecrets) if e.grant == "auto"]
+            out.setdefault(found.pop(), []).extend(entries)
+    return {identity: tuple(entries) for identity, entries in out.items()}
 
 
 def auto_assignments(
