@@ -43,7 +43,7 @@ sync on.
 Substitution and immutable objects
 ----------------------------------
 Flux substitutes every object of the folder it builds; the Kubernetes emitter marks every object but
-the ServiceAccounts `kustomize.toolkit.fluxcd.io/substitute: disabled`, so only the placeholders are
+the ServiceAccounts and SecretProviderClasses `kustomize.toolkit.fluxcd.io/substitute: disabled`, so only the placeholders are
 filled, and marks bare Pods and Jobs for replacement by Flux and Argo CD (see emit/k8s.py).
 """
 

@@ -75,10 +75,11 @@ def _object(api_version: str, kind: str, metadata: Obj, **rest: Any) -> Obj:
 
 # -- Namespaces and ServiceAccounts ---------------------------------------------------------------
 def _object_annotations(kind: str) -> dict[str, str]:
-    """What every object but a ServiceAccount carries for the GitOps tools that apply it.
+    """What every object but a ServiceAccount (or a SecretProviderClass) carries for the GitOps tools.
 
     Flux post-build substitution rewrites every `${...}` (and `$$`) of every object of the namespace
-    folder it builds; only the ServiceAccounts hold the client-ID placeholders it must fill, so every
+    folder it builds; only the ServiceAccounts (and the SecretProviderClasses of emit/keyvault.py) hold
+    the client-ID placeholders it must fill, so every
     other object opts out and user values (a command's `${HOSTNAME}`, an env value's `${HOME}`,
     another identity's `${WLID_CLIENT_ID_...}`) reach the cluster as written. The opt-out is read on
     the object's own labels and annotations (fluxcd/pkg kustomize/kustomize_varsub.go,
