@@ -324,3 +324,63 @@ def test_specs_without_key_vaults_render_no_class():
     for name in ("lab", "multi-env", "platform", "existing-app"):
         plan = plan_source(load_text((ROOT / "specs" / f"{name}.yaml").read_text("utf-8"), "spec.yaml"))
         assert not any("secretproviderclasses" in a.path for a in render_plan(plan))
+
+
+def test_grant_auto_needs_the_workload_wherever_its_identity_is():
+    text = small("", "          - {name: s}\n        grant: auto").replace(
+        "    kind: Deployment\n", "    kind: Deployment\n    environments: [prod]\n"
+    )
+    text += "environments:\n  dev: {}\n  prod: {}\n"
+    problem = problems_of(text)[0]  # and, since nothing was granted, the access it lacks
+    assert problem.path == ("workloads", 0, "keyVaultSecrets", 0, "grant")
+    assert "every environment of identity 'app'" in problem.message
+
+
+def test_an_existing_workload_names_its_containers():
+    text = SPEC.replace("        containers: [proxy]\n", "")
+    problems = problems_of(text)
+    assert [p.path for p in problems] == [("workloads", 1, "keyVaultSecrets", 0, "containers")]
+
+
+def test_an_existing_workload_mounts_the_same_in_every_environment():
+    text = SPEC.replace("        mountPath: /etc/edge/tls\n", "        mountPath: /etc/edge/${env}\n")
+    (problem,) = problems_of(text)
+    assert problem.path == ("workloads", 1, "keyVaultSecrets") and "one Component" in problem.message
+
+
+def test_explain_shows_vault_objects_and_the_workload_that_mounts_them():
+    from wlid_render.cli.json_output import explain_report
+    from wlid_render.views.explain import environment_views, explain_mermaid, explain_text
+
+    plan = plan_of(SPEC)
+    (view,) = environment_views(plan, "dev")
+    text = explain_text([view])
+    assert (
+        "        Deployment apps/sample-workload-identity-key-vault\n"
+        "          mounts key vault kv-wlid-dev (secret my-secret) at /mnt/secrets-store/kv-wlid-dev "
+        "(SecretProviderClass sample-workload-identity-key-vault-kv, synced to Secret my-secret)"
+    ) in text
+    graph = explain_mermaid([view])
+    assert '[("key vault kv-wlid-shared<br/>cert edge-tls as tls.crt")]' in graph
+    assert "-->|mounted at /etc/edge/tls| workload_Deployment_apps_edge_proxy" in graph
+    assert "classDef vault" in graph
+    report = explain_report("spec.yaml", "keyvault-csi", [view])
+    workloads = [
+        w
+        for i in report["environments"][0]["identities"]
+        for a in i["serviceAccounts"]
+        for w in a["workloads"]
+    ]
+    assert [w["keyVaults"][0]["vault"] for w in workloads] == ["kv-wlid-dev", "kv-wlid-shared"]
+    (lab,) = environment_views(plan_of((ROOT / "specs" / "lab.yaml").read_text("utf-8")))
+    assert "classDef vault" not in explain_mermaid([lab])  # graphs without a vault are as before
+
+
+def test_the_out_readme_says_how_to_check_the_mount_and_what_to_install():
+    readme = (ROOT / "out" / "keyvault-csi" / "README.md").read_text("utf-8")
+    assert "az aks enable-addons --addons azure-keyvault-secrets-provider" in readme
+    assert (
+        "`kubectl exec -n apps deploy/sample-workload-identity-key-vault -c oidc -- ls "
+        "/mnt/secrets-store/kv-wlid-prod`"
+    ) in readme
+    assert "`kubectl get secret -n apps my-secret`" in readme
