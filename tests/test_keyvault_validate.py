@@ -166,3 +166,30 @@ def test_the_objects_of_the_rendered_classes_parse_back_as_the_provider_reads_th
         [{"objectName": "edge-tls", "objectType": "cert", "objectAlias": "tls.crt"}],
         None,
     )
+
+
+def test_kv006_a_role_on_the_one_object_covers_that_object_only(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from wlid_render.cli import main
+
+    text = (
+        (ROOT / "specs" / "keyvault-csi.yaml")
+        .read_text("utf-8")
+        .replace(
+            "        keyVault: kv-wlid-${env}\n",
+            "        resourceId: /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-wlid-${env}/"
+            "providers/Microsoft.KeyVault/vaults/kv-wlid-${env}/secrets/my-secret\n",
+            1,
+        )
+    )
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text, "utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["render", str(spec), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "KV006" not in _rules(out)
+    # The vault differs per environment: each parameters file holds "<vault>/<object>".
+    for params in (out / "azure" / "params").glob("*.parameters.json"):
+        params.write_text(params.read_text("utf-8").replace("/my-secret", "/other"), "utf-8")
+    assert len(_rules(out)["KV006"]) == 2  # dev and prod

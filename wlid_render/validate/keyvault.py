@@ -41,12 +41,18 @@ CSI_DRIVER = "secrets-store.csi.k8s.io"
 OBJECT_TYPES = frozenset(DATA_ACTIONS)
 _PARAMETER = re.compile(r"^\[parameters\('([^']+)'\)\]$")
 _VAULT_SCOPE = re.compile(r"^\[format\('Microsoft\.KeyVault/vaults/\{0\}', parameters\('([^']+)'\)\)\]$")
+# One object of a vault whose name differs per environment: the parameter holds "<vault>/<object>".
+_OBJECT_SCOPE = re.compile(
+    r"^\[format\('Microsoft\.KeyVault/vaults/\{0\}/(secrets|keys|certificates)/\{1\}', "
+    r"split\(parameters\('([^']+)'\), '/'\)\[0\], split\(parameters\('\2'\), '/'\)\[1\]\)\]$"
+)
 _PRINCIPAL = re.compile(r"userAssignedIdentities', '([^']+)'\)")
 
 Obj = dict[str, Any]
-Assignment = tuple[
-    str, str | None
-]  # (role-definition GUID, vault name; None: a resource group or subscription)
+# (role-definition GUID, vault name, the one object "secrets/<name>" or None). A vault of None: the
+# assignment is on a resource group or subscription, whose vaults a tree does not name.
+Assignment = tuple[str, str | None, str | None]
+_OBJECT_SCOPES = {"secret": "secrets", "key": "keys", "cert": "certificates"}
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -154,25 +160,35 @@ class _Azure:
                     guids = GUID.findall(str(resource.properties.get("roleDefinitionId", "")))
                     if principal is None or not guids:
                         continue
-                    out.setdefault(principal[1], []).append(
-                        (guids[-1].lower(), self._vault(resource, template, env, top))
-                    )
+                    vault, one = self._vault(resource, template, env, top)
+                    out.setdefault(principal[1], []).append((guids[-1].lower(), vault, one))
         return out
 
     def _vault(
         self, resource: ArmResource, template: ArmTemplate, env: str, top: tuple[str, ArmTemplate]
-    ) -> str | None:
+    ) -> tuple[str | None, str | None]:
+        """(vault name, "secrets/<name>" when the scope is one object of it) of an assignment's scope."""
         scope = resource.raw.get("scope")
         if scope is None:
-            return None  # the nested deployment's resource group or subscription
+            return None, None  # the nested deployment's resource group or subscription
         scope = str(scope)
         match = _VAULT_SCOPE.match(scope)
         if match is not None:
-            return str(self._resolve(f"[parameters('{match[1]}')]", template.enclosing, env, top))
+            return str(self._resolve(f"[parameters('{match[1]}')]", template.enclosing, env, top)), None
+        match = _OBJECT_SCOPE.match(scope)
+        if match is not None:
+            value = str(self._resolve(f"[parameters('{match[2]}')]", template.enclosing, env, top))
+            vault, _, name = value.partition("/")
+            return vault, f"{match[1]}/{name}".lower()
         prefix = "Microsoft.KeyVault/vaults/"
-        if scope.startswith(prefix) and "/" not in scope[len(prefix) :]:
-            return scope[len(prefix) :]
-        return "\0"  # some other resource: never a vault of a class
+        if not scope.startswith(prefix):
+            return "\0", None  # some other resource: never a vault of a class
+        parts = scope[len(prefix) :].split("/")
+        if len(parts) == 1:
+            return parts[0], None
+        if len(parts) == 3 and parts[1] in _OBJECT_SCOPES.values():
+            return parts[0], f"{parts[1]}/{parts[2]}".lower()
+        return "\0", None
 
 
 class _Checks:
@@ -181,6 +197,7 @@ class _Checks:
         self.findings = findings
         self.azure: _Azure | None = None
         self.checked: set[int] = set()  # classes shared by overlays are checked once for KV001, KV004, ...
+        self.by_env: dict[str, dict[str, list[Assignment]]] = {}  # the role assignments of each overlay's env
 
     def add(self, rule: str, severity: str, built: BuiltObject, path: tuple, message: str) -> None:
         rel, line = blame(self.tree, built, path)
@@ -313,10 +330,11 @@ class _Checks:
         builtin = builtin_role_ids()
         for obj in objects:
             action = DATA_ACTIONS[obj["objectType"]]
+            one = f"{_OBJECT_SCOPES[obj['objectType']]}/{obj['objectName']}".lower()
             granted = [
                 role_grants(guid, action, guid in builtin)
-                for guid, on in held
-                if on is None or on.lower() == vault.lower()
+                for guid, on, only in held
+                if on is None or (on.lower() == vault.lower() and only in (None, one))
             ]
             if True in granted or None in granted:
                 continue
@@ -332,10 +350,9 @@ class _Checks:
 
     def azure_assignments(self, env: str) -> dict[str, list[Assignment]]:
         assert self.azure is not None
-        cache = self.__dict__.setdefault("_assignments", {})
-        if env not in cache:
-            cache[env] = self.azure.assignments(env)
-        return cache[env]
+        if env not in self.by_env:
+            self.by_env[env] = self.azure.assignments(env)
+        return self.by_env[env]
 
 
 def check_key_vaults(tree: RenderedTree, overlays: dict[str, list[BuiltObject]]) -> list[Finding]:
