@@ -26,6 +26,9 @@ FileName = Annotated[
 ]
 ObjectVersion = Annotated[str, rule(r"[0-9a-fA-F]{32}", "Key Vault object version (32 hex digits)")]
 SecretKey = Annotated[str, rule(r"[-._a-zA-Z0-9]+", "Secret key (letters, digits, '-', '_', '.')", 253)]
+SecretType = Annotated[
+    str, rule(r"[A-Za-z0-9][A-Za-z0-9./_-]*", "Secret type (e.g. Opaque, kubernetes.io/tls)", 253)
+]
 MountPath = Annotated[
     str,
     rule(r"/[A-Za-z0-9._/-]*", "absolute mount path (letters, digits, '.', '_', '-', '/')", 1024),
@@ -61,7 +64,7 @@ class SyncSecret(SpecModel):
         description="Secret key -> the object's name (or alias, when it has one).",
         examples=[{"DB_PASSWORD": "db-password"}],
     )
-    type: Annotated[str, Field(min_length=1, max_length=253)] = Field(
+    type: SecretType = Field(
         "Opaque", description="Type of the Secret. Default: Opaque.", examples=["kubernetes.io/tls"]
     )
 
