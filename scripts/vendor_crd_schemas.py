@@ -1,4 +1,4 @@
-"""Write wlid_render/data/crd_schemas/ from JSON schemas of the GitOps custom resources.
+"""Write wlid_render/data/crd_schemas/ from JSON schemas of the custom resources wlid writes.
 
 Run by hand when a schema is updated, with a checkout of datreeio/CRDs-catalog (MIT) or a copy of
 its files at their repository paths:
@@ -24,6 +24,10 @@ SCHEMAS = (  # catalog path, what it is
     ("kustomize.toolkit.fluxcd.io/kustomization_v1.json", "Flux Kustomization (kustomize-controller v1)"),
     ("source.toolkit.fluxcd.io/gitrepository_v1.json", "Flux GitRepository (source-controller v1)"),
     ("argoproj.io/application_v1alpha1.json", "Argo CD Application (argoproj.io/v1alpha1)"),
+    (
+        "secrets-store.csi.x-k8s.io/secretproviderclass_v1.json",
+        "Secrets Store CSI driver SecretProviderClass (secrets-store.csi.x-k8s.io/v1)",
+    ),
 )
 OUT_DIR = Path(__file__).resolve().parents[1] / "wlid_render" / "data" / "crd_schemas"
 # Keywords whose value is a schema, a list of schemas, or a map of name -> schema.
@@ -53,7 +57,7 @@ def without_descriptions(schema: Any) -> Any:
 
 def notice(commit: str) -> str:
     rows = "\n".join(f"| {path} | {what} |" for path, what in SCHEMAS)
-    return f"""# JSON schemas of the GitOps objects wlid writes
+    return f"""# JSON schemas of the custom resources wlid writes
 
 From datreeio/CRDs-catalog (MIT licence, LICENSE beside this file) at commit {commit}, at their
 catalog paths (<group>/<kind>_<version>.json). Each is a JSON Schema (draft-07 style) generated from
@@ -69,8 +73,8 @@ not take part in validation); nothing else.
 {rows}
 
 `wlid validate` (GITOPS001) checks every object of that apiVersion group, kind and version under
-OUT/gitops against its schema. The schemas cover `spec` (and `status`); `metadata` is checked by
-the rule itself.
+OUT/gitops against its schema, and (KV001) every SecretProviderClass of the built overlays. The
+schemas cover `spec` (and `status`); `metadata` is checked by the rule itself.
 """
 
 

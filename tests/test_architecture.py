@@ -30,6 +30,7 @@ LEAVES = frozenset(
         "warning_codes",
         "input_limits",
         "kubernetes_keys",
+        "keyvault_access",
         "repo_paths",
         "manifest",
         "yaml_scalars",

@@ -19,7 +19,7 @@ from wlid_render.validate.arm_schema import (
     validator,
 )
 from wlid_render.validate.arm_template import nested_template_paths
-from wlid_render.validate.k8s import SUPPORTED_VERSIONS, fast_check, validator_for
+from wlid_render.validate.k8s import CHECKED_ELSEWHERE, SUPPORTED_VERSIONS, fast_check, validator_for
 
 
 def _k8s_objects() -> list[dict]:
@@ -52,6 +52,8 @@ def _broken(obj: dict) -> list[dict]:
 def test_kubernetes_fast_check_agrees(version: str):
     checked = 0
     for obj in _k8s_objects():
+        if (obj["apiVersion"], obj["kind"]) in CHECKED_ELSEWHERE:
+            continue  # a custom resource: its CRD schema is another rule's (KV001)
         fast = fast_check(version, obj["apiVersion"], obj["kind"])
         slow = validator_for(version, obj["apiVersion"], obj["kind"])
         assert fast is not None and slow is not None

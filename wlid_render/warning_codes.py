@@ -23,6 +23,7 @@ WARNINGS: dict[str, str] = {
     "W006": "No gitops block: no Flux or Argo CD objects are rendered",
     "W100": "Environments share an identity but grant it different roles",
     "W250": "A container sets an environment variable the workload identity webhook would set",
+    "W300": "Key Vault access not proven: the identity holds a custom role on the vault",
 }
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from wlid_render.errors import Problem, dotted
-from wlid_render.views.explain import EnvironmentView
+from wlid_render.views.explain import EnvironmentView, WorkloadView
 
 JSON_VERSION = 1
 
@@ -126,10 +126,7 @@ def _environment(view: EnvironmentView) -> dict[str, Any]:
                         "namespace": a.namespace,
                         "name": a.name,
                         "tokenExpiration": a.token_expiration,
-                        "workloads": [
-                            {"kind": w.kind, "namespace": w.namespace, "name": w.name, "existing": w.existing}
-                            for w in a.workloads
-                        ],
+                        "workloads": [_workload_json(w) for w in a.workloads],
                     }
                     for a in identity.accounts
                 ],
@@ -138,3 +135,19 @@ def _environment(view: EnvironmentView) -> dict[str, Any]:
         ],
         "warnings": [problem_json(w) for w in view.warnings],
     }
+
+
+def _workload_json(w: WorkloadView) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": w.kind, "namespace": w.namespace, "name": w.name, "existing": w.existing}
+    if w.vaults:  # keyVaultSecrets: only on workloads that mount a vault
+        out["keyVaults"] = [
+            {
+                "vault": v.vault,
+                "objects": list(v.objects),
+                "mountPath": v.mount_path,
+                "secretProviderClass": v.secret_provider_class,
+                "syncedSecret": v.synced_secret,
+            }
+            for v in w.vaults
+        ]
+    return out

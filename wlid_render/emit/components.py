@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from wlid_render.emit.artifact import Artifact, to_yaml
+from wlid_render.emit.keyvault import add_mounts
 from wlid_render.kubernetes_keys import OPT_OUT, OPT_OUT_VALUE, USE_LABEL
 from wlid_render.plan.model import Plan, WorkloadPlan
 
@@ -42,7 +43,12 @@ def _pod_template_patch(workload: WorkloadPlan) -> Obj:
     if annotations:
         metadata["annotations"] = annotations
     template: Obj = {"metadata": metadata} if metadata else {}
-    return {**template, "spec": {"serviceAccountName": workload.service_account}}
+    spec: Obj = {"serviceAccountName": workload.service_account}
+    if workload.key_vaults:  # the CSI volumes, and the mounts of the containers named in the spec
+        names = dict.fromkeys(name for m in workload.key_vaults for name in m.containers)
+        spec["containers"] = [{"name": name} for name in names]
+        add_mounts(spec, workload.key_vaults)
+    return {**template, "spec": spec}
 
 
 def _patch(workload: WorkloadPlan) -> Obj:

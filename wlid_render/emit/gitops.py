@@ -43,8 +43,9 @@ sync on.
 Substitution and immutable objects
 ----------------------------------
 Flux substitutes every object of the folder it builds; the Kubernetes emitter marks every object but
-the ServiceAccounts `kustomize.toolkit.fluxcd.io/substitute: disabled`, so only the placeholders are
-filled, and marks bare Pods and Jobs for replacement by Flux and Argo CD (see emit/k8s_objects.py).
+the ServiceAccounts and SecretProviderClasses `kustomize.toolkit.fluxcd.io/substitute: disabled`, so
+only the placeholders are filled, and marks bare Pods and Jobs for replacement by Flux and Argo CD (see
+emit/k8s_objects.py).
 """
 
 from __future__ import annotations

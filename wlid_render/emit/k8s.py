@@ -31,6 +31,14 @@ from wlid_render.emit.k8s_objects import (
     workload_object,
 )
 from wlid_render.emit.k8s_split import common, patch_for
+from wlid_render.emit.keyvault import (
+    CLIENT_ID_PARAMETER,
+    merge_patches,
+    spc_object,
+    spc_parameters,
+    with_client_id,
+)
+from wlid_render.emit.keyvault import client_id_patch as spc_client_id_patch
 from wlid_render.kubernetes_keys import CLIENT_ID
 from wlid_render.plan.model import EnvironmentPlan, Plan, ServiceAccountPlan, WorkloadPlan
 
@@ -48,9 +56,11 @@ def _kustomization(**fields: Any) -> Obj:
 # with the whole estate. A namespace folder holds one multi-document file per kind, documents sorted
 # by name; its kustomization lists the files in this order (only those that exist).
 SERVICE_ACCOUNTS = "serviceaccounts.yaml"
+SECRET_PROVIDER_CLASSES = "secretproviderclasses.yaml"  # base and overlay (client-ID patches)
 KIND_FILES = {
     "Namespace": "namespace.yaml",
     "ServiceAccount": SERVICE_ACCOUNTS,
+    "SecretProviderClass": SECRET_PROVIDER_CLASSES,
     "Deployment": "deployments.yaml",
     "StatefulSet": "statefulsets.yaml",
     "Job": "jobs.yaml",
@@ -95,7 +105,7 @@ def overlay_namespaces(env: EnvironmentPlan) -> list[str]:
 def _env_objects(
     plan: Plan, env: EnvironmentPlan, workloads: dict[WorkloadPlan, Obj] | None = None
 ) -> dict[Key, Obj]:
-    """Key -> object, for every object of one environment (client IDs left out).
+    """Key -> object, for every object of one environment (client IDs left out: see _client_ids).
 
     `workloads` holds the objects of workloads planned before: environments that share a workload's
     plan share its object (read-only from here on), which the base then takes without a diff.
@@ -110,7 +120,27 @@ def _env_objects(
             if obj is None:
                 obj = workloads[w] = workload_object(plan, w)
             objects.append(obj)
+    objects += [spc for spc, _ in _provider_classes(plan, env).values()]
     return _unique(objects, f"{OVERLAYS_DIR}/{env.name}")
+
+
+def _provider_classes(plan: Plan, env: EnvironmentPlan) -> dict[Key, tuple[Obj, Obj]]:
+    """Key -> (SecretProviderClass without its client ID, the overlay's client-ID patch of it) for
+    every vault a workload of the environment mounts. The client ID is the one its ServiceAccount's
+    annotation gets (env.client_ids), so the two cannot differ."""
+    identities = {(a.namespace, a.name): a.identity for a in env.service_accounts}
+    client_ids = dict(env.client_ids)
+    by_name = {i.name: i for i in plan.identities}
+    out: dict[Key, tuple[Obj, Obj]] = {}
+    for w in env.workloads:
+        identity = identities.get((w.namespace, w.service_account))
+        for mount in w.key_vaults:
+            client_id = client_ids[identity] if identity is not None else ""
+            parameters = spc_parameters(mount, client_id, env.tenant_id or "", by_name.get(identity or ""))
+            del parameters[CLIENT_ID_PARAMETER]
+            spc = spc_object(plan, w, mount, parameters)
+            out[_key(spc)] = (spc, spc_client_id_patch(w, mount, client_id))
+    return out
 
 
 def _unique(objects: list[Obj], folder: str) -> dict[Key, Obj]:
@@ -153,7 +183,9 @@ def _base(base: dict[Key, Obj]) -> list[Artifact]:
     return artifacts
 
 
-def _overlay(env: EnvironmentPlan, objects: dict[Key, Obj], base: dict[Key, Obj]) -> list[Artifact]:
+def _overlay(
+    plan: Plan, env: EnvironmentPlan, objects: dict[Key, Obj], base: dict[Key, Obj]
+) -> list[Artifact]:
     """`k8s/overlays/<env>/<ns>/` for every namespace the environment has, and its kustomization."""
     artifacts = []
     namespaces = _by_namespace(objects)
@@ -161,10 +193,11 @@ def _overlay(env: EnvironmentPlan, objects: dict[Key, Obj], base: dict[Key, Obj]
     base_namespaces = {key.namespace for key in base}
     client_ids = dict(env.client_ids)
     accounts = {_account_key(a): (a, client_ids[a.identity]) for a in env.service_accounts}
+    classes = {key: patch for key, (_, patch) in _provider_classes(plan, env).items()}
     for namespace, keys in namespaces.items():
         folder = f"{OVERLAYS_DIR}/{env.name}/{namespace}"
         fields: Obj = {"resources": [f"../../../base/{namespace}"] if namespace in base_namespaces else []}
-        artifacts += _namespace_overlay(folder, fields, keys, objects, base, accounts)
+        artifacts += _namespace_overlay(folder, fields, keys, objects, base, accounts, classes)
     top = _kustomization(resources=list(namespaces))
     artifacts.append(Artifact(f"{OVERLAYS_DIR}/{env.name}/kustomization.yaml", to_yaml(top)))
     return artifacts
@@ -177,10 +210,12 @@ def _namespace_overlay(
     objects: dict[Key, Obj],
     base: dict[Key, Obj],
     accounts: dict[Key, tuple[ServiceAccountPlan, str]],
+    classes: dict[Key, Obj],
 ) -> list[Artifact]:
     """The folder of one namespace of an overlay; `fields` already lists its base folder, if any.
 
-    `accounts` maps the environment's ServiceAccounts to their plan and client ID.
+    `accounts` maps the environment's ServiceAccounts to their plan and client ID, `classes` its
+    SecretProviderClasses to their client-ID patch.
     """
     own = []
     for key in keys:
@@ -188,8 +223,11 @@ def _namespace_overlay(
             doc = objects[key]
             if key in accounts:
                 doc["metadata"].setdefault("annotations", {})[CLIENT_ID] = accounts[key][1]
+            if key in classes:
+                doc = with_client_id(doc, classes[key]["spec"]["parameters"][CLIENT_ID_PARAMETER])
             own.append(doc)
     account_patches: list[Obj] = []
+    class_patches: list[Obj] = []
     other_patches: list[Obj] = []
     for key in keys:
         if key not in base:
@@ -203,6 +241,8 @@ def _namespace_overlay(
                     **patch.get("metadata", {}).get("annotations", {}),
                 }
             account_patches.append(client)
+        elif key in classes:
+            class_patches.append(merge_patches(patch, classes[key]))
         elif patch is not None:
             other_patches.append(patch)
     artifacts = []
@@ -210,7 +250,11 @@ def _namespace_overlay(
         artifacts.append(Artifact(f"{folder}/{RESOURCES}", to_yaml_documents(own)))
         fields["resources"].append(RESOURCES)
     patch_files = []
-    for file_name, docs in ((SERVICE_ACCOUNT_PATCHES, account_patches), (PATCHES, other_patches)):
+    for file_name, docs in (
+        (SERVICE_ACCOUNT_PATCHES, account_patches),
+        (SECRET_PROVIDER_CLASSES, class_patches),
+        (PATCHES, other_patches),
+    ):
         if docs:
             artifacts.append(Artifact(f"{folder}/{file_name}", to_yaml_documents(docs)))
             patch_files.append({"path": file_name})
@@ -233,6 +277,6 @@ def emit_kubernetes(plan: Plan) -> list[Artifact]:
     base = {key: common([objects[key] for objects in per_env.values()]) for key in sorted(everywhere)}
     artifacts = _base(base)
     for env in plan.environments:
-        artifacts += _overlay(env, per_env[env.name], base)
+        artifacts += _overlay(plan, env, per_env[env.name], base)
     artifacts += emit_components(plan)
     return sorted(artifacts, key=lambda artifact: artifact.path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wlid_render.emit.keyvault import add_mounts
 from wlid_render.kubernetes_keys import (
     ARGOCD_RECREATE,
     ARGOCD_SYNC_OPTIONS,
@@ -74,10 +75,11 @@ def _object(api_version: str, kind: str, metadata: Obj, **rest: Any) -> Obj:
 
 # -- Namespaces and ServiceAccounts ---------------------------------------------------------------
 def _object_annotations(kind: str) -> dict[str, str]:
-    """What every object but a ServiceAccount carries for the GitOps tools that apply it.
+    """What every object but a ServiceAccount (or a SecretProviderClass) carries for the GitOps tools.
 
     Flux post-build substitution rewrites every `${...}` (and `$$`) of every object of the namespace
-    folder it builds; only the ServiceAccounts hold the client-ID placeholders it must fill, so every
+    folder it builds; only the ServiceAccounts (and the SecretProviderClasses of emit/keyvault.py) hold
+    the client-ID placeholders it must fill, so every
     other object opts out and user values (a command's `${HOSTNAME}`, an env value's `${HOME}`,
     another identity's `${WLID_CLIENT_ID_...}`) reach the cluster as written. The opt-out is read on
     the object's own labels and annotations (fluxcd/pkg kustomize/kustomize_varsub.go,
@@ -196,6 +198,7 @@ def _pod_spec(workload: WorkloadPlan) -> Obj:
         spec["restartPolicy"] = "OnFailure"
     if workload.pod_fields is not None:  # a restartPolicy of the spec's podTemplate wins
         spec.update(workload.pod_fields.value())
+    add_mounts(spec, workload.key_vaults)
     return spec
 
 

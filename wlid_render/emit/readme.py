@@ -12,6 +12,7 @@ import shlex
 
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.gitops import ARGOCD_DIR, manual_sync_reason
+from wlid_render.emit.keyvault_readme import keyvault_section
 from wlid_render.plan.cluster import cluster_step
 from wlid_render.plan.model import EnvironmentPlan, Plan
 from wlid_render.repo_paths import RepoPaths
@@ -214,6 +215,7 @@ def emit_readme(plan: Plan, paths: list[str], repo: RepoPaths | None = None) -> 
         )
         lines.append(f"| `{identity.name}` | {subjects} | {roles or 'none'} |")
     lines += ["", *_graphs(plan, repo.spec)]
+    lines += keyvault_section(plan)
     lines += ["Files:", "", *(f"- `{p}`" for p in sorted([*paths, "README.md"])), ""]
     lines += [
         "## Apply",

@@ -31,6 +31,7 @@ from wlid_render.plan.spec_checks import (
 )
 from wlid_render.plan.steps.environment import environment_parameters, plan_environment
 from wlid_render.plan.steps.identities import plan_identities
+from wlid_render.plan.steps.key_vaults import check_key_vaults, differing_component_mounts
 from wlid_render.plan.steps.scope import Scope, Shared
 from wlid_render.plan.steps.service_accounts import plan_service_accounts
 from wlid_render.plan.steps.workloads import plan_workloads
@@ -100,6 +101,7 @@ def _plan_environment(scope: Scope, bound: Mapping[str, str]) -> tuple[EnvView, 
     scope.check_once("duplicate identities", names, duplicate_identities)
     identities = plan_identities(scope, accounts)
     workloads = plan_workloads(scope)
+    check_key_vaults(scope, environment, identities, accounts, workloads)
     used = {a.namespace for _, a in accounts} | {w.namespace for w in workloads}
     environment = environment._replace(
         namespaces=tuple(sorted(n for n in used if n != "default" and not n.startswith("kube-"))),
@@ -113,9 +115,10 @@ def _plan(first: Spec, views: dict[str, EnvView], warnings: list[Problem]) -> Pl
     """The environments merged into one template, its parameters and deployments. Raises SpecError."""
     name = first.metadata.name
     merged = merge(name, views)
-    if merged.problems:
-        raise SpecError(list(dict.fromkeys(merged.problems)))
     envs = [v.environment for v in views.values()]
+    problems = merged.problems + differing_component_mounts(envs)
+    if problems:
+        raise SpecError(list(dict.fromkeys(problems)))
     params, enables, pins = environment_parameters(envs)
     params += merged.parameters
     if len(params) > MAX_PARAMETERS:

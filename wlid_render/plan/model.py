@@ -207,6 +207,37 @@ class ContainerPlan(NamedTuple):
     fields: KubeValue | None = None
 
 
+class KeyVaultObjectPlan(NamedTuple):
+    name: str
+    type: Literal["secret", "key", "cert"]
+    version: str | None = None
+    alias: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        """The file the provider writes (and the name secretObjects refer to it by)."""
+        return self.alias or self.name
+
+
+class KeyVaultMountPlan(NamedTuple):
+    """One vault mounted into a workload's pods by the Secrets Store CSI driver: its SecretProviderClass
+    (in the workload's namespace), the pod volume and the containers' mounts."""
+
+    index: int  # position in the workload's keyVaultSecrets list
+    class_name: str  # the SecretProviderClass
+    volume_name: str
+    vault_name: str
+    subscription_id: str | None  # None: the deployment's subscription
+    resource_group: str | None  # None: the deployment's resource group
+    objects: tuple[KeyVaultObjectPlan, ...]
+    mount_path: str
+    containers: tuple[str, ...]  # the containers (and initContainers) that mount it
+    sync_secret: str | None = None  # the Secret the driver keeps in sync
+    sync_type: str = "Opaque"
+    sync_keys: tuple[tuple[str, str], ...] = ()  # Secret key -> object file name
+    grant: bool = False  # grant: auto
+
+
 class WorkloadPlan(NamedTuple):
     name: str
     kind: Literal["Pod", "Deployment", "StatefulSet", "Job", "CronJob"]
@@ -225,6 +256,7 @@ class WorkloadPlan(NamedTuple):
     # Further fields of the pod spec as Kubernetes spells them (volumes, securityContext, ...,
     # then those of the spec's podTemplate), in the order they are written after wlid's own.
     pod_fields: KubeValue | None = None
+    key_vaults: tuple[KeyVaultMountPlan, ...] = ()  # mounted by the Secrets Store CSI driver
 
 
 class EnvironmentPlan(NamedTuple):

@@ -35,3 +35,8 @@ def resolve_role(role: str) -> tuple[str, str] | None:
         guid = role.lower()
         return (_by_guid().get(guid, role), guid)
     return _by_folded_name().get(" ".join(role.split()).lower())
+
+
+def is_builtin(guid: str) -> bool:
+    """Whether a role-definition GUID is a built-in role's."""
+    return guid.lower() in _by_guid()

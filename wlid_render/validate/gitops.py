@@ -135,6 +135,14 @@ def _placeholders(objects: list[BuiltObject]) -> list[str]:
     return sorted(found)
 
 
+# Where a client-ID placeholder belongs: the ServiceAccount's annotation, and the client ID of a
+# SecretProviderClass (the Secrets Store CSI provider reads it there, not from the ServiceAccount).
+_CLIENT_ID_PLACES = frozenset(
+    {
+        ("ServiceAccount", ("metadata", "annotations", CLIENT_ID)),
+        ("SecretProviderClass", ("spec", "parameters", "clientID")),
+    }
+)
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 MESSAGE_LIMIT = 300
 
@@ -245,11 +253,7 @@ class _Checks:
         for path, text in _strings(built.obj):
             if not _REWRITTEN.search(text):
                 continue
-            if (
-                built.obj.get("kind") == "ServiceAccount"
-                and path == ("metadata", "annotations", CLIENT_ID)
-                and PLACEHOLDER.fullmatch(text)
-            ):
+            if (built.obj.get("kind"), path) in _CLIENT_ID_PLACES and PLACEHOLDER.fullmatch(text):
                 continue
             rel, line = blame(self.tree, built, path)
             shown = text if len(text) <= 60 else text[:57] + "..."

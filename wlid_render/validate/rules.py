@@ -220,6 +220,40 @@ RULES: dict[str, Rule] = {
             "wlid installed without a pinned version",
             "Pin the version that rendered the tree (spec key pipelines.install).",
         ),
+        Rule(
+            "KV001",
+            "SecretProviderClass does not match the driver's CRD schema",
+            "Fix the named field (re-render the tree).",
+        ),
+        Rule(
+            "KV002",
+            "SecretProviderClass clientID differs from the ServiceAccount's client ID",
+            "Give the class the client ID of the ServiceAccount its pods run as (wlid renders both from "
+            "one value; re-render).",
+        ),
+        Rule(
+            "KV003",
+            "Pod mounts a SecretProviderClass its namespace does not have",
+            "Create the class in the pod's namespace, or fix secretProviderClass in the CSI volume.",
+        ),
+        Rule(
+            "KV004",
+            "SecretProviderClass objects cannot be read by the Azure provider",
+            "Write objects as YAML `array:` of strings, each with objectName and objectType secret|key|cert.",
+        ),
+        Rule(
+            "KV005", "SecretProviderClass tenantId is not a GUID", "Set the vault's tenant (azure.tenantId)."
+        ),
+        Rule(
+            "KV006",
+            "No role assignment lets the pod's identity read the mounted Key Vault objects",
+            "Grant the identity a role with the data action on the vault (keyVaultSecrets grant: auto).",
+        ),
+        Rule(
+            "KV007",
+            "secretObjects syncs a file the SecretProviderClass does not mount",
+            "Name an object (or its objectAlias) of the class's objects.",
+        ),
         Rule("LP001", "Broad role", "Grant a narrower (data-plane) role."),
         Rule("LP002", "Broad scope", "Grant on the resource instead of a resource group or subscription."),
     )

@@ -29,6 +29,7 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
     from wlid_render.validate.gitops import check_gitops
     from wlid_render.validate.identity import check_identity
     from wlid_render.validate.k8s import check_kubernetes
+    from wlid_render.validate.keyvault import check_key_vaults
     from wlid_render.validate.overlays import build_overlays
     from wlid_render.validate.pipelines import check_pipelines
     from wlid_render.validate.privilege import check_privilege
@@ -52,6 +53,7 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
         findings += check_gitops(tree, overlays, options.kubernetes_version)
         findings += check_bicep(tree)
         findings += check_identity(tree, overlays, options.extra_regions)
+        findings += check_key_vaults(tree, overlays)
         findings += check_privilege(tree)
         findings += check_pipelines(tree)
     except TreeError as exc:

@@ -33,11 +33,30 @@ class RoleView(NamedTuple):
     scope_id: str = ""  # the scope's Azure resource ID in this environment
 
 
+class VaultMountView(NamedTuple):
+    """Key Vault objects a workload mounts through the Secrets Store CSI driver."""
+
+    vault: str
+    objects: tuple[str, ...]  # "secret db-password", "cert tls as tls.pem"
+    mount_path: str
+    secret_provider_class: str
+    synced_secret: str | None = None
+
+    @property
+    def label(self) -> str:
+        synced = f", synced to Secret {self.synced_secret}" if self.synced_secret else ""
+        return (
+            f"mounts key vault {self.vault} ({', '.join(self.objects)}) at {self.mount_path} "
+            f"(SecretProviderClass {self.secret_provider_class}{synced})"
+        )
+
+
 class WorkloadView(NamedTuple):
     kind: str
     namespace: str
     name: str
     existing: bool = False
+    vaults: tuple[VaultMountView, ...] = ()
 
     @property
     def label(self) -> str:
@@ -107,8 +126,18 @@ def _view(plan: Plan, env: EnvironmentPlan, warnings: tuple[Problem, ...]) -> En
     parameters = {p.name: p for p in plan.parameters}
     workloads: dict[tuple[str, str], list[WorkloadView]] = defaultdict(list)
     for w in env.workloads:
+        vaults = tuple(
+            VaultMountView(
+                m.vault_name,
+                tuple(f"{o.type} {o.name}" + (f" as {o.alias}" if o.alias else "") for o in m.objects),
+                m.mount_path,
+                m.class_name,
+                m.sync_secret,
+            )
+            for m in w.key_vaults
+        )
         workloads[(w.namespace, w.service_account)].append(
-            WorkloadView(w.kind, w.namespace, w.name, w.existing)
+            WorkloadView(w.kind, w.namespace, w.name, w.existing, vaults)
         )
     accounts: dict[str, list[AccountView]] = defaultdict(list)
     for a in env.service_accounts:
@@ -224,7 +253,6 @@ def _deploy_lines(mode: str) -> list[str]:
     return [f"  deploy      {how}", *(f"              {line}" for line in behind)]
 
 
-
 def explain_text(views: Iterable[EnvironmentView]) -> str:
     lines: list[str] = []
     for view in views:
@@ -278,7 +306,8 @@ def _text(view: EnvironmentView) -> list[str]:
         for account in identity.accounts:
             expiry = f" (token expiration {account.token_expiration} s)" if account.token_expiration else ""
             lines.append(f"      ServiceAccount {account.label}{expiry}")
-            lines += [f"        {w.label}" for w in account.workloads]
+            for w in account.workloads:
+                lines += [f"        {w.label}", *(f"          {v.label}" for v in w.vaults)]
             if not account.workloads:
                 lines.append("        no workload")
         if not identity.accounts:
@@ -360,6 +389,7 @@ _CLASSES = (
     "classDef sa fill:#ede7f6,stroke:#5e35b1,color:#311b92",
     "classDef workload fill:#ffffff,stroke:#5e35b1,color:#311b92",
 )
+_VAULT_CLASS = "classDef vault fill:#fef7e0,stroke:#b06000,color:#4d2a00"  # only in graphs with a vault
 
 
 def _node(node_id: str, shape: str, *lines: str) -> str:
@@ -436,6 +466,14 @@ def _graph(view: EnvironmentView, ids: _Ids, indent: str) -> list[str]:
                 k8s.append(_node(workload_id, "rect", workload.label))
                 tag(workload_id, "workload")
                 edges.append(f"{sa_id} --> {workload_id}")
+                for mount in workload.vaults:
+                    vault_id = ids("vault", mount.vault, *mount.objects)
+                    if vault_id not in classes.get("vault", []):
+                        azure.append(_node(vault_id, "cylinder", f"key vault {mount.vault}", *mount.objects))
+                        tag(vault_id, "vault")
+                    edges.append(
+                        f"{vault_id} -->|mounted at {mermaid_label(mount.mount_path)}| {workload_id}"
+                    )
     lines = [f"{indent}{line}" for line in [*k8s, *azure, *edges]]
     lines += [f"{indent}class {','.join(members)} {cls}" for cls, members in classes.items()]
     return lines
@@ -463,6 +501,8 @@ def explain_mermaid(views: Sequence[EnvironmentView]) -> str:
             ]
         lines.append("  " + " ~~~ ".join(subgraphs))
     lines += [f"  {line}" for line in _CLASSES]
+    if any(w.vaults for v in views for i in v.identities for a in i.accounts for w in a.workloads):
+        lines.append(f"  {_VAULT_CLASS}")
     return "\n".join(lines) + "\n"
 
 
@@ -473,7 +513,7 @@ def graph_edges(view: EnvironmentView) -> int:
         subjects = {c.subject for c in identity.credentials}
         edges += 2 * len(identity.credentials) + 2 * len(identity.roles)
         for account in identity.accounts:
-            edges += len(account.workloads)
+            edges += len(account.workloads) + sum(len(w.vaults) for w in account.workloads)
             edges += f"system:serviceaccount:{account.namespace}:{account.name}" in subjects
     return edges
 

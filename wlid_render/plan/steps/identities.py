@@ -12,6 +12,7 @@ from wlid_render.plan.model import (
     ServiceAccountPlan,
 )
 from wlid_render.plan.names import deployment_name, derived_fic_name, placeholder_for
+from wlid_render.plan.steps.key_vaults import auto_grant_entries
 from wlid_render.plan.steps.role_assignments import plan_role_assignments
 from wlid_render.plan.steps.scope import Scope
 from wlid_render.plan.tags import identity_tags
@@ -25,6 +26,7 @@ def plan_identities(
     by_identity: dict[str, list[tuple[int, ServiceAccountPlan]]] = defaultdict(list)
     for i, account in accounts:
         by_identity[account.identity].append((i, account))
+    auto = auto_grant_entries(scope)
     out = []
     for index, identity in enumerate(spec.identities):
         if not scope.deployed(identity.environments, ("identities", index)):
@@ -37,7 +39,7 @@ def plan_identities(
             deployment_name=deployment_name(spec.metadata.name, identity.name),
             placeholder=placeholder_for(identity.name),
             credentials=credentials,
-            role_deployments=plan_role_assignments(scope, index),
+            role_deployments=plan_role_assignments(scope, index, auto.get(identity.name, ())),
             tags=tags,
         )
         out.append((index, plan))

@@ -10,20 +10,25 @@ from wlid_render.formats import privileged_roles
 from wlid_render.plan.merge import group_roles
 from wlid_render.plan.model import RoleAssignment, RoleDeployment, Target
 from wlid_render.plan.roles import builtin_roles, resolve_role
+from wlid_render.plan.steps.key_vaults import AutoEntry, auto_assignments
 from wlid_render.plan.steps.scope import Scope
 from wlid_render.plan.targets import TARGET_KEYS, TargetError, target_of
 from wlid_render.spec.models import RoleGrant
 from wlid_render.suggest import did_you_mean
 
 
-def plan_role_assignments(scope: Scope, index: int) -> tuple[RoleDeployment, ...]:
+def plan_role_assignments(
+    scope: Scope, index: int, auto: tuple[AutoEntry, ...] = ()
+) -> tuple[RoleDeployment, ...]:
     """The role deployments of `identities[index]`, planned once for the environments where the
-    identity is the same (its roles, their targets and its name)."""
+    identity is the same (its roles, their targets and its name). `auto`: the keyVaultSecrets
+    entries with grant: auto of its workloads (plan/steps/key_vaults.py)."""
     identity = scope.spec.identities[index]
-    return scope.shared.made(("roles", index), identity, partial(_role_deployments, scope, index))
+    part = (identity, auto) if auto else identity
+    return scope.shared.made(("roles", index), part, partial(_role_deployments, scope, index, auto))
 
 
-def _role_deployments(scope: Scope, index: int) -> tuple[RoleDeployment, ...]:
+def _role_deployments(scope: Scope, index: int, auto: tuple[AutoEntry, ...]) -> tuple[RoleDeployment, ...]:
     identity = scope.spec.identities[index]
     assignments: list[RoleAssignment] = []
     seen: dict[tuple[str, str], int] = {}
@@ -56,6 +61,7 @@ def _role_deployments(scope: Scope, index: int) -> tuple[RoleDeployment, ...]:
             continue
         seen[key] = j
         assignments.append(RoleAssignment(name, guid, target, grant.description, j))
+    assignments += auto_assignments(scope, index, auto, seen)
     return tuple(group_roles(scope.spec.metadata.name, identity.name, assignments))
 
 

@@ -9,6 +9,7 @@ from functools import partial
 from wlid_render.errors import Path, Problem
 from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS, TOKEN_EXPIRATION, USE_LABEL
 from wlid_render.plan import pod_fields
+from wlid_render.plan.keyvault import key_vault_mounts, key_vault_problems
 from wlid_render.plan.model import ContainerPlan, KubeValue, WorkloadPlan
 from wlid_render.plan.spec_checks import duplicates
 from wlid_render.plan.steps.scope import Scope
@@ -86,7 +87,7 @@ def _checked(scope: Scope, workload: Workload, index: int, namespace: str) -> Wo
 
 def workload_problems(workload: Workload, path: Path) -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings) about the fields of one workload: those its kind takes, names wlid sets."""
-    errors: list[Problem] = []
+    errors: list[Problem] = key_vault_problems(workload, path) if workload.keyVaultSecrets else []
     uses_kube_fields = pod_fields.uses_kube_fields(workload)
     for key in workload.annotations:
         if key in RESERVED_ANNOTATIONS:
@@ -116,8 +117,8 @@ def workload_problems(workload: Workload, path: Path) -> tuple[list[Problem], li
         ):
             errors.append(
                 Problem(
-                    "an existing workload takes only kind, name, namespace, serviceAccount, labels and "
-                    "annotations; its containers and pod spec come from its own manifests",
+                    "an existing workload takes only kind, name, namespace, serviceAccount, labels, "
+                    "annotations and keyVaultSecrets; its containers and pod spec come from its own manifests",
                     path,
                 )
             )
@@ -205,6 +206,7 @@ def workload_plan(workload: Workload, namespace: str, index: int) -> WorkloadPla
         workload_identity=workload.workloadIdentity,
         init_containers=tuple(container_plan(c) for c in workload.initContainers),
         pod_fields=pod_fields.pod_fields(workload),
+        key_vaults=key_vault_mounts(workload),
     )
 
 

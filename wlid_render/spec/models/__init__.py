@@ -46,6 +46,7 @@ from wlid_render.spec.models.base import (
 )
 from wlid_render.spec.models.environments import Environment, GitOps, Pipelines
 from wlid_render.spec.models.identities import Identity, ResourceRef, RoleGrant, ServiceAccount, Target
+from wlid_render.spec.models.keyvault import KeyVaultObject, KeyVaultSecrets, SyncSecret
 from wlid_render.spec.models.root import Metadata, Spec, WarningCode
 from wlid_render.spec.models.workloads import (
     Container,
@@ -80,6 +81,8 @@ __all__ = [
     "Identity",
     "IdentityName",
     "IssuerUrl",
+    "KeyVaultObject",
+    "KeyVaultSecrets",
     "KubeObject",
     "LabelKey",
     "LabelValue",
@@ -95,6 +98,7 @@ __all__ = [
     "ServiceAccount",
     "Spec",
     "SpecName",
+    "SyncSecret",
     "TagName",
     "TagValue",
     "Tags",

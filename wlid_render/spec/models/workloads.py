@@ -18,6 +18,7 @@ from wlid_render.spec.models.base import (
     empty_list,
     empty_map,
 )
+from wlid_render.spec.models.keyvault import KEY_VAULT_SECRETS_FIELD, KeyVaultSecrets
 
 
 class Port(SpecModel):
@@ -254,6 +255,7 @@ class Workload(SpecModel):
     priorityClassName: DnsSubdomain | None = Field(
         None, description="PriorityClass of the pods.", examples=["high-priority"]
     )
+    keyVaultSecrets: list[KeyVaultSecrets] = KEY_VAULT_SECRETS_FIELD
     podTemplate: KubeObject = Field(
         default_factory=empty_map,
         description="Any other field of the pod spec (PodSpec), e.g. terminationGracePeriodSeconds, "
