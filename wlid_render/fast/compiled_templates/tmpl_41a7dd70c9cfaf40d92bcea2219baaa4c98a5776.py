@@ -9,6 +9,7 @@ def root(context, missing=missing):
     if 0: yield None
     l_0_parameters = resolve('parameters')
     l_0_cluster_type = resolve('cluster_type')
+    l_0_listed_clusters = resolve('listed_clusters')
     l_0_cluster_update = resolve('cluster_update')
     l_0_cluster_module = resolve('cluster_module')
     l_0_cluster_deployment = resolve('cluster_deployment')
@@ -72,6 +73,21 @@ def root(context, missing=missing):
     yield 'resource cluster '
     yield str(environment.finalize(t_4((undefined(name='cluster_type') if l_0_cluster_type is missing else l_0_cluster_type))))
     yield ' existing = {\n  name: clusterName\n  scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)\n}\n\n'
+    for l_1_c in (undefined(name='listed_clusters') if l_0_listed_clusters is missing else l_0_listed_clusters):
+        _loop_vars = {}
+        pass
+        yield 'resource '
+        yield str(environment.finalize(t_2(environment.getattr(l_1_c, 'symbol'))))
+        yield ' '
+        yield str(environment.finalize(t_4((undefined(name='cluster_type') if l_0_cluster_type is missing else l_0_cluster_type))))
+        yield ' existing = {\n  name: '
+        yield str(environment.finalize(t_4(environment.getattr(l_1_c, 'name'))))
+        yield '\n  scope: resourceGroup('
+        yield str(environment.finalize(t_4(environment.getattr(l_1_c, 'subscription'))))
+        yield ', '
+        yield str(environment.finalize(t_4(environment.getattr(l_1_c, 'resource_group'))))
+        yield ')\n}\n\n'
+    l_1_c = missing
     if (undefined(name='cluster_update') if l_0_cluster_update is missing else l_0_cluster_update):
         pass
         yield '// Opt-in: turn on the OIDC issuer and workload identity while one of them is off. The module gets the\n// current flags and the cluster as it is (ARM replaces the whole cluster on PUT) and writes nothing\n// once both flags are on.\nmodule clusterWorkloadIdentity '
@@ -106,6 +122,46 @@ def root(context, missing=missing):
             yield '    issuer: cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('
             yield str(environment.finalize(t_1((undefined(name='issuer_off') if l_0_issuer_off is missing else l_0_issuer_off))))
             yield ')\n'
+        for l_2_c in environment.getattr(l_1_identity, 'issuers'):
+            _loop_vars = {}
+            pass
+            if ((not t_6(environment.getattr(l_2_c, 'pinned'))) and environment.getattr(l_2_c, 'condition')):
+                pass
+                yield '    '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'parameter'))))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'condition'))))
+                yield ' ? '
+                yield str(environment.finalize(t_4(environment.getattr(l_2_c, 'pinned'))))
+                yield " : ''\n"
+            elif (not t_6(environment.getattr(l_2_c, 'pinned'))):
+                pass
+                yield '    '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'parameter'))))
+                yield ': '
+                yield str(environment.finalize(t_4(environment.getattr(l_2_c, 'pinned'))))
+                yield '\n'
+            elif environment.getattr(l_2_c, 'condition'):
+                pass
+                yield '    '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'parameter'))))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'condition'))))
+                yield ' ? ('
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'symbol'))))
+                yield '.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+                yield str(environment.finalize(t_1(environment.getattr(l_2_c, 'issuer_off'))))
+                yield ")) : ''\n"
+            else:
+                pass
+                yield '    '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'parameter'))))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'symbol'))))
+                yield '.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+                yield str(environment.finalize(t_1(environment.getattr(l_2_c, 'issuer_off'))))
+                yield ')\n'
+        l_2_c = missing
         for l_2_name in environment.getattr(l_1_identity, 'parameters'):
             _loop_vars = {}
             pass
@@ -169,4 +225,4 @@ def root(context, missing=missing):
         yield ')\n'
 
 blocks = {}
-debug_info = '4=57&5=61&6=63&9=73&14=75&18=78&19=80&38=82&39=87&40=97&43=99&44=102&46=107&48=109&49=113&52=119&54=122&60=126&62=129&63=133&64=135&65=138&66=141&68=150&76=160&77=163&79=168'
+debug_info = '4=58&5=62&6=64&9=74&14=76&15=80&16=84&17=86&21=91&25=94&26=96&45=98&46=103&47=113&50=115&51=118&53=123&55=125&56=128&57=131&58=137&59=140&60=144&61=147&63=158&66=165&67=169&70=175&72=178&78=182&80=185&81=189&82=191&83=194&84=197&86=206&94=216&95=219&97=224'
