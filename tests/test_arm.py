@@ -78,7 +78,8 @@ def test_fics_of_one_identity_are_chained(plan):
             assert wanted in current["dependsOn"], f"{identity}: FIC writes must be serial"
         for fic in fics:
             assert fic["properties"]["audiences"] == ["api://AzureADTokenExchange"]
-            assert fic["properties"]["issuer"] == "[parameters('issuer')]"
+            # the environment's cluster, or one cluster of a `clusters:` list (its own issuer parameter)
+            assert re.fullmatch(r"\[parameters\('issuer(_[A-Za-z0-9_]+)?'\)\]", fic["properties"]["issuer"])
             assert fic["properties"]["subject"].startswith("system:serviceaccount:")
     assert sum(len(f) for f in by_identity.values()) == sum(len(i.credentials) for i in plan.identities)
 

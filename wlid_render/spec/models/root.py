@@ -46,13 +46,17 @@ def _set_in_every_environment(schema: dict[str, Any]) -> None:
                 "required": [block],
                 "properties": {block: {"required": [key], "properties": {key: {"type": "string"}}}},
             }
-            if block == "cluster":  # or several clusters instead
-                given = {"anyOf": [given, {"required": ["clusters"], "properties": {"clusters": {"type": "array"}}}]}
-            rules.append({"if": {"not": environments}, "then": given})
+            top: list[dict[str, Any]] = [environments, {"not": given}]
+            per_env: dict[str, Any] = given
+            no_list: list[dict[str, Any]] = []
+            if block == "cluster":  # a `clusters:` list stands for the cluster
+                no_list = [{"not": {"required": ["clusters"]}}]
+                per_env = {"if": no_list[0], "then": given}
+            rules.append({"if": {"allOf": [{"not": environments}, *no_list]}, "then": given})
             rules.append(
                 {
-                    "if": {"allOf": [environments, {"not": given}]},
-                    "then": {"properties": {"environments": {"additionalProperties": given}}},
+                    "if": {"allOf": [*top, *no_list]},
+                    "then": {"properties": {"environments": {"additionalProperties": per_env}}},
                 }
             )
     schema["allOf"] = rules
