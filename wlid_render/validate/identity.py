@@ -49,6 +49,9 @@ def _pod_specs(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str,
         yield ("spec", "jobTemplate", "spec", "template"), template
 
 
+pod_specs = _pod_specs  # for the rules of identity bindings (validate/bindings.py)
+
+
 class _Rules:
     """The rules of the Kubernetes side, adding to the findings of the tree."""
 
