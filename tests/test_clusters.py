@@ -249,3 +249,18 @@ def test_the_fleet_has_one_binding_per_cluster_and_no_fic():
     assert sum(r["type"] == BINDING for r in _resources(doc)) == 30
     assert not any(r["type"] == FIC for r in _resources(doc))
     assert any(a.path == "azure/modules/identity-binding.bicep" for a in render_plan(plan))
+
+
+def test_explain_says_what_bindings_deploy_and_what_stays_behind():
+    from wlid_render.views.explain import environment_views, explain_text
+
+    plan = plan_source(load_file(str(BLUE_GREEN)))
+    text = explain_text(environment_views(plan, "prod", ()))
+    assert "  clusters    aks-shop-prod-blue (resource group rg-aks-prod)" in text
+    assert "shop on cluster aks-shop-prod-green (resource group rg-aks-prod)" in text
+    assert "leaves the bindings in Azure (incremental deployment)" in text
+    assert "issuer   cluster aks-shop-prod-green's, read at deployment" in text
+    dev = explain_text(environment_views(plan, "dev", ()))
+    assert "aks-shop-prod" not in dev, "dev shows only its own cluster's credentials and bindings"
+    stacked = _spec(BLUE_GREEN.read_text().replace("  tenantId:", "  deploy: stack\n  tenantId:"))
+    assert "the deployment stack deletes the bindings" in explain_text(environment_views(stacked, "prod", ()))
