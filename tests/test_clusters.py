@@ -264,3 +264,25 @@ def test_explain_says_what_bindings_deploy_and_what_stays_behind():
     assert "aks-shop-prod" not in dev, "dev shows only its own cluster's credentials and bindings"
     stacked = _spec(BLUE_GREEN.read_text().replace("  tenantId:", "  deploy: stack\n  tenantId:"))
     assert "the deployment stack deletes the bindings" in explain_text(environment_views(stacked, "prod", ()))
+
+
+def test_bicep_reads_each_listed_cluster_as_the_arm_template_does():
+    """The BICEP rules compare structure, not which `existing` symbol an expression reads: check here
+    that each issuer parameter and output reads the cluster of the same name."""
+    main = (ROOT / "out/blue-green/azure/main.bicep").read_text()
+    for name in ("aks-shop-prod-blue", "aks-shop-prod-green"):
+        key = name.replace("-", "_")
+        declared = (
+            f"resource cluster_{key} 'Microsoft.ContainerService/managedClusters@2026-05-01' existing = {{\n"
+            f"  name: '{name}'\n  scope: resourceGroup('11111111-1111-1111-1111-111111111111', 'rg-aks-prod')\n}}"
+        )
+        assert declared in main
+        assert f"    issuer_{key}: include_cluster_{key} ? (cluster_{key}.properties" in main
+        assert f"  '{name}': include_cluster_{key} ? (cluster_{key}.properties" in main
+    module = (ROOT / "out/blue-green/azure/modules/wlid-id-shop-audit.bicep").read_text()
+    assert "param issuer_aks_shop_prod_green string" in module
+    assert "    issuer: issuer_aks_shop_prod_green\n" in module
+    doc = json.loads((ROOT / "out/blue-green/azure/main.json").read_text())
+    issuers = doc["outputs"]["clusterIssuers"]["value"]
+    assert list(issuers) == ["aks-shop-prod-blue", "aks-shop-prod-green"]
+    assert "'aks-shop-prod-green'), '2026-05-01')" in issuers["aks-shop-prod-green"]

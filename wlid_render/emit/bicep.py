@@ -290,6 +290,8 @@ def _listed_clusters(
     """The `existing` clusters of `clusters:` lists whose issuers this deployment reads, and the issuer
     parameter of each identity module that reads one."""
     used = {name for i in deployment.identities for name in i.issuers}
+    if deployment.stem == "main":  # the clusterIssuers output reads every listed cluster
+        used |= {c.issuer_parameter for c in plan.clusters}
     views: list[ListedClusterView] = []
     issuers: dict[str, IssuerView] = {}
     for cluster in plan.clusters:
@@ -339,6 +341,9 @@ def _main(plan: Plan, deployment: AzureDeployment, directory: Path) -> Artifact:
         cluster_module_symbol=CLUSTER_MODULE_SYMBOL,
         identities=identities,
         listed_clusters=listed,
+        cluster_issuers=tuple((c.name, issuers[c.issuer_parameter]) for c in plan.clusters)
+        if deployment.stem == "main"
+        else (),
         issuer_off=Format(ISSUER_OFF, ("clusterName", "clusterResourceGroup")),
     )
     return Artifact(deployment.template_path(bicep=True), text)

@@ -100,3 +100,7 @@ output identities object = {
 }
 
 output oidcIssuerUrl string = cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster ${clusterName} is off, so it has no issuer URL to trust. Turn it and workload identity on once: az aks update --resource-group ${clusterResourceGroup} --name ${clusterName} --enable-oidc-issuer --enable-workload-identity (this restarts the API server), or opt in with cluster.enableWorkloadIdentity: true.')
+output clusterIssuers object = {
+  'aks-shop-prod-blue': include_cluster_aks_shop_prod_blue ? (cluster_aks_shop_prod_blue.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster aks-shop-prod-blue is off, so it has no issuer URL to trust. Turn it and workload identity on once: az aks update --resource-group rg-aks-prod --name aks-shop-prod-blue --enable-oidc-issuer --enable-workload-identity (this restarts the API server), or opt in with cluster.enableWorkloadIdentity: true.')) : ''
+  'aks-shop-prod-green': include_cluster_aks_shop_prod_green ? (cluster_aks_shop_prod_green.properties.?oidcIssuerProfile.?issuerURL ?? fail('The OIDC issuer of AKS cluster aks-shop-prod-green is off, so it has no issuer URL to trust. Turn it and workload identity on once: az aks update --resource-group rg-aks-prod --name aks-shop-prod-green --enable-oidc-issuer --enable-workload-identity (this restarts the API server), or opt in with cluster.enableWorkloadIdentity: true.')) : ''
+}

@@ -17,6 +17,7 @@ def root(context, missing=missing):
     l_0_outputs_identities = resolve('outputs_identities')
     l_0_pins_issuer = resolve('pins_issuer')
     l_0_issuer_off = resolve('issuer_off')
+    l_0_cluster_issuers = resolve('cluster_issuers')
     try:
         t_1 = environment.filters['bicep_format']
     except KeyError:
@@ -223,6 +224,50 @@ def root(context, missing=missing):
         yield 'output oidcIssuerUrl string = cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('
         yield str(environment.finalize(t_1((undefined(name='issuer_off') if l_0_issuer_off is missing else l_0_issuer_off))))
         yield ')\n'
+    if (undefined(name='cluster_issuers') if l_0_cluster_issuers is missing else l_0_cluster_issuers):
+        pass
+        yield 'output clusterIssuers object = {\n'
+        for (l_1_name, l_1_c) in (undefined(name='cluster_issuers') if l_0_cluster_issuers is missing else l_0_cluster_issuers):
+            _loop_vars = {}
+            pass
+            if ((not t_6(environment.getattr(l_1_c, 'pinned'))) and environment.getattr(l_1_c, 'condition')):
+                pass
+                yield '  '
+                yield str(environment.finalize(t_3(l_1_name)))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_1_c, 'condition'))))
+                yield ' ? '
+                yield str(environment.finalize(t_4(environment.getattr(l_1_c, 'pinned'))))
+                yield " : ''\n"
+            elif (not t_6(environment.getattr(l_1_c, 'pinned'))):
+                pass
+                yield '  '
+                yield str(environment.finalize(t_3(l_1_name)))
+                yield ': '
+                yield str(environment.finalize(t_4(environment.getattr(l_1_c, 'pinned'))))
+                yield '\n'
+            elif environment.getattr(l_1_c, 'condition'):
+                pass
+                yield '  '
+                yield str(environment.finalize(t_3(l_1_name)))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_1_c, 'condition'))))
+                yield ' ? ('
+                yield str(environment.finalize(t_2(environment.getattr(l_1_c, 'symbol'))))
+                yield '.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+                yield str(environment.finalize(t_1(environment.getattr(l_1_c, 'issuer_off'))))
+                yield ")) : ''\n"
+            else:
+                pass
+                yield '  '
+                yield str(environment.finalize(t_3(l_1_name)))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_1_c, 'symbol'))))
+                yield '.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+                yield str(environment.finalize(t_1(environment.getattr(l_1_c, 'issuer_off'))))
+                yield ')\n'
+        l_1_name = l_1_c = missing
+        yield '}\n'
 
 blocks = {}
-debug_info = '4=58&5=62&6=64&9=74&14=76&15=80&16=84&17=86&21=91&25=94&26=96&45=98&46=103&47=113&50=115&51=118&53=123&55=125&56=128&57=131&58=137&59=140&60=144&61=147&63=158&66=165&67=169&70=175&72=178&78=182&80=185&81=189&82=191&83=194&84=197&86=206&94=216&95=219&97=224'
+debug_info = '4=59&5=63&6=65&9=75&14=77&15=81&16=85&17=87&21=92&25=95&26=97&45=99&46=104&47=114&50=116&51=119&53=124&55=126&56=129&57=132&58=138&59=141&60=145&61=148&63=159&66=166&67=170&70=176&72=179&78=183&80=186&81=190&82=192&83=195&84=198&86=207&94=217&95=220&97=225&99=227&101=230&102=233&103=236&104=242&105=245&106=249&107=252&109=263'
