@@ -286,3 +286,20 @@ def test_bicep_reads_each_listed_cluster_as_the_arm_template_does():
     issuers = doc["outputs"]["clusterIssuers"]["value"]
     assert list(issuers) == ["aks-shop-prod-blue", "aks-shop-prod-green"]
     assert "'aks-shop-prod-green'), '2026-05-01')" in issuers["aks-shop-prod-green"]
+
+
+def test_a_component_of_an_existing_workload_of_a_binding_identity_adds_the_annotation():
+    text = BLUE_GREEN.read_text().replace(
+        "  - name: shop-audit\n    kind: CronJob",
+        "  - name: legacy-cart\n    kind: Deployment\n    serviceAccount: shop-cart\n    existing: true\n"
+        "  - name: shop-audit\n    kind: CronJob",
+    )
+    artifacts = {a.path: a.text for a in render_plan(_spec(text))}
+    [patch] = [
+        t
+        for p, t in artifacts.items()
+        if p.startswith("k8s/components/") and "legacy-cart" in p and "patch" in p
+    ]
+    meta = yaml.safe_load(patch)["spec"]["template"]["metadata"]
+    assert meta["annotations"]["azure.workload.identity/use-identity-binding"] == "true"
+    assert meta["labels"]["azure.workload.identity/use"] == "true"

@@ -121,7 +121,7 @@ def _binding_workloads(
     of = {(a.namespace, a.name): a.identity for _, a in accounts}
     return [
         w._replace(identity_binding=True)
-        if w.workload_identity and not w.existing and of.get((w.namespace, w.service_account)) in binding
+        if w.workload_identity and of.get((w.namespace, w.service_account)) in binding
         else w
         for w in workloads
     ]
