@@ -120,7 +120,8 @@ def test_role_assignments_follow_the_rules(plan):
 
 def test_outputs_are_one_object_and_the_issuer(plan):
     outputs = template(plan)["outputs"]
-    assert set(outputs) == {"identities", "oidcIssuerUrl"}
+    # a spec with a `clusters:` list also outputs each listed cluster's issuer
+    assert set(outputs) == {"identities", "oidcIssuerUrl"} | ({"clusterIssuers"} if plan.clusters else set())
     assert set(outputs["identities"]["value"]) == {i.name for i in plan.identities}
     for value in outputs["identities"]["value"].values():
         assert set(value) == {"clientId", "principalId", "tenantId"}

@@ -303,3 +303,21 @@ def test_a_component_of_an_existing_workload_of_a_binding_identity_adds_the_anno
     meta = yaml.safe_load(patch)["spec"]["template"]["metadata"]
     assert meta["annotations"]["azure.workload.identity/use-identity-binding"] == "true"
     assert meta["labels"]["azure.workload.identity/use"] == "true"
+
+
+def test_the_json_schema_takes_clusters_for_cluster():
+    import jsonschema
+
+    schema = json.loads((ROOT / "schema" / "wlid-v1.schema.json").read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    for spec in (BLUE_GREEN, FLEET):
+        assert not list(validator.iter_errors(yaml.safe_load(spec.read_text())))
+    doc = yaml.safe_load(BLUE_GREEN.read_text())
+    del doc["cluster"]
+    doc["environments"]["dev"] = {"clusters": [{"name": "aks-dev"}]}
+    assert not list(validator.iter_errors(doc))
+    doc["environments"]["dev"] = {}
+    assert [e.message for e in validator.iter_errors(doc)] == ["'cluster' is a required property"]
+    doc = yaml.safe_load(BLUE_GREEN.read_text())
+    doc["identities"][0]["federation"] = "bindings"
+    assert list(validator.iter_errors(doc))
