@@ -138,3 +138,15 @@ def test_ib005_an_annotated_pod_without_a_grant(tree: Path) -> None:
     path.write_text(yaml.safe_dump_all(docs, sort_keys=False), "utf-8")
     found = _rules(tree)
     assert any("shop-audit/shop-audit" in m for m in found.get("IB005", [])), found
+
+
+def test_the_nested_identity_binding_is_checked_against_the_2026_05_01_schema(tree: Path) -> None:
+    """ARM001 validates the binding inside its nested deployment; BICEP002 sees Bicep disagree."""
+    path, doc = _main(tree)
+    _binding_deployments(doc)[1]["properties"]["template"]["resources"][0]["properties"] = {
+        "managedIdentity": {}
+    }
+    path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+    found = _rules(tree)
+    assert any("'resourceId' is a required property" in m for m in found.get("ARM001", [])), found
+    assert "BICEP002" in found
