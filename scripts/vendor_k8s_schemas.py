@@ -31,6 +31,8 @@ KINDS = (  # (apiVersion, kind)
     ("apps/v1", "StatefulSet"),
     ("batch/v1", "Job"),
     ("batch/v1", "CronJob"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
 )
 DEFINITIONS_URL = "/api/_definitions.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

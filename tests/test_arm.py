@@ -78,7 +78,8 @@ def test_fics_of_one_identity_are_chained(plan):
             assert wanted in current["dependsOn"], f"{identity}: FIC writes must be serial"
         for fic in fics:
             assert fic["properties"]["audiences"] == ["api://AzureADTokenExchange"]
-            assert fic["properties"]["issuer"] == "[parameters('issuer')]"
+            # the environment's cluster, or one cluster of a `clusters:` list (its own issuer parameter)
+            assert re.fullmatch(r"\[parameters\('issuer(_[A-Za-z0-9_]+)?'\)\]", fic["properties"]["issuer"])
             assert fic["properties"]["subject"].startswith("system:serviceaccount:")
     assert sum(len(f) for f in by_identity.values()) == sum(len(i.credentials) for i in plan.identities)
 
@@ -119,7 +120,8 @@ def test_role_assignments_follow_the_rules(plan):
 
 def test_outputs_are_one_object_and_the_issuer(plan):
     outputs = template(plan)["outputs"]
-    assert set(outputs) == {"identities", "oidcIssuerUrl"}
+    # a spec with a `clusters:` list also outputs each listed cluster's issuer
+    assert set(outputs) == {"identities", "oidcIssuerUrl"} | ({"clusterIssuers"} if plan.clusters else set())
     assert set(outputs["identities"]["value"]) == {i.name for i in plan.identities}
     for value in outputs["identities"]["value"].values():
         assert set(value) == {"clientId", "principalId", "tenantId"}

@@ -57,3 +57,29 @@ def test_a_cluster_of_2026_05_01_may_carry_extended_location() -> None:
     }
     assert _errors(cluster) == []
     assert _errors({**cluster, "extendedLocation": {"name": "x", "type": "Elsewhere"}})
+
+
+@pytest.mark.parametrize("name", ["app", "shopapi1", "a" * 63])
+def test_a_literal_binding_name_of_the_schema_pattern_is_valid(name: str) -> None:
+    binding = {
+        "type": BINDING,
+        "apiVersion": "2026-05-01",
+        "name": name,
+        "properties": {"managedIdentity": {"resourceId": IDENTITY_ID}},
+    }
+    assert _errors(binding) == []
+
+
+@pytest.mark.parametrize("name", ["Shop-Api", "1app", "shop_api", "a" * 64, ""])
+def test_a_literal_binding_name_outside_the_pattern_is_invalid(name: str) -> None:
+    binding = {
+        "type": BINDING,
+        "apiVersion": "2026-05-01",
+        "name": name,
+        "properties": {"managedIdentity": {"resourceId": IDENTITY_ID}},
+    }
+    assert _errors(binding), f"{name!r} must not match ^[a-z][a-z0-9]{{0,63}}$ with maxLength 63"
+
+
+def test_an_identity_binding_of_an_unknown_api_version_is_not_in_the_schemas() -> None:
+    assert resource_validator(BINDING, "2026-04-01") is None

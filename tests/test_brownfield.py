@@ -716,7 +716,7 @@ def test_every_finding_kind_is_documented():
         for name in ("drift.py", "drift_roles.py")
     )
     kinds = set(re.findall(r'Difference\(\s*"([a-z-]+)"', source))
-    assert len(kinds) == 17
+    assert len(kinds) == 20
     doc = (ROOT / "docs" / "brownfield.md").read_text("utf-8")
     assert sorted(k for k in kinds if f"`{k}`" not in doc) == []
 
@@ -737,7 +737,9 @@ def test_hostile_values_from_azure_stay_data_in_the_imported_spec():
         "workloads", "environments",
     }  # fmt: skip
     # every line is one the importer wrote: a key it knows or a comment, never the injected YAML
-    injected = [line for line in text.splitlines() if "workloads:" in line and not line.startswith("workloads: []  #")]
+    injected = [
+        line for line in text.splitlines() if "workloads:" in line and not line.startswith("workloads: []  #")
+    ]
     assert all(line.lstrip().startswith("#") for line in injected), injected
     assert len(injected) == 4  # the hostile values are there, as comments
     assert text.isascii() and "\x1b" not in text and "\r" not in text
@@ -775,8 +777,12 @@ def test_role_assignments_are_read_for_the_identity_principal():
     (identity,) = state.identities
     (assignment,) = identity.role_assignments
     assert assignment.scope == KEY_VAULT and assignment.role_guid == "4633458b-17de-408a-b874-0445c86b69e6"
-    query = [dict(parse_qsl(urlsplit(url).query)) for _, url, _ in transport.requests if "roleAssignments" in url]
-    assert query == [{"api-version": "2022-04-01", "$filter": "principalId eq '66666666-6666-6666-6666-666666666666'"}]
+    query = [
+        dict(parse_qsl(urlsplit(url).query)) for _, url, _ in transport.requests if "roleAssignments" in url
+    ]
+    assert query == [
+        {"api-version": "2022-04-01", "$filter": "principalId eq '66666666-6666-6666-6666-666666666666'"}
+    ]
 
 
 def test_the_role_assignment_wlid_made_is_no_drift():
@@ -806,7 +812,11 @@ def test_a_hand_made_role_assignment_is_found_before_deploy():
 
 def test_a_missing_role_assignment_is_drift():
     state, _ = read("lab-roles", roles=True)
-    text = (ROOT / "specs" / "lab.yaml").read_text("utf-8").replace("keyVault: kv-wlid-lab", "keyVault: kv-other")
+    text = (
+        (ROOT / "specs" / "lab.yaml")
+        .read_text("utf-8")
+        .replace("keyVault: kv-wlid-lab", "keyVault: kv-other")
+    )
     report = drift(plan_of(text), "default", state)
     assert sorted(f[0] for f in findings(report)) == ["extra-role", "missing-role"]
 
@@ -825,13 +835,17 @@ def test_role_assignments_are_imported_and_hand_made_ones_marked():
     assert text.count("# assigned by hand") == 2 and "RoleAssignmentExists" in text
     assert "Not read from Azure: role assignments" not in text
     report = drift(plan_of(text), "default", state)
-    assert {f[0] for f in findings(report)} == {"role-exists"}  # still there until deleted: said before deploy
+    assert {f[0] for f in findings(report)} == {
+        "role-exists"
+    }  # still there until deleted: said before deploy
 
 
 def test_imported_template_made_assignments_need_nothing():
     state, _ = read("lab-roles", roles=True)
     text = import_spec(state)
-    assert yaml.safe_load(text)["identities"][0]["roles"] == [{"role": "Key Vault Secrets User", "keyVault": "kv-wlid-lab"}]
+    assert yaml.safe_load(text)["identities"][0]["roles"] == [
+        {"role": "Key Vault Secrets User", "keyVault": "kv-wlid-lab"}
+    ]
     assert "# assigned by hand" not in text
     assert drift(plan_of(text), "default", state).findings == ()
 
@@ -840,3 +854,77 @@ def test_reading_roles_without_the_authorization_sdk_names_the_extra(monkeypatch
     monkeypatch.setitem(sys.modules, "azure.mgmt.authorization", None)
     with pytest.raises(BrownfieldError, match=r"azure\.mgmt\.authorization is missing.*wlid\[azure\]"):
         read_state(SUB, RG, credential=FakeCredential(), transport=replay("lab-roles"), roles=True)
+
+
+# -- identity bindings ---------------------------------------------------------------------------------
+
+BINDING_SPEC = """
+apiVersion: wlid/v1
+kind: WorkloadIdentitySpec
+metadata: {name: lab}
+azure: {subscriptionId: 11111111-1111-1111-1111-111111111111, resourceGroup: rg-wlid-lab, location: eastus}
+cluster: {name: aks-wlid-lab}
+identities:
+  - {name: myIdentity, federation: identityBinding}
+  - {name: legacy, federation: MODE}
+serviceAccounts:
+  - {name: workload-identity-sa, identity: myIdentity}
+  - {name: legacy, identity: legacy}
+"""
+
+
+def test_identity_bindings_are_read_with_plain_gets_of_the_stable_api():
+    state, transport = read("bindings", bindings=True)
+    assert transport.all_used()
+    assert {method for method, _, _ in transport.requests} == {"GET"}
+    assert state.cluster is not None and state.cluster.bindings is not None
+    assert [(b.name, b.identity) for b in state.cluster.bindings] == [
+        ("myidentity", "myIdentity"),
+        ("shared", "shared"),
+    ]
+    assert [b.name for b in state.cluster.bindings_of("MYIDENTITY")] == ["myidentity"]
+    last = transport.requests[-1][1]
+    assert last.endswith("/managedClusters/aks-wlid-lab/identityBindings?api-version=2026-05-01")
+
+
+def test_bindings_are_not_read_unless_asked():
+    state, transport = read("lab")
+    assert state.cluster is not None and state.cluster.bindings is None
+    assert not any("identityBindings" in url for _, url, _ in transport.requests)
+
+
+def test_drift_of_a_binding_identity_knows_its_binding_and_the_fic_aks_made():
+    state, _ = read("bindings", bindings=True)
+    report = drift(plan_of(BINDING_SPEC.replace("MODE", "credentials")), "default", state)
+    kinds = {(f.kind, f.identity) for f in report.findings}
+    assert ("missing-binding", "myIdentity") not in kinds
+    assert not any(f.fic == "aks-identity-binding" for f in report.findings), report.findings
+    assert not any(f.identity == "legacy" for f in report.findings), "legacy's FIC matches the spec"
+
+
+def test_drift_reports_a_missing_binding_and_a_binding_left_by_a_switch_of_mode():
+    state, _ = read("bindings", bindings=True)
+    # legacy in binding mode: no binding of it on the cluster yet
+    report = drift(plan_of(BINDING_SPEC.replace("MODE", "identityBinding")), "default", state)
+    missing = [f for f in report.findings if f.kind == "missing-binding"]
+    assert [(f.identity, f.severity) for f in missing] == [("legacy", "drift")]
+    assert "no identity binding legacy on cluster aks-wlid-lab" in missing[0].message
+    # myIdentity switched back to credentials: its binding and AKS's FIC stay behind
+    switched = BINDING_SPEC.replace("{name: myIdentity, federation: identityBinding}", "{name: myIdentity}")
+    report = drift(plan_of(switched.replace("MODE", "credentials")), "default", state)
+    left = [f for f in report.findings if f.kind == "binding-in-credentials-mode"]
+    assert [(f.identity, f.severity) for f in left] == [("myIdentity", "info")]
+    assert "aks-identity-binding" in left[0].message
+    assert any(f.kind == "extra-fic" and f.fic == "aks-identity-binding" for f in report.findings) or any(
+        f.kind == "foreign-fic" and f.fic == "aks-identity-binding" for f in report.findings
+    ), "in credentials mode AKS's FIC is an unknown FIC like any other"
+
+
+def test_import_marks_an_identity_with_a_binding_on_the_cluster():
+    state, _ = read("bindings", bindings=True)
+    text = import_spec(state)
+    block = text.split("- name: myIdentity", 1)[1].split("- name:", 1)[0]
+    assert "federation: identityBinding" in block
+    legacy = text.split("- name: legacy", 1)[1].split("- name:", 1)[0]
+    assert "federation" not in legacy
+    plan_source(load_text(text, "imported.yaml"))  # the imported spec renders

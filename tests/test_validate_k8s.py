@@ -618,6 +618,8 @@ def test_vendored_files_are_valid_draft_2020_12_with_the_expected_kinds(version:
         ("apps/v1", "StatefulSet"),
         ("batch/v1", "Job"),
         ("batch/v1", "CronJob"),
+        ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
     }
     refs = set(_refs(document))
     assert all(ref.startswith("#/$defs/") for ref in refs)

@@ -19,6 +19,11 @@ USE_LABEL = "azure.workload.identity/use"
 CLIENT_ID = "azure.workload.identity/client-id"
 TENANT_ID = "azure.workload.identity/tenant-id"
 TOKEN_EXPIRATION = "azure.workload.identity/service-account-token-expiration"
+# AKS identity bindings (identity-bindings-concepts; Azure/AKS#4658): pods that take their token
+# through the binding say so, and a ClusterRole lets their ServiceAccount use the identity's client ID.
+USE_IDENTITY_BINDING = "azure.workload.identity/use-identity-binding"
+IDENTITY_BINDING_API_GROUP = "cid.wi.aks.azure.com"
+IDENTITY_BINDING_VERB = "use-managed-identity"
 
 # A pod (template) that runs as a ServiceAccount with a client ID but wants no token says so.
 OPT_OUT = "wlid.io/workload-identity"
@@ -36,4 +41,6 @@ ARGOCD_RECREATE = "Force=true,Replace=true"
 RECREATED_KINDS = frozenset({"Pod", "Job"})
 
 # Annotations wlid sets itself; a spec cannot set them on a workload.
-RESERVED_ANNOTATIONS = frozenset({OPT_OUT, FLUX_SUBSTITUTE, FLUX_FORCE, ARGOCD_SYNC_OPTIONS})
+RESERVED_ANNOTATIONS = frozenset(
+    {OPT_OUT, FLUX_SUBSTITUTE, FLUX_FORCE, ARGOCD_SYNC_OPTIONS, USE_IDENTITY_BINDING}
+)

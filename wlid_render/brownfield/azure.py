@@ -47,9 +47,12 @@ def read_state(
     transport: HttpTransport | None = None,
     roles: bool = False,
     role_subscriptions: tuple[str, ...] = (),
+    bindings: bool = False,
     **options: Any,
 ) -> AzureState:
     """Read the identities of `resource_group`, the FICs of each, and the cluster. Read-only.
+
+    `bindings`: also read the cluster's AKS identity bindings (managedClusters/identityBindings).
 
     `roles`: also read each identity's role assignments, in `subscription_id` and in every one of
     `role_subscriptions` (where the spec grants roles).
@@ -77,6 +80,8 @@ def read_state(
             cluster = reader.cluster(cluster_sub, cluster_rg, cluster_name)
         else:
             cluster = _pick_cluster(reader.clusters(cluster_sub, cluster_rg), identities, cluster_rg)
+        if bindings:
+            cluster = reader.with_bindings(cluster)
     return AzureState(subscription_id.lower(), resource_group, identities, cluster)
 
 
@@ -108,6 +113,7 @@ def read_environment_state(
         transport=transport,
         roles=roles,
         role_subscriptions=planned_subscriptions(plan, target),
+        bindings=any(i.bindings for i in plan.identities),
         **options,
     )
 

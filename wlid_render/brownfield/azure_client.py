@@ -11,9 +11,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from wlid_render.brownfield.azure_errors import BrownfieldError, translated
-from wlid_render.brownfield.state import ClusterState, FicState, IdentityState, RoleAssignmentState
+from wlid_render.brownfield.state import (
+    BindingState,
+    ClusterState,
+    FicState,
+    IdentityState,
+    RoleAssignmentState,
+)
 from wlid_render.formats import GUID
-from wlid_render.plan.model import CLUSTER_API, IDENTITY_API, ROLE_ASSIGNMENT_API
+from wlid_render.plan.model import CLUSTER_API, IDENTITY_API, IDENTITY_BINDING_API, ROLE_ASSIGNMENT_API
 
 if TYPE_CHECKING:  # pragma: no cover
     from azure.core.credentials import TokenCredential
@@ -23,6 +29,7 @@ ACTION_IDENTITIES = "Microsoft.ManagedIdentity/userAssignedIdentities/read"
 ACTION_FICS = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read"
 ACTION_CLUSTERS = "Microsoft.ContainerService/managedClusters/read"
 ACTION_ROLES = "Microsoft.Authorization/roleAssignments/read"
+ACTION_BINDINGS = "Microsoft.ContainerService/managedClusters/identityBindings/read"
 MAX_PAGES = 1000  # a nextLink that never ends is a service bug; stop instead of looping forever
 
 
@@ -255,6 +262,44 @@ class Reader:
                 if url and urlsplit(url).netloc != urlsplit(self.base_url).netloc:
                     raise BrownfieldError(f"Azure Resource Manager sent a nextLink to another host: {url}")
         return tuple(sorted(out, key=lambda c: c.name.lower()))
+
+    def with_bindings(self, cluster: ClusterState) -> ClusterState:
+        """The cluster with its identity bindings (GET .../identityBindings, API 2026-05-01, paged)."""
+        url: str | None = (
+            f"{self._clusters_url(cluster.subscription_id, cluster.resource_group)}/"
+            f"{quote(cluster.name, safe='')}/identityBindings"
+        )
+        params: dict[str, str] | None = {"api-version": IDENTITY_BINDING_API}
+        where = f"AKS cluster {cluster.name!r} in resource group {cluster.resource_group!r}"
+        found: list[BindingState] = []
+        pages = 0
+        with translated(
+            f"the identity bindings of {where}",
+            ACTION_BINDINGS,
+            where,
+            not_found=f"{where} not found (or it has no identity bindings API)",
+        ):
+            while url and pages < MAX_PAGES:
+                pages += 1
+                body = self.get(url, params)
+                for item in body.get("value") or []:
+                    binding = binding_state(item) if isinstance(item, dict) else None
+                    if binding is not None:
+                        found.append(binding)
+                url, params = body.get("nextLink") or None, None
+                if url and urlsplit(url).netloc != urlsplit(self.base_url).netloc:
+                    raise BrownfieldError(f"Azure Resource Manager sent a nextLink to another host: {url}")
+        return replace(cluster, bindings=tuple(sorted(found, key=lambda b: b.name)))
+
+
+def binding_state(body: dict[str, Any]) -> BindingState | None:
+    props = body.get("properties") if isinstance(body.get("properties"), dict) else {}
+    managed = props.get("managedIdentity") if isinstance(props.get("managedIdentity"), dict) else {}
+    identity_id = managed.get("resourceId")
+    name = body.get("name")
+    if not isinstance(identity_id, str) or not isinstance(name, str):
+        return None
+    return BindingState(name=name, identity_id=identity_id)
 
 
 def cluster_state(body: dict[str, Any], subscription_id: str, resource_group: str, name: str) -> ClusterState:

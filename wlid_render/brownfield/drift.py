@@ -78,6 +78,7 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
             )
             continue
         findings += _identity(identity, planned, existing, target, issuer, strict)
+        findings += _bindings(identity, state.cluster)
         if existing.role_assignments is not None and existing.principal_id:
             findings += role_differences(plan, target, identity, existing)
     return DriftReport(
@@ -88,6 +89,59 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
         identities=len(identities),
         credentials=credentials,
     )
+
+
+AKS_FIC = "aks-identity-binding"  # the FIC AKS makes for an identity's bindings (never wlid's)
+
+
+def _bindings(identity: IdentityPlan, cluster: ClusterState | None) -> list[Difference]:
+    """The identity bindings of the cluster that was read, against the identity's mode."""
+    if cluster is None or cluster.bindings is None:
+        return []
+    found = cluster.bindings_of(identity.name)
+    wanted = {
+        b.name.lower()
+        for b in identity.bindings
+        if b.cluster is None or b.cluster.lower() == cluster.name.lower()
+    }
+    out = []
+    if identity.federation == "identityBinding":
+        if wanted and not any(b.name.lower() in wanted for b in found):
+            name = next(b.name for b in identity.bindings if b.name.lower() in wanted)
+            out.append(
+                Difference(
+                    "missing-binding",
+                    identity.name,
+                    None,
+                    f"no identity binding {name} on cluster {cluster.name}: the deployment creates it",
+                )
+            )
+        for binding in found:
+            if binding.name.lower() not in wanted:
+                out.append(
+                    Difference(
+                        "extra-binding",
+                        identity.name,
+                        None,
+                        f"identity binding {binding.name} on cluster {cluster.name} is not the spec's: the "
+                        "deployment leaves it alone (az aks identity-binding delete removes it)",
+                        "info",
+                    )
+                )
+    else:
+        for binding in found:
+            out.append(
+                Difference(
+                    "binding-in-credentials-mode",
+                    identity.name,
+                    None,
+                    f"identity binding {binding.name} on cluster {cluster.name}, but the spec has the identity "
+                    "in credentials mode: the binding stays (incremental deployments never delete) and so does "
+                    f"AKS's FIC {AKS_FIC}; az aks identity-binding delete removes the binding",
+                    "info",
+                )
+            )
+    return out
 
 
 def _included(plan: Plan, condition: str | None, env: str) -> bool:
@@ -212,13 +266,20 @@ def _identity(
     for fic in planned:
         subject = fic.subject
         current = existing.credential(fic.name)
+        # a FIC of another listed cluster trusts that cluster's issuer, which was not read
+        own_issuer = (
+            issuer if fic.cluster is None or fic.cluster.lower() == env.cluster_name.lower() else None
+        )
         if current is not None:
             explained.add(current.name.lower())
-            out += _compare(name, fic.name, current, subject, issuer)
+            out += _compare(name, fic.name, current, subject, own_issuer)
         twins = [
             c
             for c in existing.credentials
-            if c.name.lower() != fic.name.lower() and c.subject == subject and issuer and c.issuer == issuer
+            if c.name.lower() != fic.name.lower()
+            and c.subject == subject
+            and own_issuer
+            and c.issuer == own_issuer
         ]
         for twin in twins:
             explained.add(twin.name.lower())
@@ -245,6 +306,8 @@ def _identity(
     for extra in existing.credentials:
         if extra.name.lower() in explained:
             continue
+        if extra.name.lower() == AKS_FIC and identity.federation == "identityBinding":
+            continue  # AKS made it for the identity's bindings; wlid never writes or deletes it
         if issuer is None or extra.issuer == issuer:
             out.append(
                 Difference(

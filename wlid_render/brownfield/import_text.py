@@ -214,6 +214,10 @@ class SpecWriter:
                 ids.append(f"principal ID {scalar(identity.principal_id)}")
             if ids:
                 self.add(f"    # {', '.join(ids)}")
+            bound = self.state.cluster.bindings_of(identity.name) if self.state.cluster else ()
+            if bound:
+                names = ", ".join(scalar(b.name) for b in bound)
+                self.add(f"    federation: identityBinding   # identity binding {names} on the cluster")
             if identity.role_assignments is None:
                 self.add("    # roles: not read from Azure; list the roles this identity holds")
             else:

@@ -53,6 +53,19 @@ class IdentityState:
 
 
 @dataclass(frozen=True)
+class BindingState:
+    """An AKS identity binding of a cluster (managedClusters/identityBindings) as it exists in Azure."""
+
+    name: str
+    identity_id: str  # properties.managedIdentity.resourceId
+
+    @property
+    def identity(self) -> str:
+        """The name of the bound user-assigned identity (the last segment of its resource ID)."""
+        return self.identity_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
 class ClusterState:
     """What wlid needs of an AKS cluster: where it is and its OIDC issuer."""
 
@@ -62,6 +75,11 @@ class ClusterState:
     location: str = ""
     issuer_url: str | None = None  # None: the OIDC issuer is off
     workload_identity: bool = False  # securityProfile.workloadIdentity.enabled
+    bindings: tuple[BindingState, ...] | None = None  # its identity bindings; None: not read
+
+    def bindings_of(self, identity: str) -> tuple[BindingState, ...]:
+        """The bindings of the identity named `identity` (ignoring case); () when none or not read."""
+        return tuple(b for b in self.bindings or () if b.identity.lower() == identity.lower())
 
 
 @dataclass(frozen=True)

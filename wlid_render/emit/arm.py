@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from wlid_render.emit import arm_expr as x
+from wlid_render.emit.arm_bindings import cluster_issuer
 from wlid_render.emit.arm_cluster import cluster_update, issuer_expression
 from wlid_render.emit.arm_identity import identity_deployment
 from wlid_render.emit.arm_template import CLUSTER_TYPE, DEPLOYMENT_TYPE, PARAMETERS_SCHEMA, TEMPLATE_SCHEMA
@@ -59,6 +60,11 @@ def _outputs(plan: Plan, deployment: AzureDeployment) -> dict[str, Any]:
     if deployment.outputs_identities:
         outputs["identities"] = {"type": "object", "value": identities}
     outputs["oidcIssuerUrl"] = {"type": "string", "value": x.expr(issuer_expression(plan))}
+    if plan.clusters and deployment.stem == "main":  # each listed cluster's issuer ('' where unlisted)
+        outputs["clusterIssuers"] = {
+            "type": "object",
+            "value": {c.name: x.expr(cluster_issuer(plan, c)) for c in plan.clusters},
+        }
     return outputs
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from wlid_render.emit import arm_expr as x
+from wlid_render.emit.arm_bindings import binding_deployment, issuer_parameter, issuer_values
 from wlid_render.emit.arm_cluster import cluster_deployment_id, issuer_expression
 from wlid_render.emit.arm_roles import role_deployment
 from wlid_render.emit.arm_template import (
@@ -45,7 +46,7 @@ def _identity_template(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
                 "apiVersion": plan.identity_api,
                 "name": x.expr(x.call("format", x.lit("{0}/{1}"), x.lit(identity.name), x.lit(fic.name))),
                 "properties": {
-                    "issuer": x.expr(x.param("issuer")),
+                    "issuer": x.expr(x.param(issuer_parameter(plan, fic.cluster))),
                     "subject": x.plain(fic.subject),
                     "audiences": [AUDIENCE],
                 },
@@ -54,12 +55,14 @@ def _identity_template(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
         )
         previous = x.resource_id(FIC_TYPE, identity.name, fic.name)
     resources.extend(role_deployment(plan, identity, d) for d in identity.role_deployments)
+    resources.extend(binding_deployment(plan, identity, b) for b in identity.bindings)
     ref = x.call("reference", identity_id(identity), x.lit(plan.identity_api))
     outputs = {
         key: {"type": "string", "value": x.expr(f"{ref}.{key}")}
         for key in ("clientId", "principalId", "tenantId")
     }
     parameters = {"location": {"type": "string"}, "issuer": {"type": "string"}}
+    parameters |= {name: {"type": "string"} for name in identity.issuers}
     parameters |= {name: {"type": _param_type(plan, name)} for name in identity.template_parameters()}
     return nested_template(resources, parameters, outputs=outputs)
 
@@ -84,6 +87,7 @@ def identity_deployment(plan: Plan, identity: IdentityPlan, after_cluster: bool)
                 "location": {"value": x.expr(x.param("location"))},
                 "issuer": {"value": x.expr(issuer_expression(plan))},
             }
+            | issuer_values(plan, identity)
             | pass_through(identity.template_parameters()),
             "template": _identity_template(plan, identity),
         },

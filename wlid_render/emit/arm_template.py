@@ -22,6 +22,7 @@ FIC_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCr
 CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters"
 DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"
 ROLE_TYPE = "Microsoft.Authorization/roleAssignments"
+BINDING_TYPE = "Microsoft.ContainerService/managedClusters/identityBindings"
 
 
 def identity_id(identity: IdentityPlan) -> str:

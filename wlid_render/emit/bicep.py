@@ -18,9 +18,10 @@ from typing import Any, NamedTuple
 
 import jinja2
 
+from wlid_render.emit.arm_bindings import binding_cluster, issuer_off, issuer_parameter
 from wlid_render.emit.arm_cluster import CLUSTER_REFUSALS, ISSUER_OFF, cluster_deployment_name
 from wlid_render.emit.arm_roles import PLACEMENT_HASH
-from wlid_render.emit.arm_template import CLUSTER_TYPE, FIC_TYPE, IDENTITY_TYPE, ROLE_TYPE
+from wlid_render.emit.arm_template import BINDING_TYPE, CLUSTER_TYPE, FIC_TYPE, IDENTITY_TYPE, ROLE_TYPE
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.bicep_escape import FILTERS, BicepText, Format, require_bicep_text
 from wlid_render.fast.templates import compiled_loader
@@ -38,6 +39,7 @@ from wlid_render.plan.model import (
 )
 
 CLUSTER_MODULE = "modules/cluster-workload-identity.bicep"
+BINDING_MODULE = "modules/identity-binding.bicep"
 CLUSTER_SYMBOL = "cluster"
 CLUSTER_MODULE_SYMBOL = "clusterWorkloadIdentity"
 IDENTITY_MODULE_PARAMS = ("location", "issuer")
@@ -125,6 +127,34 @@ class FicView(NamedTuple):
     subject: str
     depends_on: tuple[str, ...]
     condition: str | None = None
+    issuer: str = "issuer"  # the parameter holding the issuer it trusts
+
+
+class BindingView(NamedTuple):
+    symbol: str
+    deployment: str
+    name: str
+    cluster: Value
+    resource_group: Value
+    subscription: Value
+    condition: str | None = None
+
+
+class ListedClusterView(NamedTuple):
+    """A cluster of a `clusters:` list, read in main.bicep for the issuers of the identity modules."""
+
+    symbol: str
+    name: str
+    resource_group: str
+    subscription: str
+
+
+class IssuerView(NamedTuple):
+    parameter: str
+    symbol: str
+    condition: str | None
+    pinned: str | None
+    issuer_off: Format
 
 
 class ScopeView(NamedTuple):
@@ -146,6 +176,8 @@ class IdentityView(NamedTuple):
     fics: tuple[FicView, ...]
     role_modules: tuple[RoleModuleView, ...]
     tags: tuple[tuple[str, Value], ...] = ()
+    issuers: tuple[str, ...] = ()
+    bindings: tuple[BindingView, ...] = ()
 
 
 class IdentityModuleView(NamedTuple):
@@ -155,6 +187,7 @@ class IdentityModuleView(NamedTuple):
     name: str
     condition: str | None = None
     parameters: tuple[str, ...] = ()  # handed through to the module under the same names
+    issuers: tuple[IssuerView, ...] = ()
 
 
 class TargetView(NamedTuple):
@@ -192,14 +225,34 @@ def module_file(deployment_name: str) -> str:
     return f"modules/{deployment_name}.bicep"
 
 
-def _identity_view(identity: IdentityPlan) -> IdentityView:
-    symbols = Symbols((*IDENTITY_MODULE_PARAMS, *identity.template_parameters()))
+def _identity_view(plan: Plan, identity: IdentityPlan) -> IdentityView:
+    symbols = Symbols((*IDENTITY_MODULE_PARAMS, *identity.issuers, *identity.template_parameters()))
     symbol = symbols.new("identity", identity.name)
     fics: list[FicView] = []
     for n, fic in enumerate(identity.credentials, start=1):
         # one FIC at a time per identity: Azure answers 409 to parallel writes
         depends = (fics[-1].symbol,) if fics else ()
-        fics.append(FicView(symbols.new("fic", str(n)), fic.name, fic.subject, depends, fic.condition))
+        issuer = issuer_parameter(plan, fic.cluster)
+        fics.append(
+            FicView(symbols.new("fic", str(n)), fic.name, fic.subject, depends, fic.condition, issuer)
+        )
+    bindings = []
+    for n, binding in enumerate(identity.bindings, start=1):
+        cluster = binding_cluster(plan, binding)
+        where: tuple[Value, Value, Value] = (
+            (ParamRef("clusterName"), ParamRef("clusterResourceGroup"), ParamRef("clusterSubscriptionId"))
+            if cluster is None
+            else (cluster.name, cluster.resource_group, cluster.subscription_id)
+        )
+        bindings.append(
+            BindingView(
+                symbols.new("binding", str(n)),
+                binding.deployment_name,
+                binding.name,
+                *where,
+                binding.condition,
+            )
+        )
     modules = tuple(
         RoleModuleView(
             symbols.new("roles", str(n)),
@@ -210,7 +263,9 @@ def _identity_view(identity: IdentityPlan) -> IdentityView:
         )
         for n, d in enumerate(identity.role_deployments, start=1)
     )
-    return IdentityView(symbol, identity.name, tuple(fics), modules, identity.tags)
+    return IdentityView(
+        symbol, identity.name, tuple(fics), modules, identity.tags, identity.issuers, tuple(bindings)
+    )
 
 
 def _deployment_name(deployment: RoleDeployment) -> Format:
@@ -229,9 +284,38 @@ def _reserved(deployment: AzureDeployment) -> tuple[str, ...]:
 
 
 # -- files ---------------------------------------------------------------------------------------
+def _listed_clusters(
+    plan: Plan, deployment: AzureDeployment, symbols: Symbols
+) -> tuple[tuple[ListedClusterView, ...], dict[str, IssuerView]]:
+    """The `existing` clusters of `clusters:` lists whose issuers this deployment reads, and the issuer
+    parameter of each identity module that reads one."""
+    used = {name for i in deployment.identities for name in i.issuers}
+    if deployment.stem == "main":  # the clusterIssuers output reads every listed cluster
+        used |= {c.issuer_parameter for c in plan.clusters}
+    views: list[ListedClusterView] = []
+    issuers: dict[str, IssuerView] = {}
+    for cluster in plan.clusters:
+        if cluster.issuer_parameter not in used:
+            continue
+        symbol = symbols.new("cluster", cluster.key)
+        if cluster.oidc_issuer_url is None:
+            views.append(
+                ListedClusterView(symbol, cluster.name, cluster.resource_group, cluster.subscription_id)
+            )
+        issuers[cluster.issuer_parameter] = IssuerView(
+            cluster.issuer_parameter,
+            symbol,
+            cluster.condition,
+            cluster.oidc_issuer_url,
+            Format(issuer_off(cluster), ()),
+        )
+    return tuple(views), issuers
+
+
 def _main(plan: Plan, deployment: AzureDeployment, directory: Path) -> Artifact:
     """The Bicep file of one top-level deployment: main.bicep, or identities-NNN.bicep."""
     symbols = Symbols(_reserved(deployment))
+    listed, issuers = _listed_clusters(plan, deployment, symbols)
     identities = tuple(
         IdentityModuleView(
             symbols.new("identity", i.name),
@@ -240,6 +324,7 @@ def _main(plan: Plan, deployment: AzureDeployment, directory: Path) -> Artifact:
             i.name,
             i.condition,
             i.template_parameters(),
+            tuple(issuers[name] for name in i.issuers),
         )
         for i in deployment.identities
     )
@@ -255,6 +340,10 @@ def _main(plan: Plan, deployment: AzureDeployment, directory: Path) -> Artifact:
         cluster_deployment=cluster_deployment_name(plan),
         cluster_module_symbol=CLUSTER_MODULE_SYMBOL,
         identities=identities,
+        listed_clusters=listed,
+        cluster_issuers=tuple((c.name, issuers[c.issuer_parameter]) for c in plan.clusters)
+        if deployment.stem == "main"
+        else (),
         issuer_off=Format(ISSUER_OFF, ("clusterName", "clusterResourceGroup")),
     )
     return Artifact(deployment.template_path(bicep=True), text)
@@ -265,13 +354,24 @@ def _identity_module(plan: Plan, identity: IdentityPlan, directory: Path) -> Art
     text = render(
         directory,
         "identity.bicep.j2",
-        identity=_identity_view(identity),
+        identity=_identity_view(plan, identity),
+        binding_module=BINDING_MODULE.removeprefix("modules/"),
         parameters=_parameters(tuple(by_name[name] for name in identity.template_parameters())),
         identity_type=f"{IDENTITY_TYPE}@{plan.identity_api}",
         fic_type=f"{FIC_TYPE}@{plan.identity_api}",
         audience=AUDIENCE,
     )
     return Artifact(f"azure/{module_file(identity.deployment_name)}", text)
+
+
+def _binding_module(plan: Plan, directory: Path) -> Artifact:
+    text = render(
+        directory,
+        "identity-binding.bicep.j2",
+        cluster_type=f"{CLUSTER_TYPE}@{plan.cluster_api}",
+        binding_type=f"{BINDING_TYPE}@{plan.identity_binding_api}",
+    )
+    return Artifact(f"azure/{BINDING_MODULE}", text)
 
 
 def _cluster_module(plan: Plan, directory: Path) -> Artifact:
@@ -346,7 +446,10 @@ def emit_bicep(plan: Plan, templates: Path | None = None) -> list[Artifact]:
         artifacts.append(_cluster_module(plan, directory))
     for identity in plan.identities:
         artifacts.append(_identity_module(plan, identity, directory))
+
         artifacts.extend(_role_module(plan, d, directory) for d in identity.role_deployments)
+    if any(identity.bindings for identity in plan.identities):
+        artifacts.append(_binding_module(plan, directory))
     artifacts.extend(
         _params_file(d, env.name, directory) for d in plan.deployments for env in plan.environments
     )

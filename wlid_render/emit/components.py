@@ -17,7 +17,7 @@ from typing import Any
 
 from wlid_render.emit.artifact import Artifact, to_yaml
 from wlid_render.emit.keyvault import add_mounts
-from wlid_render.kubernetes_keys import OPT_OUT, OPT_OUT_VALUE, USE_LABEL
+from wlid_render.kubernetes_keys import OPT_OUT, OPT_OUT_VALUE, USE_IDENTITY_BINDING, USE_LABEL
 from wlid_render.plan.model import Plan, WorkloadPlan
 
 COMPONENTS_DIR = "k8s/components"
@@ -37,6 +37,8 @@ def _pod_template_patch(workload: WorkloadPlan) -> Obj:
     annotations = dict(workload.annotations)
     if not workload.workload_identity:
         annotations[OPT_OUT] = OPT_OUT_VALUE
+    if workload.identity_binding:
+        annotations[USE_IDENTITY_BINDING] = "true"
     metadata: Obj = {}
     if labels:
         metadata["labels"] = labels

@@ -26,6 +26,7 @@ from wlid_render.emit.components import emit_components
 from wlid_render.emit.k8s_objects import (
     Obj,
     client_id_patch,
+    identity_binding_objects,
     namespace_object,
     service_account_object,
     workload_object,
@@ -66,7 +67,12 @@ KIND_FILES = {
     "Job": "jobs.yaml",
     "CronJob": "cronjobs.yaml",
     "Pod": "pods.yaml",
+    # AKS identity bindings: cluster-scoped, filed with the namespace of the ServiceAccounts they bind,
+    # always in the overlay (they name the environment's client ID)
+    "ClusterRole": "clusterroles.yaml",
+    "ClusterRoleBinding": "clusterrolebindings.yaml",
 }
+_CLUSTER_SCOPED_FILES = frozenset({KIND_FILES["ClusterRole"], KIND_FILES["ClusterRoleBinding"]})
 FILE_ORDER = tuple(KIND_FILES.values())
 SERVICE_ACCOUNT_PATCHES = SERVICE_ACCOUNTS  # overlay: client IDs, and ServiceAccount values that differ
 PATCHES = "patches.yaml"  # overlay: other objects' values that differ between environments
@@ -85,9 +91,11 @@ class Key(NamedTuple):
         return FILE_ORDER[self.file]
 
 
-def _key(obj: Obj) -> Key:
+def _key(obj: Obj, folder: str | None = None) -> Key:
+    """`folder`: the namespace folder of a cluster-scoped object."""
     meta = obj["metadata"]
-    folder = meta["name"] if obj["kind"] == "Namespace" else meta["namespace"]
+    if folder is None:
+        folder = meta["name"] if obj["kind"] == "Namespace" else meta["namespace"]
     return Key(folder, FILE_ORDER.index(KIND_FILES[obj["kind"]]), meta["name"])
 
 
@@ -121,7 +129,7 @@ def _env_objects(
                 obj = workloads[w] = workload_object(plan, w)
             objects.append(obj)
     objects += [spc for spc, _ in _provider_classes(plan, env).values()]
-    return _unique(objects, f"{OVERLAYS_DIR}/{env.name}")
+    return _unique(objects, f"{OVERLAYS_DIR}/{env.name}", _binding_objects(plan, env))
 
 
 def _provider_classes(plan: Plan, env: EnvironmentPlan) -> dict[Key, tuple[Obj, Obj]]:
@@ -143,11 +151,30 @@ def _provider_classes(plan: Plan, env: EnvironmentPlan) -> dict[Key, tuple[Obj, 
     return out
 
 
-def _unique(objects: list[Obj], folder: str) -> dict[Key, Obj]:
+def _binding_objects(plan: Plan, env: EnvironmentPlan) -> list[tuple[str, Obj]]:
+    """(namespace folder, object): the ClusterRole and ClusterRoleBinding of each identity in
+    identityBinding mode and namespace of its ServiceAccounts, with the environment's client ID
+    bound as on the ServiceAccounts."""
+    binding = {i.name for i in plan.identities if i.federation == "identityBinding"}
+    if not binding:
+        return []
+    client_ids = dict(env.client_ids)
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for account in env.service_accounts:
+        if account.identity in binding:
+            grouped.setdefault((account.identity, account.namespace), []).append(account.name)
+    out = []
+    for (identity, namespace), accounts in sorted(grouped.items()):
+        for obj in identity_binding_objects(plan, identity, namespace, accounts, client_ids[identity]):
+            out.append((namespace, obj))
+    return out
+
+
+def _unique(objects: list[Obj], folder: str, placed: list[tuple[str, Obj]] | None = None) -> dict[Key, Obj]:
     """Refuse two objects that would share a place rather than let one overwrite the other."""
     out: dict[Key, Obj] = {}
-    for obj in objects:
-        key = _key(obj)
+    keyed = [(_key(obj), obj) for obj in objects] + [(_key(obj, f), obj) for f, obj in placed or []]
+    for key, obj in keyed:
         if key in out:
             raise ValueError(
                 f"two Kubernetes objects map to the same document {key.name!r} of "
@@ -274,6 +301,7 @@ def emit_kubernetes(plan: Plan) -> list[Artifact]:
     workloads: dict[WorkloadPlan, Obj] = {}
     per_env = {env.name: _env_objects(plan, env, workloads) for env in plan.environments}
     everywhere = set.intersection(*(set(objects) for objects in per_env.values()))
+    everywhere = {key for key in everywhere if FILE_ORDER[key.file] not in _CLUSTER_SCOPED_FILES}
     base = {key: common([objects[key] for objects in per_env.values()]) for key in sorted(everywhere)}
     artifacts = _base(base)
     for env in plan.environments:

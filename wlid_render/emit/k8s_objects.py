@@ -16,11 +16,14 @@ from wlid_render.kubernetes_keys import (
     FLUX_FORCE_ENABLED,
     FLUX_SUBSTITUTE,
     FLUX_SUBSTITUTE_DISABLED,
+    IDENTITY_BINDING_API_GROUP,
+    IDENTITY_BINDING_VERB,
     OPT_OUT,
     OPT_OUT_VALUE,
     RECREATED_KINDS,
     TENANT_ID,
     TOKEN_EXPIRATION,
+    USE_IDENTITY_BINDING,
     USE_LABEL,
 )
 from wlid_render.plan.model import (
@@ -136,6 +139,8 @@ def _pod_labels(plan: Plan, workload: WorkloadPlan) -> dict[str, str]:
 def _pod_annotations(workload: WorkloadPlan) -> dict[str, str]:
     """The pod (template) annotations: the spec's, and the opt-out of a workload without a token."""
     annotations = dict(workload.annotations)
+    if workload.identity_binding:
+        annotations[USE_IDENTITY_BINDING] = "true"
     if not workload.workload_identity:
         annotations[OPT_OUT] = OPT_OUT_VALUE
     return annotations
@@ -240,3 +245,40 @@ def workload_object(plan: Plan, workload: WorkloadPlan) -> Obj:
         _object_annotations(workload.kind),
     )
     return _object(api_version, workload.kind, meta, spec=_controller_spec(plan, workload))
+
+
+RBAC_API = "rbac.authorization.k8s.io/v1"
+
+
+def identity_binding_name(plan: Plan, identity: str, namespace: str) -> str:
+    """The ClusterRole and ClusterRoleBinding of one identity's ServiceAccounts in one namespace."""
+    return f"wlid-{plan.name}-{identity.lower()}-{namespace}"
+
+
+def identity_binding_objects(
+    plan: Plan, identity: str, namespace: str, accounts: list[str], client_id: str
+) -> list[Obj]:
+    """A ClusterRole that allows `use-managed-identity` on the identity's client ID, and the
+    ClusterRoleBinding that grants it to the identity's ServiceAccounts of one namespace (AKS identity
+    bindings: identity-bindings-concepts, Azure/AKS#4658). Cluster-scoped: no namespace of their own."""
+    name = identity_binding_name(plan, identity, namespace)
+    role = _object(
+        RBAC_API,
+        "ClusterRole",
+        _metadata(name, None, _common_labels(plan)),
+        rules=[
+            {
+                "apiGroups": [IDENTITY_BINDING_API_GROUP],
+                "resources": [client_id],
+                "verbs": [IDENTITY_BINDING_VERB],
+            }
+        ],
+    )
+    binding = _object(
+        RBAC_API,
+        "ClusterRoleBinding",
+        _metadata(name, None, _common_labels(plan)),
+        roleRef={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+        subjects=[{"kind": "ServiceAccount", "name": a, "namespace": namespace} for a in sorted(accounts)],
+    )
+    return [role, binding]

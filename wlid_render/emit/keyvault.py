@@ -27,6 +27,7 @@ from wlid_render.plan.model import IdentityPlan, KeyVaultMountPlan, Plan, Worklo
 SPC_API = "secrets-store.csi.x-k8s.io/v1"
 SPC_KIND = "SecretProviderClass"
 CSI_DRIVER = "secrets-store.csi.k8s.io"
+TOKEN_PROXY_PARAMETER = "useAzureTokenProxy"
 CLIENT_ID_PARAMETER = "clientID"
 
 Obj = dict[str, Any]
@@ -50,14 +51,18 @@ def spc_parameters(
 ) -> dict[str, str]:
     """The provider's parameters for one vault, as the identity `identity` (client ID `client_id`)
     reads it. Every value of the class that depends on the identity is set here."""
-    del identity  # the identity's federation (FICs) needs nothing more from the class
-    return {
+    parameters = {
         "usePodIdentity": "false",
         CLIENT_ID_PARAMETER: client_id,
         "keyvaultName": mount.vault_name,
         "tenantId": tenant_id,
         "objects": objects_parameter(mount),
     }
+    if identity is not None and identity.federation == "identityBinding":
+        # Tokens of a binding identity come from the AKS token proxy; the provider asks it only when
+        # told to (facts: AKS identity bindings, azure-aks-docs identity-bindings).
+        parameters[TOKEN_PROXY_PARAMETER] = "true"
+    return parameters
 
 
 def spc_object(

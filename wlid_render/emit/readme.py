@@ -14,7 +14,7 @@ from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.gitops import ARGOCD_DIR, manual_sync_reason
 from wlid_render.emit.keyvault_readme import keyvault_section
 from wlid_render.plan.cluster import cluster_step
-from wlid_render.plan.model import EnvironmentPlan, Plan
+from wlid_render.plan.model import ClusterPlan, EnvironmentPlan, Plan
 from wlid_render.repo_paths import RepoPaths
 from wlid_render.views.az import (
     apply_command,
@@ -127,12 +127,58 @@ def _bind(plan: Plan, env: EnvironmentPlan, repo: RepoPaths) -> list[str]:
     return lines
 
 
+def _bindings_section(plan: Plan) -> list[str]:
+    """Prerequisites and checks of AKS identity bindings, when an identity uses them."""
+    names = [f"`{i.name}`" for i in plan.identities if i.bindings]
+    if not names:
+        return []
+    checks = []
+    for env in plan.environments:
+        clusters = env.clusters or (
+            ClusterPlan(env.cluster_name, env.cluster_resource_group, env.cluster_subscription_id),
+        )
+        for c in clusters:
+            words = ["az", "aks", "identity-binding", "list", "--subscription", c.subscription_id]
+            checks.append(_sh([*words, "--resource-group", c.resource_group, "--cluster-name", c.name]))
+    return [
+        "## Identity bindings",
+        "",
+        f"{', '.join(names)} use{'s' if len(names) == 1 else ''} AKS identity bindings (`federation: identityBinding`): one "
+        "`Microsoft.ContainerService/managedClusters/identityBindings` (API 2026-05-01) per cluster, deployed "
+        "in the cluster's resource group; AKS then creates the identity's one federated credential "
+        "`aks-identity-binding` itself (wlid never writes or deletes it). Each overlay holds a ClusterRole "
+        "(`cid.wi.aks.azure.com`, `use-managed-identity` on the client ID) and a ClusterRoleBinding per "
+        "namespace, and the pods carry `azure.workload.identity/use-identity-binding: \"true\"`.",
+        "",
+        "Prerequisites:",
+        "",
+        "- clusters with identity bindings available (stable API 2026-04-01) and the OIDC issuer and workload "
+        "identity on; the AKS-managed workload identity webhook (a self-installed azure-workload-identity "
+        "webhook must know the `use-identity-binding` annotation);",
+        "- applications whose Azure SDK uses the AKS token proxy (opt-in, e.g. azure-identity for Python "
+        ">= 1.26.0b1 with `use_token_proxy=True`);",
+        "- no API server VNet integration on those clusters (not supported with identity bindings).",
+        "",
+        "After the deployment, check the bindings of each cluster:",
+        "",
+        "```sh",
+        *dict.fromkeys(checks),
+        "```",
+        "",
+    ]
+
+
 def _environment_section(plan: Plan, env: EnvironmentPlan, repo: RepoPaths, argocd: bool) -> list[str]:
+    clusters = (
+        f"clusters {', '.join(f'`{c.name}` in `{c.resource_group}`' for c in env.clusters)}"
+        if env.clusters
+        else f"cluster `{env.cluster_name}` in `{env.cluster_resource_group}`"
+    )
     lines = [
         f"### {env.name}",
         "",
         f"Identities in resource group `{env.resource_group}` ({env.location}), subscription "
-        f"`{env.subscription_id}`; cluster `{env.cluster_name}` in `{env.cluster_resource_group}`.",
+        f"`{env.subscription_id}`; {clusters}.",
         deploy_mode_text(env),
         "",
         *_commands(plan, env, repo.out),
@@ -209,12 +255,14 @@ def emit_readme(plan: Plan, paths: list[str], repo: RepoPaths | None = None) -> 
         "|---|---|---|",
     ]
     for identity in plan.identities:
-        subjects = "<br>".join(f"`{c.name}`: `{c.subject}`" for c in identity.credentials) or "none"
+        subjects = "<br>".join(f"`{c.name}`: `{c.subject}`" for c in identity.credentials) or (
+            "none: AKS identity bindings (see below)" if identity.bindings else "none"
+        )
         roles = "<br>".join(
             f"{a.role_name} on {a.target.label}" for d in identity.role_deployments for a in d.assignments
         )
         lines.append(f"| `{identity.name}` | {subjects} | {roles or 'none'} |")
-    lines += ["", *_graphs(plan, repo.spec)]
+    lines += ["", *_bindings_section(plan), *_graphs(plan, repo.spec)]
     lines += keyvault_section(plan)
     lines += ["Files:", "", *(f"- `{p}`" for p in sorted([*paths, "README.md"])), ""]
     lines += [

@@ -17,7 +17,7 @@ from wlid_render.formats import DEFAULT_ENVIRONMENT
 from wlid_render.plan.deployments import plan_deployments
 from wlid_render.plan.directives import directive_keys
 from wlid_render.plan.merge import EnvView, merge
-from wlid_render.plan.model import GitOpsPlan, Plan
+from wlid_render.plan.model import GitOpsPlan, IdentityPlan, Plan, ServiceAccountPlan, WorkloadPlan
 from wlid_render.plan.sharing import shared_identities
 from wlid_render.plan.spec_checks import (
     duplicate_identities,
@@ -99,8 +99,8 @@ def _plan_environment(scope: Scope, bound: Mapping[str, str]) -> tuple[EnvView, 
     scope.check_once("duplicate service accounts", service_account_names(spec), duplicate_service_accounts)
     accounts = plan_service_accounts(scope)
     scope.check_once("duplicate identities", names, duplicate_identities)
-    identities = plan_identities(scope, accounts)
-    workloads = plan_workloads(scope)
+    identities = plan_identities(scope, accounts, environment.clusters)
+    workloads = _binding_workloads(plan_workloads(scope), identities, accounts)
     check_key_vaults(scope, environment, identities, accounts, workloads)
     used = {a.namespace for _, a in accounts} | {w.namespace for w in workloads}
     environment = environment._replace(
@@ -109,6 +109,24 @@ def _plan_environment(scope: Scope, bound: Mapping[str, str]) -> tuple[EnvView, 
         workloads=tuple(workloads),
     )
     return EnvView(environment, identities, accounts), missing
+
+
+def _binding_workloads(
+    workloads: list[WorkloadPlan],
+    identities: list[tuple[int, IdentityPlan]],
+    accounts: list[tuple[int, ServiceAccountPlan]],
+) -> list[WorkloadPlan]:
+    """Mark the workloads whose ServiceAccount's identity uses identity bindings."""
+    binding = {i.name for _, i in identities if i.federation == "identityBinding"}
+    if not binding:
+        return workloads
+    of = {(a.namespace, a.name): a.identity for _, a in accounts}
+    return [
+        w._replace(identity_binding=True)
+        if w.workload_identity and of.get((w.namespace, w.service_account)) in binding
+        else w
+        for w in workloads
+    ]
 
 
 def _plan(first: Spec, views: dict[str, EnvView], warnings: list[Problem]) -> Plan:
@@ -147,6 +165,7 @@ def _plan(first: Spec, views: dict[str, EnvView], warnings: list[Problem]) -> Pl
         warnings=without_ignored(dict.fromkeys(warnings), first.metadata.ignoreWarnings),
         gitops=_gitops(first),
         pipelines_install=first.pipelines.install,
+        clusters=tuple(merged.clusters),
     )
 
 

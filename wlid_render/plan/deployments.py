@@ -37,7 +37,8 @@ GROUP_PARAMETERS = ("location", *CLUSTER_PARAMETERS, "oidcIssuerUrl")
 def weight(identity: IdentityPlan) -> int:
     """Resources one identity adds to a template, those of its nested templates included."""
     roles = sum(1 + len(d.assignments) for d in identity.role_deployments)
-    return 2 + len(identity.credentials) + roles  # its nested deployment, the identity, FICs, roles
+    bindings = 2 * len(identity.bindings)  # a nested deployment in the cluster's group and the binding
+    return 2 + len(identity.credentials) + roles + bindings  # its nested deployment, the identity, ...
 
 
 def _parameter_names(identities: Iterable[IdentityPlan]) -> set[str]:
@@ -46,6 +47,7 @@ def _parameter_names(identities: Iterable[IdentityPlan]) -> set[str]:
         if identity.condition:
             names.add(identity.condition)
         names.update(identity.template_parameters())
+        names.update(identity.issuer_conditions)
     return names
 
 

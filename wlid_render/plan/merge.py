@@ -10,8 +10,10 @@ from typing import NamedTuple
 from wlid_render.errors import Path, Problem
 from wlid_render.formats import UniqueNames
 from wlid_render.plan.model import (
+    ClusterPlan,
     EnvironmentPlan,
     FederatedCredential,
+    IdentityBindingPlan,
     IdentityPlan,
     Parameter,
     ParamRef,
@@ -21,7 +23,7 @@ from wlid_render.plan.model import (
     Target,
     Value,
 )
-from wlid_render.plan.names import short_hash
+from wlid_render.plan.names import cluster_key, short_hash
 from wlid_render.plan.tags import TagParameters, merged_tags
 
 
@@ -37,6 +39,7 @@ class Merged(NamedTuple):
     identities: list[IdentityPlan]
     parameters: list[Parameter]
     problems: list[Problem]
+    clusters: list[ClusterPlan]
 
 
 def group_roles(spec: str, identity: str, assignments: list[RoleAssignment]) -> list[RoleDeployment]:
@@ -60,7 +63,7 @@ class _Merger:
         self.spec_name = spec_name
         self.views = views
         self.envs = list(views)
-        self.out = Merged([], [], [])
+        self.out = Merged([], [], [], [])
         self.names = UniqueNames()
         self.tag_parameters = TagParameters(self.envs, self.param_name, self.out.parameters)
 
@@ -91,6 +94,30 @@ class _Merger:
     def error(self, path: Path, message: str, hint: str = "") -> None:
         self.out.problems.append(Problem(message, path, hint=hint))
 
+    # -- clusters -----------------------------------------------------------------------------------
+    def clusters(self) -> None:
+        """The clusters of `clusters:` lists, each the same resource wherever it is listed."""
+        found: dict[str, dict[str, ClusterPlan]] = {}
+        for env, view in self.views.items():
+            for cluster in view.environment.clusters:
+                found.setdefault(cluster.name.lower(), {})[env] = cluster
+        keys = UniqueNames()
+        for per_env in found.values():
+            first = next(iter(per_env.values()))
+            where = ("environments",) if len(self.envs) > 1 else ("clusters",)
+            for other in per_env.values():
+                if other._replace(name=first.name) != first:
+                    self.error(
+                        where,
+                        f"cluster {first.name!r} is listed with another resource group, subscription or "
+                        "issuer in another environment",
+                        "a cluster is one resource: list it the same way wherever it appears",
+                    )
+                    break
+            key = keys.new(cluster_key(first.name))
+            condition = self.condition(set(per_env), f"what trusts cluster {first.name}", "cluster", key)
+            self.out.clusters.append(first._replace(key=key, condition=condition))
+
     # -- identities ---------------------------------------------------------------------------------
     def identities(self) -> None:
         per_env = {e: dict(v.identities) for e, v in self.views.items()}
@@ -110,20 +137,49 @@ class _Merger:
         symbol = first.name
         condition = self.condition(set(present), f"identity {first.name}", symbol)
         credentials = self.credentials(index, present)
+        bindings = self.bindings(present, symbol)
         roles = self.roles(index, present, symbol)
         deployments = group_roles(self.spec_name, first.name, roles)
         tags = merged_tags({env: plan.tags for env, plan in present.items()}, self.tag_parameters)
+        by_name = {c.name.lower(): c for c in self.out.clusters}
+        used = [by_name[f.cluster.lower()] for f in credentials if f.cluster]
+        issuers = tuple(dict.fromkeys(c.issuer_parameter for c in used))
+        issuer_conditions = tuple(dict.fromkeys(c.condition for c in used if c.condition))
         return first._replace(
-            credentials=credentials, role_deployments=tuple(deployments), condition=condition, tags=tags
+            credentials=credentials,
+            role_deployments=tuple(deployments),
+            condition=condition,
+            tags=tags,
+            bindings=bindings,
+            issuers=issuers,
+            issuer_conditions=issuer_conditions,
         )
 
+    def bindings(self, present: dict[str, IdentityPlan], symbol: str) -> tuple[IdentityBindingPlan, ...]:
+        """One binding per cluster, conditioned on the environments (of the identity) that have it."""
+        by_cluster: dict[str | None, dict[str, IdentityBindingPlan]] = {}
+        for env, plan in present.items():
+            for binding in plan.bindings:
+                by_cluster.setdefault(binding.cluster, {})[env] = binding
+        out = []
+        for cluster, found in by_cluster.items():
+            condition = self.condition(
+                set(found) if set(found) != set(present) else set(self.envs),
+                f"the identity binding of identity {symbol} on cluster {cluster or '(cluster)'}",
+                "ib",
+                symbol,
+                cluster or "cluster",
+            )
+            out.append(next(iter(found.values()))._replace(condition=condition))
+        return tuple(out)
+
     def credentials(self, index: int, present: dict[str, IdentityPlan]) -> tuple[FederatedCredential, ...]:
-        by_key: dict[tuple[str, str], dict[str, FederatedCredential]] = {}
+        by_key: dict[tuple[str, str, str], dict[str, FederatedCredential]] = {}
         for env, plan in present.items():
             for fic in plan.credentials:
-                by_key.setdefault((fic.namespace, fic.service_account), {})[env] = fic
+                by_key.setdefault((fic.namespace, fic.service_account, fic.cluster or ""), {})[env] = fic
         out = []
-        for (namespace, account), found in by_key.items():
+        for (namespace, account, cluster), found in by_key.items():
             fics = list(found.values())
             if any(f.name != fics[0].name for f in fics):
                 self.error(
@@ -134,10 +190,12 @@ class _Merger:
                 )
             condition = self.condition(
                 set(found) if set(found) != set(present) else set(self.envs),
-                f"the federated credential of ServiceAccount {namespace}/{account}",
+                f"the federated credential of ServiceAccount {namespace}/{account}"
+                + (f" for cluster {cluster}" if cluster else ""),
                 "sa",
                 namespace,
                 account,
+                *((cluster,) if cluster else ()),
             )
             out.append(fics[0]._replace(condition=condition))
         return tuple(out)
@@ -215,5 +273,6 @@ def _label(target: Target) -> str:
 
 def merge(spec_name: str, views: dict[str, EnvView]) -> Merged:
     merger = _Merger(spec_name, views)
+    merger.clusters()
     merger.identities()
     return merger.out

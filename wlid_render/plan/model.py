@@ -18,12 +18,14 @@ AUDIENCE = "api://AzureADTokenExchange"
 IDENTITY_API = "2024-11-30"
 ROLE_ASSIGNMENT_API = "2022-04-01"
 DEPLOYMENT_API = "2022-09-01"
+IDENTITY_BINDING_API = "2026-05-01"  # stable since 2026-04-01; the bundled schema has 2026-05-01
 MAX_FICS_PER_IDENTITY = 20
 MAX_DEPLOYMENT_NAME = 64  # ARM's limit on a deployment's name
 UNIQUE_STRING_LENGTH = 13  # ARM's uniqueString() returns 13 characters
 
 ParamType = Literal["string", "bool"]
 DeployMode = Literal["group", "stack"]
+Federation = Literal["credentials", "identityBinding"]
 
 
 @dataclass(frozen=True)
@@ -118,10 +120,39 @@ class FederatedCredential(NamedTuple):
     namespace: str
     service_account: str
     condition: str | None = None  # bool parameter: the ServiceAccount exists only in some environments
+    cluster: str | None = None  # the cluster of a `clusters:` list whose issuer it trusts; None: `cluster`
 
     @property
     def subject(self) -> str:
         return f"system:serviceaccount:{self.namespace}:{self.service_account}"
+
+
+class ClusterPlan(NamedTuple):
+    """One cluster of a `clusters:` list. Its name, resource group and subscription are the same in every
+    environment that lists it; `condition` is the bool parameter of the environments that do (None:
+    all of them), `key` names its issuer parameter in the identity deployments (`issuer_<key>`)."""
+
+    name: str
+    resource_group: str
+    subscription_id: str
+    oidc_issuer_url: str | None = None
+    key: str = ""
+    condition: str | None = None
+
+    @property
+    def issuer_parameter(self) -> str:
+        return f"issuer_{self.key}"
+
+
+class IdentityBindingPlan(NamedTuple):
+    """One AKS identity binding (cluster, identity), deployed by a nested deployment in the cluster's
+    resource group. `cluster` names a cluster of a `clusters:` list; None: the environment's `cluster`,
+    whose name, resource group and subscription are the template parameters clusterName, ..."""
+
+    name: str  # ^[a-z][a-z0-9]{0,63}$, maxLength 63
+    deployment_name: str
+    cluster: str | None = None
+    condition: str | None = None  # bool parameter: the binding exists only in some environments
 
 
 class IdentityPlan(NamedTuple):
@@ -137,6 +168,13 @@ class IdentityPlan(NamedTuple):
     condition: str | None = None  # bool parameter: the identity exists only in some environments
     # Tags of the identity resource: name -> literal, or the string parameter set per environment.
     tags: tuple[tuple[str, Value], ...] = ()
+    # credentials: FICs of ours; identityBinding: AKS identity bindings, no FIC of ours (AKS makes one)
+    federation: Federation = "credentials"
+    bindings: tuple[IdentityBindingPlan, ...] = ()
+    issuers: tuple[str, ...] = ()  # issuer parameters of `clusters:` clusters its FICs trust
+    # bool parameters of those clusters that only some environments list: the main template reads an
+    # issuer only where its cluster exists
+    issuer_conditions: tuple[str, ...] = ()
 
     def template_parameters(self) -> tuple[str, ...]:
         """Parameters its nested template needs besides location and issuer, in a stable order."""
@@ -144,6 +182,9 @@ class IdentityPlan(NamedTuple):
         names += _names(*(value for _, value in self.tags))
         for deployment in self.role_deployments:
             names += [*deployment.scope_parameters(), *deployment.template_parameters()]
+        if any(b.cluster is None for b in self.bindings):
+            names += ["clusterName", "clusterResourceGroup", "clusterSubscriptionId"]
+        names += [b.condition for b in self.bindings if b.condition]
         return tuple(dict.fromkeys(names))
 
 
@@ -257,6 +298,8 @@ class WorkloadPlan(NamedTuple):
     # then those of the spec's podTemplate), in the order they are written after wlid's own.
     pod_fields: KubeValue | None = None
     key_vaults: tuple[KeyVaultMountPlan, ...] = ()  # mounted by the Secrets Store CSI driver
+    # its ServiceAccount's identity uses AKS identity bindings: the pods carry use-identity-binding
+    identity_binding: bool = False
 
 
 class EnvironmentPlan(NamedTuple):
@@ -283,6 +326,11 @@ class EnvironmentPlan(NamedTuple):
     # How the pipelines and `wlid whatif` deploy the identities: a plain incremental deployment
     # ("group") or a deployment stack that deletes what left the template ("stack").
     deploy: DeployMode = "group"
+    # The clusters of a `clusters:` list (the first is also cluster_name, ...); () for `cluster`.
+    clusters: tuple[ClusterPlan, ...] = ()
+
+    def cluster_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.clusters) or (self.cluster_name,)
 
 
 class GitOpsPlan(NamedTuple):
@@ -320,6 +368,8 @@ class Plan:
     role_assignment_api: str = ROLE_ASSIGNMENT_API
     cluster_api: str = CLUSTER_API
     deployment_api: str = DEPLOYMENT_API
+    identity_binding_api: str = IDENTITY_BINDING_API
+    clusters: tuple[ClusterPlan, ...] = ()  # every cluster of a `clusters:` list, first listing first
 
     @cached_property
     def environments_by_name(self) -> dict[str, EnvironmentPlan]:

@@ -30,6 +30,7 @@ IDENTITY_TYPE = "microsoft.managedidentity/userassignedidentities"
 FIC_TYPE = f"{IDENTITY_TYPE}/federatedidentitycredentials"
 ROLE_TYPE = "microsoft.authorization/roleassignments"
 CLUSTER_TYPE = "microsoft.containerservice/managedclusters"
+BINDING_TYPE = f"{CLUSTER_TYPE}/identitybindings"
 
 JsonPath = tuple[str | int, ...]
 RESOURCE_VALUES = ("location", "tags", "sku", "kind", "identity", "properties")

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from wlid_render.formats import parse_regions, regions_without_fic
-from wlid_render.kubernetes_keys import CLIENT_ID, OPT_OUT, OPT_OUT_VALUE, TOKEN_EXPIRATION, USE_LABEL
+from wlid_render.kubernetes_keys import (
+    CLIENT_ID,
+    IDENTITY_BINDING_API_GROUP,
+    IDENTITY_BINDING_VERB,
+    OPT_OUT,
+    OPT_OUT_VALUE,
+    TOKEN_EXPIRATION,
+    USE_LABEL,
+)
 from wlid_render.validate.components import ComponentPatch, component_patches
 from wlid_render.validate.finding import Finding, TreeFindings
 from wlid_render.validate.identity_azure import AzureRules, azure_side
@@ -39,6 +47,9 @@ def _pod_specs(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str,
             "template"
         ) or {}
         yield ("spec", "jobTemplate", "spec", "template"), template
+
+
+pod_specs = _pod_specs  # for the rules of identity bindings (validate/bindings.py)
 
 
 class _Rules:
@@ -249,7 +260,8 @@ def check_identity(
     rules = _Rules(tree, findings)
     subjects = {f.subject for f in side.fics if isinstance(f.subject, str)} if side.templates else None
     for env, objects in overlays.items():
-        rules.overlay(env, objects, subjects)  # type: ignore[arg-type]
+        trusted = subjects | bound_subjects(objects) if subjects is not None and side.bindings else subjects
+        rules.overlay(env, objects, trusted)  # type: ignore[arg-type]
     accounts = {
         (built.obj.get("metadata") or {}).get("name")
         for objects in overlays.values()
@@ -259,6 +271,28 @@ def check_identity(
     }
     rules.components(component_patches(tree), accounts)
     return findings.findings
+
+
+def bound_subjects(objects: list[BuiltObject]) -> set[str]:
+    """Subjects of ServiceAccounts that a ClusterRoleBinding of the overlay lets use a managed identity
+    through AKS identity bindings (a ClusterRole with `use-managed-identity` on cid.wi.aks.azure.com)."""
+    roles = set()
+    for built in objects:
+        obj = built.obj
+        if obj.get("kind") == "ClusterRole":
+            for rule in obj.get("rules") or []:
+                if IDENTITY_BINDING_API_GROUP in (rule.get("apiGroups") or []) and IDENTITY_BINDING_VERB in (
+                    rule.get("verbs") or []
+                ):
+                    roles.add((obj.get("metadata") or {}).get("name"))
+    out = set()
+    for built in objects:
+        obj = built.obj
+        if obj.get("kind") == "ClusterRoleBinding" and (obj.get("roleRef") or {}).get("name") in roles:
+            for subject in obj.get("subjects") or []:
+                if subject.get("kind") == "ServiceAccount":
+                    out.add(f"system:serviceaccount:{subject.get('namespace')}:{subject.get('name')}")
+    return out
 
 
 def read_regions_file(path: Path) -> frozenset[str]:

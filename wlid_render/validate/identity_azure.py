@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wlid_render.formats import FIC_NAME_PATTERN, IDENTITY_NAME_PATTERN
-from wlid_render.validate.arm_template import FIC_TYPE, IDENTITY_TYPE, ArmTemplate, JsonPath, template_file
+from wlid_render.validate.arm_template import (
+    BINDING_TYPE,
+    FIC_TYPE,
+    IDENTITY_TYPE,
+    ArmTemplate,
+    JsonPath,
+    template_file,
+)
 from wlid_render.validate.finding import TreeFindings
 from wlid_render.validate.templates import parameters_files, top_templates
 from wlid_render.validate.tree import RenderedTree
@@ -53,14 +60,18 @@ class AzureSide:
     templates: int = 0
     fics: list[Fic] = field(default_factory=list)
     identities: list[Identity] = field(default_factory=list)
+    bindings: int = 0  # identityBindings resources (AKS identity bindings)
 
 
 def _read_template(side: AzureSide, rel: str, arm: ArmTemplate) -> None:
     for template in arm.walk():
         scope = tuple(
-            (str(d.raw.get("subscriptionId", "")), str(d.raw.get("resourceGroup", ""))) for d in template.enclosing
+            (str(d.raw.get("subscriptionId", "")), str(d.raw.get("resourceGroup", "")))
+            for d in template.enclosing
         )
         for resource in template.members:
+            if str(resource.raw.get("type", "")).lower() == BINDING_TYPE:
+                side.bindings += 1
             key = resource.key
             if key is None:
                 continue

@@ -56,6 +56,34 @@ RULES: dict[str, Rule] = {
             "Parameters file of a template that does not exist",
             "Remove it, or re-render the tree: azure/params/<env>.<stem>.parameters.json goes with azure/<stem>.json.",
         ),
+        Rule(
+            "IB001",
+            "Identity binding ClusterRole names another client ID than the ServiceAccount",
+            "Name the identity's client ID in the ClusterRole's resources, bound as the ServiceAccount "
+            "annotation is; re-render.",
+        ),
+        Rule(
+            "IB002",
+            "Pod of an identity-binding ServiceAccount lacks azure.workload.identity/use-identity-binding",
+            'Annotate the pod (template) azure.workload.identity/use-identity-binding: "true"; re-render.',
+        ),
+        Rule(
+            "IB003",
+            "Identity with identity bindings and federated credentials of ours",
+            "Keep one mode per identity (federation: credentials or identityBinding); AKS makes the "
+            "binding identity's credential aks-identity-binding itself.",
+        ),
+        Rule(
+            "IB004",
+            "Identity binding with a name or API version the schema refuses",
+            "Use API 2026-05-01 and a name of ^[a-z][a-z0-9]{0,63}$, at most 63 characters; re-render.",
+        ),
+        Rule(
+            "IB005",
+            "Pod asks for an identity binding its ServiceAccount is not granted",
+            "Bind the ServiceAccount with a ClusterRoleBinding to the identity's use-managed-identity "
+            "ClusterRole, or remove the annotation; re-render.",
+        ),
         Rule("K8S001", "Kubernetes object does not match its schema", "Fix the named field."),
         Rule("K8S002", "kubectl kustomize cannot build the overlay", "Fix the kustomization it names."),
         Rule("K8S003", "Overlay cannot be built", "Fix the missing file or the patch target."),

@@ -25,6 +25,7 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
     from wlid_render.validate.arm_parameters import check_parameters
     from wlid_render.validate.arm_placement import check_placement
     from wlid_render.validate.bicep import check_bicep
+    from wlid_render.validate.bindings import check_bindings
     from wlid_render.validate.components import check_components
     from wlid_render.validate.gitops import check_gitops
     from wlid_render.validate.identity import check_identity
@@ -54,6 +55,7 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
         findings += check_bicep(tree)
         findings += check_identity(tree, overlays, options.extra_regions)
         findings += check_key_vaults(tree, overlays)
+        findings += check_bindings(tree, overlays)
         findings += check_privilege(tree)
         findings += check_pipelines(tree)
     except TreeError as exc:

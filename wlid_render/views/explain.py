@@ -23,6 +23,8 @@ ISSUER_FROM_CLUSTER = "read from the cluster at deployment (oidcIssuerProfile.is
 class CredentialView(NamedTuple):
     name: str
     subject: str
+    cluster: str | None = None  # a cluster of a `clusters:` list; None: the environment's cluster
+    issuer: str | None = None  # that cluster's pinned issuer
 
 
 class RoleView(NamedTuple):
@@ -82,6 +84,8 @@ class IdentityView(NamedTuple):
     credentials: tuple[CredentialView, ...]
     roles: tuple[RoleView, ...]
     accounts: tuple[AccountView, ...]
+    federation: str = "credentials"
+    bindings: tuple[tuple[str, str, str], ...] = ()  # (binding name, cluster, its resource group)
 
 
 class EnvironmentView(NamedTuple):
@@ -97,6 +101,7 @@ class EnvironmentView(NamedTuple):
     identities: tuple[IdentityView, ...]
     warnings: tuple[Problem, ...] = ()
     deploy: str = "group"  # azure.deploy: "group" (incremental deployment) or "stack"
+    clusters: tuple[tuple[str, str], ...] = ()  # (name, resource group) of a `clusters:` list
 
 
 def environment_views(
@@ -149,15 +154,31 @@ def _view(plan: Plan, env: EnvironmentPlan, warnings: tuple[Problem, ...]) -> En
         if identity.name not in client_ids:
             continue  # not deployed in this environment
         present = {(a.namespace, a.name) for a in accounts[identity.name]}
+        listed = {c.name.lower(): c for c in env.clusters}
+        bindings = tuple(
+            (b.name, c.name, c.resource_group)
+            for b in identity.bindings
+            for c in ([listed[b.cluster.lower()]] if b.cluster and b.cluster.lower() in listed else [])
+        ) + tuple(
+            (b.name, env.cluster_name, env.cluster_resource_group)
+            for b in identity.bindings
+            if b.cluster is None and not env.clusters
+        )
         identities.append(
             IdentityView(
                 name=identity.name,
                 client_id=client_ids[identity.name],
                 pinned=identity.name in env.pinned,
                 credentials=tuple(
-                    CredentialView(c.name, c.subject)
+                    CredentialView(
+                        c.name,
+                        c.subject,
+                        c.cluster,
+                        listed[c.cluster.lower()].oidc_issuer_url if c.cluster else None,
+                    )
                     for c in identity.credentials
                     if (c.namespace, c.service_account) in present
+                    and (c.cluster.lower() in listed if c.cluster else not env.clusters)
                 ),
                 roles=tuple(
                     RoleView(
@@ -171,6 +192,8 @@ def _view(plan: Plan, env: EnvironmentPlan, warnings: tuple[Problem, ...]) -> En
                     for a in d.assignments
                 ),
                 accounts=tuple(accounts[identity.name]),
+                federation=identity.federation,
+                bindings=bindings,
             )
         )
     return EnvironmentView(
@@ -186,6 +209,7 @@ def _view(plan: Plan, env: EnvironmentPlan, warnings: tuple[Problem, ...]) -> En
         identities=tuple(identities),
         warnings=warnings,
         deploy=env.deploy,
+        clusters=tuple((c.name, c.resource_group) for c in env.clusters),
     )
 
 
@@ -268,12 +292,22 @@ def _text(view: EnvironmentView) -> list[str]:
         if view.enables_workload_identity
         else "expected on already (enableWorkloadIdentity: false)"
     )
+    cluster_lines = [
+        f"  cluster     {view.cluster} (resource group {view.cluster_resource_group}, "
+        f"subscription {view.cluster_subscription_id})"
+    ]
+    if view.clusters:
+        cluster_lines = [
+            f"  {'clusters' if i == 0 else '':<11} {name} (resource group {group})"
+            for i, (name, group) in enumerate(view.clusters)
+        ]
     lines = [
         f"environment {view.name}",
-        f"  cluster     {view.cluster} (resource group {view.cluster_resource_group}, "
-        f"subscription {view.cluster_subscription_id})",
+        *cluster_lines,
         f"              OIDC issuer and workload identity: {flags}",
-        f"  issuer      {'pinned: ' + view.issuer if view.issuer else ISSUER_FROM_CLUSTER}",
+        f"  issuer      {'pinned: ' + view.issuer if view.issuer else ISSUER_FROM_CLUSTER}"
+        if not view.clusters
+        else "  issuers     each cluster's own, read from it at deployment unless pinned",
         f"  identities  in resource group {view.resource_group} ({view.location}), "
         f"subscription {view.subscription_id}",
         *_deploy_lines(view.deploy),
@@ -289,12 +323,17 @@ def _text(view: EnvironmentView) -> list[str]:
         lines += ["", f"  identity {identity.name}", f"    client ID  {state}", "    federated credentials"]
         issuer = view.issuer or "the cluster's, read at deployment"
         for credential in identity.credentials:
+            own = issuer
+            if credential.cluster:
+                own = credential.issuer or f"cluster {credential.cluster}'s, read at deployment"
             lines += [
                 f"      {credential.name}",
-                f"        issuer   {issuer}",
+                f"        issuer   {own}",
                 f"        subject  {credential.subject}",
             ]
-        if not identity.credentials:
+        if identity.federation == "identityBinding":
+            lines += _binding_lines(identity, view.deploy)
+        elif not identity.credentials:
             lines.append("      none (no ServiceAccount uses this identity here)")
         lines.append("    roles")
         for role in identity.roles:
@@ -317,6 +356,29 @@ def _text(view: EnvironmentView) -> list[str]:
         lines.append(f"    {warning.message}" + (f" (hint: {warning.hint})" if warning.hint else ""))
     if not view.warnings:
         lines.append("    none")
+    return lines
+
+
+def _binding_lines(identity: IdentityView, deploy: str) -> list[str]:
+    """What an identity in identityBinding mode deploys, and what a switch leaves behind."""
+    lines = [
+        "      none of wlid's: AKS keeps one, aks-identity-binding, for the identity bindings",
+        "    identity bindings",
+    ]
+    lines += [
+        f"      {name} on cluster {cluster} (resource group {group})"
+        for name, cluster, group in identity.bindings
+    ]
+    if deploy == "stack":
+        lines.append(
+            "      switching to credentials or dropping a cluster: the deployment stack deletes the bindings "
+            "that leave the template; aks-identity-binding stays (AKS made it)"
+        )
+    else:
+        lines.append(
+            "      switching to credentials or dropping a cluster leaves the bindings in Azure (incremental "
+            "deployment) until az aks identity-binding delete; aks-identity-binding stays (AKS made it)"
+        )
     return lines
 
 
@@ -416,10 +478,14 @@ def _graph(view: EnvironmentView, ids: _Ids, indent: str) -> list[str]:
         classes.setdefault(cls, []).append(node_id)
 
     issuer = ids("issuer", view.cluster)
-    k8s.append(
-        _node(issuer, "stadium", f"OIDC issuer of {view.cluster}", view.issuer or "read from the cluster")
-    )
-    tag(issuer, "issuer")
+    issuers = {None: issuer}
+    if view.clusters:  # one issuer per listed cluster that a credential trusts
+        trusted = {c.cluster for i in view.identities for c in i.credentials}
+        issuers = {name: ids("issuer", name) for name, _ in view.clusters if name in trusted}
+    for name, node in issuers.items():
+        label = f"OIDC issuer of {name or view.cluster}"
+        k8s.append(_node(node, "stadium", label, view.issuer or "read from the cluster"))
+        tag(node, "issuer")
     scopes: dict[str, str] = {}
     for identity in view.identities:
         identity_id = ids("identity", identity.name)
@@ -437,7 +503,8 @@ def _graph(view: EnvironmentView, ids: _Ids, indent: str) -> list[str]:
             fic_id = ids("fic", identity.name, credential.name)
             azure.append(_node(fic_id, "rect", f"FIC {credential.name}", f"subject {credential.subject}"))
             tag(fic_id, "fic")
-            edges += [f"{issuer} -->|issuer| {fic_id}", f"{fic_id} --> {identity_id}"]
+            source = issuers.get(credential.cluster, issuer)
+            edges += [f"{source} -->|issuer| {fic_id}", f"{fic_id} --> {identity_id}"]
         for n, role in enumerate(identity.roles):
             role_id = ids("role", identity.name, str(n))
             azure.append(_node(role_id, "round", role.role))

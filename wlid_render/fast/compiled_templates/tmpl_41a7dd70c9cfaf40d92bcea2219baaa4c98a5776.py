@@ -9,6 +9,7 @@ def root(context, missing=missing):
     if 0: yield None
     l_0_parameters = resolve('parameters')
     l_0_cluster_type = resolve('cluster_type')
+    l_0_listed_clusters = resolve('listed_clusters')
     l_0_cluster_update = resolve('cluster_update')
     l_0_cluster_module = resolve('cluster_module')
     l_0_cluster_deployment = resolve('cluster_deployment')
@@ -16,6 +17,7 @@ def root(context, missing=missing):
     l_0_outputs_identities = resolve('outputs_identities')
     l_0_pins_issuer = resolve('pins_issuer')
     l_0_issuer_off = resolve('issuer_off')
+    l_0_cluster_issuers = resolve('cluster_issuers')
     try:
         t_1 = environment.filters['bicep_format']
     except KeyError:
@@ -72,6 +74,21 @@ def root(context, missing=missing):
     yield 'resource cluster '
     yield str(environment.finalize(t_4((undefined(name='cluster_type') if l_0_cluster_type is missing else l_0_cluster_type))))
     yield ' existing = {\n  name: clusterName\n  scope: resourceGroup(clusterSubscriptionId, clusterResourceGroup)\n}\n\n'
+    for l_1_c in (undefined(name='listed_clusters') if l_0_listed_clusters is missing else l_0_listed_clusters):
+        _loop_vars = {}
+        pass
+        yield 'resource '
+        yield str(environment.finalize(t_2(environment.getattr(l_1_c, 'symbol'))))
+        yield ' '
+        yield str(environment.finalize(t_4((undefined(name='cluster_type') if l_0_cluster_type is missing else l_0_cluster_type))))
+        yield ' existing = {\n  name: '
+        yield str(environment.finalize(t_4(environment.getattr(l_1_c, 'name'))))
+        yield '\n  scope: resourceGroup('
+        yield str(environment.finalize(t_4(environment.getattr(l_1_c, 'subscription'))))
+        yield ', '
+        yield str(environment.finalize(t_4(environment.getattr(l_1_c, 'resource_group'))))
+        yield ')\n}\n\n'
+    l_1_c = missing
     if (undefined(name='cluster_update') if l_0_cluster_update is missing else l_0_cluster_update):
         pass
         yield '// Opt-in: turn on the OIDC issuer and workload identity while one of them is off. The module gets the\n// current flags and the cluster as it is (ARM replaces the whole cluster on PUT) and writes nothing\n// once both flags are on.\nmodule clusterWorkloadIdentity '
@@ -106,6 +123,46 @@ def root(context, missing=missing):
             yield '    issuer: cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('
             yield str(environment.finalize(t_1((undefined(name='issuer_off') if l_0_issuer_off is missing else l_0_issuer_off))))
             yield ')\n'
+        for l_2_c in environment.getattr(l_1_identity, 'issuers'):
+            _loop_vars = {}
+            pass
+            if ((not t_6(environment.getattr(l_2_c, 'pinned'))) and environment.getattr(l_2_c, 'condition')):
+                pass
+                yield '    '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'parameter'))))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'condition'))))
+                yield ' ? '
+                yield str(environment.finalize(t_4(environment.getattr(l_2_c, 'pinned'))))
+                yield " : ''\n"
+            elif (not t_6(environment.getattr(l_2_c, 'pinned'))):
+                pass
+                yield '    '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'parameter'))))
+                yield ': '
+                yield str(environment.finalize(t_4(environment.getattr(l_2_c, 'pinned'))))
+                yield '\n'
+            elif environment.getattr(l_2_c, 'condition'):
+                pass
+                yield '    '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'parameter'))))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'condition'))))
+                yield ' ? ('
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'symbol'))))
+                yield '.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+                yield str(environment.finalize(t_1(environment.getattr(l_2_c, 'issuer_off'))))
+                yield ")) : ''\n"
+            else:
+                pass
+                yield '    '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'parameter'))))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_2_c, 'symbol'))))
+                yield '.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+                yield str(environment.finalize(t_1(environment.getattr(l_2_c, 'issuer_off'))))
+                yield ')\n'
+        l_2_c = missing
         for l_2_name in environment.getattr(l_1_identity, 'parameters'):
             _loop_vars = {}
             pass
@@ -167,6 +224,50 @@ def root(context, missing=missing):
         yield 'output oidcIssuerUrl string = cluster.properties.?oidcIssuerProfile.?issuerURL ?? fail('
         yield str(environment.finalize(t_1((undefined(name='issuer_off') if l_0_issuer_off is missing else l_0_issuer_off))))
         yield ')\n'
+    if (undefined(name='cluster_issuers') if l_0_cluster_issuers is missing else l_0_cluster_issuers):
+        pass
+        yield 'output clusterIssuers object = {\n'
+        for (l_1_name, l_1_c) in (undefined(name='cluster_issuers') if l_0_cluster_issuers is missing else l_0_cluster_issuers):
+            _loop_vars = {}
+            pass
+            if ((not t_6(environment.getattr(l_1_c, 'pinned'))) and environment.getattr(l_1_c, 'condition')):
+                pass
+                yield '  '
+                yield str(environment.finalize(t_3(l_1_name)))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_1_c, 'condition'))))
+                yield ' ? '
+                yield str(environment.finalize(t_4(environment.getattr(l_1_c, 'pinned'))))
+                yield " : ''\n"
+            elif (not t_6(environment.getattr(l_1_c, 'pinned'))):
+                pass
+                yield '  '
+                yield str(environment.finalize(t_3(l_1_name)))
+                yield ': '
+                yield str(environment.finalize(t_4(environment.getattr(l_1_c, 'pinned'))))
+                yield '\n'
+            elif environment.getattr(l_1_c, 'condition'):
+                pass
+                yield '  '
+                yield str(environment.finalize(t_3(l_1_name)))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_1_c, 'condition'))))
+                yield ' ? ('
+                yield str(environment.finalize(t_2(environment.getattr(l_1_c, 'symbol'))))
+                yield '.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+                yield str(environment.finalize(t_1(environment.getattr(l_1_c, 'issuer_off'))))
+                yield ")) : ''\n"
+            else:
+                pass
+                yield '  '
+                yield str(environment.finalize(t_3(l_1_name)))
+                yield ': '
+                yield str(environment.finalize(t_2(environment.getattr(l_1_c, 'symbol'))))
+                yield '.properties.?oidcIssuerProfile.?issuerURL ?? fail('
+                yield str(environment.finalize(t_1(environment.getattr(l_1_c, 'issuer_off'))))
+                yield ')\n'
+        l_1_name = l_1_c = missing
+        yield '}\n'
 
 blocks = {}
-debug_info = '4=57&5=61&6=63&9=73&14=75&18=78&19=80&38=82&39=87&40=97&43=99&44=102&46=107&48=109&49=113&52=119&54=122&60=126&62=129&63=133&64=135&65=138&66=141&68=150&76=160&77=163&79=168'
+debug_info = '4=59&5=63&6=65&9=75&14=77&15=81&16=85&17=87&21=92&25=95&26=97&45=99&46=104&47=114&50=116&51=119&53=124&55=126&56=129&57=132&58=138&59=141&60=145&61=148&63=159&66=166&67=170&70=176&72=179&78=183&80=186&81=190&82=192&83=195&84=198&86=207&94=217&95=220&97=225&99=227&101=230&102=233&103=236&104=242&105=245&106=249&107=252&109=263'

@@ -7,8 +7,8 @@ def root(context, missing=missing):
     concat = environment.concat
     cond_expr_undefined = Undefined
     if 0: yield None
-    l_0_parameters = resolve('parameters')
     l_0_identity = resolve('identity')
+    l_0_parameters = resolve('parameters')
     l_0_identity_type = resolve('identity_type')
     try:
         t_1 = environment.filters['bicep_format']
@@ -42,6 +42,13 @@ def root(context, missing=missing):
             raise TemplateRuntimeError("No filter named 'bicep_string' found.")
     pass
     yield "targetScope = 'resourceGroup'\n\nparam location string\nparam issuer string\n"
+    for l_1_name in environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'issuers'):
+        _loop_vars = {}
+        pass
+        yield 'param '
+        yield str(environment.finalize(t_2(l_1_name)))
+        yield ' string\n'
+    l_1_name = missing
     for l_1_p in (undefined(name='parameters') if l_0_parameters is missing else l_0_parameters):
         _loop_vars = {}
         pass
@@ -91,7 +98,9 @@ def root(context, missing=missing):
         yield str(environment.finalize(t_2(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
         yield '\n  name: '
         yield str(environment.finalize(t_5(environment.getattr(l_1_fic, 'name'))))
-        yield '\n  properties: {\n    issuer: issuer\n    subject: '
+        yield '\n  properties: {\n    issuer: '
+        yield str(environment.finalize(t_2(environment.getattr(l_1_fic, 'issuer'))))
+        yield '\n    subject: '
         yield str(environment.finalize(t_5(environment.getattr(l_1_fic, 'subject'))))
         yield '\n    audiences: [\n      '
         yield str(environment.finalize(t_5((undefined(name='audience') if l_1_audience is missing else l_1_audience))))
@@ -145,6 +154,34 @@ def root(context, missing=missing):
         l_2_name = missing
         yield '  }\n}\n\n'
     l_1_loop = l_1_module = missing
+    for l_1_binding in environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'bindings'):
+        l_1_binding_module = resolve('binding_module')
+        _loop_vars = {}
+        pass
+        yield "// An AKS identity binding: AKS makes the identity's one credential (aks-identity-binding) itself.\nmodule "
+        yield str(environment.finalize(t_2(environment.getattr(l_1_binding, 'symbol'))))
+        yield ' '
+        yield str(environment.finalize(t_5((undefined(name='binding_module') if l_1_binding_module is missing else l_1_binding_module))))
+        yield ' = '
+        if environment.getattr(l_1_binding, 'condition'):
+            pass
+            yield 'if ('
+            yield str(environment.finalize(t_2(environment.getattr(l_1_binding, 'condition'))))
+            yield ') '
+        yield '{\n  name: '
+        yield str(environment.finalize(t_5(environment.getattr(l_1_binding, 'deployment'))))
+        yield '\n  scope: resourceGroup('
+        yield str(environment.finalize(t_4(environment.getattr(l_1_binding, 'subscription'))))
+        yield ', '
+        yield str(environment.finalize(t_4(environment.getattr(l_1_binding, 'resource_group'))))
+        yield ')\n  params: {\n    clusterName: '
+        yield str(environment.finalize(t_4(environment.getattr(l_1_binding, 'cluster'))))
+        yield '\n    bindingName: '
+        yield str(environment.finalize(t_5(environment.getattr(l_1_binding, 'name'))))
+        yield '\n    identityId: '
+        yield str(environment.finalize(t_2(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
+        yield '.id\n  }\n}\n\n'
+    l_1_binding = l_1_binding_module = missing
     yield 'output clientId string = '
     yield str(environment.finalize(t_2(environment.getattr((undefined(name='identity') if l_0_identity is missing else l_0_identity), 'symbol'))))
     yield '.properties.clientId\noutput principalId string = '
@@ -154,4 +191,4 @@ def root(context, missing=missing):
     yield '.properties.tenantId\n'
 
 blocks = {}
-debug_info = '6=45&7=49&10=55&11=59&13=61&15=64&16=68&23=75&24=81&25=91&26=93&29=95&31=97&34=99&36=102&37=106&44=113&45=117&46=121&47=123&49=135&50=137&51=141&57=149&58=151&59=153'
+debug_info = '6=45&7=49&9=52&10=56&13=62&14=66&16=68&18=71&19=75&26=82&27=88&28=98&29=100&31=102&32=104&34=106&37=108&39=111&40=115&47=122&48=126&49=130&50=132&52=144&53=146&54=150&60=157&62=162&63=172&64=174&66=178&67=180&68=182&73=186&74=188&75=190'

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from wlid_render.errors import Path
 from wlid_render.formats import regions_without_fic
-from wlid_render.plan.model import EnvironmentPlan, Parameter
+from wlid_render.plan.model import ClusterPlan, EnvironmentPlan, Parameter
 from wlid_render.plan.names import placeholder_for
 from wlid_render.plan.steps.scope import Scope
 from wlid_render.spec.models import REQUIRED_IN_EVERY_ENVIRONMENT, Azure, Cluster, Environment
@@ -27,6 +27,14 @@ def plan_environment(scope: Scope, bound: Mapping[str, str]) -> tuple[Environmen
     env = spec.environments[scope.env] if spec.environments else None
     azure = spec.azure.model_copy(update=env.azure.model_dump(exclude_none=True) if env else {})
     cluster = spec.cluster.model_copy(update=env.cluster.model_dump(exclude_none=True) if env else {})
+    clusters = _clusters(scope, env, azure)
+    if clusters:
+        cluster = Cluster(
+            name=clusters[0].name,
+            resourceGroup=clusters[0].resource_group,
+            subscriptionId=clusters[0].subscription_id,
+            oidcIssuerUrl=clusters[0].oidc_issuer_url,
+        )
     merged = {"azure": azure, "cluster": cluster}
     missing = [
         f"{block}.{key}"
@@ -53,8 +61,54 @@ def plan_environment(scope: Scope, bound: Mapping[str, str]) -> tuple[Environmen
         pinned=pinned,
         tags=tuple(azure.tags.items()),
         deploy=azure.deploy,
+        clusters=tuple(clusters),
     )
     return environment, missing
+
+
+def _clusters(scope: Scope, env: Environment | None, azure: Azure) -> list[ClusterPlan]:
+    """The clusters of a `clusters:` list (the environment's, else the top level's); [] for `cluster`."""
+    spec = scope.spec
+    listed, path = spec.clusters, ("clusters",)
+    if env is not None and env.clusters is not None:
+        listed, path = env.clusters, ("environments", scope.env, "clusters")
+        if env.cluster.model_dump(exclude_none=True):
+            scope.error(
+                ("environments", scope.env, "cluster"),
+                f"environment {scope.env!r} sets both cluster and clusters",
+                "list every cluster of the environment under clusters",
+            )
+    if listed is None:
+        return []
+    if spec.cluster.model_dump(exclude_defaults=True) and path == ("clusters",):
+        scope.error(("cluster",), "cluster and clusters are both set", "list every cluster under clusters")
+    if not listed:
+        scope.error(path, "clusters is empty", "list at least one cluster, or use cluster")
+    out: list[ClusterPlan] = []
+    seen: set[str] = set()
+    for i, c in enumerate(listed):
+        if c.name is None:
+            scope.error((*path, i), "a cluster of clusters needs a name")
+            continue
+        if c.name.lower() in seen:
+            scope.error((*path, i, "name"), f"cluster {c.name!r} is listed twice")
+        seen.add(c.name.lower())
+        if c.enableWorkloadIdentity:
+            scope.error(
+                (*path, i, "enableWorkloadIdentity"),
+                f"cluster {c.name!r}: the opt-in cluster step writes only a single cluster",
+                "turn the flags on once per cluster: az aks update --enable-oidc-issuer "
+                "--enable-workload-identity (the pipelines check them)",
+            )
+        out.append(
+            ClusterPlan(
+                name=c.name,
+                resource_group=c.resourceGroup or azure.resourceGroup or "",
+                subscription_id=(c.subscriptionId or azure.subscriptionId or "").lower(),
+                oidc_issuer_url=c.oidcIssuerUrl,
+            )
+        )
+    return out
 
 
 def _client_ids(

@@ -7,11 +7,20 @@ from collections import defaultdict
 
 from wlid_render.plan.model import (
     MAX_FICS_PER_IDENTITY,
+    ClusterPlan,
     FederatedCredential,
+    IdentityBindingPlan,
     IdentityPlan,
     ServiceAccountPlan,
 )
-from wlid_render.plan.names import deployment_name, derived_fic_name, placeholder_for
+from wlid_render.plan.names import (
+    binding_deployment_name,
+    binding_name,
+    cluster_fic_name,
+    deployment_name,
+    derived_fic_name,
+    placeholder_for,
+)
 from wlid_render.plan.steps.key_vaults import auto_grant_entries
 from wlid_render.plan.steps.role_assignments import plan_role_assignments
 from wlid_render.plan.steps.scope import Scope
@@ -19,7 +28,7 @@ from wlid_render.plan.tags import identity_tags
 
 
 def plan_identities(
-    scope: Scope, accounts: list[tuple[int, ServiceAccountPlan]]
+    scope: Scope, accounts: list[tuple[int, ServiceAccountPlan]], clusters: tuple[ClusterPlan, ...] = ()
 ) -> list[tuple[int, IdentityPlan]]:
     """(position in the spec, plan) of each identity this environment has."""
     spec = scope.spec
@@ -31,7 +40,10 @@ def plan_identities(
     for index, identity in enumerate(spec.identities):
         if not scope.deployed(identity.environments, ("identities", index)):
             continue
-        credentials = _credentials(scope, index, by_identity.get(identity.name, []))
+        bound = by_identity.get(identity.name, [])
+        binding = identity.federation == "identityBinding"
+        credentials = () if binding else _credentials(scope, index, bound, clusters)
+        bindings = _bindings(identity.name, clusters) if binding else ()
         tags, tag_problems = identity_tags(spec, index)
         scope.errors += tag_problems
         plan = IdentityPlan(
@@ -41,15 +53,41 @@ def plan_identities(
             credentials=credentials,
             role_deployments=plan_role_assignments(scope, index, auto.get(identity.name, ())),
             tags=tags,
+            federation=identity.federation,
+            bindings=bindings,
         )
         out.append((index, plan))
     return out
 
 
+def _bindings(identity: str, clusters: tuple[ClusterPlan, ...]) -> tuple[IdentityBindingPlan, ...]:
+    """One identity binding per cluster of the environment (the `cluster` one: None)."""
+    name = binding_name(identity)
+    return tuple(
+        IdentityBindingPlan(name, binding_deployment_name(identity, cluster), cluster)
+        for cluster in ([c.name for c in clusters] or [None])
+    )
+
+
+def _per_cluster(
+    fics: list[FederatedCredential], clusters: tuple[ClusterPlan, ...]
+) -> list[FederatedCredential]:
+    """With a `clusters:` list, one credential per (ServiceAccount, cluster): `<name>-<cluster>`."""
+    if not clusters:
+        return fics
+    return [
+        fic._replace(name=cluster_fic_name(fic.name, c.name), cluster=c.name) for fic in fics for c in clusters
+    ]
+
+
 def _credentials(
-    scope: Scope, index: int, accounts: list[tuple[int, ServiceAccountPlan]]
+    scope: Scope,
+    index: int,
+    accounts: list[tuple[int, ServiceAccountPlan]],
+    clusters: tuple[ClusterPlan, ...] = (),
 ) -> tuple[FederatedCredential, ...]:
-    """One federated credential per ServiceAccount of the identity, unique in name and subject."""
+    """One federated credential per ServiceAccount of the identity (and cluster of a `clusters:` list),
+    unique in name and subject."""
     identity = scope.spec.identities[index]
     credentials = []
     names: dict[str, int] = {}
@@ -78,11 +116,23 @@ def _credentials(
         names[fic.name.lower()] = i
         subjects[fic.subject] = i
         credentials.append(fic)
+    credentials = _per_cluster(credentials, clusters)
     if len(credentials) > MAX_FICS_PER_IDENTITY:
-        scope.error(
-            ("identities", index),
-            f"identity {identity.name!r} has {len(credentials)} federated credentials; Azure allows "
-            f"at most {MAX_FICS_PER_IDENTITY} per identity",
-            "split the ServiceAccounts over more identities",
-        )
+        if len(clusters) > 1:
+            scope.error(
+                ("identities", index),
+                f"environment {scope.env!r}: identity {identity.name!r} needs {len(credentials)} federated "
+                f"credentials ({len(accounts)} ServiceAccounts x {len(clusters)} clusters: "
+                f"{', '.join(c.name for c in clusters)}); Azure allows at most {MAX_FICS_PER_IDENTITY} "
+                "per identity",
+                "set federation: identityBinding on the identity (one AKS identity binding per cluster, "
+                "no limit on ServiceAccounts or clusters), or split the ServiceAccounts over more identities",
+            )
+        else:
+            scope.error(
+                ("identities", index),
+                f"identity {identity.name!r} has {len(credentials)} federated credentials; Azure allows "
+                f"at most {MAX_FICS_PER_IDENTITY} per identity",
+                "split the ServiceAccounts over more identities, or set federation: identityBinding",
+            )
     return tuple(credentials)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from wlid_render.spec.models.azure import AzureOverride, ClusterOverride
+from wlid_render.spec.models.azure import AzureOverride, Cluster, ClusterOverride
 from wlid_render.spec.models.base import (
     DnsLabel,
     DnsSubdomain,
@@ -38,6 +38,12 @@ class Environment(SpecModel):
         default_factory=ClusterOverride,
         description="Overrides of cluster in this environment.",
         examples=[{"name": "aks-shop-dev", "enableWorkloadIdentity": True}],
+    )
+    clusters: list[Cluster] | None = Field(
+        None,
+        description="The clusters of this environment (several: blue/green, regions), replacing the top-level "
+        "cluster or clusters. See docs/clusters.md.",
+        examples=[[{"name": "aks-prod-blue"}, {"name": "aks-prod-green"}]],
     )
     clientIds: dict[IdentityName, Uuid] = Field(
         default_factory=empty_map,

@@ -104,6 +104,9 @@ class RoleGrant(SpecModel):
     )
 
 
+Federation = Literal["credentials", "identityBinding"]
+
+
 class Identity(SpecModel):
     """A user-assigned managed identity, its role assignments, and (through ServiceAccounts) its FICs."""
 
@@ -121,6 +124,15 @@ class Identity(SpecModel):
         default_factory=empty_map,
         description=f"{TAGS_DESCRIPTION} Added to azure.tags; a name given in both (ignoring case) takes this value.",
         examples=[{"owner": "team-orders"}],
+    )
+    federation: Federation = Field(
+        "credentials",
+        description="How the clusters' ServiceAccounts get tokens for the identity. credentials (default): one "
+        "federated identity credential per (ServiceAccount, cluster), at most 20 per identity. identityBinding: "
+        "one AKS identity binding per (cluster, identity) (AKS then keeps one credential for any number of "
+        "clusters) and a ClusterRole/ClusterRoleBinding that lets the ServiceAccounts use it. See "
+        "docs/clusters.md.",
+        examples=["identityBinding"],
     )
     environments: OnlyIn = Field(None, description=ONLY_IN_DESCRIPTION, examples=[["prod"]])
 

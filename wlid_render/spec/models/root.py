@@ -42,15 +42,21 @@ def _set_in_every_environment(schema: dict[str, Any]) -> None:
     rules: list[dict[str, Any]] = []
     for block, keys in REQUIRED_IN_EVERY_ENVIRONMENT.items():
         for key in keys:
-            given = {
+            given: dict[str, Any] = {
                 "required": [block],
                 "properties": {block: {"required": [key], "properties": {key: {"type": "string"}}}},
             }
-            rules.append({"if": {"not": environments}, "then": given})
+            top: list[dict[str, Any]] = [environments, {"not": given}]
+            per_env: dict[str, Any] = given
+            no_list: list[dict[str, Any]] = []
+            if block == "cluster":  # a `clusters:` list stands for the cluster
+                no_list = [{"not": {"required": ["clusters"]}}]
+                per_env = {"if": no_list[0], "then": given}
+            rules.append({"if": {"allOf": [{"not": environments}, *no_list]}, "then": given})
             rules.append(
                 {
-                    "if": {"allOf": [environments, {"not": given}]},
-                    "then": {"properties": {"environments": {"additionalProperties": given}}},
+                    "if": {"allOf": [*top, *no_list]},
+                    "then": {"properties": {"environments": {"additionalProperties": per_env}}},
                 }
             )
     schema["allOf"] = rules
@@ -83,6 +89,14 @@ class Spec(SpecModel):
         description="The AKS cluster whose OIDC issuer the credentials trust: defaults for every environment. "
         "name is required here or in every environment.",
         examples=[{"name": "aks-wlid-lab", "enableWorkloadIdentity": True}],
+    )
+    clusters: list[Cluster] | None = Field(
+        None,
+        description="Several AKS clusters for every environment (blue/green, regions), instead of cluster: "
+        "each trusts its own OIDC issuer. Credentials mode renders one federated credential per "
+        "(ServiceAccount, cluster), named <name>-<cluster>; identityBinding mode one identity binding per "
+        "(cluster, identity). See docs/clusters.md.",
+        examples=[[{"name": "aks-prod-blue"}, {"name": "aks-prod-green", "resourceGroup": "rg-aks-green"}]],
     )
     identities: list[Identity] = Field(
         min_length=1,
