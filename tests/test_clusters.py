@@ -252,7 +252,8 @@ def test_the_fleet_has_one_binding_per_cluster_and_no_fic():
 
 
 def test_explain_says_what_bindings_deploy_and_what_stays_behind():
-    from wlid_render.views.explain import environment_views, explain_text
+    from wlid_render.views.explain import environment_views
+    from wlid_render.views.explain_text import explain_text
 
     plan = plan_source(load_file(str(BLUE_GREEN)))
     text = explain_text(environment_views(plan, "prod", ()))

@@ -23,10 +23,12 @@ from wlid_render.views.explain import (
     IdentityView,
     RoleView,
     WorkloadView,
-    _Ids,
     environment_views,
+)
+from wlid_render.views.explain_text import explain_text
+from wlid_render.views.mermaid import (
+    _Ids,
     explain_mermaid,
-    explain_text,
     graph_edges,
     mermaid_edges,
     mermaid_fits,
@@ -290,9 +292,12 @@ def test_mmdc_renders_every_graph(mmdc):
 
 def test_explain_says_what_each_deploy_mode_leaves_behind():
     from wlid_render.spec.load import load_text
-    from wlid_render.views.explain import environment_views, explain_text
+    from wlid_render.views.explain import environment_views
+    from wlid_render.views.explain_text import explain_text
 
-    text = Path(LAB).read_text("utf-8").replace("enableWorkloadIdentity: true", "enableWorkloadIdentity: false")
+    text = (
+        Path(LAB).read_text("utf-8").replace("enableWorkloadIdentity: true", "enableWorkloadIdentity: false")
+    )
     group = explain_text(environment_views(plan_source(load_text(text, "lab.yaml"))))
     assert "deploy      group: az deployment group create (incremental)" in group
     assert "leaves it in Azure (a standing" in group

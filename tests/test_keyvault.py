@@ -350,7 +350,9 @@ def test_an_existing_workload_mounts_the_same_in_every_environment():
 
 def test_explain_shows_vault_objects_and_the_workload_that_mounts_them():
     from wlid_render.cli.json_output import explain_report
-    from wlid_render.views.explain import environment_views, explain_mermaid, explain_text
+    from wlid_render.views.explain import environment_views
+    from wlid_render.views.explain_text import explain_text
+    from wlid_render.views.mermaid import explain_mermaid
 
     plan = plan_of(SPEC)
     (view,) = environment_views(plan, "dev")
@@ -384,3 +386,30 @@ def test_the_out_readme_says_how_to_check_the_mount_and_what_to_install():
         "/mnt/secrets-store/kv-wlid-prod`"
     ) in readme
     assert "`kubectl get secret -n apps my-secret`" in readme
+
+
+# -- identity bindings ------------------------------------------------------------------------------
+def _classes(text: str) -> list[dict]:
+    files = {a.path: a.text for a in emit_kubernetes(plan_of(text))}
+    return list(yaml.safe_load_all(files["k8s/base/apps/secretproviderclasses.yaml"]))
+
+
+def test_a_class_of_a_binding_identity_asks_for_the_token_proxy_and_passes_the_crd_schema():
+    import jsonschema
+
+    roles = _roles("{role: Key Vault Secrets User, keyVault: kv-app}")
+    credentials = small(roles)
+    binding = credentials.replace(
+        "  - name: app\n    roles:", "  - name: app\n    federation: identityBinding\n    roles:"
+    )
+    assert binding != credentials
+    (plain,) = _classes(credentials)
+    (proxied,) = _classes(binding)
+    assert "useAzureTokenProxy" not in plain["spec"]["parameters"]
+    assert proxied["spec"]["parameters"]["useAzureTokenProxy"] == "true"
+    schema = json.loads(
+        (
+            ROOT / "wlid_render/data/crd_schemas/secrets-store.csi.x-k8s.io/secretproviderclass_v1.json"
+        ).read_text()
+    )
+    jsonschema.Draft7Validator(schema).validate(proxied)

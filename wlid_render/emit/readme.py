@@ -25,10 +25,10 @@ from wlid_render.views.az import (
     target_arguments,
     uses_stack,
 )
-from wlid_render.views.explain import (
+from wlid_render.views.explain import environment_views
+from wlid_render.views.mermaid import (
     MERMAID_MAX_EDGES,
     MERMAID_MAX_TEXT,
-    environment_views,
     explain_mermaid,
     graph_edges,
     mermaid_fits,
@@ -148,7 +148,7 @@ def _bindings_section(plan: Plan) -> list[str]:
         "in the cluster's resource group; AKS then creates the identity's one federated credential "
         "`aks-identity-binding` itself (wlid never writes or deletes it). Each overlay holds a ClusterRole "
         "(`cid.wi.aks.azure.com`, `use-managed-identity` on the client ID) and a ClusterRoleBinding per "
-        "namespace, and the pods carry `azure.workload.identity/use-identity-binding: \"true\"`.",
+        'namespace, and the pods carry `azure.workload.identity/use-identity-binding: "true"`.',
         "",
         "Prerequisites:",
         "",

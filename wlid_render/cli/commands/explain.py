@@ -32,7 +32,8 @@ from wlid_render.cli.spec_input import spec_input, spec_path
 @ignore_option
 def explain(spec: str | None, env: str | None, output_format: str, ignored: tuple[str, ...]) -> None:
     """Summarise SPEC per environment: cluster and issuer, identities, credentials, roles, workloads."""
-    from wlid_render.views.explain import explain_mermaid, explain_text, mermaid_fits
+    from wlid_render.views.explain_text import explain_text
+    from wlid_render.views.mermaid import explain_mermaid, mermaid_fits
     from wlid_render.workflow.planning import explain as explained
 
     outcome = explained(spec_input(spec_path(spec)), env, ignored)
