@@ -22,7 +22,7 @@ DEV_PATCHES = "k8s/overlays/dev/apps/patches.yaml"
 BASE_DEPLOYMENTS = "k8s/base/apps/deployments.yaml"
 APP_CLASS = "sample-workload-identity-key-vault-kv"
 EDGE_CLASS = "edge-proxy-kv"
-KV_RULES = {f"KV00{i}" for i in range(1, 8)}
+KV_RULES = {f"KV00{i}" for i in range(1, 9)}
 
 
 @pytest.fixture
@@ -193,3 +193,22 @@ def test_kv006_a_role_on_the_one_object_covers_that_object_only(tmp_path: Path):
     for params in (out / "azure" / "params").glob("*.parameters.json"):
         params.write_text(params.read_text("utf-8").replace("/my-secret", "/other"), "utf-8")
     assert len(_rules(out)["KV006"]) == 2  # dev and prod
+
+
+def test_kv008_a_class_asking_for_the_token_proxy_mounted_by_a_pod_without_bindings(tree: Path):
+    _edit_yaml(tree / BASE_CLASSES, lambda d: _parameters(d).update(useAzureTokenProxy="true"), APP_CLASS)
+    found = _rules(tree)
+    assert {f.file.endswith(BASE_CLASSES) for f in found["KV008"]} == {True}
+    assert "does not use identity bindings" in found["KV008"][0].message
+
+
+def test_kv008_a_pod_using_identity_bindings_mounting_a_class_without_the_token_proxy(tree: Path):
+    def annotate(doc: dict) -> None:
+        doc["spec"]["template"]["metadata"].setdefault("annotations", {})[
+            "azure.workload.identity/use-identity-binding"
+        ] = "true"
+
+    _edit_yaml(tree / BASE_DEPLOYMENTS, annotate, "sample-workload-identity-key-vault")
+    found = _rules(tree)
+    assert "KV008" in found
+    assert all("uses identity bindings" in f.message for f in found["KV008"])

@@ -12,6 +12,10 @@ overlay, the pods that mount them, and the role assignments of the Azure templat
   ServiceAccount) in the Azure templates grants the object type's data action on that vault (by its
   name, or on a whole resource group or subscription, whose vaults a tree does not name).
 - KV007: every `secretObjects` entry names a file the class mounts (objectAlias, else objectName).
+- KV008: a class asks for the AKS token proxy (`useAzureTokenProxy: "true"`) exactly when a pod that
+  mounts it uses identity bindings (annotation azure.workload.identity/use-identity-binding): the
+  provider otherwise asks Entra ID with a token the binding's FIC does not trust, or asks a proxy the
+  webhook did not set up (facts: AKS identity bindings).
 
 Reads only leaves: the data actions and built-in roles come from wlid_render.keyvault_access.
 """
@@ -25,7 +29,7 @@ import yaml
 
 from wlid_render.formats import GUID
 from wlid_render.keyvault_access import DATA_ACTIONS, builtin_role_ids, role_grants
-from wlid_render.kubernetes_keys import CLIENT_ID
+from wlid_render.kubernetes_keys import CLIENT_ID, USE_IDENTITY_BINDING
 from wlid_render.validate.arm_template import ROLE_TYPE, ArmResource, ArmTemplate, template_file
 from wlid_render.validate.components import component_patches
 from wlid_render.validate.finding import Finding, TreeFindings
@@ -38,6 +42,7 @@ from wlid_render.validate.tree import RenderedTree, TreeError
 SPC_API = "secrets-store.csi.x-k8s.io/v1"
 SPC_KIND = "SecretProviderClass"
 CSI_DRIVER = "secrets-store.csi.k8s.io"
+TOKEN_PROXY = "useAzureTokenProxy"
 OBJECT_TYPES = frozenset(DATA_ACTIONS)
 _PARAMETER = re.compile(r"^\[parameters\('([^']+)'\)\]$")
 _VAULT_SCOPE = re.compile(r"^\[format\('Microsoft\.KeyVault/vaults/\{0\}', parameters\('([^']+)'\)\)\]$")
@@ -314,6 +319,18 @@ class _Checks:
                     f"{spc.label} (overlay {env}): clientID {parameters.get('clientID')!r} is not the client ID "
                     f"{client_id!r} of ServiceAccount {namespace}/{account_name} that {built.label} runs as; "
                     "the provider exchanges the pod's token for the class's client ID",
+                )
+            binding = _dict(_dict(pod.get("metadata")).get("annotations")).get(USE_IDENTITY_BINDING) == "true"
+            if (parameters.get(TOKEN_PROXY) == "true") != binding:
+                self.add(
+                    "KV008",
+                    "error",
+                    spc,
+                    ("spec", "parameters", TOKEN_PROXY),
+                    f"{spc.label} (overlay {env}): {TOKEN_PROXY} is {parameters.get(TOKEN_PROXY)!r} but "
+                    f"{built.label}, which mounts it, "
+                    + ("uses identity bindings" if binding else "does not use identity bindings")
+                    + f" ({USE_IDENTITY_BINDING}); the provider must fetch the token the way the pod gets it",
                 )
             self.access(env, built, spc, parameters, f"system:serviceaccount:{namespace}:{account_name}")
 

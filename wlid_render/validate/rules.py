@@ -282,6 +282,11 @@ RULES: dict[str, Rule] = {
             "secretObjects syncs a file the SecretProviderClass does not mount",
             "Name an object (or its objectAlias) of the class's objects.",
         ),
+        Rule(
+            "KV008",
+            "SecretProviderClass and pod disagree on the AKS token proxy",
+            'Set useAzureTokenProxy: "true" on a class mounted by pods of an identity-binding identity, and only there.',
+        ),
         Rule("LP001", "Broad role", "Grant a narrower (data-plane) role."),
         Rule("LP002", "Broad scope", "Grant on the resource instead of a resource group or subscription."),
     )
