@@ -1,19 +1,20 @@
+"""Shared fixtures, constants and helpers of the tests (tests/ and benchmarks/ are on the import path
+through pytest's `pythonpath` setting in pyproject.toml: `from conftest import ROOT`, `from generate
+import spec_text`)."""
+
 from __future__ import annotations
 
 import os
-import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SPECS = sorted((ROOT / "specs").glob("*.yaml"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wlid_render.emit.artifact import Artifact
 
-
-@pytest.fixture(scope="session")
-def root() -> Path:
-    return ROOT
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+SPECS = sorted((ROOT / "specs").glob("*.yaml"))  # the example specs; out/<stem>/ is each one's rendering
+LAB_SPEC = ROOT / "specs" / "lab.yaml"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -55,3 +56,11 @@ def spec_models() -> set[type]:
                 if isinstance(current, type) and issubclass(current, BaseModel):
                     stack.append(current)
     return seen
+
+
+def write_tree(artifacts: Iterable[Artifact], root: Path) -> None:
+    """Write rendered files under `root` as they are, without the writer's manifest or checks."""
+    for artifact in artifacts:
+        target = root / artifact.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(artifact.data)

@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
+from conftest import LAB_SPEC, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,8 +15,7 @@ from wlid_render.plan.source import plan_source
 from wlid_render.spec.bind import bind_client_ids
 from wlid_render.spec.load import load_text
 
-ROOT = Path(__file__).resolve().parents[1]
-LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+LAB = LAB_SPEC.read_text("utf-8")
 PLATFORM = (ROOT / "specs" / "platform.yaml").read_text("utf-8")
 STYLES = (Path(__file__).parent / "cases" / "outputs" / "spec-styles.yaml").read_text("utf-8")
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
 
 from wlid_render.emit.artifact import to_yaml, to_yaml_documents
 from wlid_render.emit.gitops import emit_gitops
@@ -275,8 +276,6 @@ def test_argo_target_revision_reaches_kubectl_as_written(tmp_path: Path):
 
 # -- K8S006: the same strings written plain in a tree ----------------------------------------------
 def _platform(tmp_path: Path) -> Path:
-    from conftest import ROOT
-
     out = tmp_path / "platform"
     shutil.copytree(ROOT / "out" / "platform", out)
     return out

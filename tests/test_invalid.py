@@ -30,12 +30,12 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import LAB_SPEC
 
 from wlid_render.cli import main
 from wlid_render.errors import SpecError
 from wlid_render.workflow.pipeline import render_file
 
-ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = Path(__file__).parent / "cases" / "invalid"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
 SPECIAL = {"empty": "the file is empty"}  # a file that cannot hold an expect line
@@ -292,7 +292,7 @@ def _tree_state(out: Path) -> dict[str, tuple[bytes, int] | None]:
 @pytest.fixture(scope="session")
 def rendered_lab(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("lab-rendered") / "out"
-    result = CliRunner().invoke(main, ["render", str(ROOT / "specs" / "lab.yaml"), "-o", str(out), "-q"])
+    result = CliRunner().invoke(main, ["render", str(LAB_SPEC), "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
     return out
 
@@ -322,7 +322,7 @@ def _render_tree(spec: Path, out: Path) -> dict[str, bytes]:
 
 
 def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path):
-    text = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+    text = LAB_SPEC.read_text("utf-8")
     plain, bom = tmp_path / "plain" / "wlid.yaml", tmp_path / "bom" / "wlid.yaml"
     for path, data in ((plain, text.encode()), (bom, b"\xef\xbb\xbf" + text.encode())):
         path.parent.mkdir()

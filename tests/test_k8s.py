@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import importlib.util
 import json
 import posixpath
 import re
 import shutil
 import subprocess
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
+from conftest import LAB_SPEC, ROOT, write_tree
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from k8s_schemas import schema_errors, validator_for
 from overlay_build import build_overlay, load_documents, object_key
-from referencing import Registry, Resource
 
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.k8s import _env_objects, emit_kubernetes
@@ -29,9 +27,6 @@ from wlid_render.errors import SpecError
 from wlid_render.plan.model import Plan
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
-
-ROOT = Path(__file__).resolve().parent.parent
-LAB_SPEC = ROOT / "specs" / "lab.yaml"
 
 USE = "azure.workload.identity/use"
 CLIENT_ID = "azure.workload.identity/client-id"
@@ -323,13 +318,6 @@ def pod_templates(obj: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def write_tree(artifacts: list[Artifact], root: Path) -> None:
-    for artifact in artifacts:
-        target = root / artifact.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(artifact.data)
-
-
 @pytest.fixture(scope="module")
 def lab_plan() -> Plan:
     return plan_of(LAB_SPEC.read_text(encoding="utf-8"))
@@ -353,47 +341,6 @@ def multi(multi_plan: Plan) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def multi_texts(multi_plan: Plan) -> dict[str, str]:
     return {a.path: a.text for a in emit_kubernetes(multi_plan)}
-
-
-# -- Kubernetes JSON schemas (bundled with kubernetes-validate) ------------------------------------
-K8S_SCHEMA_VERSION = "1.32.0"
-
-
-def _schema_dir() -> Any:
-    assert importlib.util.find_spec("kubernetes_validate"), (
-        "the schemas need: pip install kubernetes-validate"
-    )
-    folder = (
-        resources.files("kubernetes_validate")
-        / "kubernetes-json-schema"
-        / f"v{K8S_SCHEMA_VERSION}-local-strict"
-    )
-    assert folder.is_dir(), f"kubernetes-validate has no schemas for Kubernetes {K8S_SCHEMA_VERSION}"
-    return folder
-
-
-@functools.cache
-def _definitions() -> Resource:
-    return Resource.from_contents(json.loads((_schema_dir() / "_definitions.json").read_text("utf-8")))
-
-
-@functools.cache
-def validator_for(api_version: str, kind: str) -> jsonschema.protocols.Validator:
-    """A compiled validator per (apiVersion, kind), built once from the bundled offline schemas."""
-    group, _, version = api_version.rpartition("/")  # "apps/v1" -> apps, v1; "v1" -> core
-    stem = "-".join(part for part in (kind.lower(), group.split(".", 1)[0], version) if part)
-    schema = json.loads((_schema_dir() / f"{stem}.json").read_text("utf-8"))
-    registry = Registry().with_resources(
-        [(schema["$id"], Resource.from_contents(schema)), (_definitions().id(), _definitions())]
-    )
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema, registry=registry)
-
-
-def schema_errors(obj: dict[str, Any]) -> list[str]:
-    validator = validator_for(obj["apiVersion"], obj["kind"])
-    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(obj)]
 
 
 # -- the lab spec ---------------------------------------------------------------------------------

@@ -10,12 +10,12 @@ Examples per property: WLID_LOAD_EXAMPLES (default 200).
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import pytest
 import yaml
 from conftest import ROOT
+from generate import spec_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,9 +121,6 @@ def test_examples_load_like_pyyaml(text: str) -> None:
 
 
 def test_a_large_spec_loads_like_pyyaml() -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import spec_text
-
     assert_loads_like_pyyaml(spec_text(200))
 
 

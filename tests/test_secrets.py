@@ -10,14 +10,14 @@ from __future__ import annotations
 import base64
 import random
 import re
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
+from generate import spec_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +29,7 @@ from wlid_render.spec.load import load_text
 CORPUS = ROOT / "tests" / "cases" / "secrets.yaml"
 SHAPES = yaml.safe_load(CORPUS.read_text("utf-8"))
 SEEDS = range(20)  # every shape is made 20 times with other random characters
-LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+LAB = LAB_SPEC.read_text("utf-8")
 
 _ALPHABETS = {
     "alnum": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
@@ -465,9 +465,6 @@ def test_the_whole_spec_shortcut_gives_the_full_answer(
 
 
 def test_real_specs_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import spec_text
-
     def refuse(*_: Any) -> None:
         raise AssertionError("every string was checked one by one")
 

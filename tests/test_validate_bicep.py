@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_bicep import PLANS
+from bicep_plans import PLANS
 
 from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.bicep import emit_bicep

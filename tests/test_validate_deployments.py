@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
-from test_k8s import write_tree
+from conftest import ROOT, write_tree
+from generate import spec_text
 
 from wlid_render.spec.load import load_text
 from wlid_render.validate.arm import check_template, deployed_counts
@@ -23,9 +22,6 @@ from wlid_render.validate.run import Options, validate_tree
 from wlid_render.validate.templates import TopTemplate, parameters_owner, top_templates
 from wlid_render.validate.tree import RenderedTree
 from wlid_render.workflow.pipeline import render_source
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from generate import spec_text
 
 OFFLINE = Options(use_kubectl=False)
 GROUP = "azure/identities-001.json"

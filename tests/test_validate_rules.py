@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 from wlid_render.cli import main
 from wlid_render.validate.run import Options, validate_tree
@@ -320,7 +320,7 @@ def test_cli_exit_codes_and_formats(lab: Path):
 
 def test_render_validate(tmp_path: Path):
     result = CliRunner().invoke(
-        main, ["render", str(ROOT / "specs" / "lab.yaml"), "-o", str(tmp_path / "o"), "--validate"]
+        main, ["render", str(LAB_SPEC), "-o", str(tmp_path / "o"), "--validate"]
     )
     assert result.exit_code == 0 and "warning WI013" in result.output
 
