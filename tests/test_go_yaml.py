@@ -195,6 +195,7 @@ def _spec(corpus: list[str]) -> str:
     return yaml.safe_dump(spec, sort_keys=False, width=1000)
 
 
+@pytest.mark.slow
 @pytest.mark.kubectl
 @needs_kubectl
 def test_spec_strings_reach_kubectl_as_written(tmp_path: Path):

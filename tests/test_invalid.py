@@ -78,6 +78,7 @@ class Generated:
     at: str | None = None
     isolated: bool = False  # run in a child process: it may kill the interpreter
     heavy: bool = False  # seconds to run: not repeated for the OUT variant
+    slow: bool = False  # a second or more per run: marked slow (python -m pytest -m slow)
 
 
 def _valid_with(extra: str) -> bytes:
@@ -91,22 +92,26 @@ GENERATED: dict[str, Generated] = {
             "metadata.name: spec name (lower-case letters, digits and '-'): at most 40 characters, got 10485760",
         ),
         at="4:9",
+        slow=True,
     ),
     "ten-megabytes-identity-name": Generated(
         lambda: VALID_SPEC.replace("  - name: myIdentity", "  - name: " + "i" * (10 * MIB)).encode(),
         ("identities[0].name: ",),
         at="12:11",
+        slow=True,
     ),
     "ten-megabytes-api-version": Generated(
         lambda: VALID_SPEC.replace("wlid/v1", "v" * (10 * MIB)).encode(),
         ("apiVersion: must be 'wlid/v1'",),
         at="1:13",
+        slow=True,
     ),
     "too-many-nodes": Generated(
         lambda: _valid_with("x-many: [" + ",".join(["a"] * 500_001) + "]\n"),
         ("the document is too large",),
         at="16",
         heavy=True,
+        slow=True,
     ),
     "deep-lists-400": Generated(
         lambda: _valid_with("x-deep: " + "[" * 400 + "]" * 400 + "\n"),
@@ -148,6 +153,7 @@ class Case:
     at: str | None
     isolated: bool = False
     heavy: bool = False
+    slow: bool = False
     path: Path | None = None  # committed; generated cases are written on first use
 
 
@@ -168,7 +174,7 @@ def _committed(path: Path) -> Case:
 
 
 ALL_CASES = [_committed(p) for p in CASES] + [
-    Case(name, g.expects, g.at, g.isolated, g.heavy) for name, g in GENERATED.items()
+    Case(name, g.expects, g.at, g.isolated, g.heavy, g.slow) for name, g in GENERATED.items()
 ]
 
 
@@ -178,7 +184,7 @@ def _params(out_variant: bool = False) -> list:
         if out_variant and case.heavy:
             continue
         bug = KNOWN_BUGS.get(case.name)
-        marks = []
+        marks = [pytest.mark.slow] if case.slow else []
         if bug is not None and not (out_variant and bug.exits_cleanly):
             marks.append(pytest.mark.xfail(strict=True, reason=bug.reason))
         params.append(pytest.param(case, id=case.name, marks=marks))

@@ -1016,9 +1016,7 @@ def random_specs(draw: st.DrawFn, limits: bool = False) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_specs())
-def test_random_names_give_well_formed_yaml(data: dict[str, Any]) -> None:
+def _random_names_give_well_formed_yaml(data: dict[str, Any]) -> None:
     plan = plan_of_data(data)
     artifacts = emit_kubernetes(plan)
     assert artifacts == emit_kubernetes(plan)
@@ -1054,6 +1052,19 @@ def test_random_names_give_well_formed_yaml(data: dict[str, Any]) -> None:
     assert objects == expected
 
 
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_specs())
+def test_random_names_give_well_formed_yaml(data: dict[str, Any]) -> None:
+    _random_names_give_well_formed_yaml(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_specs())
+def test_random_names_give_well_formed_yaml_thoroughly(data: dict[str, Any]) -> None:
+    _random_names_give_well_formed_yaml(data)
+
+
 def expected_objects(plan: Plan, env_name: str) -> dict[tuple[str, str, str, str], dict[str, Any]]:
     """The objects the plan gives one environment, client IDs included, keyed like overlay_build."""
     env = next(e for e in plan.environments if e.name == env_name)
@@ -1070,9 +1081,7 @@ def expected_objects(plan: Plan, env_name: str) -> dict[tuple[str, str, str, str
     return out
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_specs(limits=True))
-def test_the_overlays_hold_exactly_the_objects_of_the_plan(data: dict[str, Any]) -> None:
+def _the_overlays_hold_exactly_the_objects_of_the_plan(data: dict[str, Any]) -> None:
     plan = plan_of_data(data)
     tree = by_path(emit_kubernetes(plan))
     check_kustomizations(tree)
@@ -1091,6 +1100,19 @@ def test_the_overlays_hold_exactly_the_objects_of_the_plan(data: dict[str, Any])
         for e in plan.environments
     )
     assert total == planned
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_specs(limits=True))
+def test_the_overlays_hold_exactly_the_objects_of_the_plan(data: dict[str, Any]) -> None:
+    _the_overlays_hold_exactly_the_objects_of_the_plan(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_specs(limits=True))
+def test_the_overlays_hold_exactly_the_objects_of_the_plan_thoroughly(data: dict[str, Any]) -> None:
+    _the_overlays_hold_exactly_the_objects_of_the_plan(data)
 
 
 # -- a namespace that only some environments have -------------------------------------------------

@@ -28,7 +28,8 @@ try:
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as Loader  # type: ignore[assignment]
 
-EXAMPLES = int(os.environ.get("WLID_LOAD_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("WLID_LOAD_EXAMPLES", "200"))  # the thorough twins (marked slow)
+QUICK_EXAMPLES = 40  # the default run
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -97,10 +98,21 @@ styles = st.sampled_from(
 )
 
 
-@PROPERTY
+def _values_and_marks_are_those_of_pyyaml(spec: dict[str, Any], style: dict[str, Any]) -> None:
+    assert_loads_like_pyyaml(yaml.safe_dump(spec, sort_keys=False, **style))
+
+
+@settings(PROPERTY, max_examples=QUICK_EXAMPLES)
 @given(specs, styles)
 def test_values_and_marks_are_those_of_pyyaml(spec: dict[str, Any], style: dict[str, Any]) -> None:
-    assert_loads_like_pyyaml(yaml.safe_dump(spec, sort_keys=False, **style))
+    _values_and_marks_are_those_of_pyyaml(spec, style)
+
+
+@pytest.mark.slow
+@PROPERTY
+@given(specs, styles)
+def test_values_and_marks_are_those_of_pyyaml_thoroughly(spec: dict[str, Any], style: dict[str, Any]) -> None:
+    _values_and_marks_are_those_of_pyyaml(spec, style)
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,7 @@ def _cpu_seconds(n: int) -> float:
     return best
 
 
+@pytest.mark.slow
 def test_rendering_grows_linearly() -> None:
     _cpu_seconds(20)  # warm imports and template caches
     small = _cpu_seconds(SMALL)
@@ -87,6 +88,7 @@ def _environments_cpu_seconds(n: int, broken: bool) -> float:
     return best
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(ENV_SIZES))
 def test_rendering_grows_linearly_with_environments(case: str) -> None:
     broken = case == "invalid"

@@ -30,7 +30,8 @@ from wlid_render.emit.artifact import (
 )
 from wlid_render.fast import json_text, yaml_text
 
-EXAMPLES = int(os.environ.get("WLID_SERIALISE_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("WLID_SERIALISE_EXAMPLES", "300"))  # the thorough twins (marked slow)
+QUICK_EXAMPLES = 50  # the default run
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -100,13 +101,25 @@ def _same_values(a: Any, b: Any) -> bool:
 
 
 # -- YAML -----------------------------------------------------------------------------------------
-@needs_libyaml
-@PROPERTY
-@given(documents)
-def test_yaml_is_the_reference_text_and_reads_back(value: Any) -> None:
+def _yaml_is_the_reference_text_and_reads_back(value: Any) -> None:
     text = to_yaml(value)
     assert text == canonical_yaml(value)
     assert _same_values(yaml.safe_load(text), value)
+
+
+@needs_libyaml
+@settings(PROPERTY, max_examples=QUICK_EXAMPLES)
+@given(documents)
+def test_yaml_is_the_reference_text_and_reads_back(value: Any) -> None:
+    _yaml_is_the_reference_text_and_reads_back(value)
+
+
+@pytest.mark.slow
+@needs_libyaml
+@PROPERTY
+@given(documents)
+def test_yaml_is_the_reference_text_and_reads_back_thoroughly(value: Any) -> None:
+    _yaml_is_the_reference_text_and_reads_back(value)
 
 
 @needs_libyaml
