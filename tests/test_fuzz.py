@@ -482,7 +482,7 @@ def check_a_valid_spec(case: Case, allow_unicode: bool) -> None:
 
 @settings(FUZZ, max_examples=QUICK_EXAMPLES)
 @given(valid_cases(), st.booleans())
-def testcheck_a_valid_spec(case: Case, allow_unicode: bool) -> None:
+def test_random_valid_specs_render_and_keep_every_value(case: Case, allow_unicode: bool) -> None:
     check_a_valid_spec(case, allow_unicode)
 
 
@@ -653,7 +653,7 @@ def check_an_invalid_mutation(mutation: tuple[str, dict[str, Any]]) -> None:
 
 @settings(FUZZ, max_examples=QUICK_EXAMPLES)
 @given(invalid_specs())
-def testcheck_an_invalid_mutation(mutation: tuple[str, dict[str, Any]]) -> None:
+def test_invalid_mutations_exit_2_with_a_located_error(mutation: tuple[str, dict[str, Any]]) -> None:
     check_an_invalid_mutation(mutation)
 
 
