@@ -66,6 +66,7 @@ def test_a_thousand_workloads_are_split_and_every_identity_is_deployed_once(big)
         assert sum(weight(i) for i in d.identities) <= RESOURCE_BUDGET
 
 
+@pytest.mark.slow  # the official ARM schema on every template of 1,000 workloads: seconds
 def test_every_split_template_is_valid_and_within_the_limits(big):
     plan, files = big
     for d in plan.deployments:

@@ -4,7 +4,8 @@ Values must equal `yaml.safe_load`; the mark of every value and of every mapping
 of its node in PyYAML's node graph (`yaml.compose`). Invalid documents are refused with every problem
 (the cases under `cases/invalid/` pin the messages of whole specs; here the composer's own rules).
 
-Examples per property: WLID_LOAD_EXAMPLES (default 200).
+Examples per property: QUICK_EXAMPLES in the default run; WLID_LOAD_EXAMPLES (default 200) in the
+thorough twin, marked slow (`python -m pytest -m slow`).
 """
 
 from __future__ import annotations

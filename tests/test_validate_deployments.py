@@ -71,12 +71,14 @@ def test_the_tree_is_split(rendered: Path) -> None:
     assert all(s.startswith("identities-") for s in stems[1:])
 
 
+@pytest.mark.slow  # every check on a tree of 1,000 workloads: seconds
 def test_a_split_tree_validates_without_errors(rendered: Path) -> None:
     findings = validate_tree(rendered, OFFLINE)
     assert [f.format() for f in findings if f.severity == "error"] == []
     assert {f.rule for f in findings} <= {"WI013"}
 
 
+@pytest.mark.slow  # every check on a tree of 1,000 workloads: seconds
 def test_a_split_tree_with_the_cluster_update_validates_without_errors(tmp_path: Path) -> None:
     text = spec_text(700).replace(
         "  name: aks-bench\n", "  name: aks-bench\n  enableWorkloadIdentity: true\n"

@@ -6,7 +6,8 @@ canonical options) byte for byte, and read back to the same values; what `yaml_t
 (`Unsupported`) must still come out identical. `to_json` is written by `fast.json_text` and must equal
 `json.dumps(value, indent=2, ensure_ascii=False)` plus a newline (`canonical_json`).
 
-Examples per property: WLID_SERIALISE_EXAMPLES (default 300).
+Examples per property: QUICK_EXAMPLES in the default run; WLID_SERIALISE_EXAMPLES (default 300) in the
+thorough twins, marked slow (`python -m pytest -m slow`).
 """
 
 from __future__ import annotations
@@ -122,15 +123,28 @@ def test_yaml_is_the_reference_text_and_reads_back_thoroughly(value: Any) -> Non
     _yaml_is_the_reference_text_and_reads_back(value)
 
 
-@needs_libyaml
-@PROPERTY
-@given(st.lists(texts, min_size=1, max_size=6))
-def test_every_string_is_written_as_libyaml_writes_it(strings: list[str]) -> None:
+def _every_string_is_written_as_libyaml_writes_it(strings: list[str]) -> None:
     """As a value, a list item, a key and a nested value; one-line strings without PyYAML."""
     value = {"k": strings, "m": {"n": strings[0]}, **{s: i for i, s in enumerate(strings) if len(s) < 32}}
     assert to_yaml(value) == canonical_yaml(value)
     if not any(yaml_text._LINE_BREAK.search(s) for s in strings):
         assert yaml_text.dump(value) == canonical_yaml(value)
+
+
+@needs_libyaml
+@settings(PROPERTY, max_examples=QUICK_EXAMPLES)
+@given(st.lists(texts, min_size=1, max_size=6))
+def test_every_string_is_written_as_libyaml_writes_it(strings: list[str]) -> None:
+    """As a value, a list item, a key and a nested value; one-line strings without PyYAML."""
+    _every_string_is_written_as_libyaml_writes_it(strings)
+
+
+@pytest.mark.slow
+@needs_libyaml
+@PROPERTY
+@given(st.lists(texts, min_size=1, max_size=6))
+def test_every_string_is_written_as_libyaml_writes_it_thoroughly(strings: list[str]) -> None:
+    _every_string_is_written_as_libyaml_writes_it(strings)
 
 
 @needs_libyaml
@@ -258,10 +272,21 @@ json_values = st.recursive(
 )
 
 
-@PROPERTY
+def _json_is_the_text_of_json_dumps(value: Any) -> None:
+    assert to_json(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+@settings(PROPERTY, max_examples=QUICK_EXAMPLES)
 @given(json_values)
 def test_json_is_the_text_of_json_dumps(value: Any) -> None:
-    assert to_json(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    _json_is_the_text_of_json_dumps(value)
+
+
+@pytest.mark.slow
+@PROPERTY
+@given(json_values)
+def test_json_is_the_text_of_json_dumps_thoroughly(value: Any) -> None:
+    _json_is_the_text_of_json_dumps(value)
 
 
 @pytest.mark.parametrize(
