@@ -7,10 +7,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from k8s_trees import MULTI_SPEC, by_path, plan_of
 
 from wlid_render.emit.artifact import Artifact
+from wlid_render.emit.k8s import emit_kubernetes
+from wlid_render.plan.model import Plan
 
 ROOT = Path(__file__).resolve().parents[1]  # the repository
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))  # the example specs; out/<stem>/ is each one's rendering
@@ -64,3 +68,24 @@ def write_tree(artifacts: Iterable[Artifact], root: Path) -> None:
         target = root / artifact.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(artifact.data)
+
+
+# -- the Kubernetes emitter's plans and trees (tests/test_k8s*.py) -----------------------------------
+@pytest.fixture(scope="session")
+def lab_plan() -> Plan:
+    return plan_of(LAB_SPEC.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def lab(lab_plan: Plan) -> dict[str, Any]:
+    return by_path(emit_kubernetes(lab_plan))
+
+
+@pytest.fixture(scope="session")
+def multi_plan() -> Plan:
+    return plan_of(MULTI_SPEC)
+
+
+@pytest.fixture(scope="session")
+def multi(multi_plan: Plan) -> dict[str, Any]:
+    return by_path(emit_kubernetes(multi_plan))
