@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]  # the repository
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))  # the example specs; out/<stem>/ is each one's rendering
 LAB_SPEC = ROOT / "specs" / "lab.yaml"
 
+# Helper modules that import the constants above from here (after them, so that the import is not circular):
+from bicep_plans import PLANS  # noqa: E402
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -89,3 +92,9 @@ def multi_plan() -> Plan:
 @pytest.fixture(scope="session")
 def multi(multi_plan: Plan) -> dict[str, Any]:
     return by_path(emit_kubernetes(multi_plan))
+
+
+# -- the plans the Bicep tests emit (tests/test_bicep*.py) ------------------------------------------
+@pytest.fixture(params=sorted(PLANS))
+def bicep_plan(request: pytest.FixtureRequest) -> Plan:
+    return PLANS[request.param]()

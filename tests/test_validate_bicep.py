@@ -85,7 +85,7 @@ def where(finding: Finding, root: Path) -> tuple[str, str, int | None]:
 
 # -- clean trees -----------------------------------------------------------------------------------
 def write_emitted(root: Path, name: str) -> Path:
-    """The ARM and Bicep files of a plan of test_bicep.PLANS, written under `root`."""
+    """The ARM and Bicep files of a plan of bicep_plans.PLANS, written under `root`."""
     plan = PLANS[name]()
     for artifact in [*emit_arm(plan), *emit_bicep(plan)]:
         path = root / artifact.path
