@@ -1,5 +1,6 @@
-"""Tests of `wlid validate`'s Bicep checks: BICEP001 syntax, BICEP002 the same deployment as main.json,
-BICEP003 the .bicepparam files."""
+"""Tests of `wlid validate`'s Bicep checks: BICEP001 syntax, BICEP002 the same deployment as main.json (here:
+resources, federated credentials and outputs; test_validate_bicep_modules.py: modules;
+test_validate_bicep_environments.py: values that differ between environments), BICEP003 the .bicepparam files."""
 
 from __future__ import annotations
 
