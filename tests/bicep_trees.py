@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bicep_plans import PLANS
-from conftest import ROOT
+from conftest import ROOT, copy_example
 
 from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.bicep import emit_bicep
@@ -26,9 +25,8 @@ ROLES_DATA = "azure/modules/wlid-roles-orders-api-c0393637.bicep"  # a role modu
 
 
 def copy_tree(tmp_path: Path, name: str = "platform") -> Path:
-    root = tmp_path / name
-    shutil.copytree(OUT / name, root)
-    return root
+    """A copy of out/<name> (out/platform by default) under `tmp_path`."""
+    return copy_example(name, tmp_path)
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> str:

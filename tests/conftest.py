@@ -5,6 +5,7 @@ import spec_text`)."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,25 @@ def spec_models() -> set[type]:
                 if isinstance(current, type) and issubclass(current, BaseModel):
                     stack.append(current)
     return seen
+
+
+def copy_example(name: str, into: Path) -> Path:
+    """A copy of the committed tree out/<name> at into/<name>, for a test to edit."""
+    copy = into / name
+    shutil.copytree(ROOT / "out" / name, copy, symlinks=True)
+    return copy
+
+
+@pytest.fixture
+def lab_copy(tmp_path: Path) -> Path:
+    """A copy of out/lab that the test may edit."""
+    return copy_example("lab", tmp_path)
+
+
+@pytest.fixture
+def platform_copy(tmp_path: Path) -> Path:
+    """A copy of out/platform that the test may edit."""
+    return copy_example("platform", tmp_path)
 
 
 def write_tree(artifacts: Iterable[Artifact], root: Path) -> None:
