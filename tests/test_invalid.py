@@ -178,10 +178,14 @@ ALL_CASES = [_committed(p) for p in CASES] + [
 ]
 
 
-def _params(out_variant: bool = False) -> list:
+def _params(out_variant: bool = False, slow: bool = False) -> list:
+    """The cases as parameters; for the snapshot test, the slow ones (`slow`) or the others, so that each
+    has its own test function (a snapshot update of the default run then keeps the slow ones' messages)."""
     params = []
     for case in ALL_CASES:
         if out_variant and case.heavy:
+            continue
+        if not out_variant and case.slow != slow:
             continue
         bug = KNOWN_BUGS.get(case.name)
         marks = [pytest.mark.slow] if case.slow else []
@@ -267,6 +271,15 @@ def test_there_is_a_case_for_every_rule():
 
 @pytest.mark.parametrize("case", _params())
 def test_invalid_spec(case: Case, case_file: Callable[[Case], Path], tmp_path: Path, snapshot):
+    _check_invalid_spec(case, case_file, tmp_path, snapshot)
+
+
+@pytest.mark.parametrize("case", _params(slow=True))
+def test_large_invalid_spec(case: Case, case_file: Callable[[Case], Path], tmp_path: Path, snapshot):
+    _check_invalid_spec(case, case_file, tmp_path, snapshot)
+
+
+def _check_invalid_spec(case: Case, case_file: Callable[[Case], Path], tmp_path: Path, snapshot) -> None:
     spec = case_file(case)
     out = tmp_path / "out"
     run = _render(case, spec, out)
