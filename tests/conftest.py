@@ -101,6 +101,7 @@ def lab_plan() -> Plan:
 
 @pytest.fixture(scope="session")
 def lab(lab_plan: Plan) -> dict[str, Any]:
+    """The lab's Kubernetes files by path, parsed (see k8s_trees.by_path)."""
     return by_path(emit_kubernetes(lab_plan))
 
 
@@ -111,10 +112,12 @@ def multi_plan() -> Plan:
 
 @pytest.fixture(scope="session")
 def multi(multi_plan: Plan) -> dict[str, Any]:
+    """The Kubernetes files of k8s_trees.MULTI_SPEC by path, parsed."""
     return by_path(emit_kubernetes(multi_plan))
 
 
 # -- the plans the Bicep tests emit (tests/test_bicep*.py) ------------------------------------------
-@pytest.fixture(params=sorted(PLANS))
+@pytest.fixture(scope="session", params=sorted(PLANS))
 def bicep_plan(request: pytest.FixtureRequest) -> Plan:
+    """Each plan of bicep_plans.PLANS in turn (plans are frozen: one per session)."""
     return PLANS[request.param]()
