@@ -257,6 +257,7 @@ def _check(
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.kubectl
 @needs_kubectl
 def test_argo_target_revision_reaches_kubectl_as_written(tmp_path: Path):

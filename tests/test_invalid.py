@@ -142,6 +142,7 @@ GENERATED: dict[str, Generated] = {
         ("the spec nests deeper than 64 levels",),
         at="16",
         isolated=True,
+        slow=True,
     ),
 }
 
