@@ -27,7 +27,6 @@ WLID_FUZZ_EXAMPLES (default 100; about 20 s on two cores) in the thorough twins,
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -116,11 +115,14 @@ class Template:
 
 
 def _unambiguous(parts: list[tuple[str, str]]) -> bool:
-    """A literal `$` right before a reference cannot be written: `$` + `${env}` reads as `$${`."""
-    return not any(
-        kind == "text" and encode(text).endswith("$") and nxt != "text"
-        for (kind, text), (nxt, _) in itertools.pairwise(parts)
-    )
+    """A literal `$` right before a reference cannot be written: `$` + `${env}` reads as `$${` (also
+    with empty text parts between them)."""
+    written = ""
+    for kind, text in parts:
+        if kind != "text" and written.endswith("$"):
+            return False
+        written += encode(text) if kind == "text" else "${ref}"
+    return True
 
 
 def templates(refs: tuple[str, ...]) -> st.SearchStrategy[Template]:
