@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.bicep import emit_bicep
@@ -20,7 +20,7 @@ from wlid_render.warning_codes import WARNINGS
 from wlid_render.workflow.pipeline import render_plan
 
 PLATFORM = (ROOT / "specs" / "platform.yaml").read_text("utf-8")
-LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+LAB = LAB_SPEC.read_text("utf-8")
 
 
 def plan_of(text: str) -> Plan:

@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
+from conftest import LAB_SPEC, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,8 +15,7 @@ from wlid_render.plan.source import plan_source
 from wlid_render.spec.bind import bind_client_ids
 from wlid_render.spec.load import load_text
 
-ROOT = Path(__file__).resolve().parents[1]
-LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+LAB = LAB_SPEC.read_text("utf-8")
 PLATFORM = (ROOT / "specs" / "platform.yaml").read_text("utf-8")
 STYLES = (Path(__file__).parent / "cases" / "outputs" / "spec-styles.yaml").read_text("utf-8")
 
@@ -380,9 +380,7 @@ def _bindings(draw):
     return text, env, {name: g.upper() if upper else g for name, g in zip(chosen, guids, strict=True)}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_bindings())
-def test_property_bind_then_parse(binding):
+def _property_bind_then_parse(binding):
     text, env, ids = binding
     result = bind_client_ids(text, env, ids)
     environments = load_text(text, "s").data.get("environments") or {}
@@ -395,6 +393,19 @@ def test_property_bind_then_parse(binding):
     comments = [line for line in text.splitlines(keepends=True) if line.lstrip().startswith("#")]
     _kept_in_order("".join(comments), result)
     assert bind_client_ids(result, env, ids) == result
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_bindings())
+def test_property_bind_then_parse(binding):
+    _property_bind_then_parse(binding)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_bindings())
+def test_property_bind_then_parse_thoroughly(binding):
+    _property_bind_then_parse(binding)
 
 
 def test_an_edit_that_would_change_anything_else_is_refused(monkeypatch: pytest.MonkeyPatch):

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
-from test_write_safety import _mount_tmpfs, _umount
+from generate import spec_text
+from tmpfs import mount_tmpfs, umount
 
 from wlid_render.cli import main
 from wlid_render.write import WriteError, replace_file
@@ -53,7 +54,7 @@ def spec(tmp_path: Path) -> Path:
 
 def test_a_full_disk_leaves_the_spec_intact_and_says_so(tmp_path: Path):
     disk = tmp_path / "disk"
-    if not _mount_tmpfs(disk, "1m"):
+    if not mount_tmpfs(disk, "1m"):
         pytest.skip("cannot mount a small tmpfs here (needs root and mount)")
     try:
         spec = disk / "wlid.yaml"
@@ -77,7 +78,7 @@ def test_a_full_disk_leaves_the_spec_intact_and_says_so(tmp_path: Path):
         assert spec.read_bytes() == before
         assert _temps(disk) == []
     finally:
-        _umount(disk)
+        umount(disk)
 
 
 def test_a_failing_write_leaves_the_spec_intact(spec: Path, tmp_path: Path, monkeypatch):
@@ -187,9 +188,6 @@ def test_a_kill_between_writing_and_renaming_leaves_the_old_spec(spec: Path, tmp
 @pytest.mark.slow
 def test_a_killed_bind_leaves_the_spec_old_or_new(tmp_path: Path):
     """SIGKILL at random moments of `wlid bind` (a large spec, so that writing takes a while)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import spec_text
-
     text = spec_text(500)
     spec = tmp_path / "wlid.yaml"
     spec.write_text(text, "utf-8")

@@ -6,13 +6,10 @@ tests/cases/azure/ (see the README there), and a credential that hands out a fix
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
-import time
 from dataclasses import replace
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -21,13 +18,10 @@ import yaml
 pytest.importorskip("azure.mgmt.msi")
 pytest.importorskip("azure.identity")
 
-import requests
-from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
-from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import CredentialUnavailableError
-from requests.adapters import BaseAdapter
-from urllib3 import HTTPResponse
+from azure_replay import CASES, RG, SUB, TOKEN, FakeCredential, Replay, replay
+from conftest import LAB_SPEC, ROOT
 
 from wlid_render.brownfield import (
     AzureState,
@@ -46,107 +40,9 @@ from wlid_render.plan.model import AUDIENCE
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file, load_text
 
-ROOT = Path(__file__).resolve().parents[1]
-CASES = ROOT / "tests" / "cases" / "azure"
-SUB = "11111111-1111-1111-1111-111111111111"
-RG = "rg-wlid-lab"
 ISSUER = "https://eastus.oic.prod-aks.azure.com/22222222-2222-2222-2222-222222222222/33333333-3333-3333-3333-333333333333/"
 LAB_SUBJECT = "system:serviceaccount:default:workload-identity-sa"
-TOKEN = "fake-token-never-printed"
 FAST = {"retry_backoff_factor": 0.001}  # retries wait next to nothing (the transport records waits)
-
-
-# -- the replaying transport ---------------------------------------------------------------------------
-
-
-class _Adapter(BaseAdapter):
-    """A requests adapter that answers each request with the first unused recording that matches it."""
-
-    def __init__(self, interactions: list[dict]):
-        super().__init__()
-        self.interactions = interactions
-        self.used: list[bool] = [False] * len(interactions)
-        self.seen: list[tuple[str, str, dict[str, str]]] = []
-
-    def send(self, request, **kwargs):  # type: ignore[no-untyped-def, override]
-        self.seen.append((request.method, request.url, dict(request.headers)))
-        url = urlsplit(request.url)
-        assert url.scheme == "https" and url.netloc == "management.azure.com", request.url
-        query = dict(parse_qsl(url.query, keep_blank_values=True))
-        for i, interaction in enumerate(self.interactions):
-            want = interaction["request"]
-            if (
-                not self.used[i]
-                and want["method"] == request.method
-                and want["path"].lower() == url.path.lower()
-                and want["query"] == query
-            ):
-                self.used[i] = True
-                return self._response(request, interaction["response"])
-        raise AssertionError(f"no recorded response for {request.method} {request.url}")
-
-    @staticmethod
-    def _response(request, recorded: dict) -> requests.Response:  # type: ignore[no-untyped-def]
-        data = json.dumps(recorded["body"]).encode()
-        headers = {"Content-Type": "application/json; charset=utf-8", **recorded["headers"]}
-        raw = HTTPResponse(
-            body=io.BytesIO(data),
-            headers=headers,
-            status=recorded["status"],
-            preload_content=False,
-            decode_content=False,
-        )
-        response = requests.Response()
-        response.status_code = recorded["status"]
-        response.headers = requests.structures.CaseInsensitiveDict(headers)
-        response.raw = raw
-        response.url = request.url
-        response.request = request
-        response.reason = "recorded"
-        return response
-
-    def close(self) -> None:
-        pass
-
-
-class Replay(RequestsTransport):
-    """azure-core's requests transport over recorded responses; waits are recorded, not slept."""
-
-    def __init__(self, interactions: list[dict]):
-        client = requests.Session()
-        self.adapter = _Adapter(interactions)
-        client.mount("https://", self.adapter)
-        client.mount("http://", self.adapter)
-        super().__init__(session=client, session_owner=False)
-        self.slept: list[float] = []
-
-    def sleep(self, duration: float) -> None:
-        self.slept.append(duration)
-
-    @property
-    def requests(self) -> list[tuple[str, str, dict[str, str]]]:
-        return self.adapter.seen
-
-    def all_used(self) -> bool:
-        return all(self.adapter.used)
-
-
-def replay(case: str) -> Replay:
-    return Replay(json.loads((CASES / f"{case}.json").read_text("utf-8"))["interactions"])
-
-
-class FakeCredential:
-    """A TokenCredential with a fixed token, or one that fails like DefaultAzureCredential does."""
-
-    def __init__(self, error: Exception | None = None):
-        self.error = error
-        self.calls = 0
-
-    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
-        self.calls += 1
-        if self.error is not None:
-            raise self.error
-        return AccessToken(TOKEN, int(time.time()) + 3600)
 
 
 def read(case: str, **kwargs: object) -> tuple[AzureState, Replay]:
@@ -381,7 +277,7 @@ def test_the_lab_imports_to_a_spec_that_plans_the_same_identity_and_fic():
 def test_the_imported_lab_matches_the_bundled_lab_spec():
     state, _ = read("lab")
     imported = plan_of(import_spec(state))
-    bundled = plan_source(load_file(str(ROOT / "specs" / "lab.yaml")))
+    bundled = plan_source(load_file(str(LAB_SPEC)))
 
     def fics(plan):  # type: ignore[no-untyped-def]
         return [(i.name, [(c.name, c.subject) for c in i.credentials]) for i in plan.identities]
@@ -533,7 +429,7 @@ def _lab_state(*fics: FicState, **identity: object) -> AzureState:
 
 
 def _lab_plan():  # type: ignore[no-untyped-def]
-    return plan_source(load_file(str(ROOT / "specs" / "lab.yaml")))
+    return plan_source(load_file(str(LAB_SPEC)))
 
 
 def test_a_hand_made_fic_is_drift():
@@ -789,7 +685,7 @@ def test_the_role_assignment_wlid_made_is_no_drift():
     from wlid_render.brownfield.roles import made_by_a_template, planned_assignments
 
     state, _ = read("lab-roles", roles=True)
-    plan = plan_source(load_file(str(ROOT / "specs" / "lab.yaml")))
+    plan = plan_source(load_file(str(LAB_SPEC)))
     (planned,) = planned_assignments(plan, plan.environments[0], plan.identities[0])
     assert planned.scope == KEY_VAULT
     assert made_by_a_template(planned.template_name("66666666-6666-6666-6666-666666666666"))
@@ -798,7 +694,7 @@ def test_the_role_assignment_wlid_made_is_no_drift():
 
 def test_a_hand_made_role_assignment_is_found_before_deploy():
     state, _ = read("lab-roles-by-hand", roles=True)
-    plan = plan_source(load_file(str(ROOT / "specs" / "lab.yaml")))
+    plan = plan_source(load_file(str(LAB_SPEC)))
     report = drift(plan, "default", state)
     assert findings(report) == [
         ("role-exists", "myIdentity", None, "error"),
@@ -812,11 +708,7 @@ def test_a_hand_made_role_assignment_is_found_before_deploy():
 
 def test_a_missing_role_assignment_is_drift():
     state, _ = read("lab-roles", roles=True)
-    text = (
-        (ROOT / "specs" / "lab.yaml")
-        .read_text("utf-8")
-        .replace("keyVault: kv-wlid-lab", "keyVault: kv-other")
-    )
+    text = LAB_SPEC.read_text("utf-8").replace("keyVault: kv-wlid-lab", "keyVault: kv-other")
     report = drift(plan_of(text), "default", state)
     assert sorted(f[0] for f in findings(report)) == ["extra-role", "missing-role"]
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 pytest.importorskip("azure.mgmt.msi", reason="the wlid[azure] extra is not installed")
 
-import test_brownfield as recorded
+import azure_replay as recorded
 
 import wlid_render.brownfield as brownfield
 from wlid_render.cli import main

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 from wlid_render import __version__
 from wlid_render.cli import main
 
-LAB = str(ROOT / "specs" / "lab.yaml")
+LAB = str(LAB_SPEC)
 
 
 def _render(*args: str):

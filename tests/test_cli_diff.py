@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 from wlid_render.cli import diagnostics, main
 from wlid_render.cli.diffs import file_diff, read_current
 
-LAB = ROOT / "specs" / "lab.yaml"
+LAB = LAB_SPEC
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

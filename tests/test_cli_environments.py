@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 from wlid_render.cli import main
 
@@ -296,7 +296,7 @@ def test_bind_pins_what_it_can_and_says_what_it_left(tmp_path: Path):
 
 def test_bind_defaults_wlid_yaml_and_the_only_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
-    shutil.copy(ROOT / "specs" / "lab.yaml", tmp_path / "wlid.yaml")
+    shutil.copy(LAB_SPEC, tmp_path / "wlid.yaml")
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps({"myIdentity": {"clientId": PINNED["shop-api"]}}), "utf-8")
     result = CliRunner().invoke(main, ["bind", "outputs.json"])

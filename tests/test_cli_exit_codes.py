@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 import wlid_render.brownfield as brownfield
 from wlid_render.cli import EXIT_DRIFT, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
 
-LAB = str(ROOT / "specs" / "lab.yaml")
+LAB = str(LAB_SPEC)
 MULTI = str(ROOT / "specs" / "multi-env.yaml")
 WLID = Path(sys.executable).with_name("wlid")  # the console script pip installed
 

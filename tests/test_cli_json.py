@@ -11,12 +11,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 from wlid_render.cli import main
 
 DOC = ROOT / "docs" / "json-output.md"
-LAB = ROOT / "specs" / "lab.yaml"
+LAB = LAB_SPEC
 MULTI = ROOT / "specs" / "multi-env.yaml"
 PLATFORM = ROOT / "specs" / "platform.yaml"
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 from wlid_render.cli import main
 from wlid_render.cli.echo import some as _some
 from wlid_render.workflow.stream import kustomize_order
 
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))
-LAB = ROOT / "specs" / "lab.yaml"
+LAB = LAB_SPEC
 MULTI = ROOT / "specs" / "multi-env.yaml"
 WLID = Path(sys.executable).with_name("wlid")  # the installed console script
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 from conftest import SPECS
+from generate import spec_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,9 +17,6 @@ from wlid_render.plan.model import FederatedCredential, IdentityPlan, Parameter
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_file, load_text
 from wlid_render.validate.arm_schema import parameters_errors, template_errors
-
-sys.path.insert(0, str(SPECS[0].parents[1] / "benchmarks"))
-from generate import spec_text
 
 ARM_TEMPLATE_LIMIT = 4 * 1024 * 1024
 PARAMS = (
@@ -69,6 +66,7 @@ def test_a_thousand_workloads_are_split_and_every_identity_is_deployed_once(big)
         assert sum(weight(i) for i in d.identities) <= RESOURCE_BUDGET
 
 
+@pytest.mark.slow  # the official ARM schema on every template of 1,000 workloads: seconds
 def test_every_split_template_is_valid_and_within_the_limits(big):
     plan, files = big
     for d in plan.deployments:

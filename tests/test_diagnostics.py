@@ -4,23 +4,20 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
+from generate import spec_text
 
 from wlid_render.cli import diagnostics, main
 from wlid_render.cli.diagnostics import SourceLines, format_problem, quote
 from wlid_render.errors import Mark, Problem, SpecError
 from wlid_render.workflow.pipeline import render_file
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from generate import spec_text
-
-LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+LAB = LAB_SPEC.read_text("utf-8")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Cases of tests/cases/invalid that report problems with locations (the folder holds more, some of them
 # for bugs being worked on).

@@ -145,6 +145,15 @@ def test_the_readme_starts_with_the_two_set_up_commands():
     assert "pip install -e '.[test]' && python -m pytest" in (ROOT / ".ci" / "run").read_text("utf-8")
 
 
+def test_ci_runs_the_slow_tests_that_the_default_run_leaves_out():
+    addopts = re.search(r"^addopts = (.*)$", (ROOT / "pyproject.toml").read_text("utf-8"), re.M)
+    assert addopts and "-m 'not slow'" in addopts.group(1)
+    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()]
+    assert "python -m pytest -m slow" in commands
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "`python -m pytest -m slow` runs the slow ones" in readme
+
+
 def test_every_validate_rule_is_documented():
     from wlid_render.validate.rules import RULES
 

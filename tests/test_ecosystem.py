@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 import wlid_render
 from wlid_render.cli import main
@@ -42,7 +42,7 @@ def test_wlid_check_passes_on_this_repository_and_fails_on_a_stale_tree(tmp_path
     assert result.exit_code == 0, result.output
     assert result.output == "", "quiet when everything is up to date"
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "wlid.yaml").write_text((ROOT / "specs" / "lab.yaml").read_text("utf-8"), "utf-8")
+    (tmp_path / "wlid.yaml").write_text(LAB_SPEC.read_text("utf-8"), "utf-8")
     stale = CliRunner().invoke(main, [*args, "wlid.yaml", str(ROOT / "specs" / "platform.yaml")])
     assert stale.exit_code == 1 and "out/lab is out of date" in stale.output
     assert "out/platform is out of date" in stale.output  # every spec is checked, not only the first

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
+from generate import spec_text
 
 from wlid_render.emit.arm import parameters_file, template
 from wlid_render.emit.k8s import _env_objects
@@ -166,11 +167,6 @@ def test_a_reference_in_a_nested_environments_list_is_resolved():
 
 @pytest.mark.parametrize(("identities", "listed", "more"), [(6, 6, ""), (7, 5, " and 2 more")])
 def test_a_long_list_of_unpinned_client_ids_is_cut(identities: int, listed: int, more: str):
-    import sys
-
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import spec_text
-
     plan = plan_source(load_text(spec_text(identities * 20), "spec.yaml"))
     (warning, *_) = [w for w in plan.warnings if "not pinned" in w.message]
     assert f"{identities} client IDs not pinned" in warning.message
@@ -182,7 +178,7 @@ def test_a_workload_shared_by_environments_follows_each_ones_service_account(tmp
     """A spec without references is planned once for all environments; a workload whose
     ServiceAccount sits in another namespace in one environment still lands there."""
     text = (
-        (ROOT / "specs" / "lab.yaml")
+        LAB_SPEC
         .read_text("utf-8")
         .replace(
             "    namespace: default\n    identity: myIdentity\n    federatedCredentialName: myFedIdentity\n",

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
+from generate import spec_text
 
 from wlid_render.cli import main
 from wlid_render.plan.source import plan_source
@@ -36,7 +37,7 @@ from wlid_render.views.mermaid import (
 )
 from wlid_render.workflow.pipeline import render_file
 
-LAB = str(ROOT / "specs" / "lab.yaml")
+LAB = str(LAB_SPEC)
 MULTI = str(ROOT / "specs" / "multi-env.yaml")
 PLATFORM = str(ROOT / "specs" / "platform.yaml")
 
@@ -118,7 +119,7 @@ def test_env_option_and_unknown_env():
 def test_an_invalid_spec_exits_2_with_located_problems(tmp_path: Path):
     spec = tmp_path / "wlid.yaml"
     spec.write_text(
-        (ROOT / "specs" / "lab.yaml").read_text("utf-8").replace("identity: myIdentity", "identity: x")
+        LAB_SPEC.read_text("utf-8").replace("identity: myIdentity", "identity: x")
     )
     result = _explain(str(spec))
     assert result.exit_code == 2
@@ -209,11 +210,6 @@ def test_readme_embeds_the_graph_of_every_environment():
 
 
 def test_a_graph_too_large_to_draw_is_replaced_by_a_note(tmp_path: Path):
-    import sys
-
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import spec_text  # type: ignore[import-not-found]
-
     spec = tmp_path / "big.yaml"
     spec.write_text(spec_text(300), "utf-8")
     readme = {a.path: a.text for a in render_file(str(spec)).artifacts}["README.md"]

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 from wlid_render.cli import main
 from wlid_render.fast.process import skip_plugin_discovery, without_gc
 
-LAB = str(ROOT / "specs" / "lab.yaml")
+LAB = str(LAB_SPEC)
 
 
 def _environment(**extra: str) -> dict[str, str]:

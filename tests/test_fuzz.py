@@ -18,15 +18,15 @@ with a located first line and no traceback.
 
 Inputs that once triggered a bug keep a minimal regression test at the end of this file.
 
-Examples per property: the environment variable WLID_FUZZ_EXAMPLES (default 100; the file then runs in
-about 20 s on two cores). A long run:
+Examples per property: a few (QUICK_EXAMPLES) in the default run; the environment variable
+WLID_FUZZ_EXAMPLES (default 100; about 20 s on two cores) in the thorough twins, marked slow, that
+`python -m pytest -m slow` (and .ci/run) runs. A long run:
 
-    WLID_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fuzz.py
+    WLID_FUZZ_EXAMPLES=5000 python -m pytest -m slow tests/test_fuzz.py
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -59,7 +59,8 @@ from wlid_render.validate.bicep_syntax import (
 )
 from wlid_render.workflow.pipeline import render_plan
 
-EXAMPLES = int(os.environ.get("WLID_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("WLID_FUZZ_EXAMPLES", "100"))  # the thorough twins (marked slow)
+QUICK_EXAMPLES = 12  # the default run
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -114,11 +115,14 @@ class Template:
 
 
 def _unambiguous(parts: list[tuple[str, str]]) -> bool:
-    """A literal `$` right before a reference cannot be written: `$` + `${env}` reads as `$${`."""
-    return not any(
-        kind == "text" and encode(text).endswith("$") and nxt != "text"
-        for (kind, text), (nxt, _) in itertools.pairwise(parts)
-    )
+    """A literal `$` right before a reference cannot be written: `$` + `${env}` reads as `$${` (also
+    with empty text parts between them)."""
+    written = ""
+    for kind, text in parts:
+        if kind != "text" and written.endswith("$"):
+            return False
+        written += encode(text) if kind == "text" else "${ref}"
+    return True
 
 
 def templates(refs: tuple[str, ...]) -> st.SearchStrategy[Template]:
@@ -467,9 +471,7 @@ def check_gitops(gitops: dict[str, str], files: dict[str, str], envs: list[str],
 
 
 # -- properties of valid specs ---------------------------------------------------------------------
-@FUZZ
-@given(valid_cases(), st.booleans())
-def test_random_valid_specs_render_and_keep_every_value(case: Case, allow_unicode: bool) -> None:
+def check_a_valid_spec(case: Case, allow_unicode: bool) -> None:
     # Random names and texts may look like credentials (a long random identity name, an env name
     # ending in _KEY): valid specs hold none (tests/test_secrets.py checks that rule).
     assume(not secret_problems(case.spec))
@@ -478,6 +480,19 @@ def test_random_valid_specs_render_and_keep_every_value(case: Case, allow_unicod
     check_syntax(files)
     check_values(case, files)
     assert render_text(text) == files, "rendering twice gives different bytes"
+
+
+@settings(FUZZ, max_examples=QUICK_EXAMPLES)
+@given(valid_cases(), st.booleans())
+def test_random_valid_specs_render_and_keep_every_value(case: Case, allow_unicode: bool) -> None:
+    check_a_valid_spec(case, allow_unicode)
+
+
+@pytest.mark.slow
+@FUZZ
+@given(valid_cases(), st.booleans())
+def test_random_valid_specs_render_and_keep_every_value_thoroughly(case: Case, allow_unicode: bool) -> None:
+    check_a_valid_spec(case, allow_unicode)
 
 
 # -- invalid mutations -----------------------------------------------------------------------------
@@ -624,9 +639,7 @@ def invalid_specs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return kind, spec
 
 
-@FUZZ
-@given(invalid_specs())
-def test_invalid_mutations_exit_2_with_a_located_error(mutation: tuple[str, dict[str, Any]]) -> None:
+def check_an_invalid_mutation(mutation: tuple[str, dict[str, Any]]) -> None:
     _, spec = mutation
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / SPEC_FILE
@@ -638,6 +651,19 @@ def test_invalid_mutations_exit_2_with_a_located_error(mutation: tuple[str, dict
         first = result.stderr.splitlines()[0]
         assert re.match(rf"{re.escape(str(path))}:\d+:\d+: ", first), first
         assert not out.exists()
+
+
+@settings(FUZZ, max_examples=QUICK_EXAMPLES)
+@given(invalid_specs())
+def test_invalid_mutations_exit_2_with_a_located_error(mutation: tuple[str, dict[str, Any]]) -> None:
+    check_an_invalid_mutation(mutation)
+
+
+@pytest.mark.slow
+@FUZZ
+@given(invalid_specs())
+def test_invalid_mutations_exit_2_with_a_located_error_thoroughly(mutation: tuple[str, dict[str, Any]]) -> None:
+    check_an_invalid_mutation(mutation)
 
 
 # -- found by the properties above: minimal specs -------------------------------------------------

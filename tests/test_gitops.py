@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
+from generate import spec_text
 
 from wlid_render.emit.gitops import emit_gitops
 from wlid_render.plan.model import Plan
@@ -16,7 +18,6 @@ from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 from wlid_render.workflow.pipeline import render_plan
 
-ROOT = Path(__file__).resolve().parent.parent
 PLATFORM = (ROOT / "specs" / "platform.yaml").read_text(encoding="utf-8")
 GITOPS = (
     "gitops: {repoURL: https://github.com/example/platform-gitops.git, "
@@ -331,11 +332,6 @@ def test_readme_configmap_command_runs(plan: Plan, tmp_path: Path) -> None:
 
 
 def test_split_deployments_read_each_identity_from_its_group() -> None:
-    import sys
-
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import spec_text
-
     plan = plan_of(spec_text(1000) + GITOPS)
     readme = by_path(emit_gitops(plan))["gitops/README.md"]
     for deployment in plan.deployments[1:]:

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
 
 from wlid_render.emit.artifact import to_yaml, to_yaml_documents
 from wlid_render.emit.gitops import emit_gitops
@@ -194,6 +195,7 @@ def _spec(corpus: list[str]) -> str:
     return yaml.safe_dump(spec, sort_keys=False, width=1000)
 
 
+@pytest.mark.slow
 @pytest.mark.kubectl
 @needs_kubectl
 def test_spec_strings_reach_kubectl_as_written(tmp_path: Path):
@@ -255,6 +257,7 @@ def _check(
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.kubectl
 @needs_kubectl
 def test_argo_target_revision_reaches_kubectl_as_written(tmp_path: Path):
@@ -275,8 +278,6 @@ def test_argo_target_revision_reaches_kubectl_as_written(tmp_path: Path):
 
 # -- K8S006: the same strings written plain in a tree ----------------------------------------------
 def _platform(tmp_path: Path) -> Path:
-    from conftest import ROOT
-
     out = tmp_path / "platform"
     shutil.copytree(ROOT / "out" / "platform", out)
     return out

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC
 
 from wlid_render.cli import main
 
-LAB = ROOT / "specs" / "lab.yaml"
+LAB = LAB_SPEC
 SCHEMA_LINE = "# yaml-language-server: $schema=wlid-v1.schema.json"
 
 

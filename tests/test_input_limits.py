@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
+from generate import spec_text
 
 from wlid_render import input_limits
 from wlid_render.cli import main
@@ -20,7 +21,7 @@ from wlid_render.input_limits import InputError, load_json, read_bounded
 from wlid_render.spec.load import load_file
 from wlid_render.workflow.outputs import read_outputs
 
-LAB = ROOT / "specs" / "lab.yaml"
+LAB = LAB_SPEC
 MULTI = ROOT / "specs" / "multi-env.yaml"
 DEEP_JSON = "[" * 100_000
 MEMORY_LIMIT = 1024 * 1024 * 1024  # bytes of address space a hostile input may not push wlid past
@@ -166,9 +167,6 @@ def test_load_json_depth():
 
 def test_the_benchmark_sizes_fit_the_limits():
     """The limits leave room for real estates: the 10,000-workload spec is far below them."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import spec_text
-
     assert len(spec_text(10_000).encode()) * 10 < input_limits.SPEC_MAX_BYTES
 
 

@@ -30,12 +30,12 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import LAB_SPEC
 
 from wlid_render.cli import main
 from wlid_render.errors import SpecError
 from wlid_render.workflow.pipeline import render_file
 
-ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = Path(__file__).parent / "cases" / "invalid"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
 SPECIAL = {"empty": "the file is empty"}  # a file that cannot hold an expect line
@@ -78,6 +78,7 @@ class Generated:
     at: str | None = None
     isolated: bool = False  # run in a child process: it may kill the interpreter
     heavy: bool = False  # seconds to run: not repeated for the OUT variant
+    slow: bool = False  # a second or more per run: marked slow (python -m pytest -m slow)
 
 
 def _valid_with(extra: str) -> bytes:
@@ -91,22 +92,26 @@ GENERATED: dict[str, Generated] = {
             "metadata.name: spec name (lower-case letters, digits and '-'): at most 40 characters, got 10485760",
         ),
         at="4:9",
+        slow=True,
     ),
     "ten-megabytes-identity-name": Generated(
         lambda: VALID_SPEC.replace("  - name: myIdentity", "  - name: " + "i" * (10 * MIB)).encode(),
         ("identities[0].name: ",),
         at="12:11",
+        slow=True,
     ),
     "ten-megabytes-api-version": Generated(
         lambda: VALID_SPEC.replace("wlid/v1", "v" * (10 * MIB)).encode(),
         ("apiVersion: must be 'wlid/v1'",),
         at="1:13",
+        slow=True,
     ),
     "too-many-nodes": Generated(
         lambda: _valid_with("x-many: [" + ",".join(["a"] * 500_001) + "]\n"),
         ("the document is too large",),
         at="16",
         heavy=True,
+        slow=True,
     ),
     "deep-lists-400": Generated(
         lambda: _valid_with("x-deep: " + "[" * 400 + "]" * 400 + "\n"),
@@ -137,6 +142,7 @@ GENERATED: dict[str, Generated] = {
         ("the spec nests deeper than 64 levels",),
         at="16",
         isolated=True,
+        slow=True,
     ),
 }
 
@@ -148,6 +154,7 @@ class Case:
     at: str | None
     isolated: bool = False
     heavy: bool = False
+    slow: bool = False
     path: Path | None = None  # committed; generated cases are written on first use
 
 
@@ -168,17 +175,21 @@ def _committed(path: Path) -> Case:
 
 
 ALL_CASES = [_committed(p) for p in CASES] + [
-    Case(name, g.expects, g.at, g.isolated, g.heavy) for name, g in GENERATED.items()
+    Case(name, g.expects, g.at, g.isolated, g.heavy, g.slow) for name, g in GENERATED.items()
 ]
 
 
-def _params(out_variant: bool = False) -> list:
+def _params(out_variant: bool = False, slow: bool = False) -> list:
+    """The cases as parameters; for the snapshot test, the slow ones (`slow`) or the others, so that each
+    has its own test function (a snapshot update of the default run then keeps the slow ones' messages)."""
     params = []
     for case in ALL_CASES:
         if out_variant and case.heavy:
             continue
+        if not out_variant and case.slow != slow:
+            continue
         bug = KNOWN_BUGS.get(case.name)
-        marks = []
+        marks = [pytest.mark.slow] if case.slow else []
         if bug is not None and not (out_variant and bug.exits_cleanly):
             marks.append(pytest.mark.xfail(strict=True, reason=bug.reason))
         params.append(pytest.param(case, id=case.name, marks=marks))
@@ -261,6 +272,15 @@ def test_there_is_a_case_for_every_rule():
 
 @pytest.mark.parametrize("case", _params())
 def test_invalid_spec(case: Case, case_file: Callable[[Case], Path], tmp_path: Path, snapshot):
+    _check_invalid_spec(case, case_file, tmp_path, snapshot)
+
+
+@pytest.mark.parametrize("case", _params(slow=True))
+def test_large_invalid_spec(case: Case, case_file: Callable[[Case], Path], tmp_path: Path, snapshot):
+    _check_invalid_spec(case, case_file, tmp_path, snapshot)
+
+
+def _check_invalid_spec(case: Case, case_file: Callable[[Case], Path], tmp_path: Path, snapshot) -> None:
     spec = case_file(case)
     out = tmp_path / "out"
     run = _render(case, spec, out)
@@ -292,7 +312,7 @@ def _tree_state(out: Path) -> dict[str, tuple[bytes, int] | None]:
 @pytest.fixture(scope="session")
 def rendered_lab(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("lab-rendered") / "out"
-    result = CliRunner().invoke(main, ["render", str(ROOT / "specs" / "lab.yaml"), "-o", str(out), "-q"])
+    result = CliRunner().invoke(main, ["render", str(LAB_SPEC), "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
     return out
 
@@ -322,7 +342,7 @@ def _render_tree(spec: Path, out: Path) -> dict[str, bytes]:
 
 
 def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path):
-    text = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+    text = LAB_SPEC.read_text("utf-8")
     plain, bom = tmp_path / "plain" / "wlid.yaml", tmp_path / "bom" / "wlid.yaml"
     for path, data in ((plain, text.encode()), (bom, b"\xef\xbb\xbf" + text.encode())):
         path.parent.mkdir()

@@ -4,18 +4,19 @@ Values must equal `yaml.safe_load`; the mark of every value and of every mapping
 of its node in PyYAML's node graph (`yaml.compose`). Invalid documents are refused with every problem
 (the cases under `cases/invalid/` pin the messages of whole specs; here the composer's own rules).
 
-Examples per property: WLID_LOAD_EXAMPLES (default 200).
+Examples per property: QUICK_EXAMPLES in the default run; WLID_LOAD_EXAMPLES (default 200) in the
+thorough twin, marked slow (`python -m pytest -m slow`).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import pytest
 import yaml
 from conftest import ROOT
+from generate import spec_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +29,8 @@ try:
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as Loader  # type: ignore[assignment]
 
-EXAMPLES = int(os.environ.get("WLID_LOAD_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("WLID_LOAD_EXAMPLES", "200"))  # the thorough twins (marked slow)
+QUICK_EXAMPLES = 40  # the default run
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -97,10 +99,21 @@ styles = st.sampled_from(
 )
 
 
-@PROPERTY
+def _values_and_marks_are_those_of_pyyaml(spec: dict[str, Any], style: dict[str, Any]) -> None:
+    assert_loads_like_pyyaml(yaml.safe_dump(spec, sort_keys=False, **style))
+
+
+@settings(PROPERTY, max_examples=QUICK_EXAMPLES)
 @given(specs, styles)
 def test_values_and_marks_are_those_of_pyyaml(spec: dict[str, Any], style: dict[str, Any]) -> None:
-    assert_loads_like_pyyaml(yaml.safe_dump(spec, sort_keys=False, **style))
+    _values_and_marks_are_those_of_pyyaml(spec, style)
+
+
+@pytest.mark.slow
+@PROPERTY
+@given(specs, styles)
+def test_values_and_marks_are_those_of_pyyaml_thoroughly(spec: dict[str, Any], style: dict[str, Any]) -> None:
+    _values_and_marks_are_those_of_pyyaml(spec, style)
 
 
 @pytest.mark.parametrize(
@@ -121,9 +134,6 @@ def test_examples_load_like_pyyaml(text: str) -> None:
 
 
 def test_a_large_spec_loads_like_pyyaml() -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import spec_text
-
     assert_loads_like_pyyaml(spec_text(200))
 
 

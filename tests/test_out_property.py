@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import LAB_SPEC
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +22,7 @@ from wlid_render.spec.load import load_text
 from wlid_render.workflow.pipeline import render_plan
 from wlid_render.write import ForeignEntries, UnownedTree, WriteError, apply
 
-LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+LAB = LAB_SPEC.read_text("utf-8")
 
 
 @cache

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
 
 from wlid_render import write
 from wlid_render.cli import main
@@ -28,7 +28,7 @@ from wlid_render.write import ForeignEntries, UnownedTree, WriteError, apply, co
 from wlid_render.write import comparison as write_compare
 from wlid_render.write import scan as write_scan
 
-LAB = str(ROOT / "specs" / "lab.yaml")
+LAB = str(LAB_SPEC)
 MULTI = str(ROOT / "specs" / "multi-env.yaml")
 
 

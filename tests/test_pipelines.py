@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
+from generate import spec_text
 
 from wlid_render import __version__
 from wlid_render.emit.github_actions import ACTIONS
@@ -25,7 +27,6 @@ from wlid_render.repo_paths import RepoPaths, UnsafePath
 from wlid_render.spec.load import load_text
 from wlid_render.views.az import FLAGS_QUERY, whatif_commands
 
-ROOT = Path(__file__).resolve().parent.parent
 PLATFORM = (ROOT / "specs" / "platform.yaml").read_text(encoding="utf-8")
 GITOPS = (
     "gitops: {repoURL: https://github.com/example/platform-gitops.git, "
@@ -606,9 +607,6 @@ def test_whatif_commands_unknown_environment(plan: Plan) -> None:
 
 @pytest.fixture(scope="module")
 def split_plan() -> Plan:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import spec_text
-
     plan = plan_of(spec_text(1000))
     assert len(plan.deployments) > 2  # main and at least two identity groups
     return plan

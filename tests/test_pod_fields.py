@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT
-from test_k8s import schema_errors
+from k8s_schemas import schema_errors
 
 from wlid_render.emit.k8s import emit_kubernetes
 from wlid_render.errors import Problem, SpecError

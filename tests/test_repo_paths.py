@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import LAB_SPEC
 
 from wlid_render.cli import main
 from wlid_render.plan.source import plan_source
@@ -18,8 +19,7 @@ from wlid_render.repo_paths import RepoPaths, UnsafePath, pipeline_path, repo_pa
 from wlid_render.spec.load import load_text
 from wlid_render.workflow.pipeline import render_plan
 
-ROOT = Path(__file__).resolve().parent.parent
-LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+LAB = LAB_SPEC.read_text("utf-8")
 GITOPS = "gitops: {repoURL: https://github.com/example/gitops.git}\n"
 
 

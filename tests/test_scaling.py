@@ -10,20 +10,16 @@ lookup in a list, a duplicate check of every pair, a dependsOn chain rebuilt per
 from __future__ import annotations
 
 import gc
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
+from generate import environments_spec_text, spec_text
 
 from wlid_render.errors import SpecError
 from wlid_render.spec.load import load_text
 from wlid_render.workflow.pipeline import render_source
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate import environments_spec_text, spec_text
 
 SMALL = 1000  # multiples of 20 keep 20 ServiceAccounts per identity
 FACTOR = 4
@@ -49,6 +45,7 @@ def _cpu_seconds(n: int) -> float:
     return best
 
 
+@pytest.mark.slow
 def test_rendering_grows_linearly() -> None:
     _cpu_seconds(20)  # warm imports and template caches
     small = _cpu_seconds(SMALL)
@@ -91,6 +88,7 @@ def _environments_cpu_seconds(n: int, broken: bool) -> float:
     return best
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(ENV_SIZES))
 def test_rendering_grows_linearly_with_environments(case: str) -> None:
     broken = case == "invalid"

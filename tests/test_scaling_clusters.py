@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import gc
 import json
-import sys
 import time
-from pathlib import Path
+
+import pytest
+from generate_clusters import clusters_spec_text
 
 from wlid_render.spec.load import load_text
 from wlid_render.workflow.pipeline import render_source
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate_clusters import clusters_spec_text
 
 CLUSTERS = 50
 SMALL = 250
@@ -44,6 +42,7 @@ def _cpu_seconds(n: int) -> float:
     return best
 
 
+@pytest.mark.slow
 def test_a_fleet_in_bindings_mode_renders_linearly() -> None:
     _cpu_seconds(20)
     small = _cpu_seconds(SMALL)
@@ -64,6 +63,7 @@ def _count(resources: list[dict]) -> int:
     return total
 
 
+@pytest.mark.slow
 def test_a_fleet_of_50_clusters_and_1000_workloads_stays_inside_arm_limits() -> None:
     rendering = _render(1000)
     plan = rendering.plan

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ROOT, SPECS, spec_models
+from conftest import LAB_SPEC, ROOT, SPECS, spec_models
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from wlid_render.cli import main
@@ -98,17 +98,17 @@ def test_every_example_spec_and_starter_validates(spec: Path):
 
 
 def test_an_unknown_key_is_rejected():
-    data = yaml.safe_load((ROOT / "specs" / "lab.yaml").read_text("utf-8"))
+    data = yaml.safe_load(LAB_SPEC.read_text("utf-8"))
     data["azure"]["locaton"] = "eastus"
     errors = list(_validator().iter_errors(data))
     assert errors and "Additional properties are not allowed ('locaton' was unexpected)" in errors[0].message
-    data = yaml.safe_load((ROOT / "specs" / "lab.yaml").read_text("utf-8"))
+    data = yaml.safe_load(LAB_SPEC.read_text("utf-8"))
     data["identities"][0]["roles"][0]["scope"] = "x"
     assert list(_validator().iter_errors(data))
 
 
 def test_wrong_types_and_missing_keys_are_rejected():
-    data = yaml.safe_load((ROOT / "specs" / "lab.yaml").read_text("utf-8"))
+    data = yaml.safe_load(LAB_SPEC.read_text("utf-8"))
     del data["cluster"]
     data["serviceAccounts"][0]["tokenExpiration"] = "3600"
     messages = [e.message for e in _validator().iter_errors(data)]

@@ -10,14 +10,14 @@ from __future__ import annotations
 import base64
 import random
 import re
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import LAB_SPEC, ROOT
+from generate import spec_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +29,7 @@ from wlid_render.spec.load import load_text
 CORPUS = ROOT / "tests" / "cases" / "secrets.yaml"
 SHAPES = yaml.safe_load(CORPUS.read_text("utf-8"))
 SEEDS = range(20)  # every shape is made 20 times with other random characters
-LAB = (ROOT / "specs" / "lab.yaml").read_text("utf-8")
+LAB = LAB_SPEC.read_text("utf-8")
 
 _ALPHABETS = {
     "alnum": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
@@ -425,11 +425,23 @@ _TEXT = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _credential_kind_shortcuts_give_the_full_answer(value: str) -> None:
+    """Gates, minimum lengths and the upper-case test give the answer of running everything."""
+    assert credential_kind(value) == kinds.kind_of(value, 0, shortcuts=False)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT)
 def test_credential_kind_shortcuts_give_the_full_answer(value: str) -> None:
     """Gates, minimum lengths and the upper-case test give the answer of running everything."""
-    assert credential_kind(value) == kinds.kind_of(value, 0, shortcuts=False)
+    _credential_kind_shortcuts_give_the_full_answer(value)
+
+
+@pytest.mark.slow
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_TEXT)
+def test_credential_kind_shortcuts_give_the_full_answer_thoroughly(value: str) -> None:
+    _credential_kind_shortcuts_give_the_full_answer(value)
 
 
 _NAMES = st.sampled_from([*SHAPES["names"]["refused"], *SHAPES["names"]["allowed"], "a", "b", "name"])
@@ -447,7 +459,15 @@ _DATA = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _the_whole_spec_shortcut_gives_the_full_answer(
+    data: Any, env_vars: dict[str, dict[str, str]]
+) -> None:
+    """`spec_is_clean` (fast_path.py) answers for the whole spec as checking every string with its path does."""
+    spec = {"workloads": data, "environments": {env: {"vars": v} for env, v in env_vars.items()}}
+    assert secret_problems(spec) == report.every_problem(spec, frozenset())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     _DATA,
     st.dictionaries(
@@ -460,14 +480,26 @@ def test_the_whole_spec_shortcut_gives_the_full_answer(
     data: Any, env_vars: dict[str, dict[str, str]]
 ) -> None:
     """`spec_is_clean` (fast_path.py) answers for the whole spec as checking every string with its path does."""
-    spec = {"workloads": data, "environments": {env: {"vars": v} for env, v in env_vars.items()}}
-    assert secret_problems(spec) == report.every_problem(spec, frozenset())
+    _the_whole_spec_shortcut_gives_the_full_answer(data, env_vars)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _DATA,
+    st.dictionaries(
+        st.sampled_from(["dev", "prod"]),
+        st.dictionaries(st.sampled_from(["a", "b"]), _TEXT, max_size=2),
+        max_size=2,
+    ),
+)
+def test_the_whole_spec_shortcut_gives_the_full_answer_thoroughly(
+    data: Any, env_vars: dict[str, dict[str, str]]
+) -> None:
+    _the_whole_spec_shortcut_gives_the_full_answer(data, env_vars)
 
 
 def test_real_specs_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import spec_text
-
     def refuse(*_: Any) -> None:
         raise AssertionError("every string was checked one by one")
 

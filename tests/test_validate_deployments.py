@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
-from test_k8s import write_tree
+from conftest import ROOT, write_tree
+from generate import spec_text
 
 from wlid_render.spec.load import load_text
 from wlid_render.validate.arm import check_template, deployed_counts
@@ -23,9 +22,6 @@ from wlid_render.validate.run import Options, validate_tree
 from wlid_render.validate.templates import TopTemplate, parameters_owner, top_templates
 from wlid_render.validate.tree import RenderedTree
 from wlid_render.workflow.pipeline import render_source
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from generate import spec_text
 
 OFFLINE = Options(use_kubectl=False)
 GROUP = "azure/identities-001.json"
@@ -75,12 +71,14 @@ def test_the_tree_is_split(rendered: Path) -> None:
     assert all(s.startswith("identities-") for s in stems[1:])
 
 
+@pytest.mark.slow  # every check on a tree of 1,000 workloads: seconds
 def test_a_split_tree_validates_without_errors(rendered: Path) -> None:
     findings = validate_tree(rendered, OFFLINE)
     assert [f.format() for f in findings if f.severity == "error"] == []
     assert {f.rule for f in findings} <= {"WI013"}
 
 
+@pytest.mark.slow  # every check on a tree of 1,000 workloads: seconds
 def test_a_split_tree_with_the_cluster_update_validates_without_errors(tmp_path: Path) -> None:
     text = spec_text(700).replace(
         "  name: aks-bench\n", "  name: aks-bench\n  enableWorkloadIdentity: true\n"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import time
@@ -19,7 +18,6 @@ from wlid_render.cli import main
 from wlid_render.validate.run import Options, validate_tree
 from wlid_render.validate.yaml_stream import YamlLimitError, load_documents
 
-LAB_OUT = ROOT / "out" / "lab"
 SA = "k8s/base/default/serviceaccounts.yaml"
 MEMORY_LIMIT = 1024 * 1024 * 1024
 
@@ -42,13 +40,6 @@ BOMB = "\n".join(
 )
 
 
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    out = tmp_path / "lab"
-    shutil.copytree(LAB_OUT, out, symlinks=True)
-    return out
-
-
 def _errors(out: Path) -> list[str]:
     findings = validate_tree(out, Options(use_kubectl=False))
     return [f.message for f in findings if f.severity == "error"]
@@ -68,49 +59,49 @@ def _validate_process(out: Path | str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_an_alias_bomb_in_a_kubernetes_file_is_refused_in_bounded_memory(tree: Path):
-    (tree / SA).write_text(BOMB)
-    done = _validate_process(tree)
+def test_an_alias_bomb_in_a_kubernetes_file_is_refused_in_bounded_memory(lab_copy: Path):
+    (lab_copy / SA).write_text(BOMB)
+    done = _validate_process(lab_copy)
     assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
     assert "aliases expand to more than 10,000 values" in done.stdout
     assert done.returncode != 0
 
 
-def test_deep_json_as_the_arm_template(tree: Path):
-    (tree / "azure" / "main.json").write_text("[" * 100_000)
-    done = _validate_process(tree)
+def test_deep_json_as_the_arm_template(lab_copy: Path):
+    (lab_copy / "azure" / "main.json").write_text("[" * 100_000)
+    done = _validate_process(lab_copy)
     assert "Traceback" not in done.stderr
     assert "azure/main.json: the JSON nests deeper than 64 levels" in done.stdout
-    (tree / "azure" / "main.json").write_text("[" * 200_000 + "]" * 200_000)
-    assert any("nests deeper than 64" in m for m in _errors(tree))
+    (lab_copy / "azure" / "main.json").write_text("[" * 200_000 + "]" * 200_000)
+    assert any("nests deeper than 64" in m for m in _errors(lab_copy))
 
 
-def test_deep_yaml_in_a_kubernetes_file(tree: Path):
-    (tree / SA).write_text("".join("  " * i + "- \n" for i in range(500)))
-    assert any("nests deeper than 64 levels" in m for m in _errors(tree))
-    (tree / SA).write_text("a: " + "[" * 100_000)
-    assert any(SA in m for m in _errors(tree))
+def test_deep_yaml_in_a_kubernetes_file(lab_copy: Path):
+    (lab_copy / SA).write_text("".join("  " * i + "- \n" for i in range(500)))
+    assert any("nests deeper than 64 levels" in m for m in _errors(lab_copy))
+    (lab_copy / SA).write_text("a: " + "[" * 100_000)
+    assert any(SA in m for m in _errors(lab_copy))
 
 
-def test_a_huge_file_is_not_read_past_the_limit(tree: Path):
-    with open(tree / "azure" / "main.json", "r+b") as handle:
+def test_a_huge_file_is_not_read_past_the_limit(lab_copy: Path):
+    with open(lab_copy / "azure" / "main.json", "r+b") as handle:
         handle.truncate(200 * 1024 * 1024)  # sparse: 200 MiB of zeros that take no disk
-    assert any("main.json: the file is larger than 32 MiB" in m for m in _errors(tree))
+    assert any("main.json: the file is larger than 32 MiB" in m for m in _errors(lab_copy))
 
 
-def test_a_file_that_is_not_utf8(tree: Path):
-    (tree / SA).write_bytes(b"apiVersion: v1\nkind: \xff\xfe\n")
-    assert any("not UTF-8 text (line 2)" in m for m in _errors(tree))
+def test_a_file_that_is_not_utf8(lab_copy: Path):
+    (lab_copy / SA).write_bytes(b"apiVersion: v1\nkind: \xff\xfe\n")
+    assert any("not UTF-8 text (line 2)" in m for m in _errors(lab_copy))
 
 
-def test_special_files_and_links_in_the_tree_are_not_read(tree: Path):
-    main_json = tree / "azure" / "main.json"
+def test_special_files_and_links_in_the_tree_are_not_read(lab_copy: Path):
+    main_json = lab_copy / "azure" / "main.json"
     main_json.unlink()
     os.mkfifo(main_json)  # reading it would wait forever
-    (tree / "k8s" / "everything").symlink_to("/")  # walking it would read the whole machine
-    (tree / "k8s" / "zero.yaml").symlink_to("/dev/zero")
+    (lab_copy / "k8s" / "everything").symlink_to("/")  # walking it would read the whole machine
+    (lab_copy / "k8s" / "zero.yaml").symlink_to("/dev/zero")
     started = time.monotonic()
-    findings = validate_tree(tree, Options(use_kubectl=False))
+    findings = validate_tree(lab_copy, Options(use_kubectl=False))
     assert time.monotonic() - started < 30
     assert all("everything" not in f.file for f in findings)
 
@@ -123,17 +114,17 @@ def test_a_folder_that_is_not_a_rendered_tree_is_not_walked():
     assert result.exit_code != 0
 
 
-def test_a_regions_file_that_is_endless_or_not_text(tree: Path, tmp_path: Path):
-    result = CliRunner().invoke(main, ["validate", "--no-kubectl", "--regions-file", "/dev/zero", str(tree)])
+def test_a_regions_file_that_is_endless_or_not_text(lab_copy: Path, tmp_path: Path):
+    result = CliRunner().invoke(main, ["validate", "--no-kubectl", "--regions-file", "/dev/zero", str(lab_copy)])
     assert result.exit_code == 2 and "larger than 1 MiB" in result.output + result.stderr
     bad = tmp_path / "regions.txt"
     bad.write_bytes(b"\xff\xfe")
-    result = CliRunner().invoke(main, ["validate", "--no-kubectl", "--regions-file", str(bad), str(tree)])
+    result = CliRunner().invoke(main, ["validate", "--no-kubectl", "--regions-file", str(bad), str(lab_copy)])
     assert result.exit_code == 2 and "not UTF-8" in result.output + result.stderr
 
 
-def test_the_clean_tree_still_validates_clean(tree: Path):
-    assert _errors(tree) == []
+def test_the_clean_tree_still_validates_clean(lab_copy: Path):
+    assert _errors(lab_copy) == []
 
 
 # The bounded loader gives the values yaml.load_all gives, on every rendered file and on edge cases.
@@ -183,10 +174,10 @@ def test_refused_forms(text: str, message: str):
         load_documents(text)
 
 
-def test_a_tree_given_as_a_link_is_the_folder_it_points_to(tree: Path, tmp_path: Path):
+def test_a_tree_given_as_a_link_is_the_folder_it_points_to(lab_copy: Path, tmp_path: Path):
     link = tmp_path / "link"
-    link.symlink_to(tree)
+    link.symlink_to(lab_copy)
     from wlid_render.validate.tree import RenderedTree
 
-    assert RenderedTree(link).files == RenderedTree(tree).files
+    assert RenderedTree(link).files == RenderedTree(lab_copy).files
     assert _errors(link) == []

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,11 @@ def canonical(objects: list[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps(obj, sort_keys=True) for obj in objects)
 
 
+def newest_by_default(versions: Sequence[str]) -> list[Any]:
+    """The versions as parameters: the newest in the default run, every other one marked slow."""
+    return [pytest.param(v, marks=[] if v == versions[-1] else [pytest.mark.slow]) for v in versions]
+
+
 # -- example trees --------------------------------------------------------------------------------
 @pytest.mark.parametrize("version", ["1.30", "1.32", "1.34"])
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -144,7 +150,7 @@ def test_example_trees_have_no_schema_findings(example: str, version: str) -> No
 
 @pytest.mark.kubectl
 @needs_kubectl
-@pytest.mark.parametrize("version", ["1.30", "1.32", "1.34"])
+@pytest.mark.parametrize("version", newest_by_default(["1.30", "1.32", "1.34"]))  # kubectl: the same build
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_example_trees_have_no_findings_with_kubectl(example: str, version: str) -> None:
     assert run(OUT / example, version, use_kubectl=True) == []
@@ -604,7 +610,7 @@ def test_validators_are_compiled_once() -> None:
     assert validator_for("1.33", "apps/v1", "Deployment") is first
 
 
-@pytest.mark.parametrize("version", SUPPORTED_VERSIONS)
+@pytest.mark.parametrize("version", newest_by_default(SUPPORTED_VERSIONS))
 def test_vendored_files_are_valid_draft_2020_12_with_the_expected_kinds(version: str) -> None:
     document = schema_document(version)
     jsonschema.Draft202012Validator.check_schema(document)
@@ -679,7 +685,7 @@ def emitted_objects() -> list[BuiltObject]:
     return objects
 
 
-@pytest.mark.parametrize("version", SUPPORTED_VERSIONS)
+@pytest.mark.parametrize("version", newest_by_default(SUPPORTED_VERSIONS))
 def test_vendored_schemas_agree_with_kubernetes_validate(version: str) -> None:
     compared = 0
     for built in emitted_objects():

@@ -21,13 +21,6 @@ AZURE = "pipelines/azure-pipelines.yml"
 PIPE_RULES = [f"PIPE00{n}" for n in range(1, 10)]
 
 
-@pytest.fixture
-def platform(tmp_path: Path) -> Path:
-    out = tmp_path / "platform"
-    shutil.copytree(ROOT / "out" / "platform", out)
-    return out
-
-
 def pipe_rules(out: Path) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {}
     for finding in validate_tree(out, OFFLINE):
@@ -57,100 +50,100 @@ def test_rendered_pipelines_are_clean(name: str) -> None:
     assert pipe_rules(ROOT / "out" / name) == {}
 
 
-def test_pipe001_id_token_without_login(platform: Path) -> None:
-    edit(platform / GITHUB, lambda d: d["jobs"]["check"]["permissions"].update({"id-token": "write"}))
-    found = pipe_rules(platform)
+def test_pipe001_id_token_without_login(platform_copy: Path) -> None:
+    edit(platform_copy / GITHUB, lambda d: d["jobs"]["check"]["permissions"].update({"id-token": "write"}))
+    found = pipe_rules(platform_copy)
     assert [f.message.split(" has")[0] for f in found["PIPE001"]] == ["job check"]
     assert found["PIPE001"][0].line is not None
 
 
-def test_pipe001_id_token_for_the_whole_workflow(platform: Path) -> None:
+def test_pipe001_id_token_for_the_whole_workflow(platform_copy: Path) -> None:
     def change(doc: dict[str, Any]) -> None:
         doc["permissions"] = {"id-token": "write", "contents": "read"}
         for value in doc["jobs"].values():
             value.pop("permissions")
 
-    edit(platform / GITHUB, change)
-    found = pipe_rules(platform)
+    edit(platform_copy / GITHUB, change)
+    found = pipe_rules(platform_copy)
     assert any("the workflow grants id-token: write" in f.message for f in found["PIPE001"])
     # the check job inherits the permission: it now renders and validates where tokens can be minted
     assert {f.message.split(" can")[0] for f in found["PIPE007"]} == {"job check"}
 
 
-def test_pipe002_unpinned_install_in_a_token_job(platform: Path) -> None:
+def test_pipe002_unpinned_install_in_a_token_job(platform_copy: Path) -> None:
     def change(doc: dict[str, Any]) -> None:
         job(doc, "whatif-prod")["steps"].insert(1, {"run": "pip install requests\ncurl -sSL https://x | bash"})
 
-    edit(platform / GITHUB, change)
+    edit(platform_copy / GITHUB, change)
     edit(
-        platform / AZURE,
+        platform_copy / AZURE,
         lambda d: job(d, "whatif_prod")["steps"].insert(1, {"script": "python -m pip install -r requirements.txt"}),
     )
-    found = pipe_rules(platform)
+    found = pipe_rules(platform_copy)
     assert len(found["PIPE002"]) == 3
     # a pinned install in the check job is fine, and so is a pinned one in a token job
-    edit(platform / GITHUB, lambda d: job(d, "whatif-prod")["steps"].pop(1))
-    edit(platform / GITHUB, lambda d: job(d, "whatif-prod")["steps"].insert(1, {"run": "pip install requests==2.32.3"}))
-    edit(platform / AZURE, lambda d: job(d, "whatif_prod")["steps"].pop(1))
-    assert "PIPE002" not in pipe_rules(platform)
+    edit(platform_copy / GITHUB, lambda d: job(d, "whatif-prod")["steps"].pop(1))
+    edit(platform_copy / GITHUB, lambda d: job(d, "whatif-prod")["steps"].insert(1, {"run": "pip install requests==2.32.3"}))
+    edit(platform_copy / AZURE, lambda d: job(d, "whatif_prod")["steps"].pop(1))
+    assert "PIPE002" not in pipe_rules(platform_copy)
 
 
-def test_pipe003_action_by_tag_in_a_token_job(platform: Path) -> None:
+def test_pipe003_action_by_tag_in_a_token_job(platform_copy: Path) -> None:
     def change(doc: dict[str, Any]) -> None:
         job(doc, "whatif-prod")["steps"][1]["uses"] = "azure/login@v2"
         job(doc, "check")["steps"][1]["uses"] = "actions/setup-python@v5"  # no tokens there: not PIPE003
 
-    edit(platform / GITHUB, change)
-    found = pipe_rules(platform)
+    edit(platform_copy / GITHUB, change)
+    found = pipe_rules(platform_copy)
     assert [("azure/login@v2" in f.message) for f in found["PIPE003"]] == [True]
 
 
-def test_pipe004_expression_in_a_run_script(platform: Path) -> None:
+def test_pipe004_expression_in_a_run_script(platform_copy: Path) -> None:
     edit(
-        platform / GITHUB,
+        platform_copy / GITHUB,
         lambda d: job(d, "check")["steps"].append({"run": 'echo "${{ github.event.pull_request.title }}"'}),
     )
-    assert len(pipe_rules(platform)["PIPE004"]) == 1
+    assert len(pipe_rules(platform_copy)["PIPE004"]) == 1
 
 
-def test_pipe005_macro_in_an_azure_script(platform: Path) -> None:
+def test_pipe005_macro_in_an_azure_script(platform_copy: Path) -> None:
     def change(doc: dict[str, Any]) -> None:
         job(doc, "check")["steps"][3]["script"] = "wlid render $(WLID_SPEC) -o out/platform --check"
         job(doc, "whatif_prod")["steps"].append({"script": "echo $[variables.x] ${{ variables.y }}"})
 
-    edit(platform / AZURE, change)
-    found = pipe_rules(platform)
+    edit(platform_copy / AZURE, change)
+    found = pipe_rules(platform_copy)
     assert len(found["PIPE005"]) == 2
     assert "$(WLID_SPEC)" in found["PIPE005"][0].message or "$(WLID_SPEC)" in found["PIPE005"][1].message
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
-def test_pipe006_script_that_bash_cannot_parse(platform: Path) -> None:
-    edit(platform / GITHUB, lambda d: job(d, "check")["steps"].append({"run": "az group show -n rg(x)"}))
-    found = pipe_rules(platform)
+def test_pipe006_script_that_bash_cannot_parse(platform_copy: Path) -> None:
+    edit(platform_copy / GITHUB, lambda d: job(d, "check")["steps"].append({"run": "az group show -n rg(x)"}))
+    found = pipe_rules(platform_copy)
     assert len(found["PIPE006"]) == 1 and "bash cannot parse" in found["PIPE006"][0].message
 
 
-def test_pipe007_wlid_in_a_token_job(platform: Path) -> None:
-    edit(platform / GITHUB, lambda d: job(d, "whatif-prod")["steps"].append({"run": "wlid validate out/platform"}))
+def test_pipe007_wlid_in_a_token_job(platform_copy: Path) -> None:
+    edit(platform_copy / GITHUB, lambda d: job(d, "whatif-prod")["steps"].append({"run": "wlid validate out/platform"}))
     edit(
-        platform / AZURE,
+        platform_copy / AZURE,
         lambda d: job(d, "whatif_prod")["steps"].append({"script": "wlid render specs/platform.yaml --check"}),
     )
-    assert len(pipe_rules(platform)["PIPE007"]) == 2
+    assert len(pipe_rules(platform_copy)["PIPE007"]) == 2
 
 
-def test_pipe008_checkout_keeps_the_token(platform: Path) -> None:
-    edit(platform / GITHUB, lambda d: job(d, "whatif-prod")["steps"][0].pop("with"))
-    edit(platform / AZURE, lambda d: job(d, "whatif_prod")["steps"][0].update({"persistCredentials": True}))
-    found = pipe_rules(platform)
+def test_pipe008_checkout_keeps_the_token(platform_copy: Path) -> None:
+    edit(platform_copy / GITHUB, lambda d: job(d, "whatif-prod")["steps"][0].pop("with"))
+    edit(platform_copy / AZURE, lambda d: job(d, "whatif_prod")["steps"][0].update({"persistCredentials": True}))
+    found = pipe_rules(platform_copy)
     assert len(found["PIPE008"]) == 2 and all(f.severity == "warning" for f in found["PIPE008"])
 
 
-def test_pipe009_unpinned_wlid(platform: Path) -> None:
-    edit(platform / GITHUB, lambda d: job(d, "check")["steps"][2].update({"run": "python -m pip install wlid"}))
-    edit(platform / AZURE, lambda d: job(d, "check")["steps"][2].update({"script": "pip install 'wlid>=0.1'"}))
-    found = pipe_rules(platform)
+def test_pipe009_unpinned_wlid(platform_copy: Path) -> None:
+    edit(platform_copy / GITHUB, lambda d: job(d, "check")["steps"][2].update({"run": "python -m pip install wlid"}))
+    edit(platform_copy / AZURE, lambda d: job(d, "check")["steps"][2].update({"script": "pip install 'wlid>=0.1'"}))
+    found = pipe_rules(platform_copy)
     assert len(found["PIPE009"]) == 2
     assert "PIPE002" not in found  # the check job cannot mint tokens
 

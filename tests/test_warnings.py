@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SPECS
+from conftest import LAB_SPEC, ROOT, SPECS
 
 from wlid_render.cli import main
 from wlid_render.errors import Problem, SpecError
@@ -97,7 +97,7 @@ def test_the_placeholder_warning_is_one_line_per_environment_and_names_its_way_t
 
 
 def test_without_environments_the_placeholder_warning_points_at_the_identity():
-    (found,) = [w for w in warnings_of((ROOT / "specs" / "lab.yaml").read_text("utf-8")) if w.code == "W001"]
+    (found,) = [w for w in warnings_of(LAB_SPEC.read_text("utf-8")) if w.code == "W001"]
     assert found.path == ("identities", 0, "name")
     assert "wlid bind OUTPUTS" in found.hint  # the only environment: no --env needed
 

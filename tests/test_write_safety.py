@@ -12,15 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from generate import spec_text
+from tmpfs import mount_tmpfs, umount
 
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 from wlid_render.workflow.pipeline import render_plan
 from wlid_render.write import WriteError, apply, locked, recover
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from generate import spec_text
 
 KILLS = int(os.environ.get("WLID_KILLS", "30"))
 
@@ -131,22 +129,9 @@ def test_recover_puts_back_a_tree_whose_swap_stopped_half_way(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def _mount_tmpfs(path: Path, size: str, extra: str = "") -> bool:
-    if shutil.which("mount") is None or os.geteuid() != 0:
-        return False
-    path.mkdir(parents=True, exist_ok=True)
-    options = f"size={size}" + (f",{extra}" if extra else "")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True)
-    return done.returncode == 0
-
-
-def _umount(path: Path) -> None:
-    subprocess.run(["umount", str(path)], capture_output=True, check=False)
-
-
 def test_a_full_disk_fails_clearly_and_leaves_out_intact(tmp_path: Path):
     disk = tmp_path / "disk"
-    if not _mount_tmpfs(disk, "2m"):
+    if not mount_tmpfs(disk, "2m"):
         pytest.skip("cannot mount a small tmpfs here (needs root and mount)")
     try:
         out = disk / "out"
@@ -165,12 +150,12 @@ def test_a_full_disk_fails_clearly_and_leaves_out_intact(tmp_path: Path):
         assert _tree(out) == before
         assert sorted(p.name for p in disk.iterdir()) == ["filler", "out"]
     finally:
-        _umount(disk)
+        umount(disk)
 
 
 def test_a_read_only_out_fails_clearly_and_stays_intact(tmp_path: Path):
     disk = tmp_path / "disk"
-    if not _mount_tmpfs(disk, "8m"):
+    if not mount_tmpfs(disk, "8m"):
         pytest.skip("cannot mount a tmpfs here (needs root and mount)")
     try:
         out = disk / "out"
@@ -183,4 +168,4 @@ def test_a_read_only_out_fails_clearly_and_stays_intact(tmp_path: Path):
             _render_into(out, _spec(10, "2.0.0"))
         assert _tree(out) == before
     finally:
-        _umount(disk)
+        umount(disk)

@@ -6,7 +6,8 @@ canonical options) byte for byte, and read back to the same values; what `yaml_t
 (`Unsupported`) must still come out identical. `to_json` is written by `fast.json_text` and must equal
 `json.dumps(value, indent=2, ensure_ascii=False)` plus a newline (`canonical_json`).
 
-Examples per property: WLID_SERIALISE_EXAMPLES (default 300).
+Examples per property: QUICK_EXAMPLES in the default run; WLID_SERIALISE_EXAMPLES (default 300) in the
+thorough twins, marked slow (`python -m pytest -m slow`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from wlid_render.emit.artifact import (
 )
 from wlid_render.fast import json_text, yaml_text
 
-EXAMPLES = int(os.environ.get("WLID_SERIALISE_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("WLID_SERIALISE_EXAMPLES", "300"))  # the thorough twins (marked slow)
+QUICK_EXAMPLES = 50  # the default run
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -100,24 +102,49 @@ def _same_values(a: Any, b: Any) -> bool:
 
 
 # -- YAML -----------------------------------------------------------------------------------------
-@needs_libyaml
-@PROPERTY
-@given(documents)
-def test_yaml_is_the_reference_text_and_reads_back(value: Any) -> None:
+def _yaml_is_the_reference_text_and_reads_back(value: Any) -> None:
     text = to_yaml(value)
     assert text == canonical_yaml(value)
     assert _same_values(yaml.safe_load(text), value)
 
 
 @needs_libyaml
+@settings(PROPERTY, max_examples=QUICK_EXAMPLES)
+@given(documents)
+def test_yaml_is_the_reference_text_and_reads_back(value: Any) -> None:
+    _yaml_is_the_reference_text_and_reads_back(value)
+
+
+@pytest.mark.slow
+@needs_libyaml
 @PROPERTY
-@given(st.lists(texts, min_size=1, max_size=6))
-def test_every_string_is_written_as_libyaml_writes_it(strings: list[str]) -> None:
+@given(documents)
+def test_yaml_is_the_reference_text_and_reads_back_thoroughly(value: Any) -> None:
+    _yaml_is_the_reference_text_and_reads_back(value)
+
+
+def _every_string_is_written_as_libyaml_writes_it(strings: list[str]) -> None:
     """As a value, a list item, a key and a nested value; one-line strings without PyYAML."""
     value = {"k": strings, "m": {"n": strings[0]}, **{s: i for i, s in enumerate(strings) if len(s) < 32}}
     assert to_yaml(value) == canonical_yaml(value)
     if not any(yaml_text._LINE_BREAK.search(s) for s in strings):
         assert yaml_text.dump(value) == canonical_yaml(value)
+
+
+@needs_libyaml
+@settings(PROPERTY, max_examples=QUICK_EXAMPLES)
+@given(st.lists(texts, min_size=1, max_size=6))
+def test_every_string_is_written_as_libyaml_writes_it(strings: list[str]) -> None:
+    """As a value, a list item, a key and a nested value; one-line strings without PyYAML."""
+    _every_string_is_written_as_libyaml_writes_it(strings)
+
+
+@pytest.mark.slow
+@needs_libyaml
+@PROPERTY
+@given(st.lists(texts, min_size=1, max_size=6))
+def test_every_string_is_written_as_libyaml_writes_it_thoroughly(strings: list[str]) -> None:
+    _every_string_is_written_as_libyaml_writes_it(strings)
 
 
 @needs_libyaml
@@ -245,10 +272,21 @@ json_values = st.recursive(
 )
 
 
-@PROPERTY
+def _json_is_the_text_of_json_dumps(value: Any) -> None:
+    assert to_json(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+@settings(PROPERTY, max_examples=QUICK_EXAMPLES)
 @given(json_values)
 def test_json_is_the_text_of_json_dumps(value: Any) -> None:
-    assert to_json(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    _json_is_the_text_of_json_dumps(value)
+
+
+@pytest.mark.slow
+@PROPERTY
+@given(json_values)
+def test_json_is_the_text_of_json_dumps_thoroughly(value: Any) -> None:
+    _json_is_the_text_of_json_dumps(value)
 
 
 @pytest.mark.parametrize(
