@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wlid_render.validate.finding import Finding, strict
 from wlid_render.validate.tree import RenderedTree, TreeError
+
+if TYPE_CHECKING:
+    from wlid_render.validate.kustomize import UnitBuild
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,8 @@ class Options:
     use_kubectl: bool = True
     strict: bool = False
     extra_regions: frozenset[str] = frozenset()
+    kustomize_whole: bool = False  # K8S002 on whole overlays instead of the folders GitOps builds
+    on_build: Callable[[UnitBuild], None] | None = None  # hears of each kubectl kustomize build
 
 
 def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
@@ -29,6 +35,7 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
     from wlid_render.validate.gitops import check_gitops
     from wlid_render.validate.identity import check_identity
     from wlid_render.validate.k8s import check_kubernetes
+    from wlid_render.validate.kustomize import check_kustomize
     from wlid_render.validate.overlays import build_overlays
     from wlid_render.validate.pipelines import check_pipelines
     from wlid_render.validate.privilege import check_privilege
@@ -47,7 +54,9 @@ def validate_tree(out: Path, options: Options = Options()) -> list[Finding]:
         findings += check_shared_identities(tree) + check_tags(tree)
         overlays, overlay_findings = build_overlays(tree)
         findings += overlay_findings
-        findings += check_kubernetes(tree, overlays, options.kubernetes_version, options.use_kubectl)
+        findings += check_kubernetes(tree, overlays, options.kubernetes_version, use_kubectl=False)
+        if options.use_kubectl:
+            findings += check_kustomize(tree, overlays, options.kustomize_whole, options.on_build)
         findings += check_components(tree)
         findings += check_gitops(tree, overlays, options.kubernetes_version)
         findings += check_bicep(tree)
