@@ -1,0 +1,153 @@
+"""The performance goals, each measured as pairs of whole processes run turn about with a baseline.
+
+    python benchmarks/goals.py                 # 40 pairs each; validate at N = 10,000 (3 pairs)
+    python benchmarks/goals.py --pairs 60      # more pairs
+    python benchmarks/goals.py --quick         # validate at N = 1,000 instead
+
+A goal is a ratio to a baseline measured in the same sitting: each pair runs the command and its
+baseline one right after the other (in alternating order, so neither always runs on a machine just
+woken or just warmed), and the ratio of the pair is command / baseline. A shared, loaded machine
+changes the seconds from minute to minute, but both halves of a pair see the same state of it. The
+table gives the median ratio of the pairs and their spread (the middle 80%: 10th to 90th percentile,
+then the extremes).
+
+Goals (issue 19):
+
+- cold start: `wlid render specs/lab.yaml` into a new folder, against the import floor
+  (`python -c 'import click, yaml, jinja2; from pydantic import BaseModel'`): at most 1.3x on a loaded
+  machine, 1.15x on a quiet one;
+- `wlid render --check` of N = 1,000 workloads (3 environments, up to date), against the floor: at
+  most 2x;
+- the no-op render of N = 1,000 (the same spec again into its up-to-date OUT: nothing written),
+  against the floor: at most 2x;
+- `wlid validate` of N = 10,000 workloads x 3 environments with kubectl: exit 0, no error, in at most
+  the time of `kubectl kustomize` of every namespace folder one after another (what the Flux
+  Kustomizations and Argo CD Applications build): at most 1x that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import spec_text
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOOR = [sys.executable, "-c", "import click, yaml, jinja2; from pydantic import BaseModel"]
+WLID = [sys.executable, "-m", "wlid_render"]
+
+
+def run(cmd: list[str], codes: tuple[int, ...] = (0,)) -> float:
+    """Wall seconds of one process; it must exit with one of `codes`."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in codes:
+        raise SystemExit(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+@dataclass
+class Goal:
+    name: str
+    limit: float  # the goal: a ratio at most this
+    ratios: list[float]
+
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.ratios)
+        return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+    def row(self) -> str:
+        median = statistics.median(self.ratios)
+        spread = (
+            f"{self.quantile(0.1):.2f}-{self.quantile(0.9):.2f}x "
+            f"(all {min(self.ratios):.2f}-{max(self.ratios):.2f}x)"
+        )
+        verdict = "met" if median <= self.limit else "NOT met"
+        return f"| {self.name} <= {self.limit:g}x | {median:.2f}x ({verdict}) | {spread} | {len(self.ratios)} |"
+
+
+def pairs(name: str, limit: float, command: Callable[[int], float], baseline: Callable[[int], float], n: int) -> Goal:
+    """`n` pairs turn about; `command(i)` and `baseline(i)` each run one process and return its seconds."""
+    ratios = []
+    for i in range(n):
+        if i % 2:
+            b = baseline(i)
+            a = command(i)
+        else:
+            a = command(i)
+            b = baseline(i)
+        ratios.append(a / b)
+        print(f"  {name}: pair {i + 1}/{n}: {a:.3f} s / {b:.3f} s = {a / b:.2f}x", file=sys.stderr)
+    return Goal(name, limit, ratios)
+
+
+def namespace_folders(out: Path) -> list[Path]:
+    overlays = out / "k8s" / "overlays"
+    return sorted(p.parent for p in overlays.glob("*/*/kustomization.yaml"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pairs", type=int, default=40, help="pairs per start-up goal (at least 40)")
+    parser.add_argument("--validate-pairs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="validate at N = 1,000")
+    parser.add_argument("--only", default="cold,check,noop,validate")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    # Measure wlid as installed: `pip install .` compiles the bytecode (see run.py).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "wlid_render")], check=True)
+    floor = lambda i: run(FLOOR)  # noqa: E731
+    goals: list[Goal] = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if "cold" in only:
+            lab = [*WLID, "render", str(ROOT / "specs/lab.yaml"), "-q"]
+            # every render writes into a folder never used before (see run.py, `fresh`)
+            cold = lambda i: run([*lab, "-o", str(tmp / f"lab-{i}")])  # noqa: E731
+            goals.append(pairs("cold `wlid render specs/lab.yaml`, new OUT / floor", 1.3, cold, floor, args.pairs))
+        if only & {"check", "noop"}:
+            spec = tmp / "n1000.yaml"
+            spec.write_text(spec_text(1000), "utf-8")
+            out = tmp / "out1000"
+            run([*WLID, "render", str(spec), "-o", str(out), "-q"])
+            if "check" in only:
+                check = lambda i: run([*WLID, "render", str(spec), "-o", str(out), "--check", "-q"])  # noqa: E731
+                goals.append(pairs("`wlid render --check`, N=1,000, up to date / floor", 2.0, check, floor, args.pairs))
+            if "noop" in only:
+                noop = lambda i: run([*WLID, "render", str(spec), "-o", str(out), "-q"])  # noqa: E731
+                goals.append(pairs("no-op `wlid render`, N=1,000 / floor", 2.0, noop, floor, args.pairs))
+        kubectl = shutil.which("kubectl")
+        if "validate" in only and kubectl:
+            n = 1000 if args.quick else 10000
+            spec = tmp / f"n{n}.yaml"
+            spec.write_text(spec_text(n), "utf-8")
+            out = tmp / f"out{n}"
+            run([*WLID, "render", str(spec), "-o", str(out), "-q"])
+            folders = namespace_folders(out)
+            validate = lambda i: run([*WLID, "validate", str(out)])  # noqa: E731
+
+            def one_by_one(i: int) -> float:
+                return sum(run([kubectl, "kustomize", str(folder)]) for folder in folders)
+
+            name = f"`wlid validate` (kubectl), N={n:,} x 3 / {len(folders)} folders built one by one"
+            goals.append(pairs(name, 1.0, validate, one_by_one, args.validate_pairs))
+    print(f"\n{os.cpu_count()} processors; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
+    print("| goal | measured median | spread (10th-90th percentile, all) | pairs |")
+    print("|---|---|---|---|")
+    for goal in goals:
+        print(goal.row())
+
+
+if __name__ == "__main__":
+    main()
