@@ -16,8 +16,9 @@ or exits with; each piece is proven so by tests/test_fast_process.py.
   object, clearing every module) costs more than a small render itself. Nothing needs it: output is
   flushed first, files are closed and locks released by the kernel.
 
-`run_program` puts the three together around the command line; library callers and tests call the
-click group itself and get none of them.
+`run_program` puts the three together around the command line, and lets `wlid render` answer a
+quiet re-render or check of an unchanged spec and OUT from its memo (fast/render_memo.py); library
+callers and tests call the click group itself and get none of them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from typing import NoReturn
 EXIT_OK = 0
 EXIT_ERROR = 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`wlid ... | head`)
+
+whole_process = False  # True in the `wlid` process (run_program), never in library callers
 
 
 PLUGINS_SWITCH = "PYDANTIC_DISABLE_PLUGINS"
@@ -91,6 +94,8 @@ def exit_now(code: int) -> NoReturn:
 def run_program(main: Callable[[], object]) -> NoReturn:
     """Run a command line (`main`, a click command that exits through SystemExit) as the whole
     process: plugins not searched, no cyclic collection, then a quick exit with its code."""
+    global whole_process
+    whole_process = True
     skip_plugin_discovery()
     try:
         with without_gc():

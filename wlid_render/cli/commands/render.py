@@ -109,10 +109,19 @@ def render(
     objects of one environment go to stdout as one YAML stream, as `kubectl kustomize
     OUT/k8s/overlays/ENV` prints them for the rendered tree.
     """
-    from wlid_render.workflow.options import RenderOptions
-
     stream = out == "-"
     _check_usage(specs, out, env, check, dry_run, diff, output_format, quiet, verbose, run_validate)
+    memo = None
+    if len(specs) == 1 and STDIN not in specs and out not in (None, "-") and quiet and not dry_run:
+        plain = not (diff or verbose or force or run_validate or outputs or templates or env)
+        if plain and output_format == "text":
+            from wlid_render.fast.render_memo import Memo
+
+            memo = Memo.of(specs[0], str(out), sys.argv)
+            if memo is not None and memo.up_to_date():
+                return  # OUT is as the last identical command left it, up to date: nothing to print
+    from wlid_render.workflow.options import RenderOptions
+
     specs = specs or (spec_path(None),)
     if len(specs) > 1 and (out is not None or outputs):
         raise click.UsageError("-o/--out and --outputs take one SPEC")
@@ -151,6 +160,8 @@ def render(
         from wlid_render.cli.json_output import dumps, render_report
 
         click.echo(dumps(render_report(display.mode, entries)), nl=False)
+    if memo is not None and code == EXIT_OK and entries[0]["upToDate"] is True:
+        memo.record()
     if code:
         exit_with(code)
 
