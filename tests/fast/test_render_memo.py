@@ -133,12 +133,18 @@ def test_the_code_that_renders_is_part_of_the_key(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(process, "whole_process", True)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     spec = ROOT / "specs" / "lab.yaml"
-    first = Memo.of(str(spec), str(tmp_path / "out"), ["render"])
-    assert first is not None
-    assert Memo.of(str(spec), str(tmp_path / "out"), ["render"]) == first
+    (tmp_path / "out").mkdir()
+    memo = Memo.of(str(spec), str(tmp_path / "out"), ["render"])
+    assert memo is not None
+    first = memo.key()
+    assert first is not None and memo.key() == first
     (library / "__init__.py").write_text("VALUE = 22\n")  # an upgraded library
-    second = Memo.of(str(spec), str(tmp_path / "out"), ["render"])
-    assert second is not None and second.key != first.key
+    second = memo.key()
+    assert second is not None and second != first
     monkeypatch.setenv("SOME_SETTING", "x")  # and the environment
-    third = Memo.of(str(spec), str(tmp_path / "out"), ["render"])
-    assert third is not None and third.key != second.key
+    assert memo.key() not in (first, second, None)
+
+
+def test_a_new_out_has_no_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(process, "whole_process", True)
+    assert Memo.of(str(ROOT / "specs" / "lab.yaml"), str(tmp_path / "new"), ["render"]) is None

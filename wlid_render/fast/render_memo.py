@@ -82,34 +82,46 @@ def _repository(start: Path) -> str:
 
 @dataclass(frozen=True)
 class Memo:
-    file: Path  # where the memo of this OUT is kept
-    key: str  # the inputs and where OUT is, hashed
+    file: Path  # where the memo of this OUT and command line is kept
+    spec: str
+    argv: tuple[str, ...]
     root: str  # the folder OUT resolves to
 
     @classmethod
     def of(cls, spec: str, out: str, argv: list[str]) -> Memo | None:
-        """The memo of a quiet render or check of `spec` into `out`; None when none applies."""
+        """The memo of a quiet render or check of `spec` into `out`; None when none applies (a new
+        OUT, an interrupted render beside it, the memo turned off, a library caller)."""
         if not process.whole_process or os.environ.get(OFF):
             return None
+        root = os.path.realpath(out)
         try:
-            root = os.path.realpath(out)
-            parent = os.path.dirname(root)
-            if any(name.startswith(SIDE_PREFIXES) for name in os.listdir(parent)):
-                return None  # an interrupted render to recover: render as usual
-            hasher = hashlib.sha256()
-            for part in (*argv, os.getcwd(), root, _repository(Path(root)), sys.executable, sys.version):
-                hasher.update(part.encode("utf-8", "surrogateescape") + b"\0")
-            for name, value in sorted(os.environ.items()):
-                hasher.update(f"{name}={value}\0".encode("utf-8", "surrogateescape"))
-            with open(spec, "rb") as handle:
-                hasher.update(hashlib.sha256(handle.read()).digest())
-            _code_fingerprint(hasher)
-        except (OSError, ValueError):
+            if not os.path.isdir(root) or any(
+                name.startswith(SIDE_PREFIXES) for name in os.listdir(os.path.dirname(root))
+            ):
+                return None  # nothing to answer for, or an interrupted render to recover
+        except OSError:
             return None
         cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         # one memo per OUT and command line: a check and a render of one OUT keep theirs apart
         name = hashlib.sha256("\0".join([root, *argv]).encode("utf-8", "surrogateescape")).hexdigest()
-        return cls(Path(cache) / "wlid" / "render" / f"{name}.json", hasher.hexdigest(), root)
+        return cls(Path(cache) / "wlid" / "render" / f"{name}.json", spec, tuple(argv), root)
+
+    def key(self) -> str | None:
+        """The inputs and where OUT is, hashed; None when they cannot be read."""
+        hasher = hashlib.sha256()
+        try:
+            for part in (*self.argv, os.getcwd(), self.root, _repository(Path(self.root))):
+                hasher.update(part.encode("utf-8", "surrogateescape") + b"\0")
+            for part in (sys.executable, sys.version):
+                hasher.update(part.encode("utf-8", "surrogateescape") + b"\0")
+            for name, value in sorted(os.environ.items()):
+                hasher.update(f"{name}={value}\0".encode("utf-8", "surrogateescape"))
+            with open(self.spec, "rb") as handle:
+                hasher.update(hashlib.sha256(handle.read()).digest())
+            _code_fingerprint(hasher)
+        except (OSError, ValueError):
+            return None
+        return hasher.hexdigest()
 
     def _state(self) -> dict[str, str] | None:
         """What OUT holds now, hashed; None when its files are not all as its manifest says."""
@@ -139,21 +151,22 @@ class Memo:
         try:
             recorded = json.loads(self.file.read_text("utf-8"))
         except (OSError, ValueError):
-            return False
-        if not isinstance(recorded, dict) or recorded.get("key") != self.key:
+            return False  # no memo yet: the inputs are not even looked at
+        key = self.key()
+        if not isinstance(recorded, dict) or key is None or recorded.get("key") != key:
             return False
         state = self._state()
         return state is not None and recorded.get("state") == state
 
     def record(self) -> None:
         """Note that this command found OUT up to date (call only then)."""
-        state = self._state()
-        if state is None:
+        key, state = self.key(), self._state()
+        if key is None or state is None:
             return
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}")
-            temporary.write_text(json.dumps({"key": self.key, "state": state}), "utf-8")
+            temporary.write_text(json.dumps({"key": key, "state": state}), "utf-8")
             os.replace(temporary, self.file)
         except OSError:
             return
