@@ -18,7 +18,8 @@ what the controllers build, does in about a second. Built per unit, the time gro
 folders. Objects defined twice across namespace folders are still found: wlid's own builder builds
 every overlay whole (K8S003).
 
-Units run on a bounded pool, one `kubectl` process per available processor. Each has a timeout that
+Units run on a bounded pool, one `kubectl` process per available processor, while wlid's other
+checks of the tree run. Each has a timeout that
 grows with its objects as wlid's own builder counts them: BASE_TIMEOUT plus PER_OBJECT_TIMEOUT per
 object, about ten times what a loaded 2-processor machine needs; a whole overlay's allowance is
 further multiplied by its objects over WHOLE_SCALE, as its build time grows with their square.
@@ -213,19 +214,41 @@ def build_units(tree: RenderedTree, kubectl: str, todo: Iterable[Unit], jobs: in
         return list(pool.map(lambda unit: build_unit(tree, kubectl, unit), todo))
 
 
+def start_kustomize(
+    tree: RenderedTree,
+    overlays: dict[str, list[BuiltObject]],
+    whole: bool = False,
+    on_build: OnBuild | None = None,
+) -> Callable[[], list[Finding]]:
+    """Start K8S002's builds in the background (see the module's docstring), so that they run while
+    the other checks do; the function returned waits for them and gives their findings (nothing
+    when kubectl is not on PATH). `on_build` hears of every build, in unit order, once all are done.
+    Call the function returned exactly once, also when the other checks fail."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        return list
+    todo = units(tree, overlays, whole)
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers(), len(todo))))
+    futures = [pool.submit(build_unit, tree, kubectl, unit) for unit in todo]
+
+    def finish() -> list[Finding]:
+        try:
+            builds = [future.result() for future in futures]
+        finally:
+            pool.shutdown(cancel_futures=True)
+        if on_build is not None:
+            for build in builds:
+                on_build(build)
+        return [build.finding for build in builds if build.finding is not None]
+
+    return finish
+
+
 def check_kustomize(
     tree: RenderedTree,
     overlays: dict[str, list[BuiltObject]],
     whole: bool = False,
     on_build: OnBuild | None = None,
 ) -> list[Finding]:
-    """K8S002 for every unit (see the module's docstring); nothing when kubectl is not on PATH.
-    `on_build` hears of every build, in unit order, once all are done."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        return []
-    builds = build_units(tree, kubectl, units(tree, overlays, whole), workers())
-    if on_build is not None:
-        for build in builds:
-            on_build(build)
-    return [build.finding for build in builds if build.finding is not None]
+    """K8S002 for every unit, built now (see `start_kustomize`)."""
+    return start_kustomize(tree, overlays, whole, on_build)()
