@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     epilog=examples(
         "wlid validate                        # every tree under out/",
         "wlid validate out/lab --no-kubectl",
-        "wlid validate out/big -v              # time of each kubectl kustomize build",
+        "wlid validate out/big -v             # the time of each kubectl kustomize build",
         "wlid validate out/* --strict --format sarif > wlid.sarif",
     ),
 )
