@@ -22,6 +22,7 @@ from wlid_render.cli.options import (
 from wlid_render.cli.spec_input import STDIN, spec_input, spec_path
 
 if TYPE_CHECKING:
+    from wlid_render.fast.render_memo import Memo
     from wlid_render.workflow.options import RenderOptions
     from wlid_render.workflow.tree import Refused, Rendered
 
@@ -111,15 +112,10 @@ def render(
     """
     stream = out == "-"
     _check_usage(specs, out, env, check, dry_run, diff, output_format, quiet, verbose, run_validate)
-    memo = None
-    if len(specs) == 1 and STDIN not in specs and out not in (None, "-") and quiet and not dry_run:
-        plain = not (diff or verbose or force or run_validate or outputs or templates or env)
-        if plain and output_format == "text":
-            from wlid_render.fast.render_memo import Memo
-
-            memo = Memo.of(specs[0], str(out), sys.argv)
-            if memo is not None and memo.up_to_date():
-                return  # OUT is as the last identical command left it, up to date: nothing to print
+    plain = not (dry_run or diff or verbose or force or run_validate or outputs or templates or env)
+    memo = _memo(specs, out) if quiet and plain and output_format == "text" else None
+    if memo is not None and memo.up_to_date():
+        return  # OUT is as the last identical command left it, up to date: nothing to print
     from wlid_render.workflow.options import RenderOptions
 
     specs = specs or (spec_path(None),)
@@ -164,6 +160,15 @@ def render(
         memo.record()
     if code:
         exit_with(code)
+
+
+def _memo(specs: tuple[str, ...], out: str | None) -> Memo | None:
+    """The memo of a quiet render or check of one spec file into one OUT (fast/render_memo.py)."""
+    if len(specs) != 1 or specs[0] == STDIN or out in (None, "-"):
+        return None
+    from wlid_render.fast.render_memo import Memo
+
+    return Memo.of(specs[0], str(out), sys.argv)
 
 
 def _check_usage(
