@@ -7,9 +7,10 @@ it saw in a memo, outside OUT (`$XDG_CACHE_HOME/wlid/render/`, else `~/.cache/wl
 per OUT and command line); the next identical command is answered from it when all of this is unchanged:
 
 * the inputs: the spec's bytes, the command line, the working folder, every environment variable,
-  the Python interpreter, and the code that renders: every file of the wlid_render package and the
-  package of each library a render uses (path, size and modification time: a changed or reinstalled
-  file is a different one);
+  the Python interpreter, and the code that renders: every file of the wlid_render package (with
+  its templates, and the repository's templates/ of an editable install) and of the package of each
+  library a render uses (path, size and modification time: a changed or reinstalled file is a
+  different one);
 * where OUT is: the folder it resolves to and the Git repository around it (generated files name
   paths relative to it), with no staging or set-aside tree of an interrupted render beside it;
 * OUT itself: every entry and its kind (file, folder, link, other), the bytes of the manifest, and
@@ -43,7 +44,9 @@ MAX_BYTES = 64 * 1024 * 1024  # the files of OUT read to answer, at most; past t
 
 def _code_fingerprint(hasher: hashlib._Hash) -> None:
     package = Path(__file__).resolve().parents[1]
-    roots = [package]
+    # the Bicep templates: packaged, or the repository's templates/ next to an editable install
+    # (emit/bicep.py `default_templates`)
+    roots = [package, *(p for p in (package.parent / "templates",) if p.is_dir())]
     for name in LIBRARIES:
         spec = find_spec(name)
         if spec is not None and spec.origin:
