@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 GUID = re.compile(GUID_PATTERN)
@@ -25,6 +25,10 @@ CLUSTER_NAME_PATTERN = r"[a-zA-Z0-9]|[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]" 
 # template reads the issuer with; `wlid validate` reports a cluster written with an older one (ARM008).
 CLUSTER_API = "2026-05-01"
 
+# The package's data files, found as importlib.resources finds them in a package on disk, without
+# importing its readers (and zipfile) at every start.
+DATA = Path(__file__).parent / "data"
+
 
 def parse_regions(text: str) -> frozenset[str]:
     """Region names of a regions file: one per line, `#` starts a comment, any case."""
@@ -37,7 +41,7 @@ def parse_regions(text: str) -> frozenset[str]:
 def regions_without_fic() -> frozenset[str]:
     """Regions where user-assigned identities do not support federated credentials: the editable list
     data/regions_without_fic.txt (the published versions disagree; see docs/azure-resources.md)."""
-    text = resources.files("wlid_render.data").joinpath("regions_without_fic.txt").read_text("utf-8")
+    text = (DATA / "regions_without_fic.txt").read_text("utf-8")
     return parse_regions(text)
 
 
@@ -47,7 +51,7 @@ def privileged_roles() -> dict[str, dict[str, str]]:
     every action (`*`) or can grant roles to others (data/privileged_roles.json). One table for both
     stages: `wlid render` warns about a grant of one at the spec's line (W004), `wlid validate` in the
     template (LP001)."""
-    text = resources.files("wlid_render.data").joinpath("privileged_roles.json").read_text("utf-8")
+    text = (DATA / "privileged_roles.json").read_text("utf-8")
     return json.loads(text)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -50,9 +49,12 @@ _NOT_IDENT = re.compile(r"[^A-Za-z0-9_]", re.ASCII)
 
 # -- template environment ------------------------------------------------------------------------
 def default_templates() -> Path:
-    """The packaged templates (wheel installs), else the repository's `templates/` (editable installs)."""
-    packaged = resources.files("wlid_render") / "templates"
-    if isinstance(packaged, Path) and (packaged / "bicep").is_dir():
+    """The packaged templates (wheel installs), else the repository's `templates/` (editable installs).
+
+    Found from this file, as importlib.resources finds a package on disk, without importing its
+    readers (and zipfile) at every start."""
+    packaged = Path(__file__).resolve().parents[1] / "templates"
+    if (packaged / "bicep").is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "templates"
 

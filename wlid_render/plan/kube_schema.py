@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from wlid_render.errors import Path, Problem
+from wlid_render.formats import DATA
 from wlid_render.suggest import did_you_mean
 
 KUBERNETES_VERSION = "1.32"  # validate.k8s.DEFAULT_VERSION: render and `wlid validate` agree
@@ -41,7 +41,7 @@ DEFINITIONS = {
 
 @cache
 def _document() -> dict[str, Any]:
-    path = resources.files("wlid_render.data") / "k8s_schemas" / f"v{KUBERNETES_VERSION}.json"
+    path = DATA / "k8s_schemas" / f"v{KUBERNETES_VERSION}.json"
     return json.loads(path.read_text("utf-8"))
 
 

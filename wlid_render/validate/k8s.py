@@ -1,7 +1,8 @@
 """Kubernetes checks of a rendered tree: built overlay objects against strict schemas, and kubectl.
 
 K8S001 (error)    an object of an overlay does not match the strict schema of its kind
-K8S002 (error)    `kubectl kustomize` fails on an overlay (only when kubectl is on PATH)
+K8S002 (error)    `kubectl kustomize` fails on a folder GitOps builds (kustomize.py; only when kubectl
+                  is on PATH)
 K8S004 (warning)  no vendored schema for an object's kind: the object is not checked
 K8S007 (error)    a map key that starts with `$` in a file under k8s/: kustomize reads `$patch`,
                   `$retainKeys`, `$setElementOrder/...` of a patch as strategic-merge directives
@@ -23,7 +24,6 @@ from __future__ import annotations
 import functools
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -44,18 +44,14 @@ from wlid_render.kubernetes_keys import (
 from wlid_render.validate.finding import Finding, Severity
 from wlid_render.validate.go_numbers import go_number_findings
 from wlid_render.validate.overlays import (
-    OVERLAYS_DIR,
     BuiltObject,
     blame,
-    kustomization_file,
     line_in_document,
 )
 from wlid_render.validate.tree import Path_, RenderedTree, TreeError
 
 SUPPORTED_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
 DEFAULT_VERSION = "1.32"
-KUBECTL_TIMEOUT = 60  # seconds per overlay
-STDERR_LINES = 5
 MESSAGE_LIMIT = 300
 
 
@@ -198,39 +194,7 @@ def _finding(tree: RenderedTree, problem: _Problem, overlays: list[str], version
     return Finding(tree.display(problem.file), problem.line, problem.rule, problem.severity, message)
 
 
-# -- K8S002 ---------------------------------------------------------------------------------------
-def _kubectl_finding(tree: RenderedTree, kubectl: str, overlay: str) -> Finding | None:
-    folder = f"{OVERLAYS_DIR}/{overlay}"
-    rel = kustomization_file(tree, folder) or f"{folder}/kustomization.yaml"
-    try:
-        result = subprocess.run(
-            [kubectl, "kustomize", str(tree.root / folder)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=KUBECTL_TIMEOUT,
-        )
-    except subprocess.TimeoutExpired:
-        message = f"kubectl kustomize did not finish within {KUBECTL_TIMEOUT} s (overlay {overlay})"
-        return Finding(tree.display(rel), None, "K8S002", "error", message)
-    except OSError as exc:
-        return Finding(tree.display(rel), None, "K8S002", "error", f"cannot run kubectl: {exc}")
-    if result.returncode == 0:
-        return None
-    lines = [line for line in result.stderr.strip().splitlines() if line.strip()][:STDERR_LINES]
-    detail = " | ".join(lines) or "no message"
-    message = f"kubectl kustomize failed (overlay {overlay}, exit {result.returncode}): {detail}"
-    return Finding(tree.display(rel), None, "K8S002", "error", message)
-
-
-def _kubectl_findings(tree: RenderedTree, overlays: dict[str, list[BuiltObject]]) -> list[Finding]:
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        return []
-    findings = [_kubectl_finding(tree, kubectl, name) for name in overlays]
-    return [f for f in findings if f is not None]
-
-
+# -- K8S002 (kustomize.py) ------------------------------------------------------------------------
 def kubectl_available() -> bool:
     """Whether K8S002 can run; when not, the caller may print a note."""
     return shutil.which("kubectl") is not None
@@ -319,5 +283,7 @@ def check_kubernetes(
     findings += directive_findings(tree)
     findings += recreate_findings(tree, overlays)
     if use_kubectl:
-        findings += _kubectl_findings(tree, overlays)
+        from wlid_render.validate.kustomize import check_kustomize  # imports this module
+
+        findings += check_kustomize(tree, overlays)
     return findings

@@ -343,6 +343,13 @@ def build_folder(tree: RenderedTree, folder: str) -> list[BuiltObject]:
     return _Builder(tree).folder(folder)
 
 
+def build_folders(tree: RenderedTree, folders: list[str]) -> dict[str, list[BuiltObject]]:
+    """The objects of several kustomization folders, each folder they include built once for all;
+    problems are left to `build_overlays`."""
+    builder = _Builder(tree)
+    return {folder: builder.folder(folder) if kustomization_file(tree, folder) else [] for folder in folders}
+
+
 def build_overlays(tree: RenderedTree) -> tuple[dict[str, list[BuiltObject]], list[Finding]]:
     """Environment name -> its objects in resource order, and the problems met (rule K8S003)."""
     builder = _Builder(tree)

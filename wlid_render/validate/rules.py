@@ -85,7 +85,11 @@ RULES: dict[str, Rule] = {
             "ClusterRole, or remove the annotation; re-render.",
         ),
         Rule("K8S001", "Kubernetes object does not match its schema", "Fix the named field."),
-        Rule("K8S002", "kubectl kustomize cannot build the overlay", "Fix the kustomization it names."),
+        Rule(
+            "K8S002",
+            "kubectl kustomize cannot build a folder GitOps builds (or the overlay)",
+            "Fix the kustomization it names.",
+        ),
         Rule("K8S003", "Overlay cannot be built", "Fix the missing file or the patch target."),
         Rule("K8S004", "No schema for this kind", "Informational: the object was not checked."),
         Rule(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +10,7 @@ from wlid_render.workflow.errors import UsageMistake
 
 if TYPE_CHECKING:
     from wlid_render.validate.finding import Finding
+    from wlid_render.validate.kustomize import UnitBuild
 
 
 def default_trees() -> list[Path]:
@@ -26,11 +27,14 @@ def validate_trees(
     use_kubectl: bool,
     strict: bool,
     regions_file: Path | None = None,
+    kustomize_whole: bool = False,
+    on_build: Callable[[UnitBuild], None] | None = None,
 ) -> list[Finding]:
     """Every finding of the checks over `trees`, errors and warnings (`strict`: warnings as errors).
 
     `regions_file`: more regions without federated credential support, one per line (UsageMistake
-    when it cannot be read within its limits).
+    when it cannot be read within its limits). `kustomize_whole`: run kubectl kustomize on whole
+    overlays instead of the folders GitOps builds; `on_build` hears of each of those builds.
     """
     from wlid_render.input_limits import InputError
     from wlid_render.validate.identity import read_regions_file
@@ -46,6 +50,8 @@ def validate_trees(
         use_kubectl=use_kubectl,
         strict=strict,
         extra_regions=extra_regions,
+        kustomize_whole=kustomize_whole,
+        on_build=on_build,
     )
     return run_checks(trees, options)
 

@@ -22,6 +22,7 @@ from wlid_render.cli.options import (
 from wlid_render.cli.spec_input import STDIN, spec_input, spec_path
 
 if TYPE_CHECKING:
+    from wlid_render.fast.render_memo import Memo
     from wlid_render.workflow.options import RenderOptions
     from wlid_render.workflow.tree import Refused, Rendered
 
@@ -109,10 +110,14 @@ def render(
     objects of one environment go to stdout as one YAML stream, as `kubectl kustomize
     OUT/k8s/overlays/ENV` prints them for the rendered tree.
     """
-    from wlid_render.workflow.options import RenderOptions
-
     stream = out == "-"
     _check_usage(specs, out, env, check, dry_run, diff, output_format, quiet, verbose, run_validate)
+    plain = not (dry_run or diff or verbose or force or run_validate or outputs or templates or env)
+    memo = _memo(specs, out) if quiet and plain and output_format == "text" else None
+    if memo is not None and memo.up_to_date():
+        return  # OUT is as the last identical command left it, up to date: nothing to print
+    from wlid_render.workflow.options import RenderOptions
+
     specs = specs or (spec_path(None),)
     if len(specs) > 1 and (out is not None or outputs):
         raise click.UsageError("-o/--out and --outputs take one SPEC")
@@ -151,8 +156,19 @@ def render(
         from wlid_render.cli.json_output import dumps, render_report
 
         click.echo(dumps(render_report(display.mode, entries)), nl=False)
+    if memo is not None and code == EXIT_OK and entries[0]["upToDate"] is True:
+        memo.record()
     if code:
         exit_with(code)
+
+
+def _memo(specs: tuple[str, ...], out: str | None) -> Memo | None:
+    """The memo of a quiet render or check of one spec file into one OUT (fast/render_memo.py)."""
+    if len(specs) != 1 or specs[0] == STDIN or out in (None, "-"):
+        return None
+    from wlid_render.fast.render_memo import Memo
+
+    return Memo.of(specs[0], str(out), sys.argv)
 
 
 def _check_usage(

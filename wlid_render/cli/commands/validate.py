@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,12 +11,16 @@ from wlid_render import __version__
 from wlid_render.cli.group import EXIT_ERROR, exit_with, main
 from wlid_render.cli.options import examples
 
+if TYPE_CHECKING:
+    from wlid_render.workflow.validation import UnitBuild
+
 
 @main.command(
     short_help="Check rendered trees offline: schemas and identity rules.",
     epilog=examples(
         "wlid validate                        # every tree under out/",
         "wlid validate out/lab --no-kubectl",
+        "wlid validate out/big -v             # the time of each kubectl kustomize build",
         "wlid validate out/* --strict --format sarif > wlid.sarif",
     ),
 )
@@ -38,7 +43,13 @@ from wlid_render.cli.options import examples
     type=click.Choice(["1.30", "1.31", "1.32", "1.33", "1.34"]),
     help="Kubernetes version whose schemas objects are checked against.",
 )
-@click.option("--no-kubectl", is_flag=True, help="Do not run kubectl kustomize on the overlays.")
+@click.option("--no-kubectl", is_flag=True, help="Do not run kubectl kustomize.")
+@click.option(
+    "--kustomize-whole",
+    is_flag=True,
+    help="Run kubectl kustomize on each whole overlay, not on each folder GitOps builds.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Print the time of each kubectl kustomize build.")
 @click.option(
     "--regions-file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -50,6 +61,8 @@ def validate(
     output_format: str,
     kubernetes_version: str,
     no_kubectl: bool,
+    kustomize_whole: bool,
+    verbose: bool,
     regions_file: Path | None,
 ) -> None:
     """Check rendered trees offline (default: every tree under out/); exit 2 on an error finding."""
@@ -62,7 +75,17 @@ def validate(
         raise click.UsageError("no rendered tree given and none found under out/")
     if not no_kubectl and shutil.which("kubectl") is None and output_format == "text":
         click.echo("note: kubectl not found; overlays are built by wlid only (K8S002 not checked)", err=True)
-    findings = validate_trees(trees, kubernetes_version, not no_kubectl, strict_mode, regions_file)
+    if kustomize_whole and no_kubectl:
+        raise click.UsageError("--kustomize-whole and --no-kubectl exclude each other")
+    findings = validate_trees(
+        trees,
+        kubernetes_version,
+        not no_kubectl,
+        strict_mode,
+        regions_file,
+        kustomize_whole=kustomize_whole,
+        on_build=_print_build if verbose else None,
+    )
     if output_format == "text":
         for finding in findings:
             click.echo(finding.format())
@@ -74,3 +97,14 @@ def validate(
         click.echo(f"{len(trees)} tree(s): {errors} error(s), {warnings} warning(s)", err=True)
     if errors:
         exit_with(EXIT_ERROR)
+
+
+def _print_build(build: UnitBuild) -> None:
+    """`OUT/k8s/overlays/dev/shop: kubectl kustomize 0.41 s (812 objects)` on stderr."""
+    unit = build.unit
+    outcome = "" if build.finding is None else ", failed"
+    click.echo(
+        f"{(build.root / unit.folder).as_posix()}: kubectl kustomize {build.seconds:.2f} s "
+        f"({unit.objects} objects{', whole overlay' if unit.whole else ''}{outcome})",
+        err=True,
+    )
