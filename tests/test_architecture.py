@@ -254,8 +254,14 @@ def _report(title: str, lines: list) -> str:
 # ---- the rules, on the real package ----
 
 
-def test_the_checker_sees_the_package():
-    imports = imports_of(ROOT)
+@pytest.fixture(scope="module")
+def package_imports() -> list[Import]:
+    """The imports of wlid_render, read once for the tests of this module."""
+    return imports_of(ROOT)
+
+
+def test_the_checker_sees_the_package(package_imports: list[Import]):
+    imports = package_imports
     units = {unit_of(i.module) for i in imports}
     # Every layer of the flow imports something of ours; a checker seeing nothing would pass anything.
     assert {"spec", "plan", "emit", "workflow", "cli", "validate", "brownfield"} <= units
@@ -268,13 +274,13 @@ def test_every_module_belongs_to_a_unit_of_the_table():
     )
 
 
-def test_imports_follow_the_table():
-    bad = breaking_imports(imports_of(ROOT))
+def test_imports_follow_the_table(package_imports: list[Import]):
+    bad = breaking_imports(package_imports)
     assert not bad, _report("imports that break docs/architecture.md's import table", bad)
 
 
-def test_leaves_import_only_leaves():
-    bad = [i for i in imports_of(ROOT) if unit_of(i.module) == LEAF and unit_of(i.target) != LEAF]
+def test_leaves_import_only_leaves(package_imports: list[Import]):
+    bad = [i for i in package_imports if unit_of(i.module) == LEAF and unit_of(i.target) != LEAF]
     assert not bad, _report("leaf modules importing something that is not a leaf", bad)
 
 
