@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wlid_render.emit.k8s import emit_kubernetes
 from wlid_render.emit.keyvault import objects_parameter
@@ -413,3 +415,21 @@ def test_a_class_of_a_binding_identity_asks_for_the_token_proxy_and_passes_the_c
         ).read_text()
     )
     jsonschema.Draft7Validator(schema).validate(proxied)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=4),
+    alias=st.one_of(st.none(), st.text(min_size=1, max_size=20)),
+)
+def test_objects_parse_back_whatever_the_names(names: list[str], alias: str | None):
+    """Each object is a literal block of its own serialised document: any name or alias (quotes,
+    colons, '#', leading dashes or spaces, line breaks) reads back as written."""
+    objects = tuple(KeyVaultObjectPlan(n, "secret", None, alias) for n in names)
+    mount = KeyVaultMountPlan(0, "c", "v", "kv", None, None, objects, "/m", ("api",))
+    outer = yaml.safe_load(objects_parameter(mount))
+    expected = [
+        {"objectName": n, "objectType": "secret", **({"objectAlias": alias} if alias is not None else {})}
+        for n in names
+    ]
+    assert [yaml.safe_load(item) for item in outer["array"]] == expected

@@ -34,16 +34,19 @@ Obj = dict[str, Any]
 
 
 def objects_parameter(mount: KeyVaultMountPlan) -> str:
-    """The provider's `objects` parameter: YAML `array:` of one YAML document per object."""
-    items = []
+    """The provider's `objects` parameter: YAML `array:` of one YAML document per object, each a
+    literal block as the provider's documentation writes them. Each document is serialised as data;
+    a literal block holds its lines as they are (none starts with a space or ends with one)."""
+    lines = ["array:"]
     for obj in mount.objects:
         item = {"objectName": obj.name, "objectType": obj.type}
         if obj.version is not None:
             item["objectVersion"] = obj.version
         if obj.alias is not None:
             item["objectAlias"] = obj.alias
-        items.append(to_yaml(item))
-    return to_yaml({"array": items})
+        lines.append("  - |")
+        lines += [f"    {line}" for line in to_yaml(item).splitlines()]
+    return "\n".join(lines) + "\n"
 
 
 def spc_parameters(
