@@ -59,7 +59,7 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
 
     target = environment(plan, env)
     findings: list[Difference] = []
-    issuer = _issuer(target, state.cluster, findings)
+    issuers = _issuers(target, state, findings)
     identities = [i for i in plan.identities if _included(plan, i.condition, env)]
     credentials = 0
     for identity in identities:
@@ -77,8 +77,9 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
                 )
             )
             continue
-        findings += _identity(identity, planned, existing, target, issuer, strict)
-        findings += _bindings(identity, state.cluster)
+        findings += _identity(identity, planned, existing, target, issuers, strict)
+        for name in target.cluster_names():
+            findings += _bindings(plan, env, identity, _read(target, state, name))
         if existing.role_assignments is not None and existing.principal_id:
             findings += role_differences(plan, target, identity, existing)
     return DriftReport(
@@ -94,15 +95,16 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
 AKS_FIC = "aks-identity-binding"  # the FIC AKS makes for an identity's bindings (never wlid's)
 
 
-def _bindings(identity: IdentityPlan, cluster: ClusterState | None) -> list[Difference]:
-    """The identity bindings of the cluster that was read, against the identity's mode."""
+def _bindings(plan: Plan, env: str, identity: IdentityPlan, cluster: ClusterState | None) -> list[Difference]:
+    """The identity bindings of one cluster that was read, against the identity's mode."""
     if cluster is None or cluster.bindings is None:
         return []
     found = cluster.bindings_of(identity.name)
     wanted = {
         b.name.lower()
         for b in identity.bindings
-        if b.cluster is None or b.cluster.lower() == cluster.name.lower()
+        if (b.cluster is None or b.cluster.lower() == cluster.name.lower())
+        and _included(plan, b.condition, env)
     }
     out = []
     if identity.federation == "identityBinding":
@@ -150,12 +152,34 @@ def _included(plan: Plan, condition: str | None, env: str) -> bool:
     return next(p for p in plan.parameters if p.name == condition).value(env) is True
 
 
-def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[Difference]) -> str | None:
-    """The issuer the environment's FICs get, when it is known; cluster findings on the way."""
+def _issuers(env: EnvironmentPlan, state: AzureState, findings: list[Difference]) -> dict[str, str | None]:
+    """Cluster name (lower case) -> the issuer the FICs of that cluster of the environment get, when
+    it is known (else None); the checks of each cluster on the way, in the order they are listed."""
+    listed = env.clusters or (None,)
+    out: dict[str, str | None] = {}
+    for i, planned in enumerate(listed):
+        if planned is None:  # `cluster`: the environment's settings
+            name, pinned, enable = env.cluster_name, env.oidc_issuer_url, env.enable_workload_identity
+        else:  # the opt-in cluster step writes only the environment's first cluster (plan/cluster.py)
+            name, pinned = planned.name, planned.oidc_issuer_url
+            enable = env.enable_workload_identity if i == 0 else False
+        out[name.lower()] = _issuer(pinned, enable, _read(env, state, name), findings)
+    return out
+
+
+def _read(env: EnvironmentPlan, state: AzureState, name: str) -> ClusterState | None:
+    """The cluster `name` of the environment as read: with `cluster`, the one cluster that was read."""
+    return state.cluster_named(name) if env.clusters else state.cluster
+
+
+def _issuer(
+    pinned: str | None, enable: bool, cluster: ClusterState | None, findings: list[Difference]
+) -> str | None:
+    """The issuer one cluster's FICs get, when it is known; that cluster's findings on the way."""
     if cluster is None:
-        return env.oidc_issuer_url
+        return pinned
     if cluster.issuer_url is None:
-        if env.enable_workload_identity:
+        if enable:
             findings.append(
                 Difference(
                     "cluster",
@@ -176,9 +200,9 @@ def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[D
                     "error",
                 )
             )
-        return env.oidc_issuer_url
+        return pinned
     if not cluster.workload_identity:
-        if env.enable_workload_identity:
+        if enable:
             findings.append(
                 Difference(
                     "cluster",
@@ -198,18 +222,18 @@ def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[D
                     "warning",
                 )
             )
-    if env.oidc_issuer_url and env.oidc_issuer_url != cluster.issuer_url:
+    if pinned and pinned != cluster.issuer_url:
         findings.append(
             Difference(
                 "cluster-issuer",
                 "",
                 None,
-                f"the spec pins oidcIssuerUrl {env.oidc_issuer_url}, cluster {cluster.name} issues tokens as "
+                f"the spec pins oidcIssuerUrl {pinned}, cluster {cluster.name} issues tokens as "
                 f"{cluster.issuer_url}: FICs with the pinned issuer never match a token",
                 "error",
             )
         )
-        return env.oidc_issuer_url
+        return pinned
     return cluster.issuer_url
 
 
@@ -218,7 +242,7 @@ def _identity(
     planned: list[FederatedCredential],
     existing: IdentityState,
     env: EnvironmentPlan,
-    issuer: str | None,
+    issuers: dict[str, str | None],
     strict: bool,
 ) -> list[Difference]:
     name = identity.name
@@ -266,10 +290,8 @@ def _identity(
     for fic in planned:
         subject = fic.subject
         current = existing.credential(fic.name)
-        # a FIC of another listed cluster trusts that cluster's issuer, which was not read
-        own_issuer = (
-            issuer if fic.cluster is None or fic.cluster.lower() == env.cluster_name.lower() else None
-        )
+        # the issuer of the FIC's own cluster (None: not known, its issuer is not compared)
+        own_issuer = issuers.get((fic.cluster or env.cluster_name).lower())
         if current is not None:
             explained.add(current.name.lower())
             out += _compare(name, fic.name, current, subject, own_issuer)
@@ -308,7 +330,7 @@ def _identity(
             continue
         if extra.name.lower() == AKS_FIC and identity.federation == "identityBinding":
             continue  # AKS made it for the identity's bindings; wlid never writes or deletes it
-        if issuer is None or extra.issuer == issuer:
+        if extra.issuer in issuers.values() or None in issuers.values():
             out.append(
                 Difference(
                     "extra-fic",
