@@ -33,6 +33,7 @@ made it.
 
 from __future__ import annotations
 
+from wlid_render.brownfield.drift_clusters import cluster_issuers, cluster_read
 from wlid_render.brownfield.drift_report import Difference, DriftReport
 from wlid_render.brownfield.drift_roles import role_differences
 from wlid_render.brownfield.state import AzureState, ClusterState, FicState, IdentityState
@@ -59,7 +60,7 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
 
     target = environment(plan, env)
     findings: list[Difference] = []
-    issuers = _issuers(target, state, findings)
+    issuers = cluster_issuers(target, state, findings)
     identities = [i for i in plan.identities if _included(plan, i.condition, env)]
     credentials = 0
     for identity in identities:
@@ -79,7 +80,7 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
             continue
         findings += _identity(identity, planned, existing, target, issuers, strict)
         for name in target.cluster_names():
-            findings += _bindings(plan, env, identity, _read(target, state, name))
+            findings += _bindings(plan, env, identity, cluster_read(target, state, name))
         if existing.role_assignments is not None and existing.principal_id:
             findings += role_differences(plan, target, identity, existing)
     return DriftReport(
@@ -150,91 +151,6 @@ def _included(plan: Plan, condition: str | None, env: str) -> bool:
     if condition is None:
         return True
     return next(p for p in plan.parameters if p.name == condition).value(env) is True
-
-
-def _issuers(env: EnvironmentPlan, state: AzureState, findings: list[Difference]) -> dict[str, str | None]:
-    """Cluster name (lower case) -> the issuer the FICs of that cluster of the environment get, when
-    it is known (else None); the checks of each cluster on the way, in the order they are listed."""
-    listed = env.clusters or (None,)
-    out: dict[str, str | None] = {}
-    for i, planned in enumerate(listed):
-        if planned is None:  # `cluster`: the environment's settings
-            name, pinned, enable = env.cluster_name, env.oidc_issuer_url, env.enable_workload_identity
-        else:  # the opt-in cluster step writes only the environment's first cluster (plan/cluster.py)
-            name, pinned = planned.name, planned.oidc_issuer_url
-            enable = env.enable_workload_identity if i == 0 else False
-        out[name.lower()] = _issuer(pinned, enable, _read(env, state, name), findings)
-    return out
-
-
-def _read(env: EnvironmentPlan, state: AzureState, name: str) -> ClusterState | None:
-    """The cluster `name` of the environment as read: with `cluster`, the one cluster that was read."""
-    return state.cluster_named(name) if env.clusters else state.cluster
-
-
-def _issuer(
-    pinned: str | None, enable: bool, cluster: ClusterState | None, findings: list[Difference]
-) -> str | None:
-    """The issuer one cluster's FICs get, when it is known; that cluster's findings on the way."""
-    if cluster is None:
-        return pinned
-    if cluster.issuer_url is None:
-        if enable:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"the OIDC issuer of cluster {cluster.name} is off: the deployment turns it on "
-                    "(its issuer URL is known only then, so FIC issuers are not compared)",
-                )
-            )
-        else:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"the OIDC issuer of cluster {cluster.name} is off and the spec does not turn it on: the "
-                    "deployment cannot read an issuer (set cluster.enableWorkloadIdentity: true)",
-                    "error",
-                )
-            )
-        return pinned
-    if not cluster.workload_identity:
-        if enable:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"workload identity is off on cluster {cluster.name}: the deployment turns it on",
-                )
-            )
-        else:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"workload identity (the webhook) is off on cluster {cluster.name}: pods get no token "
-                    "(set cluster.enableWorkloadIdentity: true)",
-                    "warning",
-                )
-            )
-    if pinned and pinned != cluster.issuer_url:
-        findings.append(
-            Difference(
-                "cluster-issuer",
-                "",
-                None,
-                f"the spec pins oidcIssuerUrl {pinned}, cluster {cluster.name} issues tokens as "
-                f"{cluster.issuer_url}: FICs with the pinned issuer never match a token",
-                "error",
-            )
-        )
-        return pinned
-    return cluster.issuer_url
 
 
 def _identity(
