@@ -128,3 +128,47 @@ def test_a_hand_made_fic_trusting_the_second_cluster_is_extra_not_foreign():
     )
     _, _, report = _drift(interactions)
     assert _kinds(report) == [("extra-fic", "myIdentity", "debug", "drift")]
+
+
+def test_wlid_drift_reads_every_cluster_and_exits_1_on_a_missing_binding(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    import wlid_render.brownfield as brownfield
+    from wlid_render.cli import main
+
+    spec = tmp_path / "wlid.yaml"
+    spec.write_text(SPEC, "utf-8")
+    roles = "/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Authorization/roleAssignments"
+    none = [
+        {
+            "request": {
+                "method": "GET",
+                "path": roles,
+                "query": {"api-version": "2022-04-01", "$filter": f"principalId eq '{principal}'"},
+            },
+            "response": {"status": 200, "headers": {}, "body": {"value": []}},
+        }
+        for principal in ("55555555-5555-5555-5555-555555555554", "55555555-5555-5555-5555-555555555559")
+    ]
+    real = brownfield.read_environment_state
+
+    def run(interactions: list[dict]):  # type: ignore[no-untyped-def]
+        transport = Replay(interactions + none)
+
+        def read(*args, **kwargs):  # type: ignore[no-untyped-def]
+            return real(*args, credential=FakeCredential(), transport=transport, **kwargs)
+
+        monkeypatch.setattr(brownfield, "read_environment_state", read)
+        result = CliRunner().invoke(main, ["drift", str(spec)])
+        assert transport.all_used()
+        return result
+
+    clean = run(_interactions())
+    assert clean.exit_code == 0 and "no drift" in clean.output, clean.output
+    interactions = _interactions()
+    _answer(interactions, "/aks-wlid-lab-2/identityBindings")["value"] = []
+    drifted = run(interactions)
+    assert drifted.exit_code == 1, drifted.output
+    assert "no identity binding shop on cluster aks-wlid-lab-2" in drifted.output

@@ -23,6 +23,9 @@ message; a `DriftReport` holds them as its `findings`:
 | role-exists      | error / warning       | same role and scope under another name: RoleAssignmentExists  |
 | extra-role       | drift                 | an assignment of the identity the spec lacks (by hand, or left behind) |
 
+With a `clusters:` list, every cluster the environment lists is checked (drift_clusters.py), each FIC
+is compared with the issuer of its own cluster, and identity bindings are compared cluster by cluster.
+
 `has_drift` is true when a difference is of severity drift or error. Identities of the resource group
 that the spec does not name are not wlid's and not reported. Role assignments are compared when they
 were read (`IdentityState.role_assignments` is not None): by scope and role definition, ignoring case;
