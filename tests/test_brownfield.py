@@ -608,8 +608,7 @@ def test_every_finding_kind_is_documented():
     import re
 
     source = "".join(
-        (ROOT / "wlid_render" / "brownfield" / name).read_text("utf-8")
-        for name in ("drift.py", "drift_roles.py")
+        path.read_text("utf-8") for path in sorted((ROOT / "wlid_render" / "brownfield").glob("drift*.py"))
     )
     kinds = set(re.findall(r'Difference\(\s*"([a-z-]+)"', source))
     assert len(kinds) == 20

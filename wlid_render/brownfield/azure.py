@@ -48,9 +48,14 @@ def read_state(
     roles: bool = False,
     role_subscriptions: tuple[str, ...] = (),
     bindings: bool = False,
+    more_clusters: tuple[tuple[str, str, str], ...] = (),
     **options: Any,
 ) -> AzureState:
     """Read the identities of `resource_group`, the FICs of each, and the cluster. Read-only.
+
+    `more_clusters`: (name, resource group, subscription ID) of further clusters to read (the other
+    clusters of an environment's `clusters:` list), each with its bindings when `bindings`; the state
+    then lists every cluster in `AzureState.clusters`, the first one first.
 
     `bindings`: also read the cluster's AKS identity bindings (managedClusters/identityBindings).
 
@@ -67,8 +72,9 @@ def read_state(
         raise BrownfieldError(
             f"{subscription_id!r} is not a subscription ID: give the GUID (`az account show --query id -o tsv`)"
         )
-    if cluster_subscription_id is not None and not GUID.fullmatch(cluster_subscription_id):
-        raise BrownfieldError(f"{cluster_subscription_id!r} is not a subscription ID (a GUID)")
+    for sub in (cluster_subscription_id, *(c[2] for c in more_clusters)):
+        if sub is not None and not GUID.fullmatch(sub):
+            raise BrownfieldError(f"{sub!r} is not a subscription ID (a GUID)")
     with Reader(credential, transport, options) as reader:
         identities = reader.identities(subscription_id, resource_group)
         if roles:
@@ -82,7 +88,12 @@ def read_state(
             cluster = _pick_cluster(reader.clusters(cluster_sub, cluster_rg), identities, cluster_rg)
         if bindings:
             cluster = reader.with_bindings(cluster)
-    return AzureState(subscription_id.lower(), resource_group, identities, cluster)
+        others = []
+        for name, rg, sub in more_clusters:
+            other = reader.cluster(sub, rg, name)
+            others.append(reader.with_bindings(other) if bindings else other)
+    clusters = (cluster, *others) if others else ()
+    return AzureState(subscription_id.lower(), resource_group, identities, cluster, clusters)
 
 
 def read_environment_state(
@@ -95,7 +106,8 @@ def read_environment_state(
     **options: Any,
 ) -> AzureState:
     """What exists for one environment of a plan: its resource group's identities (with their role
-    assignments, unless `roles` is false) and its cluster.
+    assignments, unless `roles` is false) and its cluster, or every cluster of its `clusters:` list
+    (each in its own resource group and subscription).
 
     KeyError (naming the known environments) when the plan has no environment `env`.
     """
@@ -114,6 +126,7 @@ def read_environment_state(
         roles=roles,
         role_subscriptions=planned_subscriptions(plan, target),
         bindings=any(i.bindings for i in plan.identities),
+        more_clusters=tuple((c.name, c.resource_group, c.subscription_id) for c in target.clusters[1:]),
         **options,
     )
 

@@ -23,6 +23,9 @@ message; a `DriftReport` holds them as its `findings`:
 | role-exists      | error / warning       | same role and scope under another name: RoleAssignmentExists  |
 | extra-role       | drift                 | an assignment of the identity the spec lacks (by hand, or left behind) |
 
+With a `clusters:` list, every cluster the environment lists is checked (drift_clusters.py), each FIC
+is compared with the issuer of its own cluster, and identity bindings are compared cluster by cluster.
+
 `has_drift` is true when a difference is of severity drift or error. Identities of the resource group
 that the spec does not name are not wlid's and not reported. Role assignments are compared when they
 were read (`IdentityState.role_assignments` is not None): by scope and role definition, ignoring case;
@@ -33,6 +36,7 @@ made it.
 
 from __future__ import annotations
 
+from wlid_render.brownfield.drift_clusters import cluster_issuers, cluster_read
 from wlid_render.brownfield.drift_report import Difference, DriftReport
 from wlid_render.brownfield.drift_roles import role_differences
 from wlid_render.brownfield.state import AzureState, ClusterState, FicState, IdentityState
@@ -59,7 +63,7 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
 
     target = environment(plan, env)
     findings: list[Difference] = []
-    issuer = _issuer(target, state.cluster, findings)
+    issuers = cluster_issuers(target, state, findings)
     identities = [i for i in plan.identities if _included(plan, i.condition, env)]
     credentials = 0
     for identity in identities:
@@ -77,8 +81,9 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
                 )
             )
             continue
-        findings += _identity(identity, planned, existing, target, issuer, strict)
-        findings += _bindings(identity, state.cluster)
+        findings += _identity(identity, planned, existing, target, issuers, strict)
+        for name in target.cluster_names():
+            findings += _bindings(plan, env, identity, cluster_read(target, state, name))
         if existing.role_assignments is not None and existing.principal_id:
             findings += role_differences(plan, target, identity, existing)
     return DriftReport(
@@ -94,15 +99,16 @@ def drift(plan: Plan, env: str, state: AzureState, *, strict: bool = False) -> D
 AKS_FIC = "aks-identity-binding"  # the FIC AKS makes for an identity's bindings (never wlid's)
 
 
-def _bindings(identity: IdentityPlan, cluster: ClusterState | None) -> list[Difference]:
-    """The identity bindings of the cluster that was read, against the identity's mode."""
+def _bindings(plan: Plan, env: str, identity: IdentityPlan, cluster: ClusterState | None) -> list[Difference]:
+    """The identity bindings of one cluster that was read, against the identity's mode."""
     if cluster is None or cluster.bindings is None:
         return []
     found = cluster.bindings_of(identity.name)
     wanted = {
         b.name.lower()
         for b in identity.bindings
-        if b.cluster is None or b.cluster.lower() == cluster.name.lower()
+        if (b.cluster is None or b.cluster.lower() == cluster.name.lower())
+        and _included(plan, b.condition, env)
     }
     out = []
     if identity.federation == "identityBinding":
@@ -150,75 +156,12 @@ def _included(plan: Plan, condition: str | None, env: str) -> bool:
     return next(p for p in plan.parameters if p.name == condition).value(env) is True
 
 
-def _issuer(env: EnvironmentPlan, cluster: ClusterState | None, findings: list[Difference]) -> str | None:
-    """The issuer the environment's FICs get, when it is known; cluster findings on the way."""
-    if cluster is None:
-        return env.oidc_issuer_url
-    if cluster.issuer_url is None:
-        if env.enable_workload_identity:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"the OIDC issuer of cluster {cluster.name} is off: the deployment turns it on "
-                    "(its issuer URL is known only then, so FIC issuers are not compared)",
-                )
-            )
-        else:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"the OIDC issuer of cluster {cluster.name} is off and the spec does not turn it on: the "
-                    "deployment cannot read an issuer (set cluster.enableWorkloadIdentity: true)",
-                    "error",
-                )
-            )
-        return env.oidc_issuer_url
-    if not cluster.workload_identity:
-        if env.enable_workload_identity:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"workload identity is off on cluster {cluster.name}: the deployment turns it on",
-                )
-            )
-        else:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"workload identity (the webhook) is off on cluster {cluster.name}: pods get no token "
-                    "(set cluster.enableWorkloadIdentity: true)",
-                    "warning",
-                )
-            )
-    if env.oidc_issuer_url and env.oidc_issuer_url != cluster.issuer_url:
-        findings.append(
-            Difference(
-                "cluster-issuer",
-                "",
-                None,
-                f"the spec pins oidcIssuerUrl {env.oidc_issuer_url}, cluster {cluster.name} issues tokens as "
-                f"{cluster.issuer_url}: FICs with the pinned issuer never match a token",
-                "error",
-            )
-        )
-        return env.oidc_issuer_url
-    return cluster.issuer_url
-
-
 def _identity(
     identity: IdentityPlan,
     planned: list[FederatedCredential],
     existing: IdentityState,
     env: EnvironmentPlan,
-    issuer: str | None,
+    issuers: dict[str, str | None],
     strict: bool,
 ) -> list[Difference]:
     name = identity.name
@@ -266,10 +209,8 @@ def _identity(
     for fic in planned:
         subject = fic.subject
         current = existing.credential(fic.name)
-        # a FIC of another listed cluster trusts that cluster's issuer, which was not read
-        own_issuer = (
-            issuer if fic.cluster is None or fic.cluster.lower() == env.cluster_name.lower() else None
-        )
+        # the issuer of the FIC's own cluster (None: not known, its issuer is not compared)
+        own_issuer = issuers.get((fic.cluster or env.cluster_name).lower())
         if current is not None:
             explained.add(current.name.lower())
             out += _compare(name, fic.name, current, subject, own_issuer)
@@ -308,7 +249,7 @@ def _identity(
             continue
         if extra.name.lower() == AKS_FIC and identity.federation == "identityBinding":
             continue  # AKS made it for the identity's bindings; wlid never writes or deletes it
-        if issuer is None or extra.issuer == issuer:
+        if extra.issuer in issuers.values() or None in issuers.values():
             out.append(
                 Difference(
                     "extra-fic",

@@ -84,12 +84,25 @@ class ClusterState:
 
 @dataclass(frozen=True)
 class AzureState:
-    """The identities of one resource group (sorted by name) and the cluster whose issuer they trust."""
+    """The identities of one resource group (sorted by name) and the cluster whose issuer they trust.
+
+    `clusters`: every cluster that was read, in the order the environment lists them (`cluster` is the
+    first); () when only `cluster` was read (see `every_cluster`).
+    """
 
     subscription_id: str
     resource_group: str
     identities: tuple[IdentityState, ...]
     cluster: ClusterState | None = None
+    clusters: tuple[ClusterState, ...] = ()
+
+    def every_cluster(self) -> tuple[ClusterState, ...]:
+        """The clusters that were read: `clusters`, else `cluster` alone (or none)."""
+        return self.clusters or ((self.cluster,) if self.cluster is not None else ())
+
+    def cluster_named(self, name: str) -> ClusterState | None:
+        """The cluster named `name` that was read, ignoring case (Azure resource names are)."""
+        return next((c for c in self.every_cluster() if c.name.lower() == name.lower()), None)
 
     def identity(self, name: str) -> IdentityState | None:
         """The identity named `name`, ignoring case (Azure resource names are case-insensitive)."""

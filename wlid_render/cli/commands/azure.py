@@ -18,6 +18,7 @@ from wlid_render.cli.spec_input import spec_input, spec_path
         "wlid import --subscription SUB --resource-group rg-app -o wlid.yaml",
         "wlid import --subscription SUB --resource-group rg-ids --cluster aks-prod \\",
         "    --cluster-resource-group rg-aks --name payments -o specs/payments.yaml",
+        "wlid import --subscription SUB --resource-group rg-app --bindings -o wlid.yaml",
     )
     + "\n\nNeeds the wlid[azure] extra and an Azure login (az login); reads, never writes.",
 )
@@ -26,6 +27,12 @@ from wlid_render.cli.spec_input import spec_input, spec_path
 @click.option("--cluster", "cluster_name", help="AKS cluster whose issuer the FICs trust [the only one].")
 @click.option("--cluster-resource-group", help="Resource group of the cluster [--resource-group].")
 @click.option("--name", help="metadata.name of the spec [from the resource group].")
+@click.option(
+    "--bindings",
+    "read_bindings",
+    is_flag=True,
+    help="Also read the cluster's AKS identity bindings: an identity with one gets federation: identityBinding.",
+)
 @click.option(
     "-o",
     "--output",
@@ -41,6 +48,7 @@ def import_command(
     cluster_name: str | None,
     cluster_resource_group: str | None,
     name: str | None,
+    read_bindings: bool,
     output: Path,
     force: bool,
 ) -> None:
@@ -56,6 +64,7 @@ def import_command(
             cluster_name=cluster_name,
             cluster_resource_group=cluster_resource_group,
             roles=True,  # imported as roles entries; hand-made ones are marked (RoleAssignmentExists)
+            bindings=read_bindings,
         )
         imported = build_import(state, name=name)
     except BrownfieldError as exc:
