@@ -9,12 +9,11 @@ lookup in a list, a duplicate check of every pair, a dependsOn chain rebuilt per
 
 from __future__ import annotations
 
-import gc
-import time
 from collections import Counter
 from typing import Any
 
 import pytest
+from cpu_timing import best_cpu_seconds
 from generate import environments_spec_text, spec_text
 
 from wlid_render.errors import SpecError
@@ -27,22 +26,14 @@ BOUND = 5.5  # linear is 4.3x to 4.6x here (fixed costs), quadratic up to 16x
 
 
 def _cpu_seconds(n: int) -> float:
-    """Best CPU time of two renders, without the cyclic garbage collector (whose passes grow with the
-    heap; the CLI switches it off for a render, as here)."""
+    """Best CPU time of two renders of `n` workloads (tests/cpu_timing.py)."""
     text = spec_text(n)
-    best = float("inf")
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(2):
-            start = time.process_time()
-            rendering = render_source(load_text(text, f"n{n}.yaml"))
-            best = min(best, time.process_time() - start)
-            assert len(rendering.plan.workloads) == n
-    finally:
-        if enabled:
-            gc.enable()
-    return best
+
+    def render() -> None:
+        rendering = render_source(load_text(text, f"n{n}.yaml"))
+        assert len(rendering.plan.workloads) == n
+
+    return best_cpu_seconds(render)
 
 
 @pytest.mark.slow
@@ -70,22 +61,15 @@ def _environments_cpu_seconds(n: int, broken: bool) -> float:
     """Best CPU time of two renders of one workload in `n` environments; `broken`: every environment
     has an error (an unknown variable), and the time is that of finding and reporting them all."""
     text = environments_spec_text(n, broken)
-    best = float("inf")
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(2):
-            start = time.process_time()
-            try:
-                rendering = render_source(load_text(text, f"e{n}.yaml"))
-                assert not broken and len(rendering.plan.environments) == n
-            except SpecError as exc:
-                assert broken and len(exc.problems) == n, exc.problems[:3]
-            best = min(best, time.process_time() - start)
-    finally:
-        if enabled:
-            gc.enable()
-    return best
+
+    def render() -> None:
+        try:
+            rendering = render_source(load_text(text, f"e{n}.yaml"))
+            assert not broken and len(rendering.plan.environments) == n
+        except SpecError as exc:
+            assert broken and len(exc.problems) == n, exc.problems[:3]
+
+    return best_cpu_seconds(render)
 
 
 @pytest.mark.slow

@@ -3,11 +3,10 @@ template stays inside ARM's limits (the identities split over several deployment
 
 from __future__ import annotations
 
-import gc
 import json
-import time
 
 import pytest
+from cpu_timing import best_cpu_seconds
 from generate_clusters import clusters_spec_text
 
 from wlid_render.spec.load import load_text
@@ -27,19 +26,10 @@ def _render(n: int):  # type: ignore[no-untyped-def]
 
 
 def _cpu_seconds(n: int) -> float:
-    best = float("inf")
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(2):
-            start = time.process_time()
-            rendering = _render(n)
-            best = min(best, time.process_time() - start)
-            assert len(rendering.plan.workloads) == n
-    finally:
-        if enabled:
-            gc.enable()
-    return best
+    def render() -> None:
+        assert len(_render(n).plan.workloads) == n
+
+    return best_cpu_seconds(render)
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ GETs on azure-mgmt-core's `ARMPipelineClient`. The SDKs are imported only inside
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -244,23 +245,13 @@ class Reader:
         url: str | None = self._clusters_url(subscription_id, resource_group)
         params: dict[str, str] | None = {"api-version": CLUSTER_API}
         where = f"resource group {resource_group!r} (subscription {subscription_id})"
-        out: list[ClusterState] = []
-        pages = 0
         with translated(
             f"the AKS clusters of {where}",
             ACTION_CLUSTERS,
             where,
             not_found=f"resource group {resource_group!r} not found in subscription {subscription_id}",
         ):
-            while url and pages < MAX_PAGES:
-                pages += 1
-                body = self.get(url, params)
-                for item in body.get("value") or []:
-                    if isinstance(item, dict):
-                        out.append(cluster_state(item, subscription_id, resource_group, ""))
-                url, params = body.get("nextLink") or None, None
-                if url and urlsplit(url).netloc != urlsplit(self.base_url).netloc:
-                    raise BrownfieldError(f"Azure Resource Manager sent a nextLink to another host: {url}")
+            out = [cluster_state(item, subscription_id, resource_group, "") for item in self._items(url, params)]
         return tuple(sorted(out, key=lambda c: c.name.lower()))
 
     def with_bindings(self, cluster: ClusterState) -> ClusterState:
@@ -271,25 +262,26 @@ class Reader:
         )
         params: dict[str, str] | None = {"api-version": IDENTITY_BINDING_API}
         where = f"AKS cluster {cluster.name!r} in resource group {cluster.resource_group!r}"
-        found: list[BindingState] = []
-        pages = 0
         with translated(
             f"the identity bindings of {where}",
             ACTION_BINDINGS,
             where,
             not_found=f"{where} not found (or it has no identity bindings API)",
         ):
-            while url and pages < MAX_PAGES:
-                pages += 1
-                body = self.get(url, params)
-                for item in body.get("value") or []:
-                    binding = binding_state(item) if isinstance(item, dict) else None
-                    if binding is not None:
-                        found.append(binding)
-                url, params = body.get("nextLink") or None, None
-                if url and urlsplit(url).netloc != urlsplit(self.base_url).netloc:
-                    raise BrownfieldError(f"Azure Resource Manager sent a nextLink to another host: {url}")
+            found = [b for b in map(binding_state, self._items(url, params)) if b is not None]
         return replace(cluster, bindings=tuple(sorted(found, key=lambda b: b.name)))
+
+    def _items(self, url: str | None, params: dict[str, str] | None) -> Iterator[dict[str, Any]]:
+        """The objects of every page of an ARM list (`value`, then `nextLink`, on the same host only,
+        at most MAX_PAGES pages)."""
+        pages = 0
+        while url and pages < MAX_PAGES:
+            pages += 1
+            body = self.get(url, params)
+            yield from (item for item in body.get("value") or [] if isinstance(item, dict))
+            url, params = body.get("nextLink") or None, None
+            if url and urlsplit(url).netloc != urlsplit(self.base_url).netloc:
+                raise BrownfieldError(f"Azure Resource Manager sent a nextLink to another host: {url}")
 
 
 def binding_state(body: dict[str, Any]) -> BindingState | None:

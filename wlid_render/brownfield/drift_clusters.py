@@ -37,63 +37,40 @@ def cluster_read(env: EnvironmentPlan, state: AzureState, name: str) -> ClusterS
 def _issuer(
     pinned: str | None, enable: bool, cluster: ClusterState | None, findings: list[Difference]
 ) -> str | None:
-    """The issuer one cluster's FICs get, when it is known; that cluster's findings on the way."""
+    """The issuer one cluster's FICs get, when it is known; that cluster's findings on the way.
+
+    `enable`: the deployment turns the flags on (cluster.enableWorkloadIdentity), so a flag that is
+    off is drift; otherwise it is an error (issuer) or a warning (workload identity)."""
     if cluster is None:
         return pinned
+    name = cluster.name
     if cluster.issuer_url is None:
         if enable:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"the OIDC issuer of cluster {cluster.name} is off: the deployment turns it on "
-                    "(its issuer URL is known only then, so FIC issuers are not compared)",
-                )
+            message = (
+                f"the OIDC issuer of cluster {name} is off: the deployment turns it on "
+                "(its issuer URL is known only then, so FIC issuers are not compared)"
             )
         else:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"the OIDC issuer of cluster {cluster.name} is off and the spec does not turn it on: the "
-                    "deployment cannot read an issuer (set cluster.enableWorkloadIdentity: true)",
-                    "error",
-                )
+            message = (
+                f"the OIDC issuer of cluster {name} is off and the spec does not turn it on: the "
+                "deployment cannot read an issuer (set cluster.enableWorkloadIdentity: true)"
             )
+        findings.append(Difference("cluster", "", None, message, "drift" if enable else "error"))
         return pinned
     if not cluster.workload_identity:
         if enable:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"workload identity is off on cluster {cluster.name}: the deployment turns it on",
-                )
-            )
+            message = f"workload identity is off on cluster {name}: the deployment turns it on"
         else:
-            findings.append(
-                Difference(
-                    "cluster",
-                    "",
-                    None,
-                    f"workload identity (the webhook) is off on cluster {cluster.name}: pods get no token "
-                    "(set cluster.enableWorkloadIdentity: true)",
-                    "warning",
-                )
+            message = (
+                f"workload identity (the webhook) is off on cluster {name}: pods get no token "
+                "(set cluster.enableWorkloadIdentity: true)"
             )
+        findings.append(Difference("cluster", "", None, message, "drift" if enable else "warning"))
     if pinned and pinned != cluster.issuer_url:
-        findings.append(
-            Difference(
-                "cluster-issuer",
-                "",
-                None,
-                f"the spec pins oidcIssuerUrl {pinned}, cluster {cluster.name} issues tokens as "
-                f"{cluster.issuer_url}: FICs with the pinned issuer never match a token",
-                "error",
-            )
+        message = (
+            f"the spec pins oidcIssuerUrl {pinned}, cluster {name} issues tokens as "
+            f"{cluster.issuer_url}: FICs with the pinned issuer never match a token"
         )
+        findings.append(Difference("cluster-issuer", "", None, message, "error"))
         return pinned
     return cluster.issuer_url

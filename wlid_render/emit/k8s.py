@@ -111,15 +111,21 @@ def overlay_namespaces(env: EnvironmentPlan) -> list[str]:
 
 
 def _env_objects(
-    plan: Plan, env: EnvironmentPlan, workloads: dict[WorkloadPlan, Obj] | None = None
+    plan: Plan,
+    env: EnvironmentPlan,
+    workloads: dict[WorkloadPlan, Obj] | None = None,
+    classes: dict[Key, tuple[Obj, Obj]] | None = None,
 ) -> dict[Key, Obj]:
     """Key -> object, for every object of one environment (client IDs left out: see _client_ids).
 
     `workloads` holds the objects of workloads planned before: environments that share a workload's
     plan share its object (read-only from here on), which the base then takes without a diff.
+    `classes`: the environment's SecretProviderClasses (_provider_classes), when already made.
     """
     if workloads is None:
         workloads = {}
+    if classes is None:
+        classes = _provider_classes(plan, env)
     objects = [namespace_object(plan, n) for n in env.namespaces]
     objects += [service_account_object(plan, env, a) for a in env.service_accounts]
     for w in env.workloads:
@@ -128,7 +134,7 @@ def _env_objects(
             if obj is None:
                 obj = workloads[w] = workload_object(plan, w)
             objects.append(obj)
-    objects += [spc for spc, _ in _provider_classes(plan, env).values()]
+    objects += [spc for spc, _ in classes.values()]
     return _unique(objects, f"{OVERLAYS_DIR}/{env.name}", _binding_objects(plan, env))
 
 
@@ -211,20 +217,21 @@ def _base(base: dict[Key, Obj]) -> list[Artifact]:
 
 
 def _overlay(
-    plan: Plan, env: EnvironmentPlan, objects: dict[Key, Obj], base: dict[Key, Obj]
+    env: EnvironmentPlan, objects: dict[Key, Obj], base: dict[Key, Obj], class_patches: dict[Key, Obj]
 ) -> list[Artifact]:
-    """`k8s/overlays/<env>/<ns>/` for every namespace the environment has, and its kustomization."""
+    """`k8s/overlays/<env>/<ns>/` for every namespace the environment has, and its kustomization.
+
+    `class_patches`: the client-ID patch of each of the environment's SecretProviderClasses."""
     artifacts = []
     namespaces = _by_namespace(objects)
     assert list(namespaces) == overlay_namespaces(env), "overlay_namespaces must name the folders"
     base_namespaces = {key.namespace for key in base}
     client_ids = dict(env.client_ids)
     accounts = {_account_key(a): (a, client_ids[a.identity]) for a in env.service_accounts}
-    classes = {key: patch for key, (_, patch) in _provider_classes(plan, env).items()}
     for namespace, keys in namespaces.items():
         folder = f"{OVERLAYS_DIR}/{env.name}/{namespace}"
         fields: Obj = {"resources": [f"../../../base/{namespace}"] if namespace in base_namespaces else []}
-        artifacts += _namespace_overlay(folder, fields, keys, objects, base, accounts, classes)
+        artifacts += _namespace_overlay(folder, fields, keys, objects, base, accounts, class_patches)
     top = _kustomization(resources=list(namespaces))
     artifacts.append(Artifact(f"{OVERLAYS_DIR}/{env.name}/kustomization.yaml", to_yaml(top)))
     return artifacts
@@ -299,12 +306,14 @@ def emit_kubernetes(plan: Plan) -> list[Artifact]:
     Both are split into one kustomization per namespace.
     """
     workloads: dict[WorkloadPlan, Obj] = {}
-    per_env = {env.name: _env_objects(plan, env, workloads) for env in plan.environments}
+    classes = {env.name: _provider_classes(plan, env) for env in plan.environments}
+    per_env = {env.name: _env_objects(plan, env, workloads, classes[env.name]) for env in plan.environments}
     everywhere = set.intersection(*(set(objects) for objects in per_env.values()))
     everywhere = {key for key in everywhere if FILE_ORDER[key.file] not in _CLUSTER_SCOPED_FILES}
     base = {key: common([objects[key] for objects in per_env.values()]) for key in sorted(everywhere)}
     artifacts = _base(base)
     for env in plan.environments:
-        artifacts += _overlay(plan, env, per_env[env.name], base)
+        patches = {key: patch for key, (_, patch) in classes[env.name].items()}
+        artifacts += _overlay(env, per_env[env.name], base, patches)
     artifacts += emit_components(plan)
     return sorted(artifacts, key=lambda artifact: artifact.path)
