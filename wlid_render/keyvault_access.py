@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from importlib import resources
+
+from wlid_render.formats import DATA
 
 DATA_ACTIONS = {
     "secret": "Microsoft.KeyVault/vaults/secrets/getSecret/action",
@@ -25,7 +26,7 @@ DATA_ACTIONS = {
 @lru_cache(maxsize=1)
 def _roles() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Role GUID -> (name, its Key Vault data actions), for the built-in roles that have any."""
-    text = resources.files("wlid_render.data").joinpath("keyvault_roles.json").read_text("utf-8")
+    text = (DATA / "keyvault_roles.json").read_text("utf-8")
     return {guid: (r["name"], tuple(r["dataActions"])) for guid, r in json.loads(text)["roles"].items()}
 
 
@@ -38,7 +39,7 @@ def _pattern(action: str) -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def builtin_role_ids() -> frozenset[str]:
     """The GUIDs of every built-in role (data/builtin_roles.json), lower case."""
-    text = resources.files("wlid_render.data").joinpath("builtin_roles.json").read_text("utf-8")
+    text = (DATA / "builtin_roles.json").read_text("utf-8")
     return frozenset(guid.lower() for guid in json.loads(text).values())
 
 

@@ -60,6 +60,40 @@ def test_the_second_identical_command_is_answered_from_the_memo(
     assert len(list((tmp_path / "cache" / "wlid" / "render").iterdir())) == 1
 
 
+@pytest.mark.parametrize("mode", [["--check"], []])
+def test_what_a_command_printed_is_printed_again_from_the_memo(
+    tmp_path: Path, tree: tuple[str, str], mode: list[str]
+) -> None:
+    """Not quiet, to pipes: the warnings and the summary line, the same bytes as a render prints."""
+    spec, out = tree
+    command = ["render", spec, "-o", out, *mode]
+    code, stdout, stderr, rendered = wlid(tmp_path, *command)
+    assert (code, rendered) == (0, True)
+    assert "warning" in stderr
+    assert ("is up to date" if mode else "0 changed") in stdout
+    assert wlid(tmp_path, *command) == (code, stdout, stderr, False)
+    assert wlid(tmp_path, *command, WLID_NO_MEMO="1") == (code, stdout, stderr, True)
+
+
+def test_output_to_a_terminal_is_never_answered_from_the_memo(
+    tmp_path: Path, tree: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wlid_render.cli.commands import render as command
+
+    monkeypatch.setattr(process, "whole_process", True)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(render_memo.OFF, raising=False)
+    monkeypatch.chdir(tmp_path)
+    spec, out = tree
+    asked = []
+    monkeypatch.setattr(command, "_memo", lambda *args: asked.append(args))
+    monkeypatch.setattr(command, "terminal", lambda: True)
+    result = CliRunner().invoke(main, ["render", spec, "-o", out, "--check"])
+    assert (result.exit_code, asked) == (0, [])
+    result = CliRunner().invoke(main, ["render", spec, "-o", out, "--check", "-q"])
+    assert (result.exit_code, asked) == (0, [((spec,), out)])
+
+
 def edit_same_size(path: Path) -> None:
     text = path.read_text("utf-8")
     changed = text.replace("prune: true", "prune: fals", 1) if "prune: true" in text else text[:-2] + "#\n"

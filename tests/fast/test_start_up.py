@@ -17,7 +17,16 @@ from wlid_render.fast.process import ALL_PLUGINS_OFF, PLUGIN_LOADER, PLUGINS_SWI
 from wlid_render.formats import DATA
 
 ROOT = Path(__file__).resolve().parents[2]
-UNUSED = ("importlib.metadata", "email", "socket", "zipfile", "calendar", "csv", "importlib.readers")
+UNUSED = (
+    "importlib.metadata",
+    "email",
+    "socket",
+    "zipfile",
+    "calendar",
+    "csv",
+    "importlib.readers",
+    "importlib.resources",
+)
 
 
 def imported(tmp_path: Path, **env: str) -> set[str]:
@@ -42,6 +51,14 @@ def test_a_render_imports_no_unrelated_standard_library(tmp_path: Path) -> None:
     names = imported(tmp_path)
     assert sorted(n for n in names if n in UNUSED or n.startswith(tuple(f"{u}." for u in UNUSED))) == []
     assert PLUGIN_LOADER not in names
+
+
+def test_a_render_imports_only_its_own_command(tmp_path: Path) -> None:
+    """The other commands' modules (and what only they use) load when one of them runs."""
+    names = imported(tmp_path)
+    assert "wlid_render.cli.commands.render" in names
+    others = ("wlid_render.cli.commands.", "wlid_render.brownfield", "wlid_render.validate")
+    assert sorted(n for n in names if n.startswith(others) and n != "wlid_render.cli.commands.render") == []
 
 
 def test_plugins_named_one_by_one_leave_pydantics_loader_alone(tmp_path: Path) -> None:
@@ -86,7 +103,14 @@ def test_pydantic_takes_only_get_plugins_from_its_loader() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["regions_without_fic.txt", "privileged_roles.json", "builtin_roles.json", "k8s_schemas/v1.32.json"]
+    "name",
+    [
+        "regions_without_fic.txt",
+        "privileged_roles.json",
+        "builtin_roles.json",
+        "keyvault_roles.json",
+        "k8s_schemas/v1.32.json",
+    ],
 )
 def test_data_files_are_those_importlib_resources_finds(name: str) -> None:
     found = resources.files("wlid_render.data").joinpath(name)

@@ -2,20 +2,30 @@
 
 Each command parses its arguments, calls one workflow operation (wlid_render/workflow) and prints
 what it returns. `group.py` holds the group and the one mapping of errors to exit codes; the commands
-live in `commands/`, one module per family; what only the CLI prints with is beside them (`echo`,
-`diagnostics`, `diffs`, `json_output`, `progress`). Heavy modules are imported inside the commands so
-that `wlid --help` stays fast.
+live in `commands/`, one module per family, each imported only when one of its commands runs (or when
+`wlid --help` lists them all); what only the CLI prints with is beside them (`echo`, `diagnostics`,
+`diffs`, `json_output`, `progress`). Heavy modules are imported inside the commands so that
+`wlid --help` stays fast.
 """
 
 from __future__ import annotations
 
-from wlid_render.cli.commands.azure import drift_command, import_command
-from wlid_render.cli.commands.deploy import bind, whatif
-from wlid_render.cli.commands.explain import explain
-from wlid_render.cli.commands.render import render
-from wlid_render.cli.commands.start import init, schema
-from wlid_render.cli.commands.validate import validate
-from wlid_render.cli.group import EXIT_DRIFT, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
+from typing import Any
+
+from wlid_render.cli.group import COMMAND_MODULES, EXIT_DRIFT, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
+
+# the command functions by their Python names, for library callers (`from wlid_render.cli import render`)
+COMMAND_FUNCTIONS = {
+    "bind": "bind",
+    "drift_command": "drift",
+    "explain": "explain",
+    "import_command": "import",
+    "init": "init",
+    "render": "render",
+    "schema": "schema",
+    "validate": "validate",
+    "whatif": "whatif",
+}
 
 __all__ = [
     "EXIT_DRIFT",
@@ -34,6 +44,13 @@ __all__ = [
     "validate",
     "whatif",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in COMMAND_FUNCTIONS:
+        module = f"wlid_render.cli.commands.{COMMAND_MODULES[COMMAND_FUNCTIONS[name]]}"
+        return getattr(__import__(module, fromlist=[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run() -> None:

@@ -52,10 +52,35 @@ class Command(click.Command):
             raise click.UsageError(str(exc), ctx=ctx) from None
 
 
+# command -> the module of cli/commands that defines it; a module is imported when one of its commands
+# is asked for, so that `wlid render` does not load what `wlid drift` needs
+COMMAND_MODULES = {
+    "bind": "deploy",
+    "drift": "azure",
+    "explain": "explain",
+    "import": "azure",
+    "init": "start",
+    "render": "render",
+    "schema": "start",
+    "validate": "validate",
+    "whatif": "deploy",
+}
+
+
 class Group(click.Group):
     """The `wlid` group: every command's errors end here and leave with one mapping of exit codes."""
 
     command_class = Command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            # registers the command on `main`; `__import__` (not importlib.import_module) so that
+            # `python -X importtime` lists the module as it lists every other
+            __import__(f"wlid_render.cli.commands.{COMMAND_MODULES[cmd_name]}")
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from wlid_render.errors import SpecError

@@ -1,10 +1,11 @@
-"""A quiet re-render or `--check` of an unchanged spec into an unchanged OUT, answered without rendering.
+"""A re-render or `--check` of an unchanged spec into an unchanged OUT, answered without rendering.
 
-`wlid render SPEC -o OUT -q` and `wlid render SPEC -o OUT --check -q` print nothing, write nothing and
-exit 0 when OUT is up to date. Finding that out means rendering the whole spec (most of the time of
-a large spec) only to compare the same bytes again. After such a run the `wlid` process notes what
-it saw in a memo, outside OUT (`$XDG_CACHE_HOME/wlid/render/`, else `~/.cache/wlid/render/`, one file
-per OUT and command line); the next identical command is answered from it when all of this is unchanged:
+`wlid render SPEC -o OUT` and `wlid render SPEC -o OUT --check` write nothing and exit 0 when OUT is up
+to date; they print the spec's warnings and one line (nothing with -q). Finding that out means
+rendering the whole spec (most of the time of a large spec) only to compare the same bytes again.
+After such a run the `wlid` process notes what it saw, and what it printed, in a memo outside OUT
+(`$XDG_CACHE_HOME/wlid/render/`, else `~/.cache/wlid/render/`, one file per OUT and command line); the
+next identical command prints the same again, answered from the memo, when all of this is unchanged:
 
 * the inputs: the spec's bytes, the command line, the working folder, every environment variable,
   the Python interpreter, and the code that renders: every file of the wlid_render package (with
@@ -17,7 +18,9 @@ per OUT and command line); the next identical command is answered from it when a
   the bytes of every file the manifest lists, each read and compared with the SHA-256 the manifest
   records for it (the bytes are compared, never modification times).
 
-Anything else, or any difference, renders as usual. Only the whole `wlid` process uses the memo
+Output to a terminal is never answered from a memo (colour and the progress bar depend on it), only
+quiet commands or output to files and pipes (scripts, CI). Anything else, or any difference, renders
+as usual. Only the whole `wlid` process uses the memo
 (fast/process.py `run_program`); library callers and tests of the click group never do.
 WLID_NO_MEMO=1 turns it off. A memo that cannot be read or written is ignored.
 """
@@ -149,27 +152,42 @@ class Memo:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def up_to_date(self) -> bool:
-        """The last identical command found OUT up to date, and OUT is still as it left it."""
+    def answer(self) -> list[tuple[str, str]] | None:
+        """What the last identical command printed when it found OUT up to date, if OUT is still as
+        it left it (and the inputs as they were); else None."""
         try:
             recorded = json.loads(self.file.read_text("utf-8"))
         except (OSError, ValueError):
-            return False  # no memo yet: the inputs are not even looked at
+            return None  # no memo yet: the inputs are not even looked at
+        if not isinstance(recorded, dict) or not _is_said(recorded.get("said")):
+            return None
         key = self.key()
-        if not isinstance(recorded, dict) or key is None or recorded.get("key") != key:
-            return False
+        if key is None or recorded.get("key") != key:
+            return None
         state = self._state()
-        return state is not None and recorded.get("state") == state
+        if state is None or recorded.get("state") != state:
+            return None
+        return [(name, text) for name, text in recorded["said"]]
 
-    def record(self) -> None:
-        """Note that this command found OUT up to date (call only then)."""
+    def record(self, said: list[tuple[str, str]]) -> None:
+        """Note that this command found OUT up to date (call only then), and what it printed."""
         key, state = self.key(), self._state()
         if key is None or state is None:
             return
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}")
-            temporary.write_text(json.dumps({"key": key, "state": state}), "utf-8")
+            temporary.write_text(json.dumps({"key": key, "state": state, "said": said}), "utf-8")
             os.replace(temporary, self.file)
         except OSError:
             return
+
+
+def _is_said(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(item, list)
+        and len(item) == 2
+        and item[0] in ("stdout", "stderr")
+        and isinstance(item[1], str)
+        for item in value
+    )

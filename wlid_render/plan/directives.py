@@ -12,7 +12,6 @@ mistake, and refusing it in the spec is the only place it can be located for the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,23 +21,32 @@ from wlid_render.errors import Path, Problem
 DIRECTIVE_PREFIX = "$"
 
 
-def _keys(node: Any, path: Path) -> Iterator[Path]:
-    """The path of every map key of a spec value that starts with `$`."""
+CONTAINERS = (BaseModel, dict, list, tuple)
+
+
+def _keys(node: Any, path: Path, found: list[Path]) -> None:
+    """Add to `found` the path of every map key of a spec value that starts with `$`, in document
+    order. Only containers are descended into: most values of a spec are strings."""
     if isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _keys(getattr(node, name), (*path, name))
+        for name, value in node.__dict__.items():  # the fields, in their order
+            if isinstance(value, CONTAINERS):
+                _keys(value, (*path, name), found)
     elif isinstance(node, dict):
         for key, value in node.items():
             if isinstance(key, str) and key.startswith(DIRECTIVE_PREFIX):
-                yield (*path, key)
-            yield from _keys(value, (*path, key))
-    elif isinstance(node, list | tuple):
+                found.append((*path, key))
+            if isinstance(value, CONTAINERS):
+                _keys(value, (*path, key), found)
+    else:
         for i, item in enumerate(node):
-            yield from _keys(item, (*path, i))
+            if isinstance(item, CONTAINERS):
+                _keys(item, (*path, i), found)
 
 
 def directive_keys(spec: BaseModel) -> list[Problem]:
     """An error for every map key of the spec that would be a strategic-merge directive."""
+    found: list[Path] = []
+    _keys(spec, (), found)
     return [
         Problem(
             f"map key {path[-1]!r} starts with '$': kustomize and Kubernetes read such keys of a "
@@ -46,5 +54,5 @@ def directive_keys(spec: BaseModel) -> list[Problem]:
             path,
             hint="no Kubernetes field, label or annotation key starts with '$'; rename the key",
         )
-        for path in _keys(spec, ())
+        for path in found
     ]

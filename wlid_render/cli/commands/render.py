@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
-from wlid_render.cli.echo import colour, echo_problems, echo_summary, error_count, some
+from wlid_render.cli.echo import (
+    colour,
+    echo_problems,
+    echo_summary,
+    error_count,
+    recorded,
+    replay,
+    some,
+    terminal,
+)
 from wlid_render.cli.group import EXIT_DRIFT, EXIT_ERROR, EXIT_OK, Failure, exit_with, main
 from wlid_render.cli.options import (
     bound_outputs,
@@ -113,9 +122,13 @@ def render(
     stream = out == "-"
     _check_usage(specs, out, env, check, dry_run, diff, output_format, quiet, verbose, run_validate)
     plain = not (dry_run or diff or verbose or force or run_validate or outputs or templates or env)
-    memo = _memo(specs, out) if quiet and plain and output_format == "text" else None
-    if memo is not None and memo.up_to_date():
-        return  # OUT is as the last identical command left it, up to date: nothing to print
+    # a memo answers what prints the same every time: quiet, or plain text to files and pipes
+    memo = _memo(specs, out) if plain and output_format == "text" and (quiet or not terminal()) else None
+    if memo is not None:
+        said = memo.answer()
+        if said is not None:  # OUT is as the last identical command left it, up to date
+            replay(said)
+            return
     from wlid_render.workflow.options import RenderOptions
 
     specs = specs or (spec_path(None),)
@@ -146,6 +159,22 @@ def render(
         quiet=quiet or json_format,  # stdout holds the object only; problems are in it
         verbose=verbose,
     )
+    if memo is None:
+        code, _ = _render_trees(specs, out, options, display)
+    else:
+        with recorded() as said:
+            code, up_to_date = _render_trees(specs, out, options, display)
+        if code == EXIT_OK and up_to_date:
+            memo.record(said)
+    if code:
+        exit_with(code)
+
+
+def _render_trees(
+    specs: tuple[str, ...], out: str | None, options: RenderOptions, display: Display
+) -> tuple[int, bool]:
+    """Render (or check) each spec into its OUT: the highest exit code, and whether the first OUT
+    was up to date."""
     code = EXIT_OK
     entries = []
     for spec in specs:
@@ -156,14 +185,11 @@ def render(
         from wlid_render.cli.json_output import dumps, render_report
 
         click.echo(dumps(render_report(display.mode, entries)), nl=False)
-    if memo is not None and code == EXIT_OK and entries[0]["upToDate"] is True:
-        memo.record()
-    if code:
-        exit_with(code)
+    return code, entries[0]["upToDate"] is True
 
 
 def _memo(specs: tuple[str, ...], out: str | None) -> Memo | None:
-    """The memo of a quiet render or check of one spec file into one OUT (fast/render_memo.py)."""
+    """The memo of a render or check of one spec file into one OUT (fast/render_memo.py)."""
     if len(specs) != 1 or specs[0] == STDIN or out in (None, "-"):
         return None
     from wlid_render.fast.render_memo import Memo
