@@ -7,7 +7,6 @@ settles symbol names and hands the templates plain values, which they must write
 of `emit.bicep_escape`.
 """
 
-from __future__ import annotations
 
 import re
 from collections.abc import Callable

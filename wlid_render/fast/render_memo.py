@@ -32,9 +32,9 @@ import json
 import os
 import stat
 import sys
-from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from typing import NamedTuple
 
 from wlid_render.fast import process
 
@@ -86,8 +86,7 @@ def _repository(start: Path) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class Memo:
+class Memo(NamedTuple):
     file: Path  # where the memo of this OUT and command line is kept
     spec: str
     argv: tuple[str, ...]

@@ -4,7 +4,6 @@ Every name, default and cross-reference is settled here; emitters only lay it ou
 are tuples or read-only mappings so that a plan can be shared without copying.
 """
 
-from __future__ import annotations
 
 import json
 from dataclasses import dataclass
@@ -227,7 +226,7 @@ class KubeValue(NamedTuple):
     text: str
 
     @classmethod
-    def of(cls, value: Any) -> KubeValue:
+    def of(cls, value: Any) -> "KubeValue":
         return cls(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
     def value(self) -> Any:

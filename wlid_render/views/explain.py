@@ -6,7 +6,6 @@ are read from their template parameters); views/explain_text.py `explain_text` a
 `explain_mermaid` lay the views out as text or as a Mermaid flowchart. Pure: no I/O.
 """
 
-from __future__ import annotations
 
 import re
 from collections import defaultdict

@@ -4,7 +4,6 @@ Reads OUT (through `scan`), never writes it. A folder that wlid did not write is
 walked, and so is an entry of someone else's where wlid would write, both unless `force`.
 """
 
-from __future__ import annotations
 
 import os
 from collections.abc import Sequence

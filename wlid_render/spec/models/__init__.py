@@ -9,6 +9,10 @@ editors use for completion and hover help (schema/wlid-v1.schema.json). They do 
 The models by what they describe: base.py (the base model, value types and naming rules), azure.py
 (azure, cluster and their overrides), identities.py (identities, roles, ServiceAccounts), workloads.py
 (workloads and containers), environments.py (environments, gitops, pipelines), root.py (Spec).
+
+These modules do without `from __future__ import annotations`: their annotations are evaluated once,
+as each class is made, instead of being kept as strings that pydantic evaluates again (a part of
+every start). A model that names one defined further down quotes it.
 """
 
 from wlid_render.spec.models.azure import (

@@ -1,8 +1,6 @@
 """Where the identities are created and which cluster they trust: `azure`, `cluster`, and what an
 environment overrides of them."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import Field

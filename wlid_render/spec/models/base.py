@@ -4,8 +4,6 @@ Each named type carries the naming rule Azure or Kubernetes has for it, checked 
 it (and by `wlid import`, which writes only values that pass).
 """
 
-from __future__ import annotations
-
 import re
 from typing import Annotated
 
@@ -13,15 +11,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from wlid_render.formats import CLUSTER_NAME_PATTERN, FIC_NAME_PATTERN, GUID_PATTERN, IDENTITY_NAME_PATTERN
 
-
-def empty_list() -> list:  # type: ignore[type-arg]
-    """The default of a list field (a literal `[]` default is deep-copied for every object validated)."""
-    return []
-
-
-def empty_map() -> dict:  # type: ignore[type-arg]
-    """The default of a mapping field (see `empty_list`)."""
-    return {}
+# The defaults of list and mapping fields: a new empty one for each object (a literal `[]` default is
+# deep-copied for every object validated; the builtins are called without a Python frame).
+empty_list = list
+empty_map = dict
 
 
 class SpecModel(BaseModel):

@@ -1,7 +1,5 @@
 """Environments (variables, overrides, pinned client IDs), the GitOps repository, and the pipelines."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """The identities, their role assignments and targets, and the ServiceAccounts bound to them."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field

@@ -5,8 +5,6 @@ that carries them also carries the client ID, which Flux post-build substitution
 cannot opt out of substitution (see emit/keyvault.py).
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field

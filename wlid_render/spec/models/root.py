@@ -1,8 +1,6 @@
 """The root of a spec: apiVersion, kind, metadata and every section, with the rules the JSON Schema
 states for keys that the top level or every environment must set."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field

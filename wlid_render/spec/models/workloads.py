@@ -1,7 +1,5 @@
 """The workloads, their containers, and the pod-spec fields they take in Kubernetes' own spelling."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
