@@ -190,3 +190,17 @@ def test_the_code_that_renders_is_part_of_the_key(tmp_path: Path, monkeypatch: p
 def test_a_new_out_has_no_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(process, "whole_process", True)
     assert Memo.of(str(ROOT / "specs" / "lab.yaml"), str(tmp_path / "new"), ["render"]) is None
+
+
+def test_the_folder_keeps_the_newest_memos_only(tmp_path: Path) -> None:
+    folder = tmp_path / "render"
+    folder.mkdir()
+    for i in range(render_memo.KEPT + 3):
+        memo = folder / f"{i:04d}.json"
+        memo.write_text("{}")
+        os.utime(memo, ns=(i * 10**9, i * 10**9))
+    (folder / "0000.json.123").write_text("")  # a memo being written: not a memo yet
+    render_memo._prune(folder)
+    left = sorted(p.name for p in folder.iterdir())
+    assert left[0] == "0000.json.123"
+    assert left[1:] == [f"{i:04d}.json" for i in range(3, render_memo.KEPT + 3)]

@@ -22,7 +22,8 @@ Output to a terminal is never answered from a memo (colour and the progress bar 
 quiet commands or output to files and pipes (scripts, CI). Anything else, or any difference, renders
 as usual. Only the whole `wlid` process uses the memo
 (fast/process.py `run_program`); library callers and tests of the click group never do.
-WLID_NO_MEMO=1 turns it off. A memo that cannot be read or written is ignored.
+WLID_NO_MEMO=1 turns it off. A memo that cannot be read or written is ignored; the folder keeps the
+KEPT newest memos.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ SIDE_PREFIXES = (".wlid-staging-", ".wlid-retired-")  # write/recovery.py STAGIN
 LIBRARIES = ("click", "yaml", "jinja2", "markupsafe", "pydantic", "pydantic_core", "annotated_types")
 OFF = "WLID_NO_MEMO"
 MAX_BYTES = 64 * 1024 * 1024  # the files of OUT read to answer, at most; past that it renders
+KEPT = 256  # memos kept in the folder: the newest (by the time each was written)
 
 
 def _code_fingerprint(hasher: hashlib._Hash) -> None:
@@ -178,8 +180,21 @@ class Memo(NamedTuple):
             temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}")
             temporary.write_text(json.dumps({"key": key, "state": state, "said": said}), "utf-8")
             os.replace(temporary, self.file)
+            _prune(self.file.parent)
         except OSError:
             return
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the KEPT newest memos of `folder` (one per OUT and command line ever used)."""
+    with os.scandir(folder) as entries:
+        memos = [(e.stat().st_mtime_ns, e.path) for e in entries if e.name.endswith(".json") and e.is_file()]
+    if len(memos) > KEPT:
+        for _, path in sorted(memos)[: len(memos) - KEPT]:
+            try:
+                os.unlink(path)
+            except OSError:
+                continue
 
 
 def _is_said(value: object) -> bool:
