@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import LAB_SPEC, ROOT
@@ -13,6 +14,15 @@ from wlid_render import __version__
 from wlid_render.cli import main
 
 LAB = str(LAB_SPEC)
+
+
+def every_command() -> dict[str, click.Command]:
+    """Every command of the group, each module imported (as `wlid --help` does): `main.commands` holds
+    only the ones asked for so far."""
+    ctx = click.Context(main)
+    found = {name: main.get_command(ctx, name) for name in main.list_commands(ctx)}
+    assert all(found.values()), found
+    return found  # type: ignore[return-value]
 
 
 def _render(*args: str):
@@ -222,10 +232,10 @@ def test_every_command_has_a_one_line_description_and_examples():
     top = CliRunner().invoke(main, ["--help"], terminal_width=80)
     assert top.exit_code == 0 and "Examples:" in top.output
     listed = top.output.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
-    assert sorted(line.split()[0] for line in listed) == sorted(main.commands)
+    assert sorted(line.split()[0] for line in listed) == sorted(every_command())
     for line in listed:
         assert not line.endswith("..."), f"a description cut short: {line!r}"
-    for name, command in main.commands.items():
+    for name, command in every_command().items():
         result = CliRunner().invoke(main, [name, "--help"], terminal_width=80)
         assert result.exit_code == 0, name
         assert "\n  Examples:\n    " in result.output, f"wlid {name} --help has no examples"
@@ -236,7 +246,7 @@ def test_every_command_has_a_one_line_description_and_examples():
 
 def test_help_of_import_and_drift_documents_every_option():
     for name in ("import", "drift"):
-        command = main.commands[name]
+        command = every_command()[name]
         for param in command.params:
             if param.param_type_name == "option" and param.name != "help":
                 assert param.help, f"wlid {name} {param.opts[0]} has no help"
@@ -261,7 +271,7 @@ def test_the_readme_tour_is_what_the_commands_print(tmp_path: Path):
 def test_the_readme_commands_show_every_command_in_its_current_form():
     readme = (ROOT / "README.md").read_text("utf-8")
     commands = readme.split("\n## Commands\n", 1)[1].split("```", 2)[1]
-    for name in main.commands:
+    for name in every_command():
         assert f"\nwlid {name} " in commands, name
     for old in ("wlid bind ENV", "wlid whatif SPEC ENV", "wlid drift SPEC --env"):
         assert old not in commands, f"the old form {old!r}"
@@ -308,3 +318,18 @@ def test_ci_installs_into_a_new_environment_every_run():
     positions = [script.index(step) for step in order]
     assert positions == sorted(positions)
     assert ".venv-ci/" in (ROOT / ".gitignore").read_text("utf-8").splitlines()
+
+
+def test_the_group_knows_the_module_of_every_command() -> None:
+    """A command added to a module of cli/commands without its line in COMMAND_MODULES would be found
+    only after another command of its module ran."""
+    import importlib
+    import pkgutil
+
+    import wlid_render.cli.commands as package
+    from wlid_render.cli.group import COMMAND_MODULES
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    defined = {name: command.callback.__module__.rsplit(".", 1)[1] for name, command in main.commands.items()}
+    assert defined == COMMAND_MODULES
