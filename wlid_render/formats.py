@@ -8,6 +8,7 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 GUID = re.compile(GUID_PATTERN)
@@ -24,6 +25,11 @@ CLUSTER_NAME_PATTERN = r"[a-zA-Z0-9]|[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]" 
 # writes back (an older version drops properties it does not know on the round trip), and what the
 # template reads the issuer with; `wlid validate` reports a cluster written with an older one (ARM008).
 CLUSTER_API = "2026-05-01"
+
+# How identities are deployed (azure.deployMode) and trusted by their clusters (federation): the values
+# the spec accepts and the plan carries.
+DeployMode = Literal["group", "stack"]
+Federation = Literal["credentials", "identityBinding"]
 
 # The package's data files, found as importlib.resources finds them in a package on disk, without
 # importing its readers (and zipfile) at every start.
@@ -43,6 +49,12 @@ def regions_without_fic() -> frozenset[str]:
     data/regions_without_fic.txt (the published versions disagree; see docs/azure-resources.md)."""
     text = (DATA / "regions_without_fic.txt").read_text("utf-8")
     return parse_regions(text)
+
+
+@cache
+def builtin_roles() -> dict[str, str]:
+    """Display name -> GUID for every built-in role (the bundled copy; see data/README.md)."""
+    return json.loads((DATA / "builtin_roles.json").read_text("utf-8"))
 
 
 @cache

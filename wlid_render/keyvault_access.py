@@ -14,7 +14,7 @@ import json
 import re
 from functools import lru_cache
 
-from wlid_render.formats import DATA
+from wlid_render.formats import DATA, builtin_roles
 
 DATA_ACTIONS = {
     "secret": "Microsoft.KeyVault/vaults/secrets/getSecret/action",
@@ -39,8 +39,7 @@ def _pattern(action: str) -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def builtin_role_ids() -> frozenset[str]:
     """The GUIDs of every built-in role (data/builtin_roles.json), lower case."""
-    text = (DATA / "builtin_roles.json").read_text("utf-8")
-    return frozenset(guid.lower() for guid in json.loads(text).values())
+    return frozenset(guid.lower() for guid in builtin_roles().values())
 
 
 def grants(patterns: tuple[str, ...], action: str) -> bool:

@@ -14,43 +14,26 @@ from typing import Any
 
 from wlid_render.cli.group import COMMAND_MODULES, EXIT_DRIFT, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, main
 
-# the command functions by their Python names, for library callers (`from wlid_render.cli import render`)
-COMMAND_FUNCTIONS = {
-    "bind": "bind",
-    "drift_command": "drift",
-    "explain": "explain",
-    "import_command": "import",
-    "init": "init",
-    "render": "render",
-    "schema": "schema",
-    "validate": "validate",
-    "whatif": "whatif",
-}
+# the command functions by their Python names, for library callers (`from wlid_render.cli import
+# render`): each is named as its command but for these two
+PYTHON_NAMES = {"drift": "drift_command", "import": "import_command"}
+COMMAND_OF_FUNCTION = {PYTHON_NAMES.get(command, command): command for command in COMMAND_MODULES}
 
 __all__ = [
     "EXIT_DRIFT",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
-    "bind",
-    "drift_command",
-    "explain",
-    "import_command",
-    "init",
     "main",
-    "render",
     "run",
-    "schema",
-    "validate",
-    "whatif",
+    *sorted(COMMAND_OF_FUNCTION),
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in COMMAND_FUNCTIONS:
-        module = f"wlid_render.cli.commands.{COMMAND_MODULES[COMMAND_FUNCTIONS[name]]}"
-        return getattr(__import__(module, fromlist=[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in COMMAND_OF_FUNCTION:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return main.get_command(None, COMMAND_OF_FUNCTION[name])  # type: ignore[arg-type]
 
 
 def run() -> None:

@@ -69,17 +69,18 @@ def issuer_values(plan: Plan, identity: IdentityPlan) -> dict[str, Any]:
     return {name: {"value": x.expr(cluster_issuer(plan, by_parameter[name]))} for name in identity.issuers}
 
 
+def listed_cluster(plan: Plan, name: str) -> ClusterPlan:
+    """The cluster of a `clusters:` list by name (any case)."""
+    return next(c for c in plan.clusters if c.name.lower() == name.lower())
+
+
 def issuer_parameter(plan: Plan, cluster: str | None) -> str:
     """The identity template's parameter holding the issuer a FIC trusts."""
-    if cluster is None:
-        return "issuer"
-    return next(c.issuer_parameter for c in plan.clusters if c.name.lower() == cluster.lower())
+    return "issuer" if cluster is None else listed_cluster(plan, cluster).issuer_parameter
 
 
 def binding_cluster(plan: Plan, binding: IdentityBindingPlan) -> ClusterPlan | None:
-    if binding.cluster is None:
-        return None
-    return next(c for c in plan.clusters if c.name.lower() == binding.cluster.lower())
+    return None if binding.cluster is None else listed_cluster(plan, binding.cluster)
 
 
 def binding_deployment(plan: Plan, identity: IdentityPlan, binding: IdentityBindingPlan) -> dict[str, Any]:

@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from wlid_render.emit.artifact import Artifact, to_yaml
+from wlid_render.emit.k8s_objects import pod_annotations
 from wlid_render.emit.keyvault import add_mounts
-from wlid_render.kubernetes_keys import OPT_OUT, OPT_OUT_VALUE, USE_IDENTITY_BINDING, USE_LABEL
+from wlid_render.kubernetes_keys import USE_LABEL
 from wlid_render.plan.model import Plan, WorkloadPlan
 
 COMPONENTS_DIR = "k8s/components"
@@ -34,11 +35,7 @@ def component_dir(workload: WorkloadPlan) -> str:
 def _pod_template_patch(workload: WorkloadPlan) -> Obj:
     labels = {USE_LABEL: "true"} if workload.workload_identity else {}
     labels.update(workload.labels)
-    annotations = dict(workload.annotations)
-    if not workload.workload_identity:
-        annotations[OPT_OUT] = OPT_OUT_VALUE
-    if workload.identity_binding:
-        annotations[USE_IDENTITY_BINDING] = "true"
+    annotations = pod_annotations(workload)
     metadata: Obj = {}
     if labels:
         metadata["labels"] = labels

@@ -136,8 +136,9 @@ def _pod_labels(plan: Plan, workload: WorkloadPlan) -> dict[str, str]:
     return {**labels, USE_LABEL: "true"} if workload.workload_identity else labels
 
 
-def _pod_annotations(workload: WorkloadPlan) -> dict[str, str]:
-    """The pod (template) annotations: the spec's, and the opt-out of a workload without a token."""
+def pod_annotations(workload: WorkloadPlan) -> dict[str, str]:
+    """The pod (template) annotations: the spec's, the opt-out of a workload without a token, and the
+    identity-binding opt-in (only a workload with a token has it)."""
     annotations = dict(workload.annotations)
     if workload.identity_binding:
         annotations[USE_IDENTITY_BINDING] = "true"
@@ -209,7 +210,7 @@ def _pod_spec(workload: WorkloadPlan) -> Obj:
 
 def _pod_template(plan: Plan, workload: WorkloadPlan) -> Obj:
     meta: Obj = {"labels": _pod_labels(plan, workload)}
-    annotations = _pod_annotations(workload)
+    annotations = pod_annotations(workload)
     if annotations:
         meta["annotations"] = annotations
     return {"metadata": meta, "spec": _pod_spec(workload)}
@@ -235,7 +236,7 @@ def workload_object(plan: Plan, workload: WorkloadPlan) -> Obj:
     """A workload wlid creates: a bare Pod, or a controller with its pod template."""
     api_version = API_VERSIONS[workload.kind]
     if workload.kind == "Pod":
-        annotations = {**_pod_annotations(workload), **_object_annotations("Pod")}
+        annotations = {**pod_annotations(workload), **_object_annotations("Pod")}
         meta = _metadata(workload.name, workload.namespace, _pod_labels(plan, workload), annotations)
         return _object(api_version, "Pod", meta, spec=_pod_spec(workload))
     meta = _metadata(

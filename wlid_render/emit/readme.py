@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import shlex
 
+from wlid_render.emit.arm_template import BINDING_TYPE
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.gitops import ARGOCD_DIR, manual_sync_reason
 from wlid_render.emit.keyvault_readme import keyvault_section
+from wlid_render.kubernetes_keys import (
+    IDENTITY_BINDING_API_GROUP,
+    IDENTITY_BINDING_VERB,
+    USE_IDENTITY_BINDING,
+)
 from wlid_render.plan.cluster import cluster_step
 from wlid_render.plan.model import ClusterPlan, EnvironmentPlan, Plan
 from wlid_render.repo_paths import RepoPaths
@@ -144,11 +150,11 @@ def _bindings_section(plan: Plan) -> list[str]:
         "## Identity bindings",
         "",
         f"{', '.join(names)} use{'s' if len(names) == 1 else ''} AKS identity bindings (`federation: identityBinding`): one "
-        "`Microsoft.ContainerService/managedClusters/identityBindings` (API 2026-05-01) per cluster, deployed "
+        f"`{BINDING_TYPE}` (API {plan.identity_binding_api}) per cluster, deployed "
         "in the cluster's resource group; AKS then creates the identity's one federated credential "
         "`aks-identity-binding` itself (wlid never writes or deletes it). Each overlay holds a ClusterRole "
-        "(`cid.wi.aks.azure.com`, `use-managed-identity` on the client ID) and a ClusterRoleBinding per "
-        'namespace, and the pods carry `azure.workload.identity/use-identity-binding: "true"`.',
+        f"(`{IDENTITY_BINDING_API_GROUP}`, `{IDENTITY_BINDING_VERB}` on the client ID) and a ClusterRoleBinding per "
+        f'namespace, and the pods carry `{USE_IDENTITY_BINDING}: "true"`.',
         "",
         "Prerequisites:",
         "",

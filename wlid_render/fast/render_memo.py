@@ -153,26 +153,29 @@ class Memo(NamedTuple):
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def answer(self) -> list[tuple[str, str]] | None:
+    def answer(self, key: str | None) -> list[tuple[str, str]] | None:
         """What the last identical command printed when it found OUT up to date, if OUT is still as
-        it left it (and the inputs as they were); else None."""
+        it left it and `key` (this command's `key()`) is the one it recorded; else None."""
+        if key is None:
+            return None
         try:
             recorded = json.loads(self.file.read_text("utf-8"))
         except (OSError, ValueError):
-            return None  # no memo yet: the inputs are not even looked at
+            return None  # no memo yet
         if not isinstance(recorded, dict) or not _is_said(recorded.get("said")):
             return None
-        key = self.key()
-        if key is None or recorded.get("key") != key:
+        if recorded.get("key") != key:
             return None
         state = self._state()
         if state is None or recorded.get("state") != state:
             return None
         return [(name, text) for name, text in recorded["said"]]
 
-    def record(self, said: list[tuple[str, str]]) -> None:
-        """Note that this command found OUT up to date (call only then), and what it printed."""
-        key, state = self.key(), self._state()
+    def record(self, said: list[tuple[str, str]], key: str | None) -> None:
+        """Note that this command found OUT up to date (call only then), and what it printed. `key`:
+        the inputs as the command found them before it rendered (`key()` then), so that a spec
+        changed while it rendered is not recorded as the one it rendered."""
+        state = self._state()
         if key is None or state is None:
             return
         try:

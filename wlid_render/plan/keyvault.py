@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from wlid_render.errors import Path, Problem
 from wlid_render.plan.model import KeyVaultMountPlan, KeyVaultObjectPlan, Target
-from wlid_render.plan.targets import TargetError, target_of
-from wlid_render.spec.models import KeyVaultSecrets, ResourceRef, RoleGrant, Workload
+from wlid_render.plan.targets import KIND_BY_KEY, TargetError, resource_target
+from wlid_render.spec.models import KeyVaultSecrets, ResourceRef, Workload
 
 DEFAULT_MOUNT_ROOT = "/mnt/secrets-store"
 VOLUME_PREFIX = "wlid-kv"
@@ -14,11 +14,7 @@ VOLUME_PREFIX = "wlid-kv"
 
 def vault_target(entry: KeyVaultSecrets) -> Target:
     """The vault as a role target (its name checked against Key Vault's rule). Raises TargetError."""
-    return target_of(RoleGrant(role="-", keyVault=entry.keyVault))
-
-
-def vault_name(entry: KeyVaultSecrets) -> str:
-    return entry.keyVault.name if isinstance(entry.keyVault, ResourceRef) else entry.keyVault
+    return resource_target(KIND_BY_KEY["keyVault"], entry.keyVault)
 
 
 def _suffix(index: int) -> str:

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 from wlid_render.errors import Problem
-from wlid_render.formats import CLUSTER_API
+from wlid_render.formats import CLUSTER_API, DeployMode, Federation
 
 AUDIENCE = "api://AzureADTokenExchange"
 IDENTITY_API = "2024-11-30"
@@ -23,8 +23,6 @@ MAX_DEPLOYMENT_NAME = 64  # ARM's limit on a deployment's name
 UNIQUE_STRING_LENGTH = 13  # ARM's uniqueString() returns 13 characters
 
 ParamType = Literal["string", "bool"]
-DeployMode = Literal["group", "stack"]
-Federation = Literal["credentials", "identityBinding"]
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,9 @@ def deployment_name(spec: str, identity: str) -> str:
 
 def cluster_fic_name(base: str, cluster: str) -> str:
     """The FIC of a ServiceAccount for one cluster of a `clusters:` list: `<base>-<cluster>`, at most
-    120 characters (the FIC limit); a longer one keeps its start and a hash of both parts."""
-    name = re.sub(r"[^a-zA-Z0-9_-]", "-", f"{base}-{cluster}")
-    if len(name) > 120:
-        name = f"{name[:111]}-{short_hash(base, cluster)}"
-    return name
+    120 characters (the FIC limit); a longer one keeps its start and a hash of both parts: the rule
+    of `derived_fic_name`."""
+    return derived_fic_name(base, cluster)
 
 
 _BINDING = re.compile(r"[a-z][a-z0-9]{0,62}")

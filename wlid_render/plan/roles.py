@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
-from wlid_render.formats import DATA, GUID
-
-
-@lru_cache(maxsize=1)
-def builtin_roles() -> dict[str, str]:
-    """Display name -> GUID for every built-in role (the bundled copy; see data/README.md)."""
-    text = (DATA / "builtin_roles.json").read_text("utf-8")
-    return json.loads(text)
+from wlid_render.formats import GUID, builtin_roles
 
 
 @lru_cache(maxsize=1)

@@ -99,29 +99,33 @@ def target_of(grant: RoleGrant) -> Target:
     key = used[0]
     value = getattr(grant, key)
     if key in KIND_BY_KEY:
-        kind = KIND_BY_KEY[key]
-        ref = value if isinstance(value, ResourceRef) else ResourceRef(name=value)
-        if ref.subscriptionId and not ref.resourceGroup:
-            raise TargetError(
-                f"{kind.label} {ref.name!r}: a subscriptionId needs a resourceGroup too "
-                "(a resource in another subscription cannot be in the deployment's resource group)"
-            )
-        if not re.fullmatch(kind.pattern, ref.name):
-            raise TargetError(f"{ref.name!r} is not a valid {kind.label} name ({kind.rule})")
-        return Target(
-            kind="resource",
-            subscription_id=ref.subscriptionId,
-            resource_group=ref.resourceGroup,
-            resource_type=kind.resource_type,
-            resource_name=ref.name,
-            api_version=kind.api_version,
-            label=f"{kind.label} {ref.name}",
-        )
+        return resource_target(KIND_BY_KEY[key], value)
     if key == "resourceGroup":
         return Target("resourceGroup", None, value, label=f"resource group {value}")
     if key == "subscription":
         return Target("subscription", None, None, label="the subscription")
     return parse_resource_id(value)
+
+
+def resource_target(kind: Kind, value: str | ResourceRef) -> Target:
+    """The Target of a resource of a known kind, named or referred to in full. Raises TargetError."""
+    ref = value if isinstance(value, ResourceRef) else ResourceRef(name=value)
+    if ref.subscriptionId and not ref.resourceGroup:
+        raise TargetError(
+            f"{kind.label} {ref.name!r}: a subscriptionId needs a resourceGroup too "
+            "(a resource in another subscription cannot be in the deployment's resource group)"
+        )
+    if not re.fullmatch(kind.pattern, ref.name):
+        raise TargetError(f"{ref.name!r} is not a valid {kind.label} name ({kind.rule})")
+    return Target(
+        kind="resource",
+        subscription_id=ref.subscriptionId,
+        resource_group=ref.resourceGroup,
+        resource_type=kind.resource_type,
+        resource_name=ref.name,
+        api_version=kind.api_version,
+        label=f"{kind.label} {ref.name}",
+    )
 
 
 def parse_resource_id(value: str) -> Target:
@@ -148,4 +152,14 @@ def parse_resource_id(value: str) -> Target:
         resource_name=names,
         api_version=known.api_version if known else FALLBACK_API_VERSION,
         label=f"{known.label if known else types} {names}",
+    )
+
+
+def assignment_key(target: Target, guid: str) -> tuple[str, str]:
+    """What makes two role assignments of one identity the same one: the role and its scope (names
+    compared as Azure compares them, ignoring case)."""
+    return (
+        f"{target.kind}:{target.subscription_id}:{target.resource_group}:"
+        f"{target.resource_type.lower()}:{str(target.resource_name).lower()}",
+        guid,
     )

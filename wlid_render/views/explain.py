@@ -149,19 +149,18 @@ def _view(plan: Plan, env: EnvironmentPlan, warnings: tuple[Problem, ...]) -> En
             AccountView(a.namespace, a.name, a.token_expiration, tuple(workloads[(a.namespace, a.name)]))
         )
     identities = []
+    listed = {c.name.lower(): c for c in env.clusters}
     for identity in plan.identities:
         if identity.name not in client_ids:
             continue  # not deployed in this environment
         present = {(a.namespace, a.name) for a in accounts[identity.name]}
-        listed = {c.name.lower(): c for c in env.clusters}
+        # a binding to a cluster of the environment's `clusters:` list, or to its one `cluster`
         bindings = tuple(
             (b.name, c.name, c.resource_group)
+            if (c := listed.get(b.cluster.lower()) if b.cluster else None)
+            else (b.name, env.cluster_name, env.cluster_resource_group)
             for b in identity.bindings
-            for c in ([listed[b.cluster.lower()]] if b.cluster and b.cluster.lower() in listed else [])
-        ) + tuple(
-            (b.name, env.cluster_name, env.cluster_resource_group)
-            for b in identity.bindings
-            if b.cluster is None and not env.clusters
+            if (b.cluster.lower() in listed if b.cluster else not env.clusters)
         )
         identities.append(
             IdentityView(

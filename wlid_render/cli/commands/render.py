@@ -124,8 +124,9 @@ def render(
     plain = not (dry_run or diff or verbose or force or run_validate or outputs or templates or env)
     # a memo answers what prints the same every time: quiet, or plain text to files and pipes
     memo = _memo(specs, out) if plain and output_format == "text" and (quiet or not terminal()) else None
+    key = None if memo is None else memo.key()  # the inputs as found before anything is rendered
     if memo is not None:
-        said = memo.answer()
+        said = memo.answer(key)
         if said is not None:  # OUT is as the last identical command left it, up to date
             replay(said)
             return
@@ -165,7 +166,7 @@ def render(
         with recorded() as said:
             code, up_to_date = _render_trees(specs, out, options, display)
         if code == EXIT_OK and up_to_date:
-            memo.record(said)
+            memo.record(said, key)
     if code:
         exit_with(code)
 

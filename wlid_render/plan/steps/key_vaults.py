@@ -21,7 +21,7 @@ from wlid_render.plan.model import (
 )
 from wlid_render.plan.roles import is_builtin
 from wlid_render.plan.steps.scope import Scope
-from wlid_render.plan.targets import TargetError
+from wlid_render.plan.targets import TargetError, assignment_key
 from wlid_render.spec.models import KeyVaultSecrets
 
 AutoEntry = tuple[int, int, KeyVaultSecrets]  # (workload index, entry index, entry)
@@ -83,11 +83,7 @@ def auto_assignments(
         except TargetError:
             continue  # reported with the workload
         name, guid = least_privileged(frozenset(o.type for o in entry.objects))
-        key = (
-            f"{target.kind}:{target.subscription_id}:{target.resource_group}:"
-            f"{target.resource_type.lower()}:{str(target.resource_name).lower()}",
-            guid,
-        )
+        key = assignment_key(target, guid)
         if key in seen:
             continue
         seen[key] = len(identity.roles) + k

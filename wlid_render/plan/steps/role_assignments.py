@@ -12,7 +12,7 @@ from wlid_render.plan.model import RoleAssignment, RoleDeployment, Target
 from wlid_render.plan.roles import builtin_roles, resolve_role
 from wlid_render.plan.steps.key_vaults import AutoEntry, auto_assignments
 from wlid_render.plan.steps.scope import Scope
-from wlid_render.plan.targets import TARGET_KEYS, TargetError, target_of
+from wlid_render.plan.targets import TARGET_KEYS, TargetError, assignment_key, target_of
 from wlid_render.spec.models import RoleGrant
 from wlid_render.suggest import did_you_mean
 
@@ -51,11 +51,7 @@ def _role_deployments(scope: Scope, index: int, auto: tuple[AutoEntry, ...]) -> 
             continue
         name, guid = resolved
         _privilege(scope, path, grant, name, guid, target)
-        key = (
-            f"{target.kind}:{target.subscription_id}:{target.resource_group}:"
-            f"{target.resource_type.lower()}:{target.resource_name.lower()}",
-            guid,
-        )
+        key = assignment_key(target, guid)
         if key in seen:
             scope.error(path, f"role {name!r} on {target.label} is granted twice (also roles[{seen[key]}])")
             continue

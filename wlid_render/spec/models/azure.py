@@ -1,10 +1,10 @@
 """Where the identities are created and which cluster they trust: `azure`, `cluster`, and what an
 environment overrides of them."""
 
-from typing import Literal
 
 from pydantic import Field
 
+from wlid_render.formats import DeployMode
 from wlid_render.spec.models.base import (
     TAGS_DESCRIPTION,
     ClusterName,
@@ -27,7 +27,6 @@ REQUIRED_IN_EVERY_ENVIRONMENT = {
 _IN_EVERY_ENVIRONMENT = " Required here or in every environment (environments.<name>.azure)."
 
 
-DeployMode = Literal["group", "stack"]
 
 _DEPLOY = (
     "How the pipelines and `wlid whatif` deploy the identities: group (default), a plain incremental "

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from wlid_render.formats import Federation
 from wlid_render.spec.models.base import (
     ONLY_IN_DESCRIPTION,
     TAGS_DESCRIPTION,
@@ -102,7 +103,6 @@ class RoleGrant(SpecModel):
     )
 
 
-Federation = Literal["credentials", "identityBinding"]
 
 
 class Identity(SpecModel):
