@@ -163,7 +163,7 @@ def test_every_validate_rule_is_documented():
 
 def test_cli_kubernetes_versions_match_the_bundled_schemas():
     from wlid_render.cli import validate
-    from wlid_render.validate.k8s import SUPPORTED_VERSIONS
+    from wlid_render.formats import KUBERNETES_VERSIONS as SUPPORTED_VERSIONS
 
     option = next(p for p in validate.params if p.name == "kubernetes_version")
     assert tuple(option.type.choices) == SUPPORTED_VERSIONS

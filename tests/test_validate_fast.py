@@ -10,6 +10,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
+from wlid_render.formats import KUBERNETES_VERSIONS as SUPPORTED_VERSIONS
 from wlid_render.validate.arm_schema import (
     PARAMETERS,
     TEMPLATE,
@@ -19,7 +20,7 @@ from wlid_render.validate.arm_schema import (
     validator,
 )
 from wlid_render.validate.arm_template import nested_template_paths
-from wlid_render.validate.k8s import CHECKED_ELSEWHERE, SUPPORTED_VERSIONS, fast_check, validator_for
+from wlid_render.validate.k8s import CHECKED_ELSEWHERE, fast_check, validator_for
 
 
 def _k8s_objects() -> list[dict]:

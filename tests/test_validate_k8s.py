@@ -19,10 +19,10 @@ import pytest
 import yaml
 from referencing import Registry, Resource
 
+from wlid_render.formats import KUBERNETES_VERSIONS as SUPPORTED_VERSIONS
 from wlid_render.validate import k8s
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.k8s import (
-    SUPPORTED_VERSIONS,
     check_kubernetes,
     schema_document,
     validator_for,

@@ -8,7 +8,7 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 GUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 GUID = re.compile(GUID_PATTERN)
@@ -49,6 +49,26 @@ def regions_without_fic() -> frozenset[str]:
     data/regions_without_fic.txt (the published versions disagree; see docs/azure-resources.md)."""
     text = (DATA / "regions_without_fic.txt").read_text("utf-8")
     return parse_regions(text)
+
+
+# The Kubernetes versions whose schemas are bundled (data/k8s_schemas), and the one a render checks
+# Kubernetes fields against, as `wlid validate` does unless told another.
+KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
+DEFAULT_KUBERNETES_VERSION = "1.32"
+
+
+def check_kubernetes_version(version: str) -> None:
+    if version not in KUBERNETES_VERSIONS:
+        raise ValueError(
+            f"unsupported Kubernetes version {version!r}; supported: {', '.join(KUBERNETES_VERSIONS)}"
+        )
+
+
+@cache
+def kubernetes_schema(version: str) -> dict[str, Any]:
+    """The bundled schema file of a Kubernetes version, read once."""
+    check_kubernetes_version(version)
+    return json.loads((DATA / "k8s_schemas" / f"v{version}.json").read_text("utf-8"))
 
 
 @cache

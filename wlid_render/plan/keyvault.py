@@ -46,8 +46,11 @@ def key_vault_mounts(workload: Workload) -> tuple[KeyVaultMountPlan, ...]:
     return tuple(mount_plan(workload, j, entry) for j, entry in enumerate(workload.keyVaultSecrets))
 
 
-def key_vault_problems(workload: Workload, path: Path) -> list[Problem]:
-    """Errors in a workload's keyVaultSecrets that the workload alone shows."""
+def key_vault_problems(
+    workload: Workload, path: Path, planned: tuple[KeyVaultMountPlan, ...]
+) -> list[Problem]:
+    """Errors in a workload's keyVaultSecrets that the workload alone shows; `planned`: the entries as
+    `key_vault_mounts` plans them."""
     errors: list[Problem] = []
     containers = {c.name for c in (*workload.containers, *workload.initContainers)}
     user_volumes = {v.get("name") for v in workload.volumes if isinstance(v, dict)}
@@ -60,13 +63,12 @@ def key_vault_problems(workload: Workload, path: Path) -> list[Problem]:
     vaults: dict[tuple[str, str | None, str | None], int] = {}
     classes: dict[str, int] = {}
     mounts: dict[tuple[str, str], int] = {}
-    for j, entry in enumerate(workload.keyVaultSecrets):
+    for j, (entry, plan) in enumerate(zip(workload.keyVaultSecrets, planned, strict=True)):
         at = (*path, "keyVaultSecrets", j)
         try:
             vault_target(entry)
         except TargetError as exc:
             errors.append(Problem(str(exc), (*at, "keyVault")))
-        plan = mount_plan(workload, j, entry)
         key = (
             plan.vault_name.lower(),
             plan.resource_group and plan.resource_group.lower(),

@@ -8,16 +8,14 @@ detailed one whose errors name the field. Its errors are told in the spec's word
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 from wlid_render.errors import Path, Problem
-from wlid_render.formats import DATA
+from wlid_render.formats import DEFAULT_KUBERNETES_VERSION, kubernetes_schema
 from wlid_render.suggest import did_you_mean
 
-KUBERNETES_VERSION = "1.32"  # validate.k8s.DEFAULT_VERSION: render and `wlid validate` agree
 MESSAGE_LIMIT = 200
 
 # What each field is, by its name in the Kubernetes schema ($defs); PodSpec fields of podTemplate are
@@ -41,8 +39,9 @@ DEFINITIONS = {
 
 @cache
 def _document() -> dict[str, Any]:
-    path = DATA / "k8s_schemas" / f"v{KUBERNETES_VERSION}.json"
-    return json.loads(path.read_text("utf-8"))
+    """The bundled schema of the Kubernetes version `wlid validate` checks by default (read once, for
+    both)."""
+    return kubernetes_schema(DEFAULT_KUBERNETES_VERSION)
 
 
 @cache

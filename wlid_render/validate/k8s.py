@@ -22,11 +22,9 @@ is reported once, naming them.
 from __future__ import annotations
 
 import functools
-import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import jsonschema
@@ -34,6 +32,9 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
+from wlid_render.formats import DEFAULT_KUBERNETES_VERSION as DEFAULT_VERSION
+from wlid_render.formats import check_kubernetes_version as check_version
+from wlid_render.formats import kubernetes_schema as schema_document
 from wlid_render.kubernetes_keys import (
     ARGOCD_RECREATE,
     ARGOCD_SYNC_OPTIONS,
@@ -50,27 +51,10 @@ from wlid_render.validate.overlays import (
 )
 from wlid_render.validate.tree import Path_, RenderedTree, TreeError
 
-SUPPORTED_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34")
-DEFAULT_VERSION = "1.32"
 MESSAGE_LIMIT = 300
 
 
 # -- schemas --------------------------------------------------------------------------------------
-def check_version(version: str) -> None:
-    if version not in SUPPORTED_VERSIONS:
-        raise ValueError(
-            f"unsupported Kubernetes version {version!r}; supported: {', '.join(SUPPORTED_VERSIONS)}"
-        )
-
-
-@functools.cache
-def schema_document(version: str) -> dict[str, Any]:
-    """The vendored schema file of a Kubernetes version, read once."""
-    check_version(version)
-    path = resources.files("wlid_render.data") / "k8s_schemas" / f"v{version}.json"
-    return json.loads(path.read_text("utf-8"))
-
-
 @functools.cache
 def schema_registry(version: str) -> Registry:
     document = schema_document(version)

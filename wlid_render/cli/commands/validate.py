@@ -10,6 +10,7 @@ import click
 from wlid_render import __version__
 from wlid_render.cli.group import EXIT_ERROR, exit_with, main
 from wlid_render.cli.options import examples
+from wlid_render.formats import DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS
 
 if TYPE_CHECKING:
     from wlid_render.workflow.validation import UnitBuild
@@ -38,9 +39,9 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--kubernetes-version",
-    default="1.32",
+    default=DEFAULT_KUBERNETES_VERSION,
     show_default=True,
-    type=click.Choice(["1.30", "1.31", "1.32", "1.33", "1.34"]),
+    type=click.Choice(KUBERNETES_VERSIONS),
     help="Kubernetes version whose schemas objects are checked against.",
 )
 @click.option("--no-kubectl", is_flag=True, help="Do not run kubectl kustomize.")

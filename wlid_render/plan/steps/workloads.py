@@ -10,7 +10,7 @@ from wlid_render.errors import Path, Problem
 from wlid_render.kubernetes_keys import OPT_OUT, RESERVED_ANNOTATIONS, TOKEN_EXPIRATION, USE_LABEL
 from wlid_render.plan import pod_fields
 from wlid_render.plan.keyvault import key_vault_mounts, key_vault_problems
-from wlid_render.plan.model import ContainerPlan, KubeValue, WorkloadPlan
+from wlid_render.plan.model import ContainerPlan, KeyVaultMountPlan, KubeValue, WorkloadPlan
 from wlid_render.plan.spec_checks import duplicates
 from wlid_render.plan.steps.scope import Scope
 from wlid_render.spec.models import Container, Workload
@@ -79,15 +79,19 @@ def _namespace(scope: Scope, workload: Workload, path: Path, namespaces_of: dict
 
 
 def _checked(scope: Scope, workload: Workload, index: int, namespace: str) -> WorkloadPlan:
-    errors, warnings = workload_problems(workload, ("workloads", index))
+    mounts = key_vault_mounts(workload)  # planned once: checked, then part of the plan
+    errors, warnings = workload_problems(workload, ("workloads", index), mounts)
     scope.errors += errors
     scope.warnings += warnings
-    return workload_plan(workload, namespace, index)
+    return workload_plan(workload, namespace, index, mounts)
 
 
-def workload_problems(workload: Workload, path: Path) -> tuple[list[Problem], list[Problem]]:
-    """(errors, warnings) about the fields of one workload: those its kind takes, names wlid sets."""
-    errors: list[Problem] = key_vault_problems(workload, path) if workload.keyVaultSecrets else []
+def workload_problems(
+    workload: Workload, path: Path, mounts: tuple[KeyVaultMountPlan, ...]
+) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) about the fields of one workload: those its kind takes, names wlid sets.
+    `mounts`: its keyVaultSecrets as planned (`key_vault_mounts`)."""
+    errors: list[Problem] = key_vault_problems(workload, path, mounts) if workload.keyVaultSecrets else []
     uses_kube_fields = pod_fields.uses_kube_fields(workload)
     for key in workload.annotations:
         if key in RESERVED_ANNOTATIONS:
@@ -189,7 +193,9 @@ def _kind_rules(workload: Workload, path: Path) -> list[Problem]:
     return errors
 
 
-def workload_plan(workload: Workload, namespace: str, index: int) -> WorkloadPlan:
+def workload_plan(
+    workload: Workload, namespace: str, index: int, mounts: tuple[KeyVaultMountPlan, ...]
+) -> WorkloadPlan:
     return WorkloadPlan(
         name=workload.name,
         kind=workload.kind,
@@ -206,7 +212,7 @@ def workload_plan(workload: Workload, namespace: str, index: int) -> WorkloadPla
         workload_identity=workload.workloadIdentity,
         init_containers=tuple(container_plan(c) for c in workload.initContainers),
         pod_fields=pod_fields.pod_fields(workload),
-        key_vaults=key_vault_mounts(workload),
+        key_vaults=mounts,
     )
 
 
