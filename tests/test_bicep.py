@@ -38,7 +38,6 @@ from bicep_pairs import MAIN, emitted
 # -- tree-sitter helpers: wlid_render.validate.bicep_syntax (imported above) --------------------------
 def syntax_text(artifact: Artifact) -> str:
     return bicepparam_as_bicep(artifact.text) if artifact.path.endswith(".bicepparam") else artifact.text
-ROLE = "Microsoft.Authorization/roleAssignments"
 
 
 # -- syntax ----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT
+from k8s_trees import kustomize, needs_kubectl
 
 from wlid_render.emit.arm import template
 from wlid_render.errors import SpecError
@@ -191,16 +192,8 @@ def test_one_cluster_examples_do_not_change(tmp_path: Path):
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _built(tree: Path, env: str) -> list[dict]:
-    out = subprocess.run(
-        ["kubectl", "kustomize", str(tree / "k8s" / "overlays" / env)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [d for d in yaml.safe_load_all(out) if d]
-
-
+@pytest.mark.kubectl
+@needs_kubectl
 @pytest.mark.parametrize(
     ("spec", "env"), [("blue-green", "prod"), ("blue-green", "dev"), ("fleet", "default")]
 )
@@ -208,7 +201,7 @@ def test_kustomize_builds_the_rbac_of_binding_identities(spec, env):
     """`kubectl kustomize` of the committed overlay: the ClusterRole names the client ID exactly as the
     ServiceAccount annotation does, the ClusterRoleBinding names every ServiceAccount of the identity
     (with its own namespace, which no Kustomize `namespace:` rewrites), and the pods are annotated."""
-    objects = _built(ROOT / "out" / spec, env)
+    objects = kustomize(ROOT / "out" / spec / "k8s" / "overlays" / env)
     accounts = {
         (o["metadata"]["namespace"], o["metadata"]["name"]): o["metadata"]["annotations"][
             "azure.workload.identity/client-id"

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 import yaml
-from conftest import ROOT, SPECS
+from conftest import ROOT, SPECS, copy_example
 from golden_trees import tree_difference
 
 from wlid_render.workflow.pipeline import render_file
@@ -73,18 +73,12 @@ def lab_rendering():
     return _render(ROOT / "specs" / "lab.yaml")
 
 
-def _lab_copy(tmp_path):
-    out = tmp_path / "lab"
-    shutil.copytree(ROOT / "out" / "lab", out)
-    return out
-
-
 def test_an_identical_copy_has_no_difference(lab_rendering, tmp_path):
-    assert tree_difference(_lab_copy(tmp_path), lab_rendering.artifacts, ROOT / "specs" / "lab.yaml") is None
+    assert tree_difference(copy_example("lab", tmp_path), lab_rendering.artifacts, ROOT / "specs" / "lab.yaml") is None
 
 
 def test_a_changed_byte_shows_the_diff_of_that_file(lab_rendering, tmp_path):
-    out = _lab_copy(tmp_path)
+    out = copy_example("lab", tmp_path)
     pods = out / "k8s" / "base" / "default" / "pods.yaml"
     pods.write_bytes(pods.read_bytes().replace(b"image: busybox\n", b"image: busybox:1.37\n", 1))
     difference = tree_difference(out, lab_rendering.artifacts, ROOT / "specs" / "lab.yaml")
@@ -95,7 +89,7 @@ def test_a_changed_byte_shows_the_diff_of_that_file(lab_rendering, tmp_path):
 
 
 def test_a_line_ending_is_a_difference(lab_rendering, tmp_path):
-    out = _lab_copy(tmp_path)
+    out = copy_example("lab", tmp_path)
     readme = out / "README.md"
     readme.write_bytes(readme.read_bytes().replace(b"\n", b"\r\n", 1))
     difference = tree_difference(out, lab_rendering.artifacts, ROOT / "specs" / "lab.yaml")
@@ -103,7 +97,7 @@ def test_a_line_ending_is_a_difference(lab_rendering, tmp_path):
 
 
 def test_a_missing_and_an_extra_file_are_named(lab_rendering, tmp_path):
-    out = _lab_copy(tmp_path)
+    out = copy_example("lab", tmp_path)
     (out / "azure" / "main.bicep").unlink()
     (out / "k8s" / "notes.txt").write_text("mine\n")
     difference = tree_difference(out, lab_rendering.artifacts, ROOT / "specs" / "lab.yaml")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib.util
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, write_tree
+from conftest import write_tree
 from k8s_schemas import schema_errors, validator_for
 from k8s_trees import (
     CLIENT_ID,
@@ -233,15 +232,10 @@ def test_two_objects_in_the_same_place_are_refused(multi_plan: Plan) -> None:
 # -- the benchmark's flat baseline ----------------------------------------------------------------
 def test_the_benchmark_flat_baseline_holds_the_objects_of_dev(tmp_path: Path) -> None:
     """benchmarks/run.py compares kustomize of the overlays with one flat file of dev's objects."""
-    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
-    assert spec and spec.loader
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
-    run_spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    assert run_spec and run_spec.loader
-    bench = importlib.util.module_from_spec(run_spec)
-    run_spec.loader.exec_module(bench)
-    plan = plan_of(generate.spec_text(60))
+    import run as bench  # benchmarks/ is on the tests' path (pyproject.toml)
+    from generate import spec_text
+
+    plan = plan_of(spec_text(60))
     artifacts = emit_kubernetes(plan)
     write_tree(artifacts, tmp_path / "out")
     flat = bench.flat_kustomization(tmp_path / "out", "dev", tmp_path / "flat")

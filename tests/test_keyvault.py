@@ -5,32 +5,26 @@ Kubernetes emitter writes, bound to the very client ID of the ServiceAccount."""
 from __future__ import annotations
 
 import json
-import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from k8s_trees import kustomize, needs_kubectl, plan_of
 
 from wlid_render.emit.k8s import emit_kubernetes
 from wlid_render.emit.keyvault import objects_parameter
 from wlid_render.errors import Problem, SpecError
 from wlid_render.keyvault_access import DATA_ACTIONS, grants, least_privileged, role_grants
 from wlid_render.kubernetes_keys import CLIENT_ID
-from wlid_render.plan.model import KeyVaultMountPlan, KeyVaultObjectPlan, Plan
+from wlid_render.plan.model import KeyVaultMountPlan, KeyVaultObjectPlan
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
 from wlid_render.workflow.pipeline import render_plan
 
 SPEC = (ROOT / "specs" / "keyvault-csi.yaml").read_text("utf-8")
 SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
-READER = "21090545-7ca7-4776-b22c-e363652d74d2"
-
-
-def plan_of(text: str) -> Plan:
-    return plan_source(load_text(text, "spec.yaml"))
 
 
 def problems_of(text: str) -> list[Problem]:
@@ -250,19 +244,21 @@ def test_objects_is_yaml_of_yaml_strings_that_parse_back():
     ]
 
 
-def _build(out: Path, env: str) -> list[dict]:
-    result = subprocess.run(
-        ["kubectl", "kustomize", str(out / "k8s" / "overlays" / env)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return list(yaml.safe_load_all(result.stdout))
+@pytest.fixture(scope="module")
+def built() -> dict[str, list[dict]]:
+    """`kubectl kustomize` of each overlay of the committed keyvault-csi tree, built once."""
+    return {
+        env: kustomize(ROOT / "out" / "keyvault-csi" / "k8s" / "overlays" / env) for env in ("dev", "prod")
+    }
 
 
+@pytest.mark.kubectl
+@needs_kubectl
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_the_built_class_carries_the_client_id_of_the_service_account_and_objects_intact(env: str):
-    docs = _build(ROOT / "out" / "keyvault-csi", env)
+def test_the_built_class_carries_the_client_id_of_the_service_account_and_objects_intact(
+    env: str, built: dict[str, list[dict]]
+):
+    docs = built[env]
     by_kind = {(d["kind"], d["metadata"]["name"]): d for d in docs}
     account = by_kind[("ServiceAccount", "workload-identity-sa")]
     spc = by_kind[("SecretProviderClass", "sample-workload-identity-key-vault-kv")]
@@ -303,7 +299,9 @@ def test_a_bound_client_id_reaches_the_class_and_the_service_account_alike():
     assert {a["metadata"]["annotations"][CLIENT_ID] for a in accounts} == set(bound["prod"].values())
 
 
-def test_the_class_of_every_environment_passes_the_crd_schema():
+@pytest.mark.kubectl
+@needs_kubectl
+def test_the_class_of_every_environment_passes_the_crd_schema(built: dict[str, list[dict]]):
     import jsonschema
 
     schema = json.loads(
@@ -317,7 +315,7 @@ def test_the_class_of_every_environment_passes_the_crd_schema():
         ).read_text()
     )
     for env in ("dev", "prod"):
-        for doc in _build(ROOT / "out" / "keyvault-csi", env):
+        for doc in built[env]:
             if doc["kind"] == "SecretProviderClass":
                 jsonschema.Draft7Validator(schema).validate(doc)
 

@@ -4,13 +4,12 @@ out/keyvault-csi tree, and none fires on the tree as rendered."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, copy_example
 
 from wlid_render.validate.keyvault import parse_objects
 from wlid_render.validate.run import Options, validate_tree
@@ -18,7 +17,6 @@ from wlid_render.validate.run import Options, validate_tree
 OFFLINE = Options(use_kubectl=False)
 BASE_CLASSES = "k8s/base/apps/secretproviderclasses.yaml"
 DEV_CLASSES = "k8s/overlays/dev/apps/secretproviderclasses.yaml"
-DEV_PATCHES = "k8s/overlays/dev/apps/patches.yaml"
 BASE_DEPLOYMENTS = "k8s/base/apps/deployments.yaml"
 APP_CLASS = "sample-workload-identity-key-vault-kv"
 EDGE_CLASS = "edge-proxy-kv"
@@ -27,9 +25,7 @@ KV_RULES = {f"KV00{i}" for i in range(1, 9)}
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    out = tmp_path / "keyvault-csi"
-    shutil.copytree(ROOT / "out" / "keyvault-csi", out)
-    return out
+    return copy_example("keyvault-csi", tmp_path)
 
 
 def _edit_yaml(path: Path, change, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -5,12 +5,11 @@ is a finding, never a traceback."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, copy_example
 
 from wlid_render.validate.arm_names import dependency_key, name_key, static_name
 from wlid_render.validate.arm_template import read_template
@@ -95,9 +94,7 @@ def test_a_deployment_whose_properties_are_not_an_object_has_no_template() -> No
 
 # -- in a rendered tree --------------------------------------------------------------------------
 def copy(tmp_path: Path, name: str = "lab") -> Path:
-    out = tmp_path / name
-    shutil.copytree(ROOT / "out" / name, out)
-    return out
+    return copy_example(name, tmp_path)
 
 
 def edit_main(out: Path, change: Any) -> None:

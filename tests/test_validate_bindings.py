@@ -4,12 +4,11 @@ rendered blue-green tree, and the committed tree is clean of them."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import copy_example
 
 from wlid_render.validate.run import Options, validate_tree
 
@@ -21,9 +20,7 @@ BASE_DEPLOYMENTS = Path("k8s/base/shop/deployments.yaml")
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    out = tmp_path / "blue-green"
-    shutil.copytree(ROOT / "out" / "blue-green", out)
-    return out
+    return copy_example("blue-green", tmp_path)
 
 
 def _rules(out: Path) -> dict[str, list[str]]:

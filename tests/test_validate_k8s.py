@@ -41,7 +41,6 @@ STATEFULSET = "k8s/base/orders/statefulsets.yaml"  # orders-worker
 ACCOUNTS = "k8s/base/orders/serviceaccounts.yaml"  # orders-api (document 0), orders-worker (1)
 API_ACCOUNT = "ServiceAccount orders/orders-api"
 DEV_PATCHES = "k8s/overlays/dev/orders/serviceaccounts.yaml"
-PROD_PATCHES = "k8s/overlays/prod/orders/serviceaccounts.yaml"
 LAB_PATCHES = "k8s/overlays/default/default/serviceaccounts.yaml"
 # Every ServiceAccount of the platform example: (label, namespace, name, document index), where the
 # index is its position both in its base file and in each overlay's patch file of its namespace.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT, copy_example
+from k8s_trees import needs_kubectl
 
 from wlid_render.cli import main
 from wlid_render.validate import kustomize
@@ -19,15 +20,8 @@ from wlid_render.validate.overlays import build_overlays
 from wlid_render.validate.run import Options, validate_tree
 from wlid_render.validate.tree import RenderedTree
 
-ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "out"
-needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not on PATH")
 
-
-def copy_example(name: str, tmp_path: Path) -> Path:
-    target = tmp_path / name
-    shutil.copytree(OUT / name, target)
-    return target
 
 
 def units_of(root: Path, whole: bool = False) -> list[Unit]:
@@ -196,7 +190,6 @@ def test_no_false_k8s002_on_a_big_tree(tmp_path: Path) -> None:
     """3,000 workloads in 25 namespaces and 3 environments: 75 folders of 241 objects each, every one
     well within its timeout (the overlays hold 6,025 objects each; one kustomize build of such an
     overlay takes several times as long as all its folders together)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
     from generate import spec_text
 
     spec = tmp_path / "big.yaml"
