@@ -14,6 +14,7 @@ import yaml
 
 from wlid_render.emit.artifact import Artifact
 from wlid_render.emit.k8s import _env_objects
+from wlid_render.errors import Problem, SpecError
 from wlid_render.plan.model import Plan
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
@@ -141,6 +142,19 @@ KIND_FILES = {
 # -- helpers --------------------------------------------------------------------------------------
 def plan_of(text: str) -> Plan:
     return plan_source(load_text(text, "spec.yaml"))
+
+
+def problems_of(text: str) -> list[Problem]:
+    """The problems planning a spec raises (it must raise)."""
+    with pytest.raises(SpecError) as caught:
+        plan_of(text)
+    return list(caught.value.problems)
+
+
+def line(text: str, fragment: str) -> int:
+    """The line of the one line of `text` holding `fragment`."""
+    (found,) = [n for n, content in enumerate(text.split("\n"), start=1) if fragment in content]
+    return found
 
 
 def plan_of_data(data: dict[str, Any]) -> Plan:

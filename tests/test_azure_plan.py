@@ -8,34 +8,17 @@ from pathlib import Path
 
 import pytest
 from conftest import LAB_SPEC, ROOT
+from k8s_trees import line, plan_of, problems_of
 
 from wlid_render.emit.arm import emit_arm
 from wlid_render.emit.bicep import emit_bicep
-from wlid_render.errors import Problem, SpecError
-from wlid_render.plan.model import MAX_DEPLOYMENT_NAME, ParamRef, Plan, RoleDeployment
-from wlid_render.plan.source import plan_source
-from wlid_render.spec.load import load_text
+from wlid_render.plan.model import MAX_DEPLOYMENT_NAME, ParamRef, RoleDeployment
 from wlid_render.validate.run import Options, validate_tree
 from wlid_render.warning_codes import WARNINGS
 from wlid_render.workflow.pipeline import render_plan
 
 PLATFORM = (ROOT / "specs" / "platform.yaml").read_text("utf-8")
 LAB = LAB_SPEC.read_text("utf-8")
-
-
-def plan_of(text: str) -> Plan:
-    return plan_source(load_text(text, "spec.yaml"))
-
-
-def problems_of(text: str) -> list[Problem]:
-    with pytest.raises(SpecError) as caught:
-        plan_of(text)
-    return list(caught.value.problems)
-
-
-def line(text: str, fragment: str) -> int:
-    (found,) = [n for n, content in enumerate(text.split("\n"), start=1) if fragment in content]
-    return found
 
 
 def lab_with_environments(environments: str, extra: str = "") -> str:

@@ -11,11 +11,10 @@ import yaml
 from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from k8s_trees import kustomize, needs_kubectl, plan_of
+from k8s_trees import kustomize, line, needs_kubectl, plan_of, problems_of
 
 from wlid_render.emit.k8s import emit_kubernetes
 from wlid_render.emit.keyvault import objects_parameter
-from wlid_render.errors import Problem, SpecError
 from wlid_render.keyvault_access import DATA_ACTIONS, grants, least_privileged, role_grants
 from wlid_render.kubernetes_keys import CLIENT_ID
 from wlid_render.plan.model import KeyVaultMountPlan, KeyVaultObjectPlan
@@ -25,17 +24,6 @@ from wlid_render.workflow.pipeline import render_plan
 
 SPEC = (ROOT / "specs" / "keyvault-csi.yaml").read_text("utf-8")
 SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
-
-
-def problems_of(text: str) -> list[Problem]:
-    with pytest.raises(SpecError) as caught:
-        plan_of(text)
-    return list(caught.value.problems)
-
-
-def line(text: str, fragment: str) -> int:
-    (found,) = [n for n, content in enumerate(text.split("\n"), start=1) if fragment in content]
-    return found
 
 
 # A small spec: one identity, one ServiceAccount, one Deployment mounting one vault.

@@ -15,9 +15,10 @@ import pytest
 import yaml
 from conftest import ROOT
 from k8s_schemas import schema_errors
+from k8s_trees import problems_of
 
 from wlid_render.emit.k8s import emit_kubernetes
-from wlid_render.errors import Problem, SpecError
+from wlid_render.errors import Problem
 from wlid_render.plan import kube_schema, pod_fields
 from wlid_render.plan.source import plan_source
 from wlid_render.spec.load import load_text
@@ -156,12 +157,6 @@ def render_objects(text: str) -> dict[str, dict[str, Any]]:
             for doc in yaml.safe_load_all(artifact.text):
                 objects[f"{doc['kind']}/{doc['metadata']['name']}"] = doc
     return objects
-
-
-def problems_of(text: str) -> list[Problem]:
-    with pytest.raises(SpecError) as raised:
-        plan_source(load_text(text, "spec.yaml"))
-    return list(raised.value.problems)
 
 
 def line_of(text: str, needle: str, after: str = "") -> int:
