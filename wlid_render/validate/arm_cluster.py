@@ -20,7 +20,7 @@ from typing import Any
 
 from wlid_render.formats import CLUSTER_API
 from wlid_render.validate.arm_expressions import is_expression, scan
-from wlid_render.validate.arm_template import CLUSTER_TYPE, ArmTemplate, JsonPath, template_file
+from wlid_render.validate.arm_template import CLUSTER_TYPE, JsonPath, template_file
 from wlid_render.validate.finding import Finding
 from wlid_render.validate.templates import top_templates
 from wlid_render.validate.tree import RenderedTree
@@ -40,14 +40,6 @@ def _read_names(value: Any, variables: dict[str, Any], seen: frozenset[str] = fr
     return names
 
 
-def _parent_arguments(template: ArmTemplate) -> dict[str, Any]:
-    """The `properties.parameters` of the deployment that nests a template."""
-    if not template.enclosing:
-        return {}
-    parameters = template.enclosing[-1].properties.get("parameters")
-    return parameters if isinstance(parameters, dict) else {}
-
-
 def _reads_flags(argument: Any) -> bool:
     value = argument.get("value") if isinstance(argument, dict) else None
     return isinstance(value, str) and any(flag in value for flag in FLAGS)
@@ -64,7 +56,7 @@ def check_cluster_writes(tree: RenderedTree) -> list[Finding]:
                 if resource.type.lower() != CLUSTER_TYPE:
                     continue
                 for rule, message, at in _cluster_issues(
-                    resource.raw, template.variables, _parent_arguments(template)
+                    resource.raw, template.variables, template.parent_arguments
                 ):
                     line = tree.line_of(top.json, (*resource.path, *at))
                     findings.append(Finding(tree.display(top.json), line, rule, "error", message))

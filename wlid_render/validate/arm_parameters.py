@@ -24,7 +24,7 @@ def _parameters_file(tree: RenderedTree, rel: str, findings: list[Finding]) -> N
     ctx = FileFindings(tree, rel, findings)
     doc = tree.json(rel)
     for path, message in document_problems(doc, PARAMETERS):
-        ctx.add("ARM001", message, path)
+        ctx.add("PARAM001", message, path)
     _, template = parameters_owner(rel) or ("", MAIN_TEMPLATE)
     declared = _declared_parameters(tree, template)
     if declared is None:
@@ -67,7 +67,4 @@ def check_parameters(tree: RenderedTree) -> list[Finding]:
     findings: list[Finding] = []
     for rel in parameters_files(tree):
         _parameters_file(tree, rel, findings)
-    return [
-        Finding(f.file, f.line, "PARAM001", f.severity, f.message) if f.rule == "ARM001" else f
-        for f in findings
-    ]
+    return findings

@@ -141,6 +141,13 @@ class ArmTemplate:
     path: JsonPath = ()  # in the file: () for the top-level template
     enclosing: tuple[ArmResource, ...] = ()  # the deployments that nest it, outermost first
 
+    @property
+    def parent_arguments(self) -> dict[str, Any]:
+        """The `properties.parameters` of the deployment that nests this template ({} at the top)."""
+        if not self.enclosing:
+            return {}
+        return _dict(self.enclosing[-1].properties.get("parameters"))
+
     def walk(self) -> Iterator[ArmTemplate]:
         """This template and every template nested in it, outermost first, in document order."""
         yield self

@@ -59,8 +59,7 @@ def _bindings(tree: RenderedTree) -> tuple[list[Binding], set[str]]:
         if arm is None:
             continue
         for template in arm.walk():
-            outer = template.enclosing[-1] if template.enclosing else None
-            args = (outer.raw.get("properties") or {}).get("parameters") or {} if outer is not None else {}
+            args = template.parent_arguments
             for resource in template.members:
                 kind = str(resource.raw.get("type", "")).lower()
                 if kind == FIC_TYPE and resource.key is not None and "/" in resource.key[1]:

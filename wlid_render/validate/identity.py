@@ -35,21 +35,21 @@ INJECT_PROXY = "azure.workload.identity/inject-proxy-sidecar"
 PLACEHOLDER = re.compile(r"^\$\{WLID_CLIENT_ID_[A-Z0-9_]+\}$")
 
 
-def _pod_specs(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
-    """(path to the pod metadata/spec parent, pod template) for every pod an object runs."""
-    kind = obj.get("kind")
+def pod_specs(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    """(path to the pod metadata/spec parent, pod template) for every pod an object runs (a template
+    that is not a mapping stands as an empty one: the schema rules report it)."""
+    kind, spec = obj.get("kind"), _mapping(obj.get("spec"))
     if kind == "Pod":
         yield (), obj
     elif kind in ("Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet"):
-        yield ("spec", "template"), (obj.get("spec") or {}).get("template") or {}
+        yield ("spec", "template"), _mapping(spec.get("template"))
     elif kind == "CronJob":
-        template = (((obj.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}).get(
-            "template"
-        ) or {}
+        template = _mapping(_mapping(_mapping(spec.get("jobTemplate")).get("spec")).get("template"))
         yield ("spec", "jobTemplate", "spec", "template"), template
 
 
-pod_specs = _pod_specs  # for the rules of identity bindings (validate/bindings.py)
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class _Rules:
@@ -97,7 +97,7 @@ class _Rules:
         if placeholders:
             self._placeholders(env, placeholders)
         for built in objects:
-            for prefix, pod in _pod_specs(built.obj):
+            for prefix, pod in pod_specs(built.obj):
                 self._pod(env, built, prefix, pod, accounts)
 
     def _pod(self, env: str, built: BuiltObject, prefix: tuple, pod: dict, accounts: dict) -> None:
@@ -184,7 +184,7 @@ class _Rules:
         """WI015 for a Component that moves an existing workload to a ServiceAccount with a client ID
         without the label; WI020 for one that does both."""
         for patch in patches:
-            for prefix, pod in _pod_specs(patch.doc):
+            for prefix, pod in pod_specs(patch.doc):
                 spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
                 account = spec.get("serviceAccountName")
                 if account not in accounts:

@@ -34,6 +34,7 @@ from wlid_render.validate.arm_template import ROLE_TYPE, ArmResource, ArmTemplat
 from wlid_render.validate.components import component_patches
 from wlid_render.validate.finding import Finding, TreeFindings
 from wlid_render.validate.gitops import crd_validator
+from wlid_render.validate.identity import pod_specs
 from wlid_render.validate.identity_azure import azure_side
 from wlid_render.validate.overlays import BuiltObject, blame
 from wlid_render.validate.templates import top_templates
@@ -62,19 +63,6 @@ _OBJECT_SCOPES = {"secret": "secrets", "key": "keys", "cert": "certificates"}
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _pods(obj: Obj) -> tuple[tuple[str, ...], Obj] | None:
-    """(path, pod template or Pod) of a workload object, or None."""
-    kind, spec = obj.get("kind"), _dict(obj.get("spec"))
-    if kind == "Pod":
-        return (), obj
-    if kind in ("Deployment", "StatefulSet", "Job", "DaemonSet", "ReplicaSet"):
-        return ("spec", "template"), _dict(spec.get("template"))
-    if kind == "CronJob":
-        template = _dict(_dict(_dict(spec.get("jobTemplate")).get("spec")).get("template"))
-        return ("spec", "jobTemplate", "spec", "template"), template
-    return None
 
 
 def _mounted(volume: Any) -> str | None:
@@ -160,7 +148,7 @@ class _Azure:
                 for resource in template.members:
                     if resource.type.lower() != ROLE_TYPE or not template.enclosing:
                         continue
-                    args = _dict(_dict(template.enclosing[-1].raw.get("properties")).get("parameters"))
+                    args = template.parent_arguments
                     principal = _PRINCIPAL.search(str(_dict(args.get("principalId")).get("value", "")))
                     guids = GUID.findall(str(resource.properties.get("roleDefinitionId", "")))
                     if principal is None or not guids:
@@ -201,7 +189,9 @@ class _Checks:
         self.tree = tree
         self.findings = findings
         self.azure: _Azure | None = None
-        self.checked: set[int] = set()  # classes shared by overlays are checked once for KV001, KV004, ...
+        # the objects of each class, parsed once: classes shared by overlays are checked once for KV001,
+        # KV004, ..., and their objects read again for every pod that mounts them (KV006)
+        self.parsed: dict[int, tuple[list[Obj], str | None]] = {}
         self.by_env: dict[str, dict[str, list[Assignment]]] = {}  # the role assignments of each overlay's env
 
     def add(self, rule: str, severity: str, built: BuiltObject, path: tuple, message: str) -> None:
@@ -216,18 +206,17 @@ class _Checks:
             key = (meta.get("namespace") or "default", meta.get("name"))
             if built.obj.get("kind") == SPC_KIND:
                 classes[key] = built  # type: ignore[index]
-                if id(built.obj) not in self.checked:
-                    self.checked.add(id(built.obj))
+                if id(built.obj) not in self.parsed:
                     self.own(built)
             elif built.obj.get("kind") == "ServiceAccount":
                 accounts[key] = built  # type: ignore[index]
         for built in objects:
-            found = _pods(built.obj)
+            found = next(pod_specs(built.obj), None)
             if found is not None:
                 namespace = _dict(built.obj.get("metadata")).get("namespace") or "default"
                 self.pod(env, built, namespace, *found, classes, accounts)
         for patch in component_patches(self.tree):
-            found = _pods(patch.doc)
+            found = next(pod_specs(patch.doc), None)
             if found is None:
                 continue
             # A Component patches a workload of the namespace its consumer sets; the classes it mounts
@@ -251,7 +240,7 @@ class _Checks:
                 message = f"{built.label}: {where}: {error.message[:200]}"
                 self.add("KV001", "error", built, path, message)
         parameters = _dict(_dict(obj.get("spec")).get("parameters"))
-        objects, problem = parse_objects(parameters.get("objects"))
+        objects, problem = self.parsed[id(obj)] = parse_objects(parameters.get("objects"))
         if problem is not None:
             self.add("KV004", "error", built, ("spec", "parameters", "objects"), f"{built.label}: {problem}")
         tenant = parameters.get("tenantId")
@@ -340,7 +329,7 @@ class _Checks:
             self.azure = _Azure(self.tree)
         identity = self.azure.subjects.get(subject)
         vault = parameters.get("keyvaultName")
-        objects, problem = parse_objects(parameters.get("objects"))
+        objects, problem = self.parsed[id(spc.obj)]
         if identity is None or problem is not None or not isinstance(vault, str):
             return  # WI003 and KV004 report these
         held = self.azure_assignments(env).get(identity, [])
