@@ -38,8 +38,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from wlid_render.fast import process
+from wlid_render.manifest import MANIFEST, is_relative_inside
+from wlid_render.repo_paths import repository_root
 
-MANIFEST = ".wlid/manifest.json"  # wlid_render.manifest.MANIFEST (not imported: it imports our version)
 SIDE_PREFIXES = (".wlid-staging-", ".wlid-retired-")  # write/recovery.py STAGING and RETIRED
 LIBRARIES = ("click", "yaml", "jinja2", "markupsafe", "pydantic", "pydantic_core", "annotated_types")
 OFF = "WLID_NO_MEMO"
@@ -81,13 +82,6 @@ def _listing(root: str) -> bytes:
     return "\n".join(sorted(found)).encode("utf-8", "surrogateescape")
 
 
-def _repository(start: Path) -> str:
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return str(folder)
-    return ""
-
-
 class Memo(NamedTuple):
     file: Path  # where the memo of this OUT and command line is kept
     spec: str
@@ -117,7 +111,7 @@ class Memo(NamedTuple):
         """The inputs and where OUT is, hashed; None when they cannot be read."""
         hasher = hashlib.sha256()
         try:
-            for part in (*self.argv, os.getcwd(), self.root, _repository(Path(self.root))):
+            for part in (*self.argv, os.getcwd(), self.root, str(repository_root(Path(self.root)) or "")):
                 hasher.update(part.encode("utf-8", "surrogateescape") + b"\0")
             for part in (sys.executable, sys.version):
                 hasher.update(part.encode("utf-8", "surrogateescape") + b"\0")
@@ -139,7 +133,7 @@ class Memo(NamedTuple):
             budget = MAX_BYTES - len(manifest_bytes)
             for entry in listed:
                 path = entry["path"]
-                if not isinstance(path, str) or path.startswith("/") or ".." in path.split("/"):
+                if not isinstance(path, str) or not is_relative_inside(path):
                     return None
                 with open(os.path.join(self.root, path), "rb") as handle:
                     data = handle.read(budget + 1)
