@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,23 @@ def lab_copy(tmp_path: Path) -> Path:
 def platform_copy(tmp_path: Path) -> Path:
     """A copy of out/platform that the test may edit."""
     return copy_example("platform", tmp_path)
+
+
+def imported_packages(*args: str) -> set[str]:
+    """The top-level packages a `python -m wlid_render ARGS...` process imports (python -X importtime),
+    run from the repository; it must exit 0."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "wlid_render", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
+    return {name.split(".")[0] for name in lines[1:]}  # the first line is the header
 
 
 def write_tree(artifacts: Iterable[Artifact], root: Path) -> None:

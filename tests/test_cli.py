@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import LAB_SPEC, ROOT
+from conftest import LAB_SPEC, ROOT, imported_packages
 
 from wlid_render import __version__
 from wlid_render.cli import main
@@ -196,34 +196,15 @@ def test_the_program_exits_with_the_command_code_and_flushed_output(tmp_path: Pa
     assert drift.returncode == 1 and "README.md" in drift.stdout + drift.stderr
 
 
-def _imported_by(*args: str) -> set[str]:
-    """Top-level packages a `python -m wlid_render ...` process imports (python -X importtime)."""
-    import subprocess
-    import sys
-
-    root = str(Path(__file__).parents[1])
-    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "wlid_render", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=root,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    lines = [line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
-    return {name.split(".")[0] for name in lines[1:]}  # the first line is the header
-
-
 @pytest.mark.parametrize("flag", ["--version", "--help"])
 def test_help_and_version_import_nothing_heavy(flag: str) -> None:
-    imported = _imported_by(flag)
+    imported = imported_packages(flag)
     assert "click" in imported  # the measurement works
     assert not imported & {"pydantic", "pydantic_core", "yaml", "jinja2", "jsonschema", "jsonschema_rs"}
 
 
 def test_render_imports_no_validator_and_no_azure_sdk(tmp_path: Path) -> None:
-    imported = _imported_by("render", "specs/lab.yaml", "-o", str(tmp_path / "out"), "-q")
+    imported = imported_packages("render", "specs/lab.yaml", "-o", str(tmp_path / "out"), "-q")
     assert {"pydantic", "yaml", "jinja2"} <= imported
     assert not imported & {"jsonschema", "jsonschema_rs", "tree_sitter", "tree_sitter_bicep", "azure"}
 

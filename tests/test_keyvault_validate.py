@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from conftest import ROOT, copy_example
+from validate_edits import edit_yaml, rules_of
 
 from wlid_render.validate.keyvault import parse_objects
-from wlid_render.validate.run import Options, validate_tree
 
-OFFLINE = Options(use_kubectl=False)
 BASE_CLASSES = "k8s/base/apps/secretproviderclasses.yaml"
 DEV_CLASSES = "k8s/overlays/dev/apps/secretproviderclasses.yaml"
 BASE_DEPLOYMENTS = "k8s/base/apps/deployments.yaml"
@@ -28,48 +26,33 @@ def tree(tmp_path: Path) -> Path:
     return copy_example("keyvault-csi", tmp_path)
 
 
-def _edit_yaml(path: Path, change, name: str) -> None:  # type: ignore[no-untyped-def]
-    docs = list(yaml.safe_load_all(path.read_text("utf-8")))
-    picked = [d for d in docs if d["metadata"]["name"] == name]
-    assert len(picked) == 1, (path, name)
-    change(picked[0])
-    path.write_text(yaml.safe_dump_all(docs, sort_keys=False), "utf-8")
-
-
-def _rules(out: Path) -> dict[str, list[Any]]:
-    found: dict[str, list[Any]] = {}
-    for finding in validate_tree(out, OFFLINE):
-        found.setdefault(finding.rule, []).append(finding)
-    return found
-
-
 def _parameters(doc: dict) -> dict:
     return doc["spec"]["parameters"]
 
 
 def test_the_rendered_tree_fires_no_key_vault_rule_and_no_schema_gap(tree: Path):
-    found = _rules(tree)
+    found = rules_of(tree)
     assert not KV_RULES & set(found), found
     assert "K8S004" not in found  # the class is checked by KV001, not left unchecked
     assert "GITOPS003" not in found  # its client-ID placeholder is one Flux must fill
 
 
 def test_kv001_a_field_the_crd_does_not_have(tree: Path):
-    _edit_yaml(tree / BASE_CLASSES, lambda d: d["spec"].update(providr="azure"), APP_CLASS)
-    found = _rules(tree)
+    edit_yaml(tree / BASE_CLASSES, lambda d: d["spec"].update(providr="azure"), APP_CLASS)
+    found = rules_of(tree)
     assert [f.file.endswith(BASE_CLASSES) for f in found["KV001"]] == [True]
     assert "providr" in found["KV001"][0].message
 
 
 def test_kv001_a_parameter_that_is_not_a_string(tree: Path):
-    _edit_yaml(tree / BASE_CLASSES, lambda d: _parameters(d).update(usePodIdentity=False), APP_CLASS)
-    assert "KV001" in _rules(tree)
+    edit_yaml(tree / BASE_CLASSES, lambda d: _parameters(d).update(usePodIdentity=False), APP_CLASS)
+    assert "KV001" in rules_of(tree)
 
 
 def test_kv002_a_client_id_out_of_step_with_the_service_account(tree: Path):
     other = "44444444-4444-4444-4444-444444444444"
-    _edit_yaml(tree / DEV_CLASSES, lambda d: _parameters(d).update(clientID=other), APP_CLASS)
-    found = _rules(tree)
+    edit_yaml(tree / DEV_CLASSES, lambda d: _parameters(d).update(clientID=other), APP_CLASS)
+    found = rules_of(tree)
     assert len(found["KV002"]) == 1
     finding = found["KV002"][0]
     assert (
@@ -82,8 +65,8 @@ def test_kv003_a_pod_mounting_a_class_its_namespace_lacks(tree: Path):
         volume = doc["spec"]["template"]["spec"]["volumes"][0]
         volume["csi"]["volumeAttributes"]["secretProviderClass"] = "nowhere"
 
-    _edit_yaml(tree / BASE_DEPLOYMENTS, rename, "sample-workload-identity-key-vault")
-    found = _rules(tree)
+    edit_yaml(tree / BASE_DEPLOYMENTS, rename, "sample-workload-identity-key-vault")
+    found = rules_of(tree)
     assert {f.file for f in found["KV003"]} == {str(tree / BASE_DEPLOYMENTS)}
     assert "'nowhere'" in found["KV003"][0].message
 
@@ -98,15 +81,15 @@ def test_kv003_a_pod_mounting_a_class_its_namespace_lacks(tree: Path):
     ],
 )
 def test_kv004_objects_the_provider_cannot_read(tree: Path, objects: str):
-    _edit_yaml(tree / BASE_CLASSES, lambda d: _parameters(d).update(objects=objects), APP_CLASS)
-    assert "KV004" in _rules(tree)
+    edit_yaml(tree / BASE_CLASSES, lambda d: _parameters(d).update(objects=objects), APP_CLASS)
+    assert "KV004" in rules_of(tree)
 
 
 def test_kv005_a_tenant_that_is_not_a_guid(tree: Path):
-    _edit_yaml(
+    edit_yaml(
         tree / BASE_CLASSES, lambda d: _parameters(d).update(tenantId="contoso.onmicrosoft.com"), APP_CLASS
     )
-    assert len(_rules(tree)["KV005"]) == 1
+    assert len(rules_of(tree)["KV005"]) == 1
 
 
 def test_kv006_the_role_assignment_removed_from_the_template(tree: Path):
@@ -116,7 +99,7 @@ def test_kv006_the_role_assignment_removed_from_the_template(tree: Path):
     resources = identity["properties"]["template"]["resources"]
     resources[:] = [r for r in resources if not r["name"].startswith("wlid-roles-")]
     template.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-    found = _rules(tree)
+    found = rules_of(tree)
     messages = [f.message for f in found["KV006"]]
     assert len(messages) == 2, messages  # dev and prod
     assert any("kv-wlid-dev" in m for m in messages) and any("kv-wlid-prod" in m for m in messages)
@@ -131,7 +114,7 @@ def test_kv006_a_role_that_does_not_read_the_object_type(tree: Path):
     reader, release = "21090545-7ca7-4776-b22c-e363652d74d2", "08bbd89e-9f13-488c-ac41-acfcb10c90ab"
     assert reader in text
     template.write_text(text.replace(reader, release), "utf-8")
-    found = _rules(tree)
+    found = rules_of(tree)
     assert {EDGE_CLASS in f.message for f in found["KV006"]} == {True}
     assert "certificates/read" in found["KV006"][0].message
 
@@ -141,7 +124,7 @@ def test_kv006_reads_the_vault_name_of_each_environment_from_its_parameters_file
     doc = json.loads(params.read_text("utf-8"))
     doc["parameters"]["myIdentity_role1_name"]["value"] = "kv-elsewhere"
     params.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-    messages = [f.message for f in _rules(tree).get("KV006", [])]
+    messages = [f.message for f in rules_of(tree).get("KV006", [])]
     assert len(messages) == 1 and "overlay prod" in messages[0] and "kv-wlid-prod" in messages[0]
 
 
@@ -149,8 +132,8 @@ def test_kv007_a_synced_key_naming_no_mounted_file(tree: Path):
     def rename(doc: dict) -> None:
         doc["spec"]["secretObjects"][0]["data"][0]["objectName"] = "db-password"
 
-    _edit_yaml(tree / BASE_CLASSES, rename, APP_CLASS)
-    found = _rules(tree)
+    edit_yaml(tree / BASE_CLASSES, rename, APP_CLASS)
+    found = rules_of(tree)
     assert len(found["KV007"]) == 1 and "'db-password'" in found["KV007"][0].message
 
 
@@ -184,16 +167,16 @@ def test_kv006_a_role_on_the_one_object_covers_that_object_only(tmp_path: Path):
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["render", str(spec), "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
-    assert "KV006" not in _rules(out)
+    assert "KV006" not in rules_of(out)
     # The vault differs per environment: each parameters file holds "<vault>/<object>".
     for params in (out / "azure" / "params").glob("*.parameters.json"):
         params.write_text(params.read_text("utf-8").replace("/my-secret", "/other"), "utf-8")
-    assert len(_rules(out)["KV006"]) == 2  # dev and prod
+    assert len(rules_of(out)["KV006"]) == 2  # dev and prod
 
 
 def test_kv008_a_class_asking_for_the_token_proxy_mounted_by_a_pod_without_bindings(tree: Path):
-    _edit_yaml(tree / BASE_CLASSES, lambda d: _parameters(d).update(useAzureTokenProxy="true"), APP_CLASS)
-    found = _rules(tree)
+    edit_yaml(tree / BASE_CLASSES, lambda d: _parameters(d).update(useAzureTokenProxy="true"), APP_CLASS)
+    found = rules_of(tree)
     assert {f.file.endswith(BASE_CLASSES) for f in found["KV008"]} == {True}
     assert "does not use identity bindings" in found["KV008"][0].message
 
@@ -204,7 +187,7 @@ def test_kv008_a_pod_using_identity_bindings_mounting_a_class_without_the_token_
             "azure.workload.identity/use-identity-binding"
         ] = "true"
 
-    _edit_yaml(tree / BASE_DEPLOYMENTS, annotate, "sample-workload-identity-key-vault")
-    found = _rules(tree)
+    edit_yaml(tree / BASE_DEPLOYMENTS, annotate, "sample-workload-identity-key-vault")
+    found = rules_of(tree)
     assert "KV008" in found
     assert all("uses identity bindings" in f.message for f in found["KV008"])

@@ -4,16 +4,14 @@ bundled strict Kubernetes schema and the API server's rules, each problem at its
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, imported_packages
 from k8s_schemas import schema_errors
 from k8s_trees import problems_of
 
@@ -658,37 +656,10 @@ def test_the_schema_is_compiled_once_for_all_workloads() -> None:
     assert kube_schema._detailed.cache_info().misses == 0  # the detailed validator only for errors
 
 
-def _imported(spec: Path, tmp_path: Path) -> set[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-X",
-            "importtime",
-            "-m",
-            "wlid_render",
-            "render",
-            str(spec),
-            "-o",
-            str(tmp_path / "o"),
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    lines = [
-        line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
-    ]
-    return {name.split(".")[0] for name in lines[1:]}
-
-
 def test_a_spec_with_pod_fields_compiles_only_the_fast_validator(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(FULL, "utf-8")
-    imported = _imported(spec, tmp_path)
+    imported = imported_packages("render", str(spec), "-o", str(tmp_path / "o"), "-q")
     assert "jsonschema_rs" in imported
     assert "jsonschema" not in imported  # the detailed validator only for a spec with errors
 

@@ -4,18 +4,16 @@ is a finding, never a traceback."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, copy_example
+from validate_edits import edit_json, messages_of
 
 from wlid_render.validate.arm_names import dependency_key, name_key, static_name
 from wlid_render.validate.arm_template import read_template
-from wlid_render.validate.run import Options, validate_tree
 
-OFFLINE = Options(use_kubectl=False)
 IDENTITY = "Microsoft.ManagedIdentity/userAssignedIdentities"
 FIC = f"{IDENTITY}/federatedIdentityCredentials"
 
@@ -98,10 +96,7 @@ def copy(tmp_path: Path, name: str = "lab") -> Path:
 
 
 def edit_main(out: Path, change: Any) -> None:
-    path = out / "azure" / "main.json"
-    doc = json.loads(path.read_text("utf-8"))
-    change(doc)
-    path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+    edit_json(out / "azure" / "main.json", change)
 
 
 def identity_template(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -114,21 +109,14 @@ def by_type(resources: list[dict[str, Any]], type_: str) -> dict[str, Any]:
     return resource
 
 
-def rules(out: Path) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for f in validate_tree(out, OFFLINE):
-        found.setdefault(f.rule, []).append(f.message)
-    return found
-
-
 def test_the_lab_tree_is_clean_of_what_these_faults_plant() -> None:
-    assert {"ARM001", "WI003", "WI007", "BICEP002"}.isdisjoint(rules(ROOT / "out" / "lab"))
+    assert {"ARM001", "WI003", "WI007", "BICEP002"}.isdisjoint(messages_of(ROOT / "out" / "lab"))
 
 
 def test_a_name_formatted_past_its_arguments_is_a_finding_not_a_traceback(tmp_path: Path) -> None:
     out = copy(tmp_path)
     edit_main(out, lambda d: by_type(identity_template(d), FIC).update(name="[format('{0}/{1}', 'myIdentity')]"))
-    found = rules(out)
+    found = messages_of(out)
     assert any("no federated credential trusts" in m for m in found["WI003"])
     assert any("federatedIdentityCredentials 'myIdentity/myFedIdentity'" in m for m in found["BICEP002"])
 
@@ -136,7 +124,7 @@ def test_a_name_formatted_past_its_arguments_is_a_finding_not_a_traceback(tmp_pa
 def test_an_escaped_name_is_read_as_arm_reads_it(tmp_path: Path) -> None:
     out = copy(tmp_path)
     edit_main(out, lambda d: by_type(identity_template(d), IDENTITY).update(name="[[myIdentity"))
-    assert "managed identity name '[myIdentity' breaks Azure's rule" in " ".join(rules(out)["WI007"])
+    assert "managed identity name '[myIdentity' breaks Azure's rule" in " ".join(messages_of(out)["WI007"])
 
 
 def test_a_deployment_type_in_other_case_is_still_a_nested_deployment(tmp_path: Path) -> None:
@@ -148,7 +136,7 @@ def test_a_deployment_type_in_other_case_is_still_a_nested_deployment(tmp_path: 
         by_type(identity_template(doc), IDENTITY)["name"] = "x"
 
     edit_main(out, lower)
-    found = rules(out)
+    found = messages_of(out)
     assert "managed identity name 'x' breaks Azure's rule" in " ".join(found["WI007"])
     assert "WI003" not in found  # its credentials are read, so the ServiceAccount is trusted
 
@@ -156,6 +144,6 @@ def test_a_deployment_type_in_other_case_is_still_a_nested_deployment(tmp_path: 
 def test_a_deployment_whose_properties_are_not_an_object_is_a_schema_finding(tmp_path: Path) -> None:
     out = copy(tmp_path)
     edit_main(out, lambda d: identity_template(d)[-1].update(properties="nothing"))
-    found = rules(out)
+    found = messages_of(out)
     assert any("'nothing' does not match" in m for m in found["ARM001"])
     assert any("has no inline template to compare with" in m for m in found["BICEP002"])

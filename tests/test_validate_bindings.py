@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import copy_example
+from validate_edits import messages_of
 
-from wlid_render.validate.run import Options, validate_tree
-
-OFFLINE = Options(use_kubectl=False)
 IB_RULES = ("IB001", "IB002", "IB003", "IB004", "IB005")
 PROD = Path("k8s/overlays/prod/shop/resources.yaml")
 BASE_DEPLOYMENTS = Path("k8s/base/shop/deployments.yaml")
@@ -21,13 +19,6 @@ BASE_DEPLOYMENTS = Path("k8s/base/shop/deployments.yaml")
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     return copy_example("blue-green", tmp_path)
-
-
-def _rules(out: Path) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for finding in validate_tree(out, OFFLINE):
-        found.setdefault(finding.rule, []).append(finding.message)
-    return found
 
 
 def _edit_docs(path: Path, kind: str, change) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +40,7 @@ def _binding_deployments(doc: dict) -> list[dict]:
 
 
 def test_the_committed_trees_are_clean(tree: Path) -> None:
-    found = _rules(tree)
+    found = messages_of(tree)
     assert not any(rule in found for rule in IB_RULES), found
     assert not [r for r, messages in found.items() if r != "WI013"], found
 
@@ -59,7 +50,7 @@ def test_ib001_a_cluster_role_naming_another_client_id(tree: Path) -> None:
         role["rules"][0]["resources"] = ["44444444-4444-4444-4444-444444444444"]
 
     _edit_docs(tree / PROD, "ClusterRole", change)
-    found = _rules(tree)
+    found = messages_of(tree)
     assert "IB001" in found
     assert any("44444444-4444-4444-4444-444444444444" in m and "shop/shop-api" in m for m in found["IB001"])
 
@@ -71,7 +62,7 @@ def test_ib005_a_service_account_left_out_of_the_binding(tree: Path) -> None:
         binding["subjects"] = [s for s in binding["subjects"] if s["name"] != "shop-cart"]
 
     _edit_docs(tree / PROD, "ClusterRoleBinding", change)
-    found = _rules(tree)
+    found = messages_of(tree)
     assert any("shop/shop-cart" in m and "prod" in m for m in found.get("IB005", [])), found
 
 
@@ -83,7 +74,7 @@ def test_ib002_a_pod_without_the_annotation(tree: Path) -> None:
                 "azure.workload.identity/use-identity-binding"
             ]
     (tree / BASE_DEPLOYMENTS).write_text(yaml.safe_dump_all(docs, sort_keys=False), "utf-8")
-    found = _rules(tree)
+    found = messages_of(tree)
     assert any("shop/shop-api" in m for m in found.get("IB002", [])), found
 
 
@@ -105,7 +96,7 @@ def test_ib003_a_binding_identity_with_a_fic_of_ours(tree: Path) -> None:
         },
     )
     path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-    found = _rules(tree)
+    found = messages_of(tree)
     assert any("identity shop" in m and "one mode" in m for m in found.get("IB003", [])), found
 
 
@@ -123,7 +114,7 @@ def test_ib004_a_binding_name_or_api_the_schema_refuses(
     else:
         deployment["properties"]["template"]["resources"][0]["apiVersion"] = value
     path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-    found = _rules(tree)
+    found = messages_of(tree)
     assert any(expected in m for m in found.get("IB004", [])), found
 
 
@@ -133,7 +124,7 @@ def test_ib005_an_annotated_pod_without_a_grant(tree: Path) -> None:
     meta = docs[0]["spec"]["jobTemplate"]["spec"]["template"]["metadata"]
     meta.setdefault("annotations", {})["azure.workload.identity/use-identity-binding"] = "true"
     path.write_text(yaml.safe_dump_all(docs, sort_keys=False), "utf-8")
-    found = _rules(tree)
+    found = messages_of(tree)
     assert any("shop-audit/shop-audit" in m for m in found.get("IB005", [])), found
 
 
@@ -144,6 +135,6 @@ def test_the_nested_identity_binding_is_checked_against_the_2026_05_01_schema(tr
         "managedIdentity": {}
     }
     path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-    found = _rules(tree)
+    found = messages_of(tree)
     assert any("'resourceId' is a required property" in m for m in found.get("ARM001", [])), found
     assert "BICEP002" in found

@@ -4,40 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from conftest import LAB_SPEC, ROOT
+from validate_edits import OFFLINE, edit_json, edit_yaml, rules_of
 
 from wlid_render.cli import main
 from wlid_render.validate.run import Options, validate_tree
 
-OFFLINE = Options(use_kubectl=False)
 FIC = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
-
-
-def _edit_json(path: Path, change) -> None:  # type: ignore[no-untyped-def]
-    doc = json.loads(path.read_text("utf-8"))
-    change(doc)
-    path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-
-
-def _edit_yaml(path: Path, change, name: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Change the one document of a YAML file, or of a multi-document file the object named `name`."""
-    docs = list(yaml.safe_load_all(path.read_text("utf-8")))
-    picked = [d for d in docs if name is None or d["metadata"]["name"] == name]
-    assert len(picked) == 1, (path, name)
-    change(picked[0])
-    path.write_text(yaml.safe_dump_all(docs, sort_keys=False), "utf-8")
-
-
-def _rules(out: Path, options: Options = OFFLINE) -> dict[str, list[Any]]:
-    found: dict[str, list[Any]] = {}
-    for finding in validate_tree(out, options):
-        found.setdefault(finding.rule, []).append(finding)
-    return found
 
 
 def _all(doc: dict) -> list[dict]:
@@ -67,8 +43,8 @@ def test_examples_have_only_the_expected_warnings(name: str):
 
 def test_arm_schema_error_names_the_line(lab_copy: Path):
     main_json = lab_copy / "azure" / "main.json"
-    _edit_json(main_json, lambda d: _inner(d, 1)[0].__setitem__("apiVersion", "2099-01-01"))
-    findings = _rules(lab_copy)["ARM001"]
+    edit_json(main_json, lambda d: _inner(d, 1)[0].__setitem__("apiVersion", "2099-01-01"))
+    findings = rules_of(lab_copy)["ARM001"]
     lines = main_json.read_text().splitlines()
     assert findings[0].file.endswith("azure/main.json")
     assert any(f.line and '"apiVersion": "2099-01-01"' in lines[f.line - 1] for f in findings), findings
@@ -79,8 +55,8 @@ def test_nested_template_schema_error(lab_copy: Path):
         inner = _inner(doc, 1)[2]["properties"]["template"]["resources"][0]
         inner["properties"]["principalType"] = "Robot"
 
-    _edit_json(lab_copy / "azure" / "main.json", change)
-    assert any("principalType" in f.message or "Robot" in f.message for f in _rules(lab_copy)["ARM001"])
+    edit_json(lab_copy / "azure" / "main.json", change)
+    assert any("principalType" in f.message or "Robot" in f.message for f in rules_of(lab_copy)["ARM001"])
 
 
 @pytest.mark.parametrize(
@@ -92,8 +68,8 @@ def test_nested_template_schema_error(lab_copy: Path):
     ],
 )
 def test_malformed_expressions(lab_copy: Path, expression: str, fragment: str):
-    _edit_json(lab_copy / "azure" / "main.json", lambda d: _inner(d, 1)[0].__setitem__("location", expression))
-    assert any(fragment in f.message for f in _rules(lab_copy)["ARM002"])
+    edit_json(lab_copy / "azure" / "main.json", lambda d: _inner(d, 1)[0].__setitem__("location", expression))
+    assert any(fragment in f.message for f in rules_of(lab_copy)["ARM002"])
 
 
 def test_undeclared_parameter_and_variable(lab_copy: Path):
@@ -101,8 +77,8 @@ def test_undeclared_parameter_and_variable(lab_copy: Path):
         _inner(doc, 1)[0]["location"] = "[parameters('region')]"
         _inner(doc, 1)[0]["tags"] = {"x": "[variables('nope')]"}
 
-    _edit_json(lab_copy / "azure" / "main.json", change)
-    messages = [f.message for f in _rules(lab_copy)["ARM003"]]
+    edit_json(lab_copy / "azure" / "main.json", change)
+    messages = [f.message for f in rules_of(lab_copy)["ARM003"]]
     assert "parameters('region') is not declared in this template" in messages
     assert "variables('nope') is not declared in this template" in messages
 
@@ -113,8 +89,8 @@ def test_dependson_must_name_a_resource(lab_copy: Path):
             "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'otherIdentity')]"
         )
 
-    _edit_json(lab_copy / "azure" / "main.json", change)
-    assert len(_rules(lab_copy)["ARM004"]) == 1
+    edit_json(lab_copy / "azure" / "main.json", change)
+    assert len(rules_of(lab_copy)["ARM004"]) == 1
 
 
 def test_parallel_fic_writes(platform_copy: Path):
@@ -122,8 +98,8 @@ def test_parallel_fic_writes(platform_copy: Path):
         second = next(f for f in _fics(doc) if "orders-orders-worker" in f["name"])
         second["dependsOn"] = [d for d in second["dependsOn"] if FIC not in d]
 
-    _edit_json(platform_copy / "azure" / "main.json", change)
-    findings = _rules(platform_copy)["ARM005"]
+    edit_json(platform_copy / "azure" / "main.json", change)
+    findings = rules_of(platform_copy)["ARM005"]
     assert len(findings) == 1 and "orders-api" in findings[0].message and findings[0].line
 
 
@@ -132,8 +108,8 @@ def test_limits(lab_copy: Path):
         doc["outputs"].update({f"o{i}": {"type": "string", "value": "x"} for i in range(70)})
         doc["resources"][1]["copy"] = {"name": "many", "count": 900}
 
-    _edit_json(lab_copy / "azure" / "main.json", change)
-    messages = [f.message for f in _rules(lab_copy)["ARM006"]]
+    edit_json(lab_copy / "azure" / "main.json", change)
+    messages = [f.message for f in rules_of(lab_copy)["ARM006"]]
     assert any("outputs in one template; ARM allows 64" in m for m in messages)
     assert any("resources in one template; ARM allows 800" in m for m in messages)
 
@@ -146,8 +122,8 @@ def test_parameters_files(lab_copy: Path):
         doc["parameters"]["extra"] = {"value": 1}
         doc["contentVersion"] = 5
 
-    _edit_json(params, change)
-    found = _rules(lab_copy)
+    edit_json(params, change)
+    found = rules_of(lab_copy)
     assert "parameter 'clusterName' of azure/main.json has no value here" in [
         f.message for f in found["PARAM002"]
     ]
@@ -157,24 +133,24 @@ def test_parameters_files(lab_copy: Path):
 
 def test_labelled_pod_without_client_id(lab_copy: Path):
     patch = lab_copy / "k8s" / "overlays" / "default" / "default" / "serviceaccounts.yaml"
-    _edit_yaml(patch, lambda d: d["metadata"].__setitem__("annotations", {"note": "x"}))
-    found = _rules(lab_copy)
+    edit_yaml(patch, lambda d: d["metadata"].__setitem__("annotations", {"note": "x"}))
+    found = rules_of(lab_copy)
     assert len(found["WI001"]) == 2  # both lab pods
     assert found["WI001"][0].file.endswith(".yaml")
 
 
 def test_label_on_the_service_account_only(lab_copy: Path):
     base = lab_copy / "k8s" / "base" / "default"
-    _edit_yaml(
+    edit_yaml(
         base / "serviceaccounts.yaml",
         lambda d: d["metadata"]["labels"].__setitem__("azure.workload.identity/use", "true"),
     )
-    _edit_yaml(
+    edit_yaml(
         base / "pods.yaml",
         lambda d: d["metadata"]["labels"].pop("azure.workload.identity/use"),
         name="sample-workload-identity",
     )
-    found = _rules(lab_copy)
+    found = rules_of(lab_copy)
     assert sorted((f.severity, Path(f.file).relative_to(lab_copy).as_posix()) for f in found["WI002"]) == [
         ("error", "k8s/base/default/pods.yaml"),
         ("warning", "k8s/base/default/serviceaccounts.yaml"),
@@ -184,8 +160,8 @@ def test_label_on_the_service_account_only(lab_copy: Path):
 
 
 def test_service_account_without_fic(lab_copy: Path):
-    _edit_json(lab_copy / "azure" / "main.json", lambda d: _fics(d)[0]["properties"].__setitem__("subject", "x"))
-    assert "system:serviceaccount:default:workload-identity-sa" in _rules(lab_copy)["WI003"][0].message
+    edit_json(lab_copy / "azure" / "main.json", lambda d: _fics(d)[0]["properties"].__setitem__("subject", "x"))
+    assert "system:serviceaccount:default:workload-identity-sa" in rules_of(lab_copy)["WI003"][0].message
 
 
 def test_audience_names_and_duplicates(platform_copy: Path):
@@ -196,8 +172,8 @@ def test_audience_names_and_duplicates(platform_copy: Path):
         fics[2]["name"] = "[format('{0}/{1}', 'reporting', 'x')]"
         _inner(doc, 1)[0]["name"] = "a"
 
-    _edit_json(platform_copy / "azure" / "main.json", change)
-    found = _rules(platform_copy)
+    edit_json(platform_copy / "azure" / "main.json", change)
+    found = rules_of(platform_copy)
     assert found["WI004"] and found["WI006"] and len(found["WI007"]) == 2
 
 
@@ -213,20 +189,20 @@ def test_more_than_20_fics(lab_copy: Path):
             ]
             _inner(doc, 1).append(copy)
 
-    _edit_json(lab_copy / "azure" / "main.json", change)
-    found = _rules(lab_copy)
+    edit_json(lab_copy / "azure" / "main.json", change)
+    found = rules_of(lab_copy)
     assert "has 22 federated credentials" in found["WI005"][0].message
     assert "ARM005" not in found
 
 
 def test_token_expiration(lab_copy: Path):
-    _edit_yaml(
+    edit_yaml(
         lab_copy / "k8s" / "base" / "default" / "serviceaccounts.yaml",
         lambda d: d["metadata"].__setitem__(
             "annotations", {"azure.workload.identity/service-account-token-expiration": "60"}
         ),
     )
-    finding = _rules(lab_copy)["WI008"][0]
+    finding = rules_of(lab_copy)["WI008"][0]
     assert finding.file.endswith("k8s/base/default/serviceaccounts.yaml") and finding.line
 
 
@@ -237,12 +213,12 @@ def test_pinned_issuer_and_region(lab_copy: Path):
         doc["parameters"]["oidcIssuerUrl"] = {"value": "https://eastus.oic.prod-aks.azure.com/t/c"}
         doc["parameters"]["location"] = {"value": "malaysiasouth"}
 
-    _edit_json(params, change)
-    _edit_json(
+    edit_json(params, change)
+    edit_json(
         lab_copy / "azure" / "main.json",
         lambda d: d["parameters"].__setitem__("oidcIssuerUrl", {"type": "string", "defaultValue": ""}),
     )
-    found = _rules(lab_copy)
+    found = rules_of(lab_copy)
     assert found["WI009"][0].line and found["WI012"][0].severity == "warning"
 
 
@@ -259,15 +235,15 @@ def test_host_network_proxy_and_virtual_nodes(lab_copy: Path):
         doc["spec"]["hostNetwork"] = True
         doc["spec"]["nodeSelector"] = {"type": "virtual-kubelet"}
 
-    _edit_yaml(lab_copy / "k8s" / "base" / "default" / "pods.yaml", change, name="sample-workload-identity")
-    found = _rules(lab_copy)
+    edit_yaml(lab_copy / "k8s" / "base" / "default" / "pods.yaml", change, name="sample-workload-identity")
+    found = rules_of(lab_copy)
     assert found["WI010"] and found["WI011"]
 
 
 def test_placeholder_client_id_is_a_warning_and_strict_makes_it_an_error(lab_copy: Path):
-    assert _rules(lab_copy)["WI013"][0].severity == "warning"
+    assert rules_of(lab_copy)["WI013"][0].severity == "warning"
     strict = Options(use_kubectl=False, strict=True)
-    assert _rules(lab_copy, strict)["WI013"][0].severity == "error"
+    assert rules_of(lab_copy, strict)["WI013"][0].severity == "error"
 
 
 def test_broad_roles_and_scopes(lab_copy: Path):
@@ -278,8 +254,8 @@ def test_broad_roles_and_scopes(lab_copy: Path):
         )
         del ra["scope"]
 
-    _edit_json(lab_copy / "azure" / "main.json", change)
-    found = _rules(lab_copy)
+    edit_json(lab_copy / "azure" / "main.json", change)
+    found = rules_of(lab_copy)
     assert "Contributor" in found["LP001"][0].message
     assert "whole resource group" in found["LP002"][0].message
 
@@ -298,7 +274,7 @@ def test_cli_exit_codes_and_formats(lab_copy: Path):
     result = sarif["runs"][0]["results"][0]
     assert result["ruleId"] == "WI013" and result["level"] == "warning"
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
-    _edit_json(lab_copy / "azure" / "main.json", lambda d: d["resources"][1].__setitem__("apiVersion", "x"))
+    edit_json(lab_copy / "azure" / "main.json", lambda d: d["resources"][1].__setitem__("apiVersion", "x"))
     broken = runner.invoke(main, ["validate", str(lab_copy), "--no-kubectl"])
     assert broken.exit_code == 2 and "error ARM001" in broken.output
 
@@ -312,5 +288,5 @@ def test_render_validate(tmp_path: Path):
 
 def test_unreadable_file_is_a_finding_not_a_crash(lab_copy: Path):
     (lab_copy / "azure" / "main.json").write_text("{not json", "utf-8")
-    found = _rules(lab_copy)
+    found = rules_of(lab_copy)
     assert "TREE" in found and "not valid JSON" in found["TREE"][0].message
