@@ -78,6 +78,7 @@ def test_kv003_a_pod_mounting_a_class_its_namespace_lacks(tree: Path):
         "array: [",  # not YAML
         "objectName: my-secret\n",  # no array
         "array:\n- 'objectName: my-secret\n\n  objectType: password\n'\n",  # no such type
+        "array: " + "[" * 20000,  # nested past what the parser can follow
     ],
 )
 def test_kv004_objects_the_provider_cannot_read(tree: Path, objects: str):
@@ -191,3 +192,14 @@ def test_kv008_a_pod_using_identity_bindings_mounting_a_class_without_the_token_
     found = rules_of(tree)
     assert "KV008" in found
     assert all("uses identity bindings" in f.message for f in found["KV008"])
+
+
+@pytest.mark.parametrize(
+    "objects",
+    ["array: " + "[" * 20000, 'array:\n  - "objectName: ' + "[" * 20000 + '"'],
+    ids=["outer", "item"],
+)
+def test_objects_nested_past_the_parser_are_a_finding_not_a_crash(objects: str) -> None:
+    found, problem = parse_objects(objects)
+    assert found == []
+    assert problem is not None and problem.endswith("is not YAML: nested too deeply to read")

@@ -74,6 +74,9 @@ def _mounted(volume: Any) -> str | None:
     return name if isinstance(name, str) else ""
 
 
+TOO_DEEP = "nested too deeply to read"
+
+
 def parse_objects(text: Any) -> tuple[list[Obj], str | None]:
     """The objects of an `objects` parameter, or an error saying why the provider cannot read it."""
     if not isinstance(text, str):
@@ -82,6 +85,8 @@ def parse_objects(text: Any) -> tuple[list[Obj], str | None]:
         outer = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         return [], f"objects is not YAML: {str(exc).splitlines()[0]}"
+    except RecursionError:  # PyYAML's parser recurses once per level of nesting
+        return [], f"objects is not YAML: {TOO_DEEP}"
     array = _dict(outer).get("array")
     if not isinstance(array, list) or not array:
         return [], "objects has no `array:` list of objects"
@@ -93,6 +98,8 @@ def parse_objects(text: Any) -> tuple[list[Obj], str | None]:
             obj = yaml.safe_load(item)
         except yaml.YAMLError as exc:
             return [], f"objects array[{i}] is not YAML: {str(exc).splitlines()[0]}"
+        except RecursionError:
+            return [], f"objects array[{i}] is not YAML: {TOO_DEEP}"
         if not isinstance(obj, dict) or not isinstance(obj.get("objectName"), str) or not obj["objectName"]:
             return [], f"objects array[{i}] has no objectName"
         if obj.get("objectType") not in OBJECT_TYPES:
